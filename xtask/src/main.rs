@@ -1,1 +1,34 @@
-fn main() {}
+//! Project automation, run as `cargo xtask <task>` (the alias lives in `.cargo/config.toml` and
+//! builds this crate in release mode, so benchmarks measure optimised code).
+//!
+//! Tasks:
+//! - `bench`: measures the figures the issues set budgets for; prints `bench <name> <value> <unit>`
+//!   lines and writes the same to `target/bench.json`.
+
+mod bench;
+
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("bench") => bench::run(&args[1..]),
+        _ => {
+            eprintln!("usage: cargo xtask <bench> [args]");
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("xtask: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The workspace root: the parent of this crate's manifest directory.
+fn project_root() -> std::path::PathBuf {
+    let xtask = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    xtask.parent().unwrap_or(xtask).to_path_buf()
+}

@@ -1,0 +1,62 @@
+//! `cargo xtask bench [FILTER]`: every benchmark of the project, one module per area.
+//!
+//! Each area returns [`Figure`]s; this module prints them as `bench <name> <value> <unit>` and
+//! writes `target/bench.json`. A FILTER runs only the areas whose name contains it.
+
+use std::fmt::Write as _;
+
+use anyhow::Context as _;
+
+/// One measured figure.
+pub struct Figure {
+    pub name: &'static str,
+    pub value: f64,
+    pub unit: &'static str,
+}
+
+type Area = (&'static str, fn() -> anyhow::Result<Vec<Figure>>);
+
+const AREAS: &[Area] = &[];
+
+pub fn run(args: &[String]) -> anyhow::Result<()> {
+    let filter = args.first().map(String::as_str).unwrap_or("");
+    let mut figures = Vec::new();
+    for (area, measure) in AREAS.iter().filter(|(name, _)| name.contains(filter)) {
+        eprintln!("measuring {area}…");
+        for figure in measure().with_context(|| format!("bench area {area}"))? {
+            println!("bench {} {} {}", figure.name, format_value(figure.value), figure.unit);
+            figures.push(figure);
+        }
+    }
+    let path = crate::project_root().join("target/bench.json");
+    std::fs::create_dir_all(path.parent().context("target dir")?)?;
+    std::fs::write(&path, to_json(&figures)).with_context(|| format!("writing {}", path.display()))?;
+    Ok(())
+}
+
+fn format_value(value: f64) -> String {
+    if value >= 100.0 { format!("{value:.0}") } else { format!("{value:.3}") }
+}
+
+fn to_json(figures: &[Figure]) -> String {
+    let mut out = String::from("[\n");
+    for (i, f) in figures.iter().enumerate() {
+        let comma = if i + 1 < figures.len() { "," } else { "" };
+        let _ = writeln!(
+            out,
+            "  {{\"name\": \"{}\", \"value\": {}, \"unit\": \"{}\"}}{comma}",
+            f.name,
+            format_value(f.value),
+            f.unit
+        );
+    }
+    out.push_str("]\n");
+    out
+}
+
+/// Median of `runs` samples of `measure` (milliseconds or whatever unit it returns).
+pub fn median(runs: usize, mut measure: impl FnMut() -> anyhow::Result<f64>) -> anyhow::Result<f64> {
+    let mut samples = (0..runs).map(|_| measure()).collect::<anyhow::Result<Vec<f64>>>()?;
+    samples.sort_by(f64::total_cmp);
+    Ok(samples[samples.len() / 2])
+}
