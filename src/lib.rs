@@ -1,1 +1,13 @@
-//! Stagehand library.
+//! Stagehand: one binary that runs a rhythm-game community's Discord server.
+//!
+//! The map of the modules, their responsibilities and invariants is `ARCHITECTURE.md`.
+
+pub mod admin;
+pub mod app;
+mod assets;
+pub mod backup;
+pub mod clock;
+pub mod config;
+pub mod render;
+pub mod store;
+pub mod web;

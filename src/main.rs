@@ -1,1 +1,191 @@
-fn main() {}
+//! The `stagehand` command line: parses arguments, runs the chosen command, maps the outcome to
+//! an exit code (0 success, 1 failure or problems found, 2 bad usage).
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use stagehand::app::{self, Paths};
+use stagehand::store::OpenError;
+
+#[derive(Parser)]
+#[command(
+    name = "stagehand",
+    version,
+    about = "Runs a rhythm-game community's Discord server: an osu! league and a Geometry Dash level-request desk."
+)]
+struct Cli {
+    /// Folder for the database, backups and the admin socket.
+    #[arg(
+        long,
+        global = true,
+        env = "STAGEHAND_DATA_DIR",
+        default_value = "data"
+    )]
+    data_dir: PathBuf,
+    /// Settings file (TOML); by default `stagehand.toml` in the working directory, if present.
+    #[arg(long, global = true, env = "STAGEHAND_CONFIG")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the server. On first run, prints a one-time setup link.
+    Serve,
+    /// Write a consistent snapshot of the store (works while `serve` runs).
+    Backup {
+        /// Where to write it; default: a timestamped file in <data-dir>/backups.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Replace the store with a snapshot (stop `serve` first); the current store is saved.
+    Restore {
+        /// The snapshot file to restore.
+        file: PathBuf,
+    },
+    /// Validate the settings and the store, and print the settings in effect.
+    Check,
+    /// Print the version.
+    Version,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let paths = Paths {
+        data_dir: cli.data_dir,
+        config: cli.config,
+    };
+    let outcome = match cli.command {
+        Command::Serve => runtime()
+            .and_then(|rt| rt.block_on(app::serve(paths)))
+            .map(|()| ExitCode::SUCCESS),
+        Command::Backup { out } => backup(&paths, out),
+        Command::Restore { file } => restore(&paths, &file),
+        Command::Check => check(&paths),
+        Command::Version => {
+            println!(
+                "stagehand {} ({})",
+                env!("CARGO_PKG_VERSION"),
+                env!("STAGEHAND_GIT")
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+    };
+    outcome.unwrap_or_else(|err| {
+        eprintln!("error: {err:#}");
+        ExitCode::FAILURE
+    })
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?)
+}
+
+fn progress_bar(what: &'static str) -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::new(0);
+    let style = indicatif::ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} ({eta})")
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+        .progress_chars("=> ");
+    bar.set_style(style);
+    bar.set_message(what);
+    bar
+}
+
+fn backup(paths: &Paths, out: Option<PathBuf>) -> anyhow::Result<ExitCode> {
+    let out = match out {
+        Some(out) => std::path::absolute(out)?,
+        None => std::path::absolute(stagehand::backup::snapshot_path(
+            &paths.backups(),
+            jiff::Timestamp::now(),
+            "",
+        ))?,
+    };
+    let bar = progress_bar("backing up");
+    let mut progress = |done, total| {
+        bar.set_length(total);
+        bar.set_position(done);
+    };
+    match app::open_store(paths, 16) {
+        Ok(store) => {
+            let keep = app::layers(paths, Some(&store))?
+                .settings()
+                .map_or(7, |s| s.backup_keep);
+            let info =
+                stagehand::backup::create(&store, &out, &paths.backups(), keep, &mut progress)?;
+            bar.finish_and_clear();
+            println!("{}", app::describe_snapshot(&out, &info));
+        }
+        Err(OpenError::InUse(_)) => {
+            let request = format!("backup {}", out.display());
+            runtime()?.block_on(stagehand::admin::ask(
+                &paths.admin_socket(),
+                &request,
+                &mut progress,
+            ))?;
+            bar.finish_and_clear();
+        }
+        Err(err) => return Err(err.into()),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn restore(paths: &Paths, file: &std::path::Path) -> anyhow::Result<ExitCode> {
+    let keep = app::layers(paths, None)?
+        .settings()
+        .map_or(7, |s| s.backup_keep);
+    let bar = progress_bar("restoring");
+    let restored = stagehand::backup::restore(paths, file, keep, &mut |done, total| {
+        bar.set_length(total);
+        bar.set_position(done);
+    })?;
+    bar.finish_and_clear();
+    if let Some(previous) = &restored.previous {
+        println!("the replaced store was saved to {}", previous.display());
+    }
+    println!(
+        "restored {} ({} entries, schema {}); start `stagehand serve` to use it",
+        file.display(),
+        restored.info.entries,
+        restored.info.schema
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn check(paths: &Paths) -> anyhow::Result<ExitCode> {
+    let report = if paths.store().exists() {
+        match app::open_store(paths, 16) {
+            Ok(store) => app::check_report(paths, Some(&store)),
+            Err(OpenError::InUse(_)) => {
+                let verdict = runtime()?.block_on(stagehand::admin::ask(
+                    &paths.admin_socket(),
+                    "check",
+                    |_, _| {},
+                ));
+                return Ok(if verdict.is_ok() {
+                    ExitCode::SUCCESS
+                } else {
+                    ExitCode::FAILURE
+                });
+            }
+            Err(err) => {
+                println!("store: {err}");
+                return Ok(ExitCode::FAILURE);
+            }
+        }
+    } else {
+        app::check_report(paths, None)
+    };
+    for line in &report.lines {
+        println!("{line}");
+    }
+    Ok(if report.problems == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}

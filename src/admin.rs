@@ -1,0 +1,140 @@
+//! The admin socket: how `stagehand backup` and `stagehand check` reach a running server, which
+//! holds the store's lock. A unix socket in the data directory, readable by its owner only.
+//!
+//! Protocol: the client sends one line, `backup <path>` or `check`. The server answers with lines
+//! `progress <done> <total>`, `line <text>`, and finally `ok` or `error <message>`.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::net::{UnixListener, UnixStream};
+
+use crate::app::Paths;
+use crate::config::Settings;
+use crate::store::Store;
+
+/// What the server side needs.
+pub struct Admin {
+    pub store: Arc<Store>,
+    pub settings: Arc<Settings>,
+    pub paths: Paths,
+}
+
+/// Binds the socket (replacing a stale one: whoever holds the store lock owns the data dir).
+pub fn bind(path: &Path) -> anyhow::Result<UnixListener> {
+    if path.exists() {
+        std::fs::remove_file(path).with_context(|| format!("removing stale {}", path.display()))?;
+    }
+    let listener =
+        UnixListener::bind(path).with_context(|| format!("binding {}", path.display()))?;
+    use std::os::unix::fs::PermissionsExt as _;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
+    Ok(listener)
+}
+
+pub async fn serve(listener: UnixListener, admin: Arc<Admin>) {
+    loop {
+        let Ok((stream, _)) = listener.accept().await else {
+            continue;
+        };
+        let admin = admin.clone();
+        tokio::spawn(async move {
+            if let Err(err) = answer(stream, &admin).await {
+                tracing::warn!(error = %format!("{err:#}"), "admin request failed");
+            }
+        });
+    }
+}
+
+async fn answer(stream: UnixStream, admin: &Arc<Admin>) -> anyhow::Result<()> {
+    let (read, mut write) = stream.into_split();
+    let mut request = String::new();
+    BufReader::new(read.take(4096))
+        .read_line(&mut request)
+        .await?;
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<String>();
+    let admin = admin.clone();
+    let request = request.trim_end().to_string();
+    let work = tokio::task::spawn_blocking(move || run(&request, &admin, &tx));
+    while let Some(line) = rx.recv().await {
+        write.write_all(line.as_bytes()).await?;
+    }
+    let last = match work.await? {
+        Ok(()) => "ok\n".to_string(),
+        Err(err) => format!("error {}\n", format!("{err:#}").replace('\n', " ")),
+    };
+    write.write_all(last.as_bytes()).await?;
+    Ok(())
+}
+
+fn run(
+    request: &str,
+    admin: &Admin,
+    out: &tokio::sync::mpsc::UnboundedSender<String>,
+) -> anyhow::Result<()> {
+    match request.split_once(' ') {
+        Some(("backup", path)) => {
+            tracing::info!(path, "backup requested");
+            let mut last_sent = 0;
+            let info = crate::backup::create(
+                &admin.store,
+                Path::new(path),
+                &admin.paths.backups(),
+                admin.settings.backup_keep,
+                &mut |done, total| {
+                    if done == total || done >= last_sent + 4096 {
+                        last_sent = done;
+                        let _ = out.send(format!("progress {done} {total}\n"));
+                    }
+                },
+            )?;
+            let _ = out.send(format!(
+                "line {}\n",
+                crate::app::describe_snapshot(Path::new(path), &info)
+            ));
+            Ok(())
+        }
+        None if request == "check" => {
+            let report = crate::app::check_report(&admin.paths, Some(&admin.store));
+            for line in report.lines {
+                let _ = out.send(format!("line {line}\n"));
+            }
+            anyhow::ensure!(report.problems == 0, "{} problem(s) found", report.problems);
+            Ok(())
+        }
+        _ => anyhow::bail!("unknown admin request"),
+    }
+}
+
+/// Client side: sends `request` to the running server, calling `on_progress` and printing each
+/// `line`; returns the server's final verdict.
+pub async fn ask(
+    socket: &PathBuf,
+    request: &str,
+    mut on_progress: impl FnMut(u64, u64),
+) -> anyhow::Result<()> {
+    let stream = UnixStream::connect(socket).await.with_context(|| {
+        format!(
+            "the store is in use but the running server does not answer on {}",
+            socket.display()
+        )
+    })?;
+    let (read, mut write) = stream.into_split();
+    write.write_all(format!("{request}\n").as_bytes()).await?;
+    let mut lines = BufReader::new(read).lines();
+    while let Some(line) = lines.next_line().await? {
+        match line.split_once(' ').unwrap_or((line.as_str(), "")) {
+            ("progress", rest) => {
+                let mut numbers = rest.split(' ').map(|n| n.parse::<u64>().unwrap_or(0));
+                on_progress(numbers.next().unwrap_or(0), numbers.next().unwrap_or(0));
+            }
+            ("line", text) => println!("{text}"),
+            ("ok", _) => return Ok(()),
+            ("error", message) => anyhow::bail!("{message}"),
+            _ => anyhow::bail!("unexpected answer from the server: {line:?}"),
+        }
+    }
+    anyhow::bail!("the server closed the connection without an answer")
+}

@@ -1,0 +1,757 @@
+//! Settings: each one declared once (key, type, default, doc), read in two stages.
+//!
+//! Stage one, [`Layers::collect`], merges the raw text of every source in order of precedence —
+//! embedded defaults < database (the setup page) < `stagehand.toml` < `STAGEHAND_*` environment
+//! variables — and does no I/O. Stage two, [`Layers::settings`], parses each value into its type
+//! and checks rules across settings. Every problem names the key, the value and where it came
+//! from; all are reported, not just the first.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::net::IpAddr;
+use std::path::PathBuf;
+
+/// Where a setting's value came from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Source {
+    Default,
+    Database,
+    File(PathBuf),
+    Env(String),
+}
+
+impl fmt::Display for Source {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Source::Default => f.write_str("default"),
+            Source::Database => f.write_str("database"),
+            Source::File(path) => write!(f, "{}", path.display()),
+            Source::Env(var) => f.write_str(var),
+        }
+    }
+}
+
+/// A value that could not be used.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Problem {
+    pub key: String,
+    pub source: Source,
+    pub message: String,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} (from {}): {}", self.key, self.source, self.message)
+    }
+}
+
+/// The raw inputs, gathered by the caller.
+#[derive(Clone, Debug, Default)]
+pub struct Sources {
+    /// Rows of the store's settings table.
+    pub database: Vec<(String, String)>,
+    /// The config file's path and contents, when there is one.
+    pub file: Option<(PathBuf, String)>,
+    /// Environment variables (all of them; only `STAGEHAND_*` are read).
+    pub env: Vec<(String, String)>,
+}
+
+/// Environment variables that belong to the command line rather than to settings.
+const CLI_ENV: &[&str] = &["STAGEHAND_DATA_DIR", "STAGEHAND_CONFIG", "STAGEHAND_BLESS"];
+
+/// A setting's type: how its text is parsed and shown.
+pub trait SettingType: Sized {
+    /// Secrets are shown masked and never logged.
+    const SECRET: bool = false;
+    fn parse(text: &str) -> Result<Self, String>;
+    fn show(&self) -> String;
+}
+
+/// A value that is never displayed or logged in full.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(********)")
+    }
+}
+
+/// A Discord id: a non-zero 64-bit number written in decimal.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Snowflake(pub u64);
+
+/// An `http(s)` URL with a host, without a trailing slash.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BaseUrl(pub url::Url);
+
+impl BaseUrl {
+    pub fn as_str(&self) -> &str {
+        self.0.as_str().trim_end_matches('/')
+    }
+}
+
+impl SettingType for String {
+    fn parse(text: &str) -> Result<Self, String> {
+        Ok(text.to_string())
+    }
+    fn show(&self) -> String {
+        self.clone()
+    }
+}
+
+impl SettingType for Secret {
+    const SECRET: bool = true;
+    fn parse(text: &str) -> Result<Self, String> {
+        if text.trim() != text || text.chars().any(char::is_control) {
+            return Err(
+                "must not contain spaces or control characters at its ends or inside".into(),
+            );
+        }
+        Ok(Secret(text.to_string()))
+    }
+    fn show(&self) -> String {
+        "********".into()
+    }
+}
+
+impl SettingType for bool {
+    fn parse(text: &str) -> Result<Self, String> {
+        match text.to_ascii_lowercase().as_str() {
+            "true" | "yes" | "on" | "1" => Ok(true),
+            "false" | "no" | "off" | "0" => Ok(false),
+            _ => Err("expected true or false".into()),
+        }
+    }
+    fn show(&self) -> String {
+        self.to_string()
+    }
+}
+
+macro_rules! number_setting {
+    ($($t:ty),*) => {$(
+        impl SettingType for $t {
+            fn parse(text: &str) -> Result<Self, String> {
+                text.parse().map_err(|_| format!("expected a whole number from {} to {}", <$t>::MIN, <$t>::MAX))
+            }
+            fn show(&self) -> String {
+                self.to_string()
+            }
+        }
+    )*};
+}
+number_setting!(u16, u32, u64);
+
+impl SettingType for IpAddr {
+    fn parse(text: &str) -> Result<Self, String> {
+        text.parse()
+            .map_err(|_| "expected an IP address such as 0.0.0.0 or ::1".into())
+    }
+    fn show(&self) -> String {
+        self.to_string()
+    }
+}
+
+impl SettingType for PathBuf {
+    fn parse(text: &str) -> Result<Self, String> {
+        Ok(PathBuf::from(text))
+    }
+    fn show(&self) -> String {
+        self.display().to_string()
+    }
+}
+
+impl SettingType for Snowflake {
+    fn parse(text: &str) -> Result<Self, String> {
+        if text.is_empty() || text.len() > 20 || !text.bytes().all(|b| b.is_ascii_digit()) {
+            return Err("expected a Discord id: digits only, like 123456789012345678".into());
+        }
+        match text.parse::<u64>() {
+            Ok(0) | Err(_) => Err("expected a Discord id: a non-zero 64-bit number".into()),
+            Ok(id) => Ok(Snowflake(id)),
+        }
+    }
+    fn show(&self) -> String {
+        self.0.to_string()
+    }
+}
+
+impl SettingType for BaseUrl {
+    fn parse(text: &str) -> Result<Self, String> {
+        let url = url::Url::parse(text).map_err(|e| format!("not a URL ({e})"))?;
+        if !matches!(url.scheme(), "https" | "http") || url.host_str().is_none_or(str::is_empty) {
+            return Err("expected an http(s) URL with a host, like https://bot.example.org".into());
+        }
+        if url.query().is_some() || url.fragment().is_some() || !url.username().is_empty() {
+            return Err("a base URL has no user, query or fragment".into());
+        }
+        Ok(BaseUrl(url))
+    }
+    fn show(&self) -> String {
+        self.as_str().to_string()
+    }
+}
+
+/// An unset optional setting is the empty string.
+impl<T: SettingType> SettingType for Option<T> {
+    const SECRET: bool = T::SECRET;
+    fn parse(text: &str) -> Result<Self, String> {
+        if text.is_empty() {
+            Ok(None)
+        } else {
+            T::parse(text).map(Some)
+        }
+    }
+    fn show(&self) -> String {
+        match self {
+            Some(value) => value.show(),
+            None => String::new(),
+        }
+    }
+}
+
+/// The declaration of one setting.
+#[derive(Debug)]
+pub struct Spec {
+    pub key: &'static str,
+    pub default: &'static str,
+    pub doc: &'static str,
+    pub secret: bool,
+}
+
+impl Spec {
+    /// `http.port` → `STAGEHAND_HTTP_PORT`.
+    pub fn env_name(&self) -> String {
+        format!(
+            "STAGEHAND_{}",
+            self.key.to_ascii_uppercase().replace('.', "_")
+        )
+    }
+}
+
+macro_rules! settings {
+    ($( #[doc = $doc:literal] $field:ident : $ty:ty = $key:literal, $default:literal; )*) => {
+        /// The effective, typed settings.
+        #[derive(Clone, Debug)]
+        pub struct Settings {
+            $( #[doc = $doc] pub $field: $ty, )*
+        }
+
+        /// Every setting, in the order the README and `stagehand check` list them.
+        pub const SPECS: &[Spec] = &[
+            $( Spec { key: $key, default: $default, doc: $doc.trim_ascii(), secret: <$ty as SettingType>::SECRET }, )*
+        ];
+
+        impl Layers {
+            fn parse_all(&self) -> Result<Settings, Vec<Problem>> {
+                let mut problems = Vec::new();
+                $( let $field = self.parse_one::<$ty>($key, &mut problems); )*
+                match ($( $field, )*) {
+                    ($( Some($field), )*) if problems.is_empty() => Ok(Settings { $( $field, )* }),
+                    _ => Err(problems),
+                }
+            }
+        }
+    };
+}
+
+settings! {
+    /// Address the HTTPS server listens on.
+    http_bind: IpAddr = "http.bind", "0.0.0.0";
+    /// Port of the HTTPS server (0 picks a free one and prints it).
+    http_port: u16 = "http.port", "8443";
+    /// Plain-HTTP port that redirects to HTTPS; empty turns it off.
+    http_redirect_port: Option<u16> = "http.redirect_port", "";
+    /// Seconds a client has to finish the TLS handshake and send its request headers.
+    http_header_timeout_secs: u64 = "http.header_timeout_secs", "10";
+    /// Largest request body accepted, in bytes.
+    http_max_body_bytes: u64 = "http.max_body_bytes", "65536";
+    /// Most connections served at once; more wait to be accepted.
+    http_max_connections: u32 = "http.max_connections", "512";
+    /// Public base URL of this server, as people's browsers reach it (links, OAuth redirect).
+    public_url: Option<BaseUrl> = "public_url", "";
+    /// PEM certificate chain; with `tls.key`, replaces the self-signed certificate.
+    tls_cert: Option<PathBuf> = "tls.cert", "";
+    /// PEM private key matching `tls.cert`.
+    tls_key: Option<PathBuf> = "tls.key", "";
+    /// Discord bot token.
+    discord_token: Option<Secret> = "discord.token", "";
+    /// Discord application id.
+    discord_application_id: Option<Snowflake> = "discord.application_id", "";
+    /// Id of the Discord server (guild) Stagehand runs.
+    discord_guild_id: Option<Snowflake> = "discord.guild_id", "";
+    /// osu! OAuth application client id.
+    osu_client_id: Option<u64> = "osu.client_id", "";
+    /// osu! OAuth application client secret.
+    osu_client_secret: Option<Secret> = "osu.client_secret", "";
+    /// Run the osu! league module.
+    modules_league: bool = "modules.league", "false";
+    /// Run the Geometry Dash level-request module.
+    modules_requests: bool = "modules.requests", "false";
+    /// How many snapshots to keep in the backups folder.
+    backup_keep: u32 = "backup.keep", "7";
+    /// Page cache of the store, in MiB.
+    store_cache_mb: u32 = "store.cache_mb", "16";
+    /// Log filter (tracing's syntax, e.g. `info` or `stagehand=debug,info`).
+    log_filter: String = "log.filter", "info";
+}
+
+/// The merged raw text of every setting, with where it came from.
+#[derive(Clone, Debug)]
+pub struct Layers {
+    values: BTreeMap<&'static str, (String, Source)>,
+    problems: Vec<Problem>,
+}
+
+impl Layers {
+    /// Merges the sources in order of precedence. Unknown keys and unreadable files are problems.
+    pub fn collect(sources: &Sources) -> Layers {
+        let mut layers = Layers {
+            values: SPECS
+                .iter()
+                .map(|s| (s.key, (s.default.to_string(), Source::Default)))
+                .collect(),
+            problems: Vec::new(),
+        };
+        for (key, value) in &sources.database {
+            layers.set(key, value.clone(), Source::Database);
+        }
+        if let Some((path, text)) = &sources.file {
+            layers.read_file(path, text);
+        }
+        let mut env: Vec<_> = sources
+            .env
+            .iter()
+            .filter(|(k, _)| k.starts_with("STAGEHAND_"))
+            .collect();
+        env.sort();
+        for (var, value) in env {
+            match SPECS.iter().find(|s| s.env_name() == *var) {
+                Some(spec) => layers.set(spec.key, value.clone(), Source::Env(var.clone())),
+                None if CLI_ENV.contains(&var.as_str()) => {}
+                None => layers.problem(var, Source::Env(var.clone()), "unknown setting".into()),
+            }
+        }
+        layers
+    }
+
+    fn set(&mut self, key: &str, value: String, source: Source) {
+        match SPECS.iter().find(|s| s.key == key) {
+            Some(spec) => {
+                self.values.insert(spec.key, (value, source));
+            }
+            None => self.problem(key, source, "unknown setting".into()),
+        }
+    }
+
+    fn problem(&mut self, key: &str, source: Source, message: String) {
+        self.problems.push(Problem {
+            key: key.to_string(),
+            source,
+            message,
+        });
+    }
+
+    fn read_file(&mut self, path: &std::path::Path, text: &str) {
+        let source = Source::File(path.to_path_buf());
+        let table: toml::Table = match text.parse() {
+            Ok(table) => table,
+            Err(err) => {
+                let message = format!("not valid TOML: {}", err.message());
+                return self.problem("(file)", source, message);
+            }
+        };
+        let mut flat = Vec::new();
+        flatten("", &table, &mut flat);
+        for (key, value) in flat {
+            match value {
+                toml::Value::String(s) => self.set(&key, s.clone(), source.clone()),
+                toml::Value::Integer(i) => self.set(&key, i.to_string(), source.clone()),
+                toml::Value::Boolean(b) => self.set(&key, b.to_string(), source.clone()),
+                other => self.problem(
+                    &key,
+                    source.clone(),
+                    format!(
+                        "expected a string, number or boolean, got {}",
+                        other.type_str()
+                    ),
+                ),
+            }
+        }
+    }
+
+    /// Every setting with its value as shown to people (secrets masked) and its source.
+    pub fn effective(&self) -> Vec<(&'static Spec, String, &Source)> {
+        SPECS
+            .iter()
+            .filter_map(|spec| {
+                let (value, source) = self.values.get(spec.key)?;
+                let shown = if spec.secret && !value.is_empty() {
+                    "********".to_string()
+                } else {
+                    value.clone()
+                };
+                Some((spec, shown, source))
+            })
+            .collect()
+    }
+
+    /// The typed settings, or every problem found on the way.
+    pub fn settings(&self) -> Result<Settings, Vec<Problem>> {
+        let mut problems = self.problems.clone();
+        match self.parse_all() {
+            Ok(settings) => {
+                problems.extend(settings.cross_check(self));
+                if problems.is_empty() {
+                    Ok(settings)
+                } else {
+                    Err(problems)
+                }
+            }
+            Err(more) => {
+                problems.extend(more);
+                Err(problems)
+            }
+        }
+    }
+
+    fn parse_one<T: SettingType>(
+        &self,
+        key: &'static str,
+        problems: &mut Vec<Problem>,
+    ) -> Option<T> {
+        let (text, source) = self.values.get(key)?;
+        match T::parse(text) {
+            Ok(value) => Some(value),
+            Err(message) => {
+                let shown = if T::SECRET {
+                    "********".to_string()
+                } else {
+                    format!("{text:?}")
+                };
+                problems.push(Problem {
+                    key: key.to_string(),
+                    source: source.clone(),
+                    message: format!("{shown}: {message}"),
+                });
+                None
+            }
+        }
+    }
+
+    fn source_of(&self, key: &str) -> Source {
+        self.values
+            .get(key)
+            .map_or(Source::Default, |(_, s)| s.clone())
+    }
+}
+
+fn flatten<'a>(prefix: &str, table: &'a toml::Table, out: &mut Vec<(String, &'a toml::Value)>) {
+    for (key, value) in table {
+        let full = if prefix.is_empty() {
+            key.clone()
+        } else {
+            format!("{prefix}.{key}")
+        };
+        match value {
+            toml::Value::Table(inner) => flatten(&full, inner, out),
+            other => out.push((full, other)),
+        }
+    }
+}
+
+impl Settings {
+    /// Rules that involve more than one setting, or a range narrower than the type.
+    fn cross_check(&self, layers: &Layers) -> Vec<Problem> {
+        let mut problems = Vec::new();
+        let mut check = |ok: bool, key: &str, message: &str| {
+            if !ok {
+                problems.push(Problem {
+                    key: key.to_string(),
+                    source: layers.source_of(key),
+                    message: message.to_string(),
+                });
+            }
+        };
+        check(
+            self.tls_cert.is_some() == self.tls_key.is_some(),
+            "tls.cert",
+            "tls.cert and tls.key must be set together",
+        );
+        check(
+            self.http_redirect_port
+                .is_none_or(|p| p != self.http_port || p == 0),
+            "http.redirect_port",
+            "must differ from http.port",
+        );
+        check(
+            (1..=300).contains(&self.http_header_timeout_secs),
+            "http.header_timeout_secs",
+            "must be 1 to 300 seconds",
+        );
+        check(
+            self.http_max_body_bytes >= 1024,
+            "http.max_body_bytes",
+            "must be at least 1024",
+        );
+        check(
+            self.http_max_connections >= 1,
+            "http.max_connections",
+            "must be at least 1",
+        );
+        check(
+            self.backup_keep >= 1,
+            "backup.keep",
+            "must keep at least 1 snapshot",
+        );
+        check(
+            (1..=4096).contains(&self.store_cache_mb),
+            "store.cache_mb",
+            "must be 1 to 4096 MiB",
+        );
+        check(
+            tracing_subscriber::EnvFilter::try_new(&self.log_filter).is_ok(),
+            "log.filter",
+            "not a valid log filter (try `info` or `stagehand=debug,info`)",
+        );
+        problems
+    }
+
+    /// The URL people use to reach this server: `public_url`, or `https://localhost:<port>`.
+    pub fn base_url(&self, port: u16) -> String {
+        match &self.public_url {
+            Some(url) => url.as_str().to_string(),
+            None => format!("https://localhost:{port}"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn load(
+        database: &[(&str, &str)],
+        file: Option<&str>,
+        env: &[(&str, &str)],
+    ) -> Result<Settings, Vec<Problem>> {
+        let owned = |pairs: &[(&str, &str)]| {
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect()
+        };
+        let sources = Sources {
+            database: owned(database),
+            file: file.map(|text| (PathBuf::from("stagehand.toml"), text.to_string())),
+            env: owned(env),
+        };
+        Layers::collect(&sources).settings()
+    }
+
+    fn problems(
+        database: &[(&str, &str)],
+        file: Option<&str>,
+        env: &[(&str, &str)],
+    ) -> Vec<String> {
+        load(database, file, env)
+            .err()
+            .unwrap()
+            .iter()
+            .map(ToString::to_string)
+            .collect()
+    }
+
+    #[test]
+    fn defaults_alone_are_valid() {
+        let s = load(&[], None, &[]).unwrap();
+        assert_eq!(s.http_port, 8443);
+        assert!(s.discord_token.is_none());
+        assert_eq!(s.base_url(8443), "https://localhost:8443");
+    }
+
+    #[test]
+    fn precedence_is_default_database_file_env() {
+        let db = [
+            ("http.port", "1000"),
+            ("backup.keep", "3"),
+            ("log.filter", "debug"),
+        ];
+        let file = "backup.keep = 4\n[log]\nfilter = \"warn\"\n";
+        let env = [("STAGEHAND_LOG_FILTER", "error"), ("PATH", "/bin")];
+        let s = load(&db, Some(file), &env).unwrap();
+        assert_eq!(
+            (s.http_port, s.backup_keep, s.log_filter.as_str()),
+            (1000, 4, "error")
+        );
+    }
+
+    #[test]
+    fn bad_values_name_key_value_and_source() {
+        let env = [
+            ("STAGEHAND_HTTP_PORT", "eighty"),
+            ("STAGEHAND_MODULES_LEAGUE", "maybe"),
+        ];
+        let found = problems(&[], Some("[http]\nbind = \"not-an-ip\"\n"), &env);
+        assert!(found.contains(&"http.port (from STAGEHAND_HTTP_PORT): \"eighty\": expected a whole number from 0 to 65535".to_string()), "{found:?}");
+        assert!(
+            found
+                .iter()
+                .any(|p| p.starts_with("modules.league (from STAGEHAND_MODULES_LEAGUE)")),
+            "{found:?}"
+        );
+        assert!(
+            found
+                .iter()
+                .any(|p| p.starts_with("http.bind (from stagehand.toml)")),
+            "{found:?}"
+        );
+        assert_eq!(found.len(), 3);
+    }
+
+    #[test]
+    fn garbage_is_reported_not_swallowed() {
+        let cases: &[(&[(&str, &str)], Option<&str>, &[(&str, &str)], &str)] = &[
+            (&[], Some("this is = = not toml"), &[], "not valid TOML"),
+            (
+                &[],
+                Some("http = [1, 2]"),
+                &[],
+                "expected a string, number or boolean",
+            ),
+            (
+                &[],
+                Some("typo_key = 1"),
+                &[],
+                "typo_key (from stagehand.toml): unknown setting",
+            ),
+            (
+                &[],
+                None,
+                &[("STAGEHAND_HTTP_PROT", "1")],
+                "STAGEHAND_HTTP_PROT (from STAGEHAND_HTTP_PROT): unknown setting",
+            ),
+            (
+                &[],
+                None,
+                &[("STAGEHAND_HTTP_PORT", "70000")],
+                "expected a whole number",
+            ),
+            (
+                &[],
+                None,
+                &[("STAGEHAND_HTTP_PORT", "-1")],
+                "expected a whole number",
+            ),
+            (
+                &[],
+                None,
+                &[("STAGEHAND_HTTP_PORT", "")],
+                "expected a whole number",
+            ),
+            (
+                &[],
+                None,
+                &[("STAGEHAND_BACKUP_KEEP", "99999999999999999999999")],
+                "expected a whole number",
+            ),
+            (
+                &[],
+                None,
+                &[("STAGEHAND_BACKUP_KEEP", "0")],
+                "keep at least 1",
+            ),
+            (
+                &[],
+                None,
+                &[("STAGEHAND_PUBLIC_URL", "ftp://x")],
+                "http(s) URL",
+            ),
+            (&[], None, &[("STAGEHAND_PUBLIC_URL", "https://")], "URL"),
+            (
+                &[],
+                None,
+                &[("STAGEHAND_PUBLIC_URL", "https://a.b/?q=1")],
+                "no user, query or fragment",
+            ),
+            (
+                &[],
+                None,
+                &[("STAGEHAND_DISCORD_GUILD_ID", "12ab")],
+                "digits only",
+            ),
+            (
+                &[],
+                None,
+                &[("STAGEHAND_DISCORD_GUILD_ID", "0")],
+                "non-zero",
+            ),
+            (
+                &[],
+                None,
+                &[("STAGEHAND_DISCORD_GUILD_ID", "99999999999999999999")],
+                "non-zero 64-bit",
+            ),
+            (
+                &[],
+                None,
+                &[("STAGEHAND_TLS_CERT", "/c.pem")],
+                "set together",
+            ),
+            (
+                &[],
+                None,
+                &[("STAGEHAND_LOG_FILTER", "[[[")],
+                "not a valid log filter",
+            ),
+            (
+                &[],
+                None,
+                &[("STAGEHAND_HTTP_REDIRECT_PORT", "8443")],
+                "must differ",
+            ),
+            (
+                &[("no.such", "1")],
+                None,
+                &[],
+                "no.such (from database): unknown setting",
+            ),
+        ];
+        for (db, file, env, expected) in cases {
+            let found = problems(db, *file, env);
+            assert!(
+                found.iter().any(|p| p.contains(expected)),
+                "{db:?} {file:?} {env:?}: {found:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn secrets_are_masked_in_problems_and_listings() {
+        let env = [("STAGEHAND_DISCORD_TOKEN", " leaked-token ")];
+        let found = problems(&[], None, &env).join("\n");
+        assert!(!found.contains("leaked"), "{found}");
+        let layers = Layers::collect(&Sources {
+            env: vec![("STAGEHAND_OSU_CLIENT_SECRET".into(), "hunter2".into())],
+            ..Sources::default()
+        });
+        let shown: Vec<_> = layers.effective().into_iter().map(|(_, v, _)| v).collect();
+        assert!(!shown.iter().any(|v| v.contains("hunter2")));
+        assert!(format!("{:?}", layers.settings().unwrap()).contains("Secret(********)"));
+        assert!(!format!("{:?}", layers.settings().unwrap()).contains("hunter2"));
+    }
+
+    #[test]
+    fn every_default_parses_and_env_names_are_unique() {
+        let names: std::collections::HashSet<_> = SPECS.iter().map(Spec::env_name).collect();
+        assert_eq!(names.len(), SPECS.len());
+        assert!(load(&[], None, &[]).is_ok());
+    }
+}

@@ -1,0 +1,284 @@
+//! The [`Store`] handle and the typed transaction wrappers.
+
+use std::marker::PhantomData;
+use std::path::{Path, PathBuf};
+
+use redb::{ReadableDatabase, ReadableTable, ReadableTableMetadata, TableDefinition};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use super::key::{self, Key};
+use super::{OpenError, StoreError, migrate};
+
+pub(super) type RawTable = TableDefinition<'static, &'static [u8], &'static [u8]>;
+
+/// A typed table: keys encoded with [`Key`], values with postcard.
+pub struct Table<K: ?Sized, V> {
+    name: &'static str,
+    types: PhantomData<(fn(&K), V)>,
+}
+
+impl<K: Key + ?Sized, V: Serialize + DeserializeOwned> Table<K, V> {
+    pub const fn new(name: &'static str) -> Self {
+        Table {
+            name,
+            types: PhantomData,
+        }
+    }
+
+    pub fn name(&self) -> &'static str {
+        self.name
+    }
+
+    fn raw(&self) -> RawTable {
+        TableDefinition::new(self.name)
+    }
+
+    fn decode_value(&self, bytes: &[u8]) -> Result<V, StoreError> {
+        postcard::from_bytes(bytes).map_err(|e| StoreError::Decode {
+            table: self.name,
+            detail: e.to_string(),
+        })
+    }
+
+    fn encode_value(&self, value: &V) -> Result<Vec<u8>, StoreError> {
+        postcard::to_allocvec(value).map_err(|e| StoreError::Decode {
+            table: self.name,
+            detail: e.to_string(),
+        })
+    }
+}
+
+/// How to open a store.
+#[derive(Clone, Debug)]
+pub struct StoreOptions {
+    /// redb's page cache, in bytes.
+    pub cache_bytes: usize,
+}
+
+impl Default for StoreOptions {
+    fn default() -> Self {
+        StoreOptions {
+            cache_bytes: 16 << 20,
+        }
+    }
+}
+
+/// An open Stagehand database. Cheap to share behind an `Arc`; every method is thread-safe.
+pub struct Store {
+    db: redb::Database,
+    path: PathBuf,
+    repaired: bool,
+}
+
+impl Store {
+    /// Opens (or creates) the store at `path` and brings its schema up to date.
+    ///
+    /// A store written by a newer Stagehand is refused without being modified.
+    pub fn open(path: &Path, options: &StoreOptions) -> Result<Store, OpenError> {
+        Self::open_with(path, options, migrate::SCHEMA_VERSION, migrate::MIGRATIONS)
+    }
+
+    /// [`Store::open`] with an explicit target version and migration list (tests use this to
+    /// exercise migrations that the current release does not have).
+    pub(super) fn open_with(
+        path: &Path,
+        options: &StoreOptions,
+        target: u64,
+        migrations: &[migrate::Migration],
+    ) -> Result<Store, OpenError> {
+        let existed = path.exists();
+        if existed {
+            // Look before touching: a newer store must not even be repaired.
+            migrate::refuse_newer(path, target)?;
+        } else if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| io_error(path, e))?;
+        }
+        let repaired = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let flag = repaired.clone();
+        let db = redb::Database::builder()
+            .set_cache_size(options.cache_bytes)
+            .set_repair_callback(move |_| flag.store(true, std::sync::atomic::Ordering::Relaxed))
+            .create(path)
+            .map_err(|e| open_error(path, e))?;
+        let store = Store {
+            db,
+            path: path.to_path_buf(),
+            repaired: repaired.load(std::sync::atomic::Ordering::Relaxed),
+        };
+        migrate::bring_up_to_date(&store, existed, target, migrations)?;
+        Ok(store)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Whether opening needed a repair (the previous process did not close the store cleanly).
+    pub fn was_repaired(&self) -> bool {
+        self.repaired
+    }
+
+    /// Size of the database file in bytes.
+    pub fn file_size(&self) -> u64 {
+        std::fs::metadata(&self.path).map(|m| m.len()).unwrap_or(0)
+    }
+
+    /// Runs `f` on a consistent read-only view.
+    pub fn read<T>(
+        &self,
+        f: impl FnOnce(&Reader) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let txn = self.db.begin_read()?;
+        f(&Reader { txn })
+    }
+
+    /// Runs `f` in one write transaction: committed if `f` returns `Ok`, rolled back otherwise.
+    pub fn write<T, E>(&self, f: impl FnOnce(&mut Writer) -> Result<T, E>) -> Result<T, E>
+    where
+        E: From<StoreError>,
+    {
+        let txn = self.db.begin_write().map_err(StoreError::from)?;
+        let mut writer = Writer { txn };
+        let value = f(&mut writer)?;
+        writer.txn.commit().map_err(StoreError::from)?;
+        Ok(value)
+    }
+
+    pub(super) fn begin_read(&self) -> Result<redb::ReadTransaction, StoreError> {
+        Ok(self.db.begin_read()?)
+    }
+}
+
+fn io_error(path: &Path, err: impl std::fmt::Display) -> OpenError {
+    OpenError::Io {
+        path: path.to_path_buf(),
+        detail: err.to_string(),
+    }
+}
+
+pub(super) fn open_error(path: &Path, err: redb::DatabaseError) -> OpenError {
+    match err {
+        redb::DatabaseError::DatabaseAlreadyOpen => OpenError::InUse(path.to_path_buf()),
+        redb::DatabaseError::Storage(redb::StorageError::Io(io)) => io_error(path, io),
+        redb::DatabaseError::Storage(other) => OpenError::NotAStore {
+            path: path.to_path_buf(),
+            detail: other.to_string(),
+        },
+        other => io_error(path, other),
+    }
+}
+
+/// A read-only transaction.
+pub struct Reader {
+    pub(super) txn: redb::ReadTransaction,
+}
+
+impl Reader {
+    pub fn get<K: Key + ?Sized, V: Serialize + DeserializeOwned>(
+        &self,
+        table: &Table<K, V>,
+        key: &K,
+    ) -> Result<Option<V>, StoreError> {
+        match self.txn.open_table(table.raw()) {
+            Ok(raw) => get(table, &raw, key),
+            Err(redb::TableError::TableDoesNotExist(_)) => Ok(None),
+            Err(err) => Err(err.into()),
+        }
+    }
+
+    /// Every entry, in key order.
+    pub fn all<K: Key + ?Sized, V: Serialize + DeserializeOwned>(
+        &self,
+        table: &Table<K, V>,
+    ) -> Result<Vec<(K::Owned, V)>, StoreError> {
+        match self.txn.open_table(table.raw()) {
+            Ok(raw) => all(table, &raw),
+            Err(redb::TableError::TableDoesNotExist(_)) => Ok(Vec::new()),
+            Err(err) => Err(err.into()),
+        }
+    }
+
+    pub fn len<K: Key + ?Sized, V: Serialize + DeserializeOwned>(
+        &self,
+        table: &Table<K, V>,
+    ) -> Result<u64, StoreError> {
+        match self.txn.open_table(table.raw()) {
+            Ok(raw) => Ok(raw.len()?),
+            Err(redb::TableError::TableDoesNotExist(_)) => Ok(0),
+            Err(err) => Err(err.into()),
+        }
+    }
+}
+
+/// A write transaction; see [`Store::write`].
+pub struct Writer {
+    txn: redb::WriteTransaction,
+}
+
+impl Writer {
+    pub fn get<K: Key + ?Sized, V: Serialize + DeserializeOwned>(
+        &self,
+        table: &Table<K, V>,
+        key: &K,
+    ) -> Result<Option<V>, StoreError> {
+        get(table, &self.txn.open_table(table.raw())?, key)
+    }
+
+    pub fn all<K: Key + ?Sized, V: Serialize + DeserializeOwned>(
+        &self,
+        table: &Table<K, V>,
+    ) -> Result<Vec<(K::Owned, V)>, StoreError> {
+        all(table, &self.txn.open_table(table.raw())?)
+    }
+
+    pub fn insert<K: Key + ?Sized, V: Serialize + DeserializeOwned>(
+        &mut self,
+        table: &Table<K, V>,
+        key: &K,
+        value: &V,
+    ) -> Result<(), StoreError> {
+        let value = table.encode_value(value)?;
+        self.txn
+            .open_table(table.raw())?
+            .insert(key::encode(key).as_slice(), value.as_slice())?;
+        Ok(())
+    }
+
+    /// Removes `key`; returns whether it was there.
+    pub fn remove<K: Key + ?Sized, V: Serialize + DeserializeOwned>(
+        &mut self,
+        table: &Table<K, V>,
+        key: &K,
+    ) -> Result<bool, StoreError> {
+        let mut raw = self.txn.open_table(table.raw())?;
+        let removed = raw.remove(key::encode(key).as_slice())?.is_some();
+        Ok(removed)
+    }
+}
+
+fn get<K: Key + ?Sized, V: Serialize + DeserializeOwned>(
+    table: &Table<K, V>,
+    raw: &impl ReadableTable<&'static [u8], &'static [u8]>,
+    key: &K,
+) -> Result<Option<V>, StoreError> {
+    match raw.get(key::encode(key).as_slice())? {
+        Some(guard) => table.decode_value(guard.value()).map(Some),
+        None => Ok(None),
+    }
+}
+
+fn all<K: Key + ?Sized, V: Serialize + DeserializeOwned>(
+    table: &Table<K, V>,
+    raw: &impl ReadableTable<&'static [u8], &'static [u8]>,
+) -> Result<Vec<(K::Owned, V)>, StoreError> {
+    let mut out = Vec::new();
+    for entry in raw.iter()? {
+        let (k, v) = entry?;
+        out.push((
+            key::decode::<K>(table.name, k.value())?,
+            table.decode_value(v.value())?,
+        ));
+    }
+    Ok(out)
+}

@@ -1,0 +1,74 @@
+//! Errors of the store, one enum per kind of operation.
+
+use std::path::PathBuf;
+
+/// Why a store could not be opened.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum OpenError {
+    /// Another process (normally a running `stagehand serve`) holds the database.
+    #[error("{0} is in use by another Stagehand process (is `stagehand serve` running?)")]
+    InUse(PathBuf),
+    /// The file is not a redb database, or a redb database that Stagehand did not create.
+    #[error("{path} is not a Stagehand store ({detail})")]
+    NotAStore { path: PathBuf, detail: String },
+    /// The store was written by a newer Stagehand; it is left untouched.
+    #[error(
+        "{path} has schema version {found}, but this Stagehand understands up to {supported}; \
+         upgrade Stagehand (the file was not modified)"
+    )]
+    TooNew {
+        path: PathBuf,
+        found: u64,
+        supported: u64,
+    },
+    /// A forward migration failed; the store keeps its previous version.
+    #[error("migrating the store to schema version {to} failed: {source}")]
+    Migration { to: u64, source: StoreError },
+    /// Any other failure of redb or the file system.
+    #[error("cannot open {path}: {detail}")]
+    Io { path: PathBuf, detail: String },
+}
+
+/// A failure while reading or writing inside a transaction.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// redb reported an error (I/O, corruption, a closed database).
+    #[error("storage: {0}")]
+    Storage(String),
+    /// A stored value or key did not decode as the table's type.
+    #[error("table {table}: undecodable record ({detail})")]
+    Decode { table: &'static str, detail: String },
+}
+
+/// Why a snapshot could not be written or read back.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SnapshotError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Open(#[from] OpenError),
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+macro_rules! storage_from {
+    ($($t:ty),*) => {$(
+        impl From<$t> for StoreError {
+            fn from(err: $t) -> Self {
+                StoreError::Storage(err.to_string())
+            }
+        }
+    )*};
+}
+storage_from!(
+    redb::StorageError,
+    redb::TableError,
+    redb::TransactionError,
+    redb::CommitError
+);

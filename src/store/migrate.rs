@@ -1,0 +1,220 @@
+//! Schema version and forward migrations.
+//!
+//! The version lives in the `stagehand_meta` table under `schema`. A new store is stamped with
+//! [`SCHEMA_VERSION`]; an older one runs each pending [`Migration`] in its own write transaction,
+//! which also bumps the version, so a failure leaves the store at the last good version. A newer
+//! store is refused before anything is written.
+
+use std::path::Path;
+
+use redb::ReadableDatabase;
+
+use super::db::{Store, Writer};
+use super::tables::{META, meta};
+use super::{OpenError, StoreError};
+
+/// The schema this build writes. Bump it together with a new entry in [`MIGRATIONS`].
+pub const SCHEMA_VERSION: u64 = 1;
+
+/// One step from `to - 1` to `to`.
+#[derive(Clone, Copy)]
+pub(super) struct Migration {
+    pub to: u64,
+    pub run: fn(&mut Writer) -> Result<(), StoreError>,
+}
+
+/// Every migration, in order. Version 1 is the first release, so there is none yet.
+pub(super) const MIGRATIONS: &[Migration] = &[];
+
+/// Refuses a store whose schema is newer than `supported`, without modifying the file.
+pub(super) fn refuse_newer(path: &Path, supported: u64) -> Result<(), OpenError> {
+    let db = match redb::ReadOnlyDatabase::open(path) {
+        Ok(db) => db,
+        // The previous process died mid-write: the normal open repairs it, then checks again.
+        Err(redb::DatabaseError::RepairAborted) => return Ok(()),
+        Err(err) => return Err(super::db::open_error(path, err)),
+    };
+    let found = read_version(&db).map_err(|e| OpenError::Io {
+        path: path.to_path_buf(),
+        detail: e.to_string(),
+    })?;
+    match found {
+        Some(found) if found > supported => Err(OpenError::TooNew {
+            path: path.to_path_buf(),
+            found,
+            supported,
+        }),
+        _ => Ok(()),
+    }
+}
+
+fn read_version(db: &impl ReadableDatabase) -> Result<Option<u64>, StoreError> {
+    let txn = db.begin_read()?;
+    let reader = super::db::Reader { txn };
+    reader.get(&META, meta::SCHEMA)
+}
+
+/// Stamps a new store, or migrates an existing one up to `target`.
+pub(super) fn bring_up_to_date(
+    store: &Store,
+    existed: bool,
+    target: u64,
+    migrations: &[Migration],
+) -> Result<(), OpenError> {
+    let path = store.path().to_path_buf();
+    let io = |e: StoreError| OpenError::Io {
+        path: path.clone(),
+        detail: e.to_string(),
+    };
+    let found = store.read(|r| r.get(&META, meta::SCHEMA)).map_err(io)?;
+    let current = match found {
+        Some(version) => version,
+        None if existed
+            && store
+                .read(|r| Ok(r.txn.list_tables()?.count()))
+                .map_err(io)?
+                > 0 =>
+        {
+            return Err(OpenError::NotAStore {
+                path: path.clone(),
+                detail: "a redb database without Stagehand's metadata".into(),
+            });
+        }
+        None => {
+            store
+                .write(|w| {
+                    w.insert(&META, meta::SCHEMA, &target)?;
+                    w.insert(
+                        &META,
+                        meta::CREATED_AT,
+                        &u64::try_from(crate::clock::unix_now()).unwrap_or(0),
+                    )
+                })
+                .map_err(io)?;
+            return Ok(());
+        }
+    };
+    if current > target {
+        return Err(OpenError::TooNew {
+            path,
+            found: current,
+            supported: target,
+        });
+    }
+    for step in migrations
+        .iter()
+        .filter(|m| m.to > current && m.to <= target)
+    {
+        tracing::info!(to = step.to, "migrating store");
+        store
+            .write(|w| {
+                (step.run)(w)?;
+                w.insert(&META, meta::SCHEMA, &step.to)
+            })
+            .map_err(|source| OpenError::Migration {
+                to: step.to,
+                source,
+            })?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::store::{StoreOptions, Table};
+
+    const NAMES_V1: Table<u64, String> = Table::new("names");
+    /// Version 2 splits "first last" into a pair.
+    const NAMES_V2: Table<u64, (String, String)> = Table::new("names_v2");
+
+    fn split_names(w: &mut Writer) -> Result<(), StoreError> {
+        for (id, full) in w.all(&NAMES_V1)? {
+            let (first, last) = full.split_once(' ').unwrap_or((&full, ""));
+            w.insert(&NAMES_V2, &id, &(first.to_string(), last.to_string()))?;
+            w.remove(&NAMES_V1, &id)?;
+        }
+        Ok(())
+    }
+
+    fn failing(_: &mut Writer) -> Result<(), StoreError> {
+        Err(StoreError::Storage("disk on fire".into()))
+    }
+
+    const TO_V2: &[Migration] = &[Migration {
+        to: 2,
+        run: split_names,
+    }];
+
+    fn v1_store(dir: &Path) -> std::path::PathBuf {
+        let path = dir.join("s.redb");
+        let store = Store::open_with(&path, &StoreOptions::default(), 1, &[]).unwrap();
+        store
+            .write(|w| w.insert(&NAMES_V1, &7, &"Ada Lovelace".to_string()))
+            .unwrap();
+        path
+    }
+
+    fn version(store: &Store) -> u64 {
+        store.read(|r| r.get(&META, meta::SCHEMA)).unwrap().unwrap()
+    }
+
+    #[test]
+    fn migrates_a_v1_store_to_v2() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = v1_store(dir.path());
+        let store = Store::open_with(&path, &StoreOptions::default(), 2, TO_V2).unwrap();
+        assert_eq!(version(&store), 2);
+        assert_eq!(store.read(|r| r.all(&NAMES_V1)).unwrap(), vec![]);
+        assert_eq!(
+            store.read(|r| r.get(&NAMES_V2, &7)).unwrap(),
+            Some(("Ada".to_string(), "Lovelace".to_string()))
+        );
+    }
+
+    #[test]
+    fn a_failed_migration_keeps_the_old_version_and_data() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = v1_store(dir.path());
+        let err = Store::open_with(
+            &path,
+            &StoreOptions::default(),
+            3,
+            &[
+                TO_V2[0],
+                Migration {
+                    to: 3,
+                    run: failing,
+                },
+            ],
+        )
+        .err()
+        .unwrap();
+        assert!(matches!(err, OpenError::Migration { to: 3, .. }), "{err}");
+        let store = Store::open_with(&path, &StoreOptions::default(), 2, TO_V2).unwrap();
+        assert_eq!(version(&store), 2, "step 2 committed, step 3 rolled back");
+    }
+
+    #[test]
+    fn a_newer_store_is_refused_and_not_modified() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = v1_store(dir.path());
+        drop(Store::open_with(&path, &StoreOptions::default(), 2, TO_V2).unwrap());
+        let before = std::fs::read(&path).unwrap();
+        let err = Store::open(&path, &StoreOptions::default()).err().unwrap();
+        assert!(
+            matches!(
+                err,
+                OpenError::TooNew {
+                    found: 2,
+                    supported: 1,
+                    ..
+                }
+            ),
+            "{err}"
+        );
+        assert!(err.to_string().contains("upgrade Stagehand"));
+        assert_eq!(std::fs::read(&path).unwrap(), before);
+    }
+}

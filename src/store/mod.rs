@@ -1,0 +1,23 @@
+//! The one source of truth: a redb database with typed tables.
+//!
+//! Owns every table definition ([`tables`]), the value codec (postcard), the schema version and
+//! its forward migrations, and consistent snapshots for backups. Only this module opens redb; the
+//! rest of Stagehand reads and writes through [`Store::read`] and [`Store::write`], where one
+//! closure is one transaction.
+//!
+//! Every table is stored as raw bytes (`&[u8] → &[u8]`): keys are encoded so that byte order is
+//! key order ([`Key`]), values are postcard. That keeps snapshots and migrations generic: they can
+//! copy any table without knowing its types.
+
+mod db;
+mod error;
+mod key;
+mod migrate;
+mod snapshot;
+pub mod tables;
+
+pub use db::{Reader, Store, StoreOptions, Table, Writer};
+pub use error::{OpenError, SnapshotError, StoreError};
+pub use key::Key;
+pub use migrate::SCHEMA_VERSION;
+pub use snapshot::{Progress, SnapshotInfo, inspect};

@@ -1,0 +1,449 @@
+//! First-run setup: a one-time link and the form that stores the Discord and osu! credentials.
+//!
+//! The token is 256 random bits, printed once and stored only as its SHA-256, expiring after
+//! [`TOKEN_LIFETIME_SECS`]. Issuing a new one replaces the old. Completing setup stores every
+//! value, marks setup done and deletes the token in one transaction; from then on `/setup/…` is 404.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::config::{BaseUrl, Secret, SettingType, Snowflake};
+use crate::store::{Store, StoreError, tables};
+
+/// How long a setup link works.
+pub const TOKEN_LIFETIME_SECS: i64 = 30 * 60;
+
+/// The stored form of a setup token.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct SetupToken {
+    hash: [u8; 32],
+    expires_at: i64,
+}
+
+/// What a presented token turned out to be.
+#[derive(Debug, PartialEq, Eq)]
+pub enum TokenCheck {
+    Valid,
+    Expired,
+    /// Unknown, used, or setup is already complete.
+    Invalid,
+}
+
+fn hash(token: &str) -> [u8; 32] {
+    Sha256::digest(token.as_bytes()).into()
+}
+
+pub fn is_complete(store: &Store) -> Result<bool, StoreError> {
+    Ok(store
+        .read(|r| r.get(&tables::META, tables::meta::SETUP_COMPLETED_AT))?
+        .is_some())
+}
+
+/// Makes a new setup token valid from `now`, replacing any earlier one, and returns it.
+pub fn issue(store: &Store, now: i64) -> Result<String, StoreError> {
+    let mut bytes = [0u8; 32];
+    rand::fill(&mut bytes);
+    let token: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    let stored = SetupToken {
+        hash: hash(&token),
+        expires_at: now + TOKEN_LIFETIME_SECS,
+    };
+    store.write(|w| w.insert(&tables::SETUP_TOKEN, "current", &stored))?;
+    Ok(token)
+}
+
+pub fn check(store: &Store, token: &str, now: i64) -> Result<TokenCheck, StoreError> {
+    store.read(|r| {
+        if r.get(&tables::META, tables::meta::SETUP_COMPLETED_AT)?
+            .is_some()
+        {
+            return Ok(TokenCheck::Invalid);
+        }
+        Ok(classify(
+            r.get(&tables::SETUP_TOKEN, "current")?,
+            token,
+            now,
+        ))
+    })
+}
+
+fn classify(stored: Option<SetupToken>, token: &str, now: i64) -> TokenCheck {
+    match stored {
+        Some(stored) if stored.hash == hash(token) => {
+            if now < stored.expires_at {
+                TokenCheck::Valid
+            } else {
+                TokenCheck::Expired
+            }
+        }
+        _ => TokenCheck::Invalid,
+    }
+}
+
+/// The validated contents of the setup form.
+pub struct SetupValues {
+    discord_token: Secret,
+    application_id: Snowflake,
+    guild_id: Snowflake,
+    public_url: BaseUrl,
+    league: bool,
+    requests: bool,
+    osu: Option<(u64, Secret)>,
+}
+
+impl SetupValues {
+    pub fn application_id(&self) -> u64 {
+        self.application_id.0
+    }
+
+    pub fn module_names(&self) -> Vec<&'static str> {
+        let mut names = Vec::new();
+        if self.league {
+            names.push("osu! league");
+        }
+        if self.requests {
+            names.push("Geometry Dash level requests");
+        }
+        names
+    }
+}
+
+/// The form as it was sent (secrets left out), and what is wrong with each field.
+#[derive(Default, Serialize)]
+pub struct FormState {
+    pub values: BTreeMap<&'static str, String>,
+    pub errors: BTreeMap<&'static str, String>,
+}
+
+/// Every field of the form; the template expects each key in `values` and `errors`.
+const FIELDS: &[&str] = &[
+    "discord_token",
+    "application_id",
+    "guild_id",
+    "public_url",
+    "module_league",
+    "module_requests",
+    "osu_client_id",
+    "osu_client_secret",
+    "modules",
+];
+const SECRET_FIELDS: &[&str] = &["discord_token", "osu_client_secret"];
+
+impl FormState {
+    /// An empty form with `public_url` suggested.
+    pub fn blank(public_url: &str) -> FormState {
+        let mut state = FormState::from_pairs(Vec::new());
+        state.values.insert("public_url", public_url.to_string());
+        state.values.insert("module_league", "on".into());
+        state.values.insert("module_requests", "on".into());
+        state
+    }
+
+    fn from_pairs(pairs: Vec<(String, String)>) -> FormState {
+        let mut state = FormState::default();
+        for field in FIELDS {
+            state.errors.insert(field, String::new());
+            let sent = pairs
+                .iter()
+                .rev()
+                .find(|(k, _)| k == field)
+                .map(|(_, v)| v.trim().to_string());
+            state.values.insert(field, sent.unwrap_or_default());
+        }
+        state
+    }
+
+    fn value(&self, field: &'static str) -> &str {
+        self.values.get(field).map_or("", String::as_str)
+    }
+
+    fn reject(&mut self, field: &'static str, message: impl Into<String>) {
+        self.errors.insert(field, message.into());
+    }
+
+    pub fn error_count(&self) -> usize {
+        self.errors.values().filter(|e| !e.is_empty()).count()
+    }
+
+    fn field<T>(
+        &mut self,
+        field: &'static str,
+        label: &str,
+        parse: impl FnOnce(&str) -> Result<T, String>,
+    ) -> Option<T> {
+        let text = self.value(field).to_string();
+        if text.is_empty() {
+            self.reject(field, format!("{label} is required."));
+            return None;
+        }
+        match parse(&text) {
+            Ok(value) => Some(value),
+            Err(message) => {
+                self.reject(field, format!("{label}: {message}."));
+                None
+            }
+        }
+    }
+}
+
+/// Parses and validates a submitted form (`application/x-www-form-urlencoded`).
+pub fn validate(body: &[u8]) -> Result<SetupValues, FormState> {
+    let pairs = form_urlencoded::parse(body)
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    let mut form = FormState::from_pairs(pairs);
+    let discord_token = form.field("discord_token", "Bot token", parse_discord_token);
+    let application_id = form.field("application_id", "Application id", Snowflake::parse);
+    let guild_id = form.field("guild_id", "Server id", Snowflake::parse);
+    let public_url = form.field("public_url", "Public base URL", BaseUrl::parse);
+    let league = form.value("module_league") == "on";
+    let requests = form.value("module_requests") == "on";
+    if !league && !requests {
+        form.reject("modules", "Enable at least one module.");
+    }
+    let osu = if league {
+        let id = form.field("osu_client_id", "Client id", |t| match t.parse::<u64>() {
+            Ok(id) if id > 0 => Ok(id),
+            _ => Err("expected the number osu! shows for your application".into()),
+        });
+        let secret = form.field("osu_client_secret", "Client secret", Secret::parse);
+        id.zip(secret)
+    } else {
+        None
+    };
+    for secret in SECRET_FIELDS {
+        form.values.insert(secret, String::new());
+    }
+    match (discord_token, application_id, guild_id, public_url) {
+        (Some(discord_token), Some(application_id), Some(guild_id), Some(public_url))
+            if form.error_count() == 0 =>
+        {
+            Ok(SetupValues {
+                discord_token,
+                application_id,
+                guild_id,
+                public_url,
+                league,
+                requests,
+                osu,
+            })
+        }
+        _ => Err(form),
+    }
+}
+
+/// A bot token is three dot-separated parts of base64url text.
+fn parse_discord_token(text: &str) -> Result<Secret, String> {
+    let parts: Vec<&str> = text.split('.').collect();
+    let base64url = |p: &&str| {
+        !p.is_empty()
+            && p.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    };
+    if text.len() > 200 || parts.len() != 3 || !parts.iter().all(base64url) {
+        return Err("this does not look like a bot token (three parts separated by dots); copy it again from Bot → Reset Token".into());
+    }
+    Secret::parse(text)
+}
+
+/// Outcome of [`complete`].
+#[derive(Debug, PartialEq, Eq)]
+pub enum Completion {
+    Done,
+    /// The token stopped being valid (used by a concurrent submission, or expired) meanwhile.
+    TokenGone(TokenCheck),
+}
+
+/// Stores the values, marks setup complete and kills the token, all in one transaction.
+pub fn complete(
+    store: &Store,
+    token: &str,
+    values: &SetupValues,
+    now: i64,
+) -> Result<Completion, StoreError> {
+    store.write(|w| {
+        let state = match w.get(&tables::META, tables::meta::SETUP_COMPLETED_AT)? {
+            Some(_) => TokenCheck::Invalid,
+            None => classify(w.get(&tables::SETUP_TOKEN, "current")?, token, now),
+        };
+        if state != TokenCheck::Valid {
+            return Ok(Completion::TokenGone(state));
+        }
+        let mut rows = vec![
+            ("discord.token", values.discord_token.expose().to_string()),
+            (
+                "discord.application_id",
+                values.application_id.0.to_string(),
+            ),
+            ("discord.guild_id", values.guild_id.0.to_string()),
+            ("public_url", values.public_url.as_str().to_string()),
+            ("modules.league", values.league.to_string()),
+            ("modules.requests", values.requests.to_string()),
+        ];
+        if let Some((id, secret)) = &values.osu {
+            rows.push(("osu.client_id", id.to_string()));
+            rows.push(("osu.client_secret", secret.expose().to_string()));
+        }
+        for (key, value) in rows {
+            w.insert(&tables::SETTINGS, key, &value)?;
+        }
+        w.insert(
+            &tables::META,
+            tables::meta::SETUP_COMPLETED_AT,
+            &u64::try_from(now).unwrap_or(0),
+        )?;
+        w.remove(&tables::SETUP_TOKEN, "current")?;
+        Ok(Completion::Done)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    const GOOD: &str = "discord_token=MTAx.GhIj.abc_DEF-123&application_id=101&guild_id=202\
+        &public_url=https%3A%2F%2Fbot.example.org&module_league=on&osu_client_id=42&osu_client_secret=s3cret";
+
+    fn errors(body: &str) -> BTreeMap<&'static str, String> {
+        let form = validate(body.as_bytes()).err().unwrap();
+        form.errors
+            .into_iter()
+            .filter(|(_, e)| !e.is_empty())
+            .collect()
+    }
+
+    #[test]
+    fn a_good_form_validates() {
+        let values = validate(GOOD.as_bytes()).ok().unwrap();
+        assert_eq!(values.module_names(), ["osu! league"]);
+        assert_eq!(values.public_url.as_str(), "https://bot.example.org");
+    }
+
+    #[test]
+    fn each_bad_field_is_named() {
+        let cases = [
+            (
+                "",
+                vec![
+                    "application_id",
+                    "discord_token",
+                    "guild_id",
+                    "modules",
+                    "public_url",
+                ],
+            ),
+            (
+                &GOOD.replace("guild_id=202", "guild_id=abc")[..],
+                vec!["guild_id"],
+            ),
+            (
+                &GOOD.replace("guild_id=202", "guild_id=0")[..],
+                vec!["guild_id"],
+            ),
+            (
+                &GOOD.replace(
+                    "application_id=101",
+                    "application_id=123456789012345678901234",
+                )[..],
+                vec!["application_id"],
+            ),
+            (
+                &GOOD.replace("MTAx.GhIj.abc_DEF-123", "just-a-secret")[..],
+                vec!["discord_token"],
+            ),
+            (
+                &GOOD.replace("MTAx.GhIj.abc_DEF-123", "a..b")[..],
+                vec!["discord_token"],
+            ),
+            (
+                &GOOD.replace("https%3A%2F%2Fbot.example.org", "not a url")[..],
+                vec!["public_url"],
+            ),
+            (
+                &GOOD.replace("https%3A%2F%2Fbot.example.org", "javascript%3Aalert(1)")[..],
+                vec!["public_url"],
+            ),
+            (&GOOD.replace("&module_league=on", "")[..], vec!["modules"]),
+            (
+                &GOOD.replace("osu_client_id=42", "osu_client_id=-4")[..],
+                vec!["osu_client_id"],
+            ),
+            (
+                &GOOD.replace("osu_client_secret=s3cret", "osu_client_secret=")[..],
+                vec!["osu_client_secret"],
+            ),
+            (
+                "%FF%FE=%00&&&==",
+                vec![
+                    "application_id",
+                    "discord_token",
+                    "guild_id",
+                    "modules",
+                    "public_url",
+                ],
+            ),
+        ];
+        for (body, expected) in cases {
+            let found: Vec<_> = errors(body).into_keys().collect();
+            assert_eq!(found, expected, "{body}");
+        }
+    }
+
+    #[test]
+    fn osu_fields_are_optional_without_the_league() {
+        let body = "discord_token=a.b.c&application_id=1&guild_id=2&public_url=https%3A%2F%2Fx.org&module_requests=on";
+        assert!(validate(body.as_bytes()).is_ok());
+    }
+
+    #[test]
+    fn secrets_are_never_echoed_back() {
+        let form = validate(GOOD.replace("guild_id=202", "guild_id=x").as_bytes())
+            .err()
+            .unwrap();
+        assert_eq!(form.values["discord_token"], "");
+        assert_eq!(form.values["osu_client_secret"], "");
+        assert_eq!(form.values["application_id"], "101");
+    }
+
+    #[test]
+    fn tokens_expire_die_on_reissue_and_work_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("s.redb"), &Default::default()).unwrap();
+        let first = issue(&store, 1_000).unwrap();
+        assert_eq!(first.len(), 64);
+        assert_eq!(check(&store, &first, 1_000).unwrap(), TokenCheck::Valid);
+        assert_eq!(
+            check(&store, &first, 1_000 + TOKEN_LIFETIME_SECS).unwrap(),
+            TokenCheck::Expired
+        );
+        assert_eq!(check(&store, "00", 1_000).unwrap(), TokenCheck::Invalid);
+
+        let second = issue(&store, 2_000).unwrap();
+        assert_eq!(check(&store, &first, 2_000).unwrap(), TokenCheck::Invalid);
+        let values = validate(GOOD.as_bytes()).ok().unwrap();
+        assert_eq!(
+            complete(&store, &second, &values, 2_000 + TOKEN_LIFETIME_SECS).unwrap(),
+            Completion::TokenGone(TokenCheck::Expired)
+        );
+        assert!(!is_complete(&store).unwrap());
+        assert_eq!(store.read(|r| r.len(&tables::SETTINGS)).unwrap(), 0);
+
+        assert_eq!(
+            complete(&store, &second, &values, 2_001).unwrap(),
+            Completion::Done
+        );
+        assert!(is_complete(&store).unwrap());
+        assert_eq!(check(&store, &second, 2_001).unwrap(), TokenCheck::Invalid);
+        assert_eq!(
+            complete(&store, &second, &values, 2_001).unwrap(),
+            Completion::TokenGone(TokenCheck::Invalid)
+        );
+        let saved = store
+            .read(|r| r.get(&tables::SETTINGS, "osu.client_secret"))
+            .unwrap();
+        assert_eq!(saved.as_deref(), Some("s3cret"));
+    }
+}

@@ -1,0 +1,196 @@
+//! TLS for the server: TLS 1.2 and 1.3 only (ring), ALPN `h2` and `http/1.1`, a certificate from
+//! PEM files when configured, otherwise a self-signed one made once by rcgen and kept in the store.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use rustls::ServerConfig;
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+use serde::{Deserialize, Serialize};
+
+use crate::config::Settings;
+use crate::store::{Store, StoreError, tables};
+
+/// A self-signed certificate and the names it was made for.
+#[derive(Clone, Serialize, Deserialize)]
+pub struct SelfSigned {
+    pub names: Vec<String>,
+    pub cert_pem: String,
+    pub key_pem: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum TlsError {
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("{path}: {detail}")]
+    Pem { path: String, detail: String },
+    #[error("making the self-signed certificate: {0}")]
+    Generate(#[from] rcgen::Error),
+    #[error("the certificate was refused: {0}")]
+    Rustls(#[from] rustls::Error),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Names the self-signed certificate covers: localhost, the loopback addresses and the public host.
+pub fn self_signed_names(settings: &Settings) -> Vec<String> {
+    let mut names = vec![
+        "localhost".to_string(),
+        "127.0.0.1".to_string(),
+        "::1".to_string(),
+    ];
+    if let Some(host) = settings.public_url.as_ref().and_then(|u| u.0.host_str()) {
+        let host = host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .to_string();
+        if !names.contains(&host) {
+            names.push(host);
+        }
+    }
+    names
+}
+
+/// The stored self-signed certificate if it covers `names`, otherwise a new one (stored).
+pub fn self_signed(store: &Store, names: &[String]) -> Result<SelfSigned, TlsError> {
+    if let Some(existing) = store.read(|r| r.get(&tables::SELF_SIGNED_CERT, "current"))? {
+        if existing.names == names {
+            return Ok(existing);
+        }
+    }
+    let made = rcgen::generate_simple_self_signed(names.to_vec())?;
+    let cert = SelfSigned {
+        names: names.to_vec(),
+        cert_pem: made.cert.pem(),
+        key_pem: made.signing_key.serialize_pem(),
+    };
+    store.write(|w| w.insert(&tables::SELF_SIGNED_CERT, "current", &cert))?;
+    tracing::info!(names = ?names, "made a self-signed certificate");
+    Ok(cert)
+}
+
+/// The server's TLS configuration from the settings.
+pub fn server_config(settings: &Settings, store: &Store) -> Result<Arc<ServerConfig>, TlsError> {
+    let (certs, key) = match (&settings.tls_cert, &settings.tls_key) {
+        (Some(cert), Some(key)) => (read_certs(cert)?, read_key(key)?),
+        _ => {
+            let own = self_signed(store, &self_signed_names(settings))?;
+            let pem = |detail: rustls::pki_types::pem::Error| TlsError::Pem {
+                path: "self-signed".into(),
+                detail: detail.to_string(),
+            };
+            let certs = CertificateDer::pem_slice_iter(own.cert_pem.as_bytes())
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(pem)?;
+            (
+                certs,
+                PrivateKeyDer::from_pem_slice(own.key_pem.as_bytes()).map_err(pem)?,
+            )
+        }
+    };
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut config = ServerConfig::builder_with_provider(provider)
+        .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])?
+        .with_no_client_auth()
+        .with_single_cert(certs, key)?;
+    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    Ok(Arc::new(config))
+}
+
+fn read(path: &Path) -> Result<Vec<u8>, TlsError> {
+    std::fs::read(path).map_err(|source| TlsError::Read {
+        path: path.display().to_string(),
+        source,
+    })
+}
+
+fn read_certs(path: &Path) -> Result<Vec<CertificateDer<'static>>, TlsError> {
+    let bytes = read(path)?;
+    let certs = CertificateDer::pem_slice_iter(&bytes)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| TlsError::Pem {
+            path: path.display().to_string(),
+            detail: e.to_string(),
+        })?;
+    if certs.is_empty() {
+        return Err(TlsError::Pem {
+            path: path.display().to_string(),
+            detail: "no certificate in the file".into(),
+        });
+    }
+    Ok(certs)
+}
+
+fn read_key(path: &Path) -> Result<PrivateKeyDer<'static>, TlsError> {
+    PrivateKeyDer::from_pem_slice(&read(path)?).map_err(|e| TlsError::Pem {
+        path: path.display().to_string(),
+        detail: format!("no usable private key ({e})"),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::config::{Layers, Sources};
+
+    fn settings(env: &[(&str, &str)]) -> Settings {
+        let env = env
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Layers::collect(&Sources {
+            env,
+            ..Sources::default()
+        })
+        .settings()
+        .unwrap()
+    }
+
+    #[test]
+    fn self_signed_is_kept_until_the_names_change() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("s.redb"), &Default::default()).unwrap();
+        let plain = self_signed_names(&settings(&[]));
+        let first = self_signed(&store, &plain).unwrap();
+        assert_eq!(
+            self_signed(&store, &plain).unwrap().cert_pem,
+            first.cert_pem
+        );
+        let public = self_signed_names(&settings(&[(
+            "STAGEHAND_PUBLIC_URL",
+            "https://bot.example.org:8443",
+        )]));
+        assert_eq!(public, ["localhost", "127.0.0.1", "::1", "bot.example.org"]);
+        assert_ne!(
+            self_signed(&store, &public).unwrap().cert_pem,
+            first.cert_pem
+        );
+    }
+
+    #[test]
+    fn garbage_pem_files_are_clear_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("s.redb"), &Default::default()).unwrap();
+        let junk = dir.path().join("junk.pem");
+        std::fs::write(&junk, "-----BEGIN CERTIFICATE-----\nnot base64!\n").unwrap();
+        let missing = dir.path().join("missing.pem");
+        let junk_s = junk.to_str().unwrap();
+        for (cert, key, expected) in [
+            (junk_s, junk_s, "junk.pem"),
+            (missing.to_str().unwrap(), junk_s, "cannot read"),
+        ] {
+            let err = server_config(
+                &settings(&[("STAGEHAND_TLS_CERT", cert), ("STAGEHAND_TLS_KEY", key)]),
+                &store,
+            )
+            .unwrap_err();
+            assert!(err.to_string().contains(expected), "{err}");
+        }
+    }
+}
