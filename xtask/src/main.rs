@@ -4,8 +4,10 @@
 //! Tasks:
 //! - `bench`: measures the figures the issues set budgets for; prints `bench <name> <value> <unit>`
 //!   lines and writes the same to `target/bench.json`.
+//! - `samples`: draws one picture of each kind to `docs/samples/` (shown in the README).
 
 mod bench;
+mod samples;
 
 use std::process::ExitCode;
 
@@ -13,8 +15,9 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("bench") => bench::run(&args[1..]),
+        Some("samples") => samples::run(),
         _ => {
-            eprintln!("usage: cargo xtask <bench> [args]");
+            eprintln!("usage: cargo xtask <bench|samples> [args]");
             return ExitCode::from(2);
         }
     };
