@@ -93,6 +93,7 @@ fn settings(paths: &Paths, store: &Store) -> anyhow::Result<Settings> {
 
 /// `stagehand serve`: runs until SIGTERM or Ctrl-C.
 pub async fn serve(paths: Paths) -> anyhow::Result<()> {
+    let shutdown = shutdown_signal()?;
     let pre = layers(&paths, None)?.settings().ok();
     let store = Arc::new(open_store(
         &paths,
@@ -117,11 +118,6 @@ pub async fn serve(paths: Paths) -> anyhow::Result<()> {
     let admin = crate::admin::bind(&paths.admin_socket())?;
 
     let clock = Clock::system();
-    println!(
-        "Stagehand {} is listening on https://{}:{https_port}",
-        env!("CARGO_PKG_VERSION"),
-        settings.http_bind
-    );
     if !web::setup::is_complete(&store)? {
         let token = web::setup::issue(&store, clock.now())?;
         println!(
@@ -130,6 +126,11 @@ pub async fn serve(paths: Paths) -> anyhow::Result<()> {
         );
         println!("From another machine, use this machine's address instead of localhost.");
     }
+    println!(
+        "Stagehand {} is listening on https://{}:{https_port}",
+        env!("CARGO_PKG_VERSION"),
+        settings.http_bind
+    );
     tracing::info!(port = https_port, "serving");
 
     let admin_task = tokio::spawn(crate::admin::serve(
@@ -147,39 +148,33 @@ pub async fn serve(paths: Paths) -> anyhow::Result<()> {
         metrics: web::Metrics::default(),
         https_port,
     });
-    web::serve(
-        state,
-        web::Listeners { https, redirect },
-        tls,
-        shutdown_signal(),
-    )
-    .await;
+    web::serve(state, web::Listeners { https, redirect }, tls, shutdown).await;
     admin_task.abort();
     let _ = std::fs::remove_file(paths.admin_socket());
     tracing::info!("stopped");
     Ok(())
 }
 
-async fn shutdown_signal() {
-    let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-        Ok(term) => term,
-        Err(err) => {
-            tracing::warn!(error = %err, "cannot listen for SIGTERM; only Ctrl-C stops the server");
-            let _ = tokio::signal::ctrl_c().await;
-            return;
+/// Resolves on SIGTERM or Ctrl-C. The handlers are installed when this is called, not when the
+/// future is first polled, so a signal sent right after start-up is never lost.
+fn shutdown_signal() -> anyhow::Result<impl std::future::Future<Output = ()>> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut term = signal(SignalKind::terminate()).context("listening for SIGTERM")?;
+    let mut interrupt = signal(SignalKind::interrupt()).context("listening for SIGINT")?;
+    Ok(async move {
+        tokio::select! {
+            _ = term.recv() => {}
+            _ = interrupt.recv() => {}
         }
-    };
-    tokio::select! {
-        _ = term.recv() => {}
-        _ = tokio::signal::ctrl_c() => {}
-    }
-    tracing::info!("shutting down");
+        tracing::info!("shutting down");
+    })
 }
 
 fn init_logging(filter: &str) {
     let filter = tracing_subscriber::EnvFilter::try_new(filter).unwrap_or_else(|_| "info".into());
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_writer(std::io::stderr)
         .try_init();
 }
@@ -285,13 +280,12 @@ pub fn check_report(paths: &Paths, store: Option<&Store>) -> Report {
 fn readiness(settings: &Settings, store: Option<&Store>) -> Vec<String> {
     let complete = store.is_some_and(|s| web::setup::is_complete(s).unwrap_or(false));
     let mut problems = Vec::new();
-    if complete || settings.modules_league || settings.modules_requests {
-        if settings.discord_token.is_none()
-            || settings.discord_application_id.is_none()
-            || settings.discord_guild_id.is_none()
-        {
-            problems.push("discord.token, discord.application_id and discord.guild_id are needed to run any module".into());
-        }
+    let wants_discord = complete || settings.modules_league || settings.modules_requests;
+    let has_discord = settings.discord_token.is_some()
+        && settings.discord_application_id.is_some()
+        && settings.discord_guild_id.is_some();
+    if wants_discord && !has_discord {
+        problems.push("discord.token, discord.application_id and discord.guild_id are needed to run any module".into());
     }
     if settings.modules_league
         && (settings.osu_client_id.is_none() || settings.osu_client_secret.is_none())

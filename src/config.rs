@@ -618,7 +618,13 @@ mod tests {
 
     #[test]
     fn garbage_is_reported_not_swallowed() {
-        let cases: &[(&[(&str, &str)], Option<&str>, &[(&str, &str)], &str)] = &[
+        type Case<'a> = (
+            &'a [(&'a str, &'a str)],
+            Option<&'a str>,
+            &'a [(&'a str, &'a str)],
+            &'a str,
+        );
+        let cases: &[Case] = &[
             (&[], Some("this is = = not toml"), &[], "not valid TOML"),
             (
                 &[],

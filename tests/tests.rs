@@ -1,1 +1,18 @@
-//! tests
+//! End-to-end tests: one test binary (`autotests = false`), one module per capability, sharing
+//! the harness in `support/`. Each test runs the real `stagehand` binary or its library against
+//! temporary data directories and real TLS on loopback.
+
+#![allow(clippy::unwrap_used)] // a panic is how a test fails
+
+mod support;
+
+/// Backups while serving, restores, retention, refusing foreign and newer stores.
+mod backup;
+/// Command-line usage, `version`, `check`, start-up failures.
+mod cli;
+/// Pictures: golden tables and charts, hostile input.
+mod render;
+/// TLS, HTTP versions, health and metrics, redirects, PEM certificates, slow clients, shutdown.
+mod server;
+/// The first-run setup link and form.
+mod setup;

@@ -15,8 +15,11 @@ pub(super) type RawTable = TableDefinition<'static, &'static [u8], &'static [u8]
 /// A typed table: keys encoded with [`Key`], values with postcard.
 pub struct Table<K: ?Sized, V> {
     name: &'static str,
-    types: PhantomData<(fn(&K), V)>,
+    types: PhantomData<Types<K, V>>,
 }
+
+/// Marks the key and value types without owning either (and without requiring `K: Sized`).
+type Types<K, V> = (fn(&K), V);
 
 impl<K: Key + ?Sized, V: Serialize + DeserializeOwned> Table<K, V> {
     pub const fn new(name: &'static str) -> Self {

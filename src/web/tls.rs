@@ -58,10 +58,9 @@ pub fn self_signed_names(settings: &Settings) -> Vec<String> {
 
 /// The stored self-signed certificate if it covers `names`, otherwise a new one (stored).
 pub fn self_signed(store: &Store, names: &[String]) -> Result<SelfSigned, TlsError> {
-    if let Some(existing) = store.read(|r| r.get(&tables::SELF_SIGNED_CERT, "current"))? {
-        if existing.names == names {
-            return Ok(existing);
-        }
+    let existing = store.read(|r| r.get(&tables::SELF_SIGNED_CERT, "current"))?;
+    if let Some(existing) = existing.filter(|e| e.names == names) {
+        return Ok(existing);
     }
     let made = rcgen::generate_simple_self_signed(names.to_vec())?;
     let cert = SelfSigned {

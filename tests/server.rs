@@ -1,0 +1,372 @@
+//! The HTTPS server as a client sees it: TLS versions and ALPN, health and metrics, redirects,
+//! PEM certificates, slow clients, and shutdown.
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::sync::Arc;
+use std::time::Duration;
+
+use stagehand::store::{Store, StoreOptions};
+
+use crate::support::{self, Server, get};
+
+#[tokio::test]
+async fn health_and_metrics_answer() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path(), &[]);
+    let (status, body) = get(&server.url("/healthz")).await;
+    assert_eq!(status, 200);
+    let health: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(health["status"], "ok");
+    assert_eq!(health["version"], env!("CARGO_PKG_VERSION"));
+    assert_eq!(health["schema"], stagehand::store::SCHEMA_VERSION);
+    assert_eq!(health["setup"], "pending");
+
+    assert_eq!(get(&server.url("/no-such-page")).await.0, 404);
+    let (status, metrics) = get(&server.url("/metrics")).await;
+    assert_eq!(status, 200);
+    assert!(
+        metrics.contains("stagehand_http_requests_total{route=\"healthz\",status=\"200\"} 1\n"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("stagehand_http_requests_total{route=\"not_found\",status=\"404\"} 1\n")
+    );
+    assert!(metrics.contains("stagehand_uptime_seconds "));
+    let size: u64 = metrics
+        .lines()
+        .find_map(|l| l.strip_prefix("stagehand_store_bytes "))
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(size > 0);
+    server.stop();
+}
+
+#[tokio::test]
+async fn pages_carry_security_headers() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path(), &[]);
+    let response = support::client().get(server.link()).send().await.unwrap();
+    let headers = response.headers();
+    assert!(
+        headers["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .contains("default-src 'none'")
+    );
+    assert_eq!(headers["x-content-type-options"], "nosniff");
+    assert_eq!(headers["x-frame-options"], "DENY");
+    assert_eq!(headers["referrer-policy"], "no-referrer");
+    assert_eq!(headers["cache-control"], "no-store");
+    let css = support::client()
+        .get(server.url("/static/style.css"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(css.headers()["content-type"], "text/css; charset=utf-8");
+    assert_eq!(get(&server.url("/static/../Cargo.toml")).await.0, 404);
+    assert_eq!(get(&server.url("/static/nope.css")).await.0, 404);
+    server.stop();
+}
+
+/// Completes a TLS handshake with the given versions and ALPN, returning what was negotiated.
+fn handshake(
+    port: u16,
+    versions: &[&'static rustls::SupportedProtocolVersion],
+    alpn: &[&[u8]],
+    roots: Option<rustls::RootCertStore>,
+) -> Result<(rustls::ProtocolVersion, Option<Vec<u8>>), String> {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let builder = rustls::ClientConfig::builder_with_provider(provider)
+        .with_protocol_versions(versions)
+        .unwrap();
+    let mut config = match roots {
+        Some(roots) => builder.with_root_certificates(roots).with_no_client_auth(),
+        None => builder
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(AcceptAnything))
+            .with_no_client_auth(),
+    };
+    config.alpn_protocols = alpn.iter().map(|p| p.to_vec()).collect();
+    let name = rustls::pki_types::ServerName::try_from("localhost").unwrap();
+    let mut conn = rustls::ClientConnection::new(Arc::new(config), name).unwrap();
+    let mut tcp = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    while conn.is_handshaking() {
+        conn.complete_io(&mut tcp).map_err(|e| e.to_string())?;
+    }
+    Ok((
+        conn.protocol_version().unwrap(),
+        conn.alpn_protocol().map(<[u8]>::to_vec),
+    ))
+}
+
+#[derive(Debug)]
+struct AcceptAnything;
+
+impl rustls::client::danger::ServerCertVerifier for AcceptAnything {
+    fn verify_server_cert(
+        &self,
+        _: &rustls::pki_types::CertificateDer<'_>,
+        _: &[rustls::pki_types::CertificateDer<'_>],
+        _: &rustls::pki_types::ServerName<'_>,
+        _: &[u8],
+        _: rustls::pki_types::UnixTime,
+    ) -> Result<rustls::client::danger::ServerCertVerified, rustls::Error> {
+        Ok(rustls::client::danger::ServerCertVerified::assertion())
+    }
+    fn verify_tls12_signature(
+        &self,
+        _: &[u8],
+        _: &rustls::pki_types::CertificateDer<'_>,
+        _: &rustls::DigitallySignedStruct,
+    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        Ok(rustls::client::danger::HandshakeSignatureValid::assertion())
+    }
+    fn verify_tls13_signature(
+        &self,
+        _: &[u8],
+        _: &rustls::pki_types::CertificateDer<'_>,
+        _: &rustls::DigitallySignedStruct,
+    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        Ok(rustls::client::danger::HandshakeSignatureValid::assertion())
+    }
+    fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
+        rustls::crypto::ring::default_provider()
+            .signature_verification_algorithms
+            .supported_schemes()
+    }
+}
+
+#[test]
+fn tls_12_and_13_with_alpn_h2_and_http11() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path(), &[]);
+    let (v13, alpn) = handshake(
+        server.port,
+        &[&rustls::version::TLS13],
+        &[b"h2", b"http/1.1"],
+        None,
+    )
+    .unwrap();
+    assert_eq!(
+        (v13, alpn.as_deref()),
+        (rustls::ProtocolVersion::TLSv1_3, Some(&b"h2"[..]))
+    );
+    let (v12, alpn) = handshake(
+        server.port,
+        &[&rustls::version::TLS12],
+        &[b"http/1.1"],
+        None,
+    )
+    .unwrap();
+    assert_eq!(
+        (v12, alpn.as_deref()),
+        (rustls::ProtocolVersion::TLSv1_2, Some(&b"http/1.1"[..]))
+    );
+    let (_, alpn) = handshake(server.port, &[&rustls::version::TLS13], &[], None).unwrap();
+    assert_eq!(alpn, None, "no ALPN still works (HTTP/1.1)");
+
+    // The self-signed certificate is valid for localhost: a client trusting only it connects.
+    let store_cert = {
+        server.stop();
+        let store = Store::open(
+            &dir.path().join("data/stagehand.redb"),
+            &StoreOptions::default(),
+        )
+        .unwrap();
+        stagehand::web::tls::self_signed(
+            &store,
+            &["localhost".into(), "127.0.0.1".into(), "::1".into()],
+        )
+        .unwrap()
+    };
+    let server = Server::start(dir.path(), &[]);
+    let mut roots = rustls::RootCertStore::empty();
+    for cert in rustls::pki_types::pem::PemObject::pem_slice_iter(store_cert.cert_pem.as_bytes()) {
+        roots.add(cert.unwrap()).unwrap();
+    }
+    assert!(
+        handshake(
+            server.port,
+            &[&rustls::version::TLS13],
+            &[b"h2"],
+            Some(roots)
+        )
+        .is_ok(),
+        "cert reused and valid"
+    );
+    server.stop();
+}
+
+#[tokio::test]
+async fn both_http_versions_serve_requests() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path(), &[]);
+    let h2 = support::client()
+        .get(server.url("/healthz"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(h2.version(), reqwest::Version::HTTP_2);
+    let h1 = reqwest::Client::builder()
+        .danger_accept_invalid_certs(true)
+        .http1_only()
+        .build()
+        .unwrap();
+    let response = h1.get(server.url("/healthz")).send().await.unwrap();
+    assert_eq!(
+        (response.version(), response.status().as_u16()),
+        (reqwest::Version::HTTP_11, 200)
+    );
+    server.stop();
+}
+
+#[tokio::test]
+async fn pem_files_replace_the_self_signed_certificate() {
+    let dir = tempfile::tempdir().unwrap();
+    let made = rcgen::generate_simple_self_signed(vec!["pem.test".to_string()]).unwrap();
+    let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
+    std::fs::write(&cert, made.cert.pem()).unwrap();
+    std::fs::write(&key, made.signing_key.serialize_pem()).unwrap();
+    let env = [
+        ("STAGEHAND_TLS_CERT", cert.to_str().unwrap()),
+        ("STAGEHAND_TLS_KEY", key.to_str().unwrap()),
+    ];
+    let server = Server::start(dir.path(), &env);
+    let client = reqwest::Client::builder()
+        .tls_built_in_root_certs(false)
+        .add_root_certificate(reqwest::Certificate::from_pem(made.cert.pem().as_bytes()).unwrap())
+        .resolve("pem.test", ([127, 0, 0, 1], server.port).into())
+        .build()
+        .unwrap();
+    let response = client
+        .get(format!("https://pem.test:{}/healthz", server.port))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+    server.stop();
+
+    std::fs::write(&key, "garbage").unwrap();
+    let (code, err) = Server::try_start(dir.path(), &env).err().unwrap();
+    assert_eq!(code, Some(1));
+    assert!(
+        err.contains("key.pem") && err.contains("no usable private key"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn plain_http_redirects_to_https() {
+    let dir = tempfile::tempdir().unwrap();
+    let free = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let server = Server::start(
+        dir.path(),
+        &[("STAGEHAND_HTTP_REDIRECT_PORT", &free.to_string())],
+    );
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let response = client
+        .get(format!("http://127.0.0.1:{free}/healthz?x=1"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 308);
+    assert_eq!(
+        response.headers()["location"],
+        format!("https://127.0.0.1:{}/healthz?x=1", server.port)
+    );
+    server.stop();
+}
+
+#[test]
+fn slow_clients_are_disconnected() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path(), &[("STAGEHAND_HTTP_HEADER_TIMEOUT_SECS", "1")]);
+    // A client that connects and never starts the handshake.
+    let mut idle = TcpStream::connect(("127.0.0.1", server.port)).unwrap();
+    idle.set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let started = std::time::Instant::now();
+    assert_eq!(
+        idle.read(&mut [0u8; 16]).unwrap_or(0),
+        0,
+        "closed without data"
+    );
+    assert!(started.elapsed() < Duration::from_secs(5));
+
+    // A client that completes TLS, then sends headers one byte at a time, never finishing.
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .dangerous()
+        .with_custom_certificate_verifier(Arc::new(AcceptAnything))
+        .with_no_client_auth();
+    let name = rustls::pki_types::ServerName::try_from("localhost").unwrap();
+    let mut conn = rustls::ClientConnection::new(Arc::new(config), name).unwrap();
+    let mut tcp = TcpStream::connect(("127.0.0.1", server.port)).unwrap();
+    tcp.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let mut tls = rustls::Stream::new(&mut conn, &mut tcp);
+    let started = std::time::Instant::now();
+    let mut closed = false;
+    for byte in b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: "
+        .iter()
+        .cycle()
+        .take(200)
+    {
+        if tls.write_all(&[*byte]).and_then(|()| tls.flush()).is_err() {
+            closed = true;
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    if !closed {
+        let mut buf = [0u8; 512];
+        let read = tls.read(&mut buf);
+        closed = matches!(read, Ok(0) | Err(_)) || String::from_utf8_lossy(&buf).contains("408");
+    }
+    assert!(closed, "a slowloris client kept its connection");
+    assert!(started.elapsed() < Duration::from_secs(8));
+    server.stop();
+}
+
+#[tokio::test]
+async fn sigterm_exits_zero_quickly_and_closes_the_store_cleanly() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path(), &[]);
+    assert_eq!(get(&server.url("/healthz")).await.0, 200);
+    let (status, took, log) = server.stop_with("TERM");
+    assert!(status.success(), "{status}: {log}");
+    assert!(took < Duration::from_secs(5), "took {took:?}");
+    assert!(log.contains("stopped"));
+    assert!(!dir.path().join("data/admin.sock").exists());
+    let store = Store::open(
+        &dir.path().join("data/stagehand.redb"),
+        &StoreOptions::default(),
+    )
+    .unwrap();
+    assert!(!store.was_repaired(), "the store was not closed cleanly");
+}
+
+#[tokio::test]
+async fn a_killed_server_leaves_a_store_that_needs_repair() {
+    // The control for the test above: without a clean close, `was_repaired` does report it.
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path(), &[]);
+    assert_eq!(get(&server.url("/healthz")).await.0, 200);
+    server.stop_with("KILL");
+    let store = Store::open(
+        &dir.path().join("data/stagehand.redb"),
+        &StoreOptions::default(),
+    )
+    .unwrap();
+    assert!(store.was_repaired());
+}

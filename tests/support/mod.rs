@@ -1,0 +1,229 @@
+//! The harness: runs the real `stagehand` binary in a temporary data directory on an ephemeral
+//! port, and talks to it over real TLS.
+
+#![allow(dead_code, clippy::unwrap_used)]
+
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::mpsc::{Receiver, channel};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// A command line for the binary with a clean environment: the developer's `STAGEHAND_*`
+/// variables never leak into a test.
+pub fn stagehand(dir: &Path) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_stagehand"));
+    command
+        .current_dir(dir)
+        .arg("--data-dir")
+        .arg(dir.join("data"));
+    for (key, _) in std::env::vars() {
+        if key.starts_with("STAGEHAND_") {
+            command.env_remove(key);
+        }
+    }
+    command
+}
+
+/// Runs the binary to completion: (exit code, stdout, stderr).
+pub fn run(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> (i32, String, String) {
+    let output = stagehand(dir)
+        .args(args)
+        .envs(env.iter().copied())
+        .output()
+        .unwrap();
+    let text = |b: Vec<u8>| String::from_utf8_lossy(&b).into_owned();
+    (
+        output.status.code().unwrap_or(-1),
+        text(output.stdout),
+        text(output.stderr),
+    )
+}
+
+/// A running `stagehand serve`.
+pub struct Server {
+    child: Option<Child>,
+    pub dir: PathBuf,
+    pub port: u16,
+    /// The printed setup link, when setup was pending.
+    pub setup_link: Option<String>,
+    stderr: Arc<Mutex<String>>,
+    stdout: Receiver<String>,
+}
+
+impl Server {
+    /// Starts a server in `dir` on an ephemeral loopback port, waiting until it listens.
+    pub fn start(dir: &Path, env: &[(&str, &str)]) -> Server {
+        Self::try_start(dir, env)
+            .unwrap_or_else(|(code, err)| panic!("serve exited with {code:?}: {err}"))
+    }
+
+    /// Like [`Server::start`], but a server that exits during start-up gives its code and stderr.
+    pub fn try_start(dir: &Path, env: &[(&str, &str)]) -> Result<Server, (Option<i32>, String)> {
+        let mut child = stagehand(dir)
+            .arg("serve")
+            .env("STAGEHAND_HTTP_PORT", "0")
+            .env("STAGEHAND_HTTP_BIND", "127.0.0.1")
+            .envs(env.iter().copied())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stderr = Arc::new(Mutex::new(String::new()));
+        let mut err_pipe = child.stderr.take().unwrap();
+        let sink = stderr.clone();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = err_pipe.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                sink.lock()
+                    .unwrap()
+                    .push_str(&String::from_utf8_lossy(&buf[..n]));
+            }
+        });
+        let (tx, stdout) = channel();
+        let out_pipe = child.stdout.take().unwrap();
+        std::thread::spawn(move || {
+            for line in BufReader::new(out_pipe).lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut setup_link = None;
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let line = match stdout.recv_timeout(Duration::from_millis(100)) {
+                Ok(line) => line,
+                Err(_) => {
+                    if let Some(status) = child.try_wait().unwrap() {
+                        std::thread::sleep(Duration::from_millis(100));
+                        return Err((status.code(), stderr.lock().unwrap().clone()));
+                    }
+                    assert!(
+                        Instant::now() < deadline,
+                        "serve did not start: {}",
+                        stderr.lock().unwrap()
+                    );
+                    continue;
+                }
+            };
+            if let Some(link) = line
+                .trim()
+                .strip_prefix("https://")
+                .filter(|l| l.contains("/setup/"))
+            {
+                setup_link = Some(format!("https://{link}"));
+            }
+            if let Some(rest) = line.split(" is listening on https://").nth(1) {
+                let port = rest.rsplit(':').next().unwrap().parse().unwrap();
+                return Ok(Server {
+                    child: Some(child),
+                    dir: dir.to_path_buf(),
+                    port,
+                    setup_link,
+                    stderr,
+                    stdout,
+                });
+            }
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("https://127.0.0.1:{}{path}", self.port)
+    }
+
+    /// The setup link, pointed at the port the server really listens on.
+    pub fn link(&self) -> String {
+        let link = self.setup_link.clone().expect("no setup link was printed");
+        let path = &link[link.find("/setup/").unwrap()..];
+        self.url(path)
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.as_ref().unwrap().id()
+    }
+
+    pub fn stderr(&self) -> String {
+        self.stderr.lock().unwrap().clone()
+    }
+
+    /// Sends `signal` (e.g. "TERM") and waits for the exit: (status, how long it took, stderr).
+    pub fn stop_with(mut self, signal: &str) -> (ExitStatus, Duration, String) {
+        let mut child = self.child.take().unwrap();
+        let started = Instant::now();
+        let sent = Command::new("kill")
+            .arg(format!("-{signal}"))
+            .arg(child.id().to_string())
+            .status()
+            .unwrap();
+        assert!(sent.success());
+        let status = loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                break status;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(30),
+                "serve ignored SIG{signal}"
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        };
+        let elapsed = started.elapsed();
+        std::thread::sleep(Duration::from_millis(50));
+        (status, elapsed, self.stderr())
+    }
+
+    /// Stops with SIGTERM and asserts a clean exit.
+    pub fn stop(self) -> String {
+        let (status, _, stderr) = self.stop_with("TERM");
+        assert!(status.success(), "serve exited with {status}: {stderr}");
+        stderr
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+/// An HTTPS client that accepts the server's self-signed certificate.
+pub fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .danger_accept_invalid_certs(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(Duration::from_secs(20))
+        .build()
+        .unwrap()
+}
+
+/// A valid setup form for the requests module only.
+pub const SETUP_FORM: &[(&str, &str)] = &[
+    ("discord_token", "MTAx.GhIj.abc_DEF-123"),
+    ("application_id", "101"),
+    ("guild_id", "202"),
+    ("public_url", "https://bot.example.org"),
+    ("module_requests", "on"),
+];
+
+/// Posts the setup form and returns (status, body).
+pub async fn post_setup(server: &Server, form: &[(&str, &str)]) -> (u16, String) {
+    let response = client()
+        .post(server.link())
+        .form(form)
+        .send()
+        .await
+        .unwrap();
+    (response.status().as_u16(), response.text().await.unwrap())
+}
+
+pub async fn get(url: &str) -> (u16, String) {
+    let response = client().get(url).send().await.unwrap();
+    (response.status().as_u16(), response.text().await.unwrap())
+}
