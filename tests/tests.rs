@@ -16,3 +16,5 @@ mod render;
 mod server;
 /// The first-run setup link and form.
 mod setup;
+/// Module docs, layering invariants, docs that list every setting.
+mod tidy;

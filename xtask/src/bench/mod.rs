@@ -3,6 +3,9 @@
 //! Each area returns [`Figure`]s; this module prints them as `bench <name> <value> <unit>` and
 //! writes `target/bench.json`. A FILTER runs only the areas whose name contains it.
 
+mod render;
+mod startup;
+
 use std::fmt::Write as _;
 
 use anyhow::Context as _;
@@ -16,7 +19,7 @@ pub struct Figure {
 
 type Area = (&'static str, fn() -> anyhow::Result<Vec<Figure>>);
 
-const AREAS: &[Area] = &[];
+const AREAS: &[Area] = &[("startup", startup::figures), ("render", render::figures)];
 
 pub fn run(args: &[String]) -> anyhow::Result<()> {
     let filter = args.first().map(String::as_str).unwrap_or("");
@@ -24,18 +27,28 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
     for (area, measure) in AREAS.iter().filter(|(name, _)| name.contains(filter)) {
         eprintln!("measuring {area}…");
         for figure in measure().with_context(|| format!("bench area {area}"))? {
-            println!("bench {} {} {}", figure.name, format_value(figure.value), figure.unit);
+            println!(
+                "bench {} {} {}",
+                figure.name,
+                format_value(figure.value),
+                figure.unit
+            );
             figures.push(figure);
         }
     }
     let path = crate::project_root().join("target/bench.json");
     std::fs::create_dir_all(path.parent().context("target dir")?)?;
-    std::fs::write(&path, to_json(&figures)).with_context(|| format!("writing {}", path.display()))?;
+    std::fs::write(&path, to_json(&figures))
+        .with_context(|| format!("writing {}", path.display()))?;
     Ok(())
 }
 
 fn format_value(value: f64) -> String {
-    if value >= 100.0 { format!("{value:.0}") } else { format!("{value:.3}") }
+    if value >= 100.0 {
+        format!("{value:.0}")
+    } else {
+        format!("{value:.3}")
+    }
 }
 
 fn to_json(figures: &[Figure]) -> String {
@@ -55,8 +68,13 @@ fn to_json(figures: &[Figure]) -> String {
 }
 
 /// Median of `runs` samples of `measure` (milliseconds or whatever unit it returns).
-pub fn median(runs: usize, mut measure: impl FnMut() -> anyhow::Result<f64>) -> anyhow::Result<f64> {
-    let mut samples = (0..runs).map(|_| measure()).collect::<anyhow::Result<Vec<f64>>>()?;
+pub fn median(
+    runs: usize,
+    mut measure: impl FnMut() -> anyhow::Result<f64>,
+) -> anyhow::Result<f64> {
+    let mut samples = (0..runs)
+        .map(|_| measure())
+        .collect::<anyhow::Result<Vec<f64>>>()?;
     samples.sort_by(f64::total_cmp);
     Ok(samples[samples.len() / 2])
 }
