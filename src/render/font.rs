@@ -5,6 +5,9 @@
 //! rasterised once per (face, glyph, size, sub-pixel phase) into coverage bitmaps and kept in a
 //! process-wide cache; drawing text is then a blend of cached bitmaps, never a path fill.
 //!
+//! The cache is never emptied: its keys are bounded by the fonts' glyphs (about 900 per face),
+//! the handful of sizes the pictures use and four phases, so it stays well under a few MiB.
+//!
 //! A character the font lacks (emoji, CJK) maps to glyph 0, which this module draws as a hollow
 //! box of its own so that the gap stays visible whatever the font's `.notdef` looks like.
 

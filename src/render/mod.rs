@@ -22,7 +22,7 @@ mod text;
 
 pub use donut::{Donut, Slice, SliceLabel, donut};
 pub use line::{Granularity, LineChart, Series, Span, Threshold, line_chart};
-pub use table::{Cell, Column, Format, Table, Tint, table};
+pub use table::{Cell, Column, Format, MAX_ROWS_PER_PAGE, Table, Tint, table};
 pub use text::Align;
 
 /// Discord's limit on one attached file.
@@ -33,7 +33,9 @@ pub const MAX_FILE_BYTES: usize = 10 * 1024 * 1024;
 pub struct Png {
     /// The PNG file.
     pub bytes: Vec<u8>,
+    /// Width in pixels.
     pub width: u32,
+    /// Height in pixels.
     pub height: u32,
 }
 
