@@ -8,6 +8,7 @@ mod assets;
 pub mod backup;
 pub mod clock;
 pub mod config;
+pub mod i18n;
 pub mod render;
 pub mod store;
 pub mod web;

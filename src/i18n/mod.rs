@@ -1,0 +1,127 @@
+//! Texts in English and Russian: the embedded defaults in `defaults/texts/`, lookup by key,
+//! `{param}` substitution, and how a member's language is chosen.
+//!
+//! Knows nothing of Discord: callers pass the facts (stored preference, interaction locale,
+//! whether the member has the Russian-speaker role).
+
+mod texts;
+
+pub use texts::{Texts, TextsError};
+
+use serde::{Deserialize, Serialize};
+
+/// A language Stagehand speaks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Lang {
+    En,
+    Ru,
+}
+
+impl Lang {
+    pub const ALL: [Lang; 2] = [Lang::En, Lang::Ru];
+
+    /// The code used in options and files: `en`, `ru`.
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::En => "en",
+            Lang::Ru => "ru",
+        }
+    }
+
+    /// The language's own name, for choices.
+    pub fn native_name(self) -> &'static str {
+        match self {
+            Lang::En => "English",
+            Lang::Ru => "Русский",
+        }
+    }
+
+    pub fn other(self) -> Lang {
+        match self {
+            Lang::En => Lang::Ru,
+            Lang::Ru => Lang::En,
+        }
+    }
+
+    /// Parses `en`/`eng`/`english` and `ru`/`rus`/`russian` (any case).
+    pub fn parse(text: &str) -> Option<Lang> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "en" | "eng" | "english" => Some(Lang::En),
+            "ru" | "rus" | "russian" => Some(Lang::Ru),
+            _ => None,
+        }
+    }
+
+    /// Discord locale → language: Russian for `ru`, English for every other locale.
+    pub fn from_locale(locale: &str) -> Lang {
+        if locale == "ru" || locale.starts_with("ru-") {
+            Lang::Ru
+        } else {
+            Lang::En
+        }
+    }
+}
+
+/// The language to answer a member in, and whether it was guessed rather than known.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Choice {
+    pub lang: Lang,
+    /// Guessed from a role or the default: replies then suggest `/language`.
+    pub assumed: bool,
+}
+
+/// Explicit choice > Discord locale > Russian-speaker role > English.
+pub fn detect(preference: Option<Lang>, locale: Option<&str>, speaks_russian_role: bool) -> Choice {
+    match (preference, locale.filter(|l| !l.is_empty())) {
+        (Some(lang), _) => Choice {
+            lang,
+            assumed: false,
+        },
+        (None, Some(locale)) => Choice {
+            lang: Lang::from_locale(locale),
+            assumed: false,
+        },
+        (None, None) if speaks_russian_role => Choice {
+            lang: Lang::Ru,
+            assumed: true,
+        },
+        (None, None) => Choice {
+            lang: Lang::En,
+            assumed: true,
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn detection_order() {
+        let cases = [
+            (Some(Lang::En), Some("ru"), true, Lang::En, false),
+            (Some(Lang::Ru), Some("en-US"), false, Lang::Ru, false),
+            (None, Some("ru"), false, Lang::Ru, false),
+            (None, Some("en-GB"), true, Lang::En, false),
+            (None, Some("uk"), false, Lang::En, false),
+            (None, None, true, Lang::Ru, true),
+            (None, Some(""), false, Lang::En, true),
+        ];
+        for (preference, locale, role, lang, assumed) in cases {
+            assert_eq!(
+                detect(preference, locale, role),
+                Choice { lang, assumed },
+                "{preference:?} {locale:?} {role}"
+            );
+        }
+    }
+
+    #[test]
+    fn parsing_codes() {
+        assert_eq!(Lang::parse(" RUS "), Some(Lang::Ru));
+        assert_eq!(Lang::parse("eng"), Some(Lang::En));
+        for garbage in ["", "de", "русский", "en-US", "e n"] {
+            assert_eq!(Lang::parse(garbage), None, "{garbage}");
+        }
+    }
+}
