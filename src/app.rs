@@ -141,14 +141,40 @@ pub async fn serve(paths: Paths) -> anyhow::Result<()> {
             paths: paths.clone(),
         }),
     ));
+    let (settings_tx, settings_rx) = tokio::sync::watch::channel(settings.clone());
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let discord = tokio::spawn(crate::discord::supervise(
+        store.clone(),
+        settings_rx,
+        stop_rx,
+    ));
+    let reload = {
+        let (paths, store) = (paths.clone(), store.clone());
+        move || match self::settings(&paths, &store) {
+            Ok(fresh) => {
+                settings_tx.send_replace(Arc::new(fresh));
+            }
+            Err(err) => {
+                tracing::warn!(error = %format!("{err:#}"), "the saved settings do not load")
+            }
+        }
+    };
     let state = Arc::new(web::State {
         store: store.clone(),
         settings: settings.clone(),
         clock,
         metrics: web::Metrics::default(),
         https_port,
+        on_settings_saved: Box::new(reload),
     });
     web::serve(state, web::Listeners { https, redirect }, tls, shutdown).await;
+    let _ = stop_tx.send(true);
+    if tokio::time::timeout(std::time::Duration::from_secs(2), discord)
+        .await
+        .is_err()
+    {
+        tracing::warn!("the Discord client did not stop in time");
+    }
     admin_task.abort();
     let _ = std::fs::remove_file(paths.admin_socket());
     tracing::info!("stopped");

@@ -286,6 +286,10 @@ settings! {
     discord_application_id: Option<Snowflake> = "discord.application_id", "";
     /// Id of the Discord server (guild) Stagehand runs.
     discord_guild_id: Option<Snowflake> = "discord.guild_id", "";
+    /// Base URL of Discord's API (tests point it at a fake Discord).
+    discord_api_url: BaseUrl = "discord.api_url", "https://discord.com";
+    /// Members with this role are answered in Russian unless they chose otherwise.
+    discord_russian_role_id: Option<Snowflake> = "discord.russian_role_id", "";
     /// osu! OAuth application client id.
     osu_client_id: Option<u64> = "osu.client_id", "";
     /// osu! OAuth application client secret.

@@ -26,3 +26,10 @@ pub const SETUP_TOKEN: Table<str, crate::web::setup::SetupToken> = Table::new("s
 /// The self-signed certificate (key `current`), reused across restarts while its names fit.
 pub const SELF_SIGNED_CERT: Table<str, crate::web::tls::SelfSigned> =
     Table::new("self_signed_cert");
+
+/// Each member's chosen language (`/language`), by Discord user id.
+pub const USER_LANGUAGE: Table<u64, crate::i18n::Lang> = Table::new("user_language");
+
+/// Fingerprint of the slash commands last registered (key `commands`), so an unchanged table is
+/// not registered again.
+pub const COMMANDS_FINGERPRINT: Table<str, [u8; 32]> = Table::new("commands_fingerprint");

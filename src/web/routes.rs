@@ -146,6 +146,7 @@ async fn setup_page(req: Request<Incoming>, state: &State, token: &str) -> Respo
             match setup::complete(&state.store, token, &values, now) {
                 Ok(Completion::Done) => {
                     tracing::info!("setup completed");
+                    (state.on_settings_saved)();
                     let invite_url = format!(
                         "https://discord.com/oauth2/authorize?client_id={}&scope=bot+applications.commands&permissions=268454912",
                         values.application_id()

@@ -29,6 +29,8 @@ pub struct State {
     pub metrics: Metrics,
     /// The port the HTTPS listener actually bound (differs from the setting when that is 0).
     pub https_port: u16,
+    /// Called after the setup page saved settings, so the rest of the app can pick them up.
+    pub on_settings_saved: Box<dyn Fn() + Send + Sync>,
 }
 
 /// Bound sockets, made before serving so start-up errors surface early.

@@ -1,0 +1,181 @@
+//! The serenity client's lifecycle: started when the Discord settings are complete, restarted
+//! when they change (e.g. the setup page saved them), stopped on shutdown; plus the gateway events
+//! Stagehand listens to and command registration.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use serenity::all::{
+    Context, EventHandler, GatewayIntents, Guild, GuildId, HttpBuilder, Interaction, Ready,
+    ShardManager,
+};
+use tokio::sync::watch;
+
+use super::commands;
+use super::handlers::Ctx;
+use crate::config::Settings;
+use crate::i18n::Texts;
+use crate::store::{Store, tables};
+
+/// The public Discord API; any other `discord.api_url` is used as a proxy (tests use a fake).
+const DISCORD: &str = "https://discord.com";
+
+/// What decides whether, and how, the client runs.
+#[derive(Clone, PartialEq, Eq)]
+struct Config {
+    token: String,
+    application_id: u64,
+    guild_id: u64,
+    api_url: String,
+    league: bool,
+    requests: bool,
+}
+
+impl Config {
+    fn from(settings: &Settings) -> Option<Config> {
+        Some(Config {
+            token: settings.discord_token.as_ref()?.expose().to_string(),
+            application_id: settings.discord_application_id?.0,
+            guild_id: settings.discord_guild_id?.0,
+            api_url: settings.discord_api_url.as_str().to_string(),
+            league: settings.modules_league,
+            requests: settings.modules_requests,
+        })
+    }
+}
+
+/// Runs the client for as long as `stop` is false, following `settings`.
+pub async fn supervise(
+    store: Arc<Store>,
+    mut settings: watch::Receiver<Arc<Settings>>,
+    mut stop: watch::Receiver<bool>,
+) {
+    loop {
+        let current = settings.borrow_and_update().clone();
+        let config = Config::from(&current);
+        let running = match &config {
+            Some(config) => match start(config, store.clone(), current.clone()).await {
+                Ok(running) => Some(running),
+                Err(err) => {
+                    tracing::error!(error = %format!("{err:#}"), "cannot start the Discord client");
+                    None
+                }
+            },
+            None => {
+                tracing::info!(
+                    "Discord is not configured yet; the bot starts once setup is complete"
+                );
+                None
+            }
+        };
+        let stopping = loop {
+            tokio::select! {
+                changed = settings.changed() => {
+                    if changed.is_err() {
+                        break true;
+                    }
+                    if Config::from(&settings.borrow()) != config {
+                        tracing::info!("the Discord settings changed; restarting the client");
+                        break false;
+                    }
+                }
+                _ = stop.changed() => break true,
+            }
+        };
+        if let Some(running) = running {
+            running.shards.shutdown_all().await;
+            let _ = running.task.await;
+        }
+        if stopping {
+            return;
+        }
+    }
+}
+
+struct Running {
+    shards: Arc<ShardManager>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+async fn start(
+    config: &Config,
+    store: Arc<Store>,
+    settings: Arc<Settings>,
+) -> anyhow::Result<Running> {
+    let mut http = HttpBuilder::new(&config.token).application_id(config.application_id.into());
+    if config.api_url != DISCORD {
+        http = http.proxy(&config.api_url);
+    }
+    let intents = GatewayIntents::GUILDS
+        | GatewayIntents::GUILD_MEMBERS
+        | GatewayIntents::GUILD_MESSAGES
+        | GatewayIntents::DIRECT_MESSAGES;
+    let ctx = Arc::new(Ctx {
+        store,
+        settings,
+        texts: Texts::defaults(),
+        owner: AtomicU64::new(0),
+    });
+    let handler = Handler {
+        ctx,
+        guild: GuildId::new(config.guild_id),
+    };
+    let mut client = serenity::all::ClientBuilder::new_with_http(http.build(), intents)
+        .event_handler(handler)
+        .await?;
+    let shards = client.shard_manager.clone();
+    let task = tokio::spawn(async move {
+        if let Err(err) = client.start().await {
+            tracing::error!(error = %err, "the Discord client stopped");
+        }
+    });
+    Ok(Running { shards, task })
+}
+
+struct Handler {
+    ctx: Arc<Ctx>,
+    guild: GuildId,
+}
+
+#[serenity::async_trait]
+impl EventHandler for Handler {
+    async fn ready(&self, ctx: Context, ready: Ready) {
+        tracing::info!(user = %ready.user.name, "connected to Discord");
+        match register(&self.ctx, &ctx, self.guild).await {
+            Ok(true) => tracing::info!("registered the slash commands"),
+            Ok(false) => tracing::debug!("the slash commands are up to date"),
+            Err(err) => {
+                tracing::error!(error = %format!("{err:#}"), "registering the slash commands failed")
+            }
+        }
+    }
+
+    async fn guild_create(&self, _: Context, guild: Guild, _: Option<bool>) {
+        if guild.id == self.guild {
+            self.ctx
+                .owner
+                .store(guild.owner_id.get(), Ordering::Relaxed);
+        }
+    }
+
+    async fn interaction_create(&self, ctx: Context, interaction: Interaction) {
+        super::router::handle(self.ctx.clone(), ctx.http.clone(), interaction).await;
+    }
+}
+
+/// Registers the command table in the guild unless the same table was registered already.
+async fn register(ctx: &Ctx, discord: &Context, guild: GuildId) -> anyhow::Result<bool> {
+    let list = commands::build(ctx.texts);
+    let fingerprint = commands::fingerprint(guild.get(), &list);
+    if ctx
+        .store
+        .read(|r| r.get(&tables::COMMANDS_FINGERPRINT, "commands"))?
+        == Some(fingerprint)
+    {
+        return Ok(false);
+    }
+    guild.set_commands(&discord.http, list).await?;
+    ctx.store
+        .write(|w| w.insert(&tables::COMMANDS_FINGERPRINT, "commands", &fingerprint))?;
+    Ok(true)
+}

@@ -1,0 +1,142 @@
+//! Plain messages → serenity builders. Inputs here have already passed [`super::message::prepare`].
+
+use serenity::all::{
+    ButtonStyle as SerenityStyle, CreateActionRow, CreateAllowedMentions, CreateAttachment,
+    CreateAutocompleteResponse, CreateButton, CreateEmbed, CreateEmbedFooter, CreateInputText,
+    CreateInteractionResponseFollowup, CreateInteractionResponseMessage, CreateMessage,
+    CreateModal, EditInteractionResponse, EditMessage, InputTextStyle,
+};
+
+use super::message::{Button, ButtonStyle, ButtonTarget, Choice, Embed, Message, Modal};
+
+fn embed(e: &Embed) -> CreateEmbed {
+    let mut out = CreateEmbed::new().color(e.color);
+    if !e.title.is_empty() {
+        out = out.title(&e.title);
+    }
+    if !e.description.is_empty() {
+        out = out.description(&e.description);
+    }
+    if !e.footer.is_empty() {
+        out = out.footer(CreateEmbedFooter::new(&e.footer));
+    }
+    if let Some(image) = &e.image {
+        out = out.image(format!("attachment://{image}"));
+    }
+    out.fields(
+        e.fields
+            .iter()
+            .map(|f| (f.name.clone(), f.value.clone(), f.inline)),
+    )
+}
+
+fn button(b: &Button) -> CreateButton {
+    let made = match &b.target {
+        ButtonTarget::Control(id) => CreateButton::new(id.to_string()).style(match b.style {
+            ButtonStyle::Primary => SerenityStyle::Primary,
+            ButtonStyle::Secondary => SerenityStyle::Secondary,
+            ButtonStyle::Success => SerenityStyle::Success,
+            ButtonStyle::Danger => SerenityStyle::Danger,
+        }),
+        ButtonTarget::Link(url) => CreateButton::new_link(url),
+    };
+    made.label(&b.label).disabled(b.disabled)
+}
+
+fn rows(m: &Message) -> Vec<CreateActionRow> {
+    m.rows
+        .iter()
+        .map(|row| CreateActionRow::Buttons(row.iter().map(button).collect()))
+        .collect()
+}
+
+fn files(m: &Message) -> Vec<CreateAttachment> {
+    m.files
+        .iter()
+        .map(|f| CreateAttachment::bytes(f.bytes.clone(), f.name.clone()))
+        .collect()
+}
+
+/// Mentions in Stagehand's messages ping users only, never roles or everyone.
+fn mentions() -> CreateAllowedMentions {
+    CreateAllowedMentions::new()
+        .all_users(true)
+        .everyone(false)
+        .all_roles(false)
+}
+
+pub fn response(m: &Message) -> CreateInteractionResponseMessage {
+    CreateInteractionResponseMessage::new()
+        .content(&m.content)
+        .embeds(m.embeds.iter().map(embed).collect())
+        .components(rows(m))
+        .files(files(m))
+        .ephemeral(m.ephemeral)
+        .allowed_mentions(mentions())
+}
+
+pub fn followup(m: &Message) -> CreateInteractionResponseFollowup {
+    CreateInteractionResponseFollowup::new()
+        .content(&m.content)
+        .embeds(m.embeds.iter().map(embed).collect())
+        .components(rows(m))
+        .files(files(m))
+        .ephemeral(m.ephemeral)
+        .allowed_mentions(mentions())
+}
+
+pub fn edit(m: &Message) -> EditInteractionResponse {
+    let edit = EditInteractionResponse::new()
+        .content(&m.content)
+        .embeds(m.embeds.iter().map(embed).collect())
+        .components(rows(m))
+        .allowed_mentions(mentions());
+    files(m)
+        .into_iter()
+        .fold(edit, EditInteractionResponse::new_attachment)
+}
+
+pub fn message(m: &Message) -> CreateMessage {
+    CreateMessage::new()
+        .content(&m.content)
+        .embeds(m.embeds.iter().map(embed).collect())
+        .components(rows(m))
+        .files(files(m))
+        .allowed_mentions(mentions())
+}
+
+pub fn edit_message(m: &Message) -> EditMessage {
+    EditMessage::new()
+        .content(&m.content)
+        .embeds(m.embeds.iter().map(embed).collect())
+        .components(rows(m))
+        .allowed_mentions(mentions())
+}
+
+pub fn modal(m: &Modal) -> CreateModal {
+    let inputs = m
+        .inputs
+        .iter()
+        .map(|i| {
+            let style = if i.paragraph {
+                InputTextStyle::Paragraph
+            } else {
+                InputTextStyle::Short
+            };
+            let mut input = CreateInputText::new(style, &i.label, &i.id)
+                .required(i.required)
+                .max_length(i.max_len);
+            if !i.placeholder.is_empty() {
+                input = input.placeholder(&i.placeholder);
+            }
+            CreateActionRow::InputText(input)
+        })
+        .collect();
+    CreateModal::new(m.custom_id.to_string(), &m.title).components(inputs)
+}
+
+pub fn choices(list: &[Choice]) -> CreateAutocompleteResponse {
+    list.iter().fold(CreateAutocompleteResponse::new(), |r, c| {
+        r.add_string_choice(&c.name, &c.value)
+    })
+}
