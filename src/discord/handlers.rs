@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::custom_id::CustomId;
 use super::interaction::{Invocation, Kind, Outcome, Response};
-use super::message::{Embed, Field, Message};
+use super::message::{Button, ButtonStyle, ButtonTarget, Embed, Field, Message};
 use crate::config::Settings;
 use crate::i18n::{self, Lang, Texts};
 use crate::store::{Store, StoreError, tables};
@@ -69,12 +69,19 @@ pub async fn dispatch(ctx: &Ctx, inv: &Invocation) -> Result<Outcome, HandlerErr
             effects: Vec::new(),
         }),
         Kind::Component { custom_id, .. } | Kind::Modal { custom_id, .. } => {
-            if let Err(err) = CustomId::parse(custom_id) {
-                tracing::debug!(%err, "refused a control");
+            match CustomId::parse(custom_id) {
+                Ok(id) => match (id.module.as_str(), id.action.as_str()) {
+                    ("core", "language") => match id.arg.as_deref().and_then(Lang::parse) {
+                        Some(lang) => set_language(ctx, inv, lang),
+                        None => outdated(ctx, inv),
+                    },
+                    _ => outdated(ctx, inv),
+                },
+                Err(err) => {
+                    tracing::debug!(%err, "refused a control");
+                    outdated(ctx, inv)
+                }
             }
-            // No module owns a control yet, so every control is outdated; modules will route on
-            // the parsed id's `module`.
-            outdated(ctx, inv)
         }
     }
 }
@@ -113,7 +120,20 @@ fn help(ctx: &Ctx, inv: &Invocation) -> Result<Outcome, HandlerError> {
         ),
         ..Embed::default()
     };
-    let mut message = Message::embed(embed).ephemeral();
+    let buttons = Lang::ALL
+        .iter()
+        .map(|lang| Button {
+            label: lang.native_name().to_string(),
+            style: if *lang == choice.lang {
+                ButtonStyle::Primary
+            } else {
+                ButtonStyle::Secondary
+            },
+            target: ButtonTarget::Control(CustomId::new("core", "language", 0, Some(lang.code()))),
+            disabled: false,
+        })
+        .collect();
+    let mut message = Message::embed(embed).with_row(buttons).ephemeral();
     if choice.assumed {
         message.content = ctx
             .texts
@@ -124,9 +144,14 @@ fn help(ctx: &Ctx, inv: &Invocation) -> Result<Outcome, HandlerError> {
 }
 
 fn language(ctx: &Ctx, inv: &Invocation) -> Result<Outcome, HandlerError> {
-    let Some(lang) = inv.str_option("language").and_then(Lang::parse) else {
-        return outdated(ctx, inv);
-    };
+    match inv.str_option("language").and_then(Lang::parse) {
+        Some(lang) => set_language(ctx, inv, lang),
+        None => outdated(ctx, inv),
+    }
+}
+
+/// `/language` and the language buttons under `/help`.
+fn set_language(ctx: &Ctx, inv: &Invocation, lang: Lang) -> Result<Outcome, HandlerError> {
     ctx.store
         .write(|w| w.insert(&tables::USER_LANGUAGE, &inv.user, &lang))?;
     tracing::info!(user = inv.user, language = lang.code(), "language chosen");

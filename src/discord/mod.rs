@@ -16,4 +16,5 @@ pub mod message;
 mod router;
 
 pub use client::supervise;
-pub use interaction::{Invocation, Outcome};
+pub use interaction::{Effect, Invocation, Outcome};
+pub use router::deliver;

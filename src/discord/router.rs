@@ -81,7 +81,7 @@ pub async fn handle(ctx: Arc<Ctx>, http: Arc<Http>, interaction: Interaction) {
         let _ = send(&http, &target, true, apology(&ctx, &inv).response).await;
     }
     for effect in effects {
-        if let Err(err) = apply(&http, effect).await {
+        if let Err(err) = deliver(&http, effect).await {
             tracing::warn!(error = %err, "a message could not be delivered");
         }
     }
@@ -119,7 +119,7 @@ async fn report(ctx: &Ctx, http: &Http, inv: &Invocation, detail: &str) {
         "error.maintainer_report",
         &[("place", &place), ("user", &user), ("detail", &detail)],
     );
-    if let Err(err) = apply(
+    if let Err(err) = deliver(
         http,
         Effect::Dm {
             user: owner,
@@ -202,8 +202,9 @@ async fn send(
     Ok(())
 }
 
-/// Delivers a DM or a post, every part of it.
-pub async fn apply(http: &Http, effect: Effect) -> Result<(), String> {
+/// Delivers a DM or a post, every part of it: the one way Stagehand sends a message that is not
+/// an answer to an interaction.
+pub async fn deliver(http: &Http, effect: Effect) -> Result<(), String> {
     let (channel, message) = match effect {
         Effect::Dm { user, message } => {
             let channel = UserId::new(user)
