@@ -10,6 +10,8 @@ mod support;
 mod backup;
 /// Command-line usage, `version`, `check`, start-up failures.
 mod cli;
+/// The fake osu! API and fake GD server, checked against the real services' behaviour.
+mod fakes;
 /// Pictures: golden tables and charts, hostile input.
 mod render;
 /// TLS, HTTP versions, health and metrics, redirects, PEM certificates, slow clients, shutdown.

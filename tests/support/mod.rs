@@ -3,6 +3,9 @@
 
 #![allow(dead_code, clippy::unwrap_used)]
 
+pub mod gd;
+pub mod osu;
+
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
