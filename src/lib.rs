@@ -5,6 +5,7 @@
 pub mod admin;
 pub mod app;
 mod assets;
+pub mod audit;
 pub mod backup;
 pub mod clock;
 pub mod config;

@@ -62,6 +62,34 @@ impl Lang {
     }
 }
 
+/// A reply to localise: a text key and its parameters. Domain errors and outcomes produce these;
+/// the shell renders them in the reader's language.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Message {
+    pub key: &'static str,
+    pub params: Vec<(&'static str, String)>,
+}
+
+impl Message {
+    pub fn new(key: &'static str) -> Message {
+        Message {
+            key,
+            params: Vec::new(),
+        }
+    }
+
+    /// Adds the parameter `name`.
+    pub fn with(mut self, name: &'static str, value: impl ToString) -> Message {
+        self.params.push((name, value.to_string()));
+        self
+    }
+
+    /// The parameters in the shape `render` takes.
+    pub fn params(&self) -> Vec<(&str, &str)> {
+        self.params.iter().map(|(n, v)| (*n, v.as_str())).collect()
+    }
+}
+
 /// The language to answer a member in, and whether it was guessed rather than known.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Choice {

@@ -260,6 +260,112 @@ impl Writer {
     }
 }
 
+/// Reading, shared by [`Reader`] and [`Writer`], so domain code can read inside either kind of
+/// transaction (`fn f(r: &impl Read)`).
+pub trait Read {
+    fn get<K: Key + ?Sized, V: Serialize + DeserializeOwned>(
+        &self,
+        table: &Table<K, V>,
+        key: &K,
+    ) -> Result<Option<V>, StoreError>;
+
+    /// Every entry, in key order.
+    fn all<K: Key + ?Sized, V: Serialize + DeserializeOwned>(
+        &self,
+        table: &Table<K, V>,
+    ) -> Result<Vec<(K::Owned, V)>, StoreError>;
+
+    /// The first `limit` entries with `start <= key < end`, in key order (with pair keys, a
+    /// prefix scan is `(p, MIN)..(p, MAX)`).
+    fn range<K: Key + ?Sized, V: Serialize + DeserializeOwned>(
+        &self,
+        table: &Table<K, V>,
+        start: &K,
+        end: &K,
+        limit: usize,
+    ) -> Result<Vec<(K::Owned, V)>, StoreError>;
+}
+
+impl Read for Reader {
+    fn get<K: Key + ?Sized, V: Serialize + DeserializeOwned>(
+        &self,
+        table: &Table<K, V>,
+        key: &K,
+    ) -> Result<Option<V>, StoreError> {
+        Reader::get(self, table, key)
+    }
+
+    fn all<K: Key + ?Sized, V: Serialize + DeserializeOwned>(
+        &self,
+        table: &Table<K, V>,
+    ) -> Result<Vec<(K::Owned, V)>, StoreError> {
+        Reader::all(self, table)
+    }
+
+    fn range<K: Key + ?Sized, V: Serialize + DeserializeOwned>(
+        &self,
+        table: &Table<K, V>,
+        start: &K,
+        end: &K,
+        limit: usize,
+    ) -> Result<Vec<(K::Owned, V)>, StoreError> {
+        match self.txn.open_table(table.raw()) {
+            Ok(raw) => range(table, &raw, start, end, limit),
+            Err(redb::TableError::TableDoesNotExist(_)) => Ok(Vec::new()),
+            Err(err) => Err(err.into()),
+        }
+    }
+}
+
+impl Read for Writer {
+    fn get<K: Key + ?Sized, V: Serialize + DeserializeOwned>(
+        &self,
+        table: &Table<K, V>,
+        key: &K,
+    ) -> Result<Option<V>, StoreError> {
+        Writer::get(self, table, key)
+    }
+
+    fn all<K: Key + ?Sized, V: Serialize + DeserializeOwned>(
+        &self,
+        table: &Table<K, V>,
+    ) -> Result<Vec<(K::Owned, V)>, StoreError> {
+        Writer::all(self, table)
+    }
+
+    fn range<K: Key + ?Sized, V: Serialize + DeserializeOwned>(
+        &self,
+        table: &Table<K, V>,
+        start: &K,
+        end: &K,
+        limit: usize,
+    ) -> Result<Vec<(K::Owned, V)>, StoreError> {
+        range(table, &self.txn.open_table(table.raw())?, start, end, limit)
+    }
+}
+
+fn range<K: Key + ?Sized, V: Serialize + DeserializeOwned>(
+    table: &Table<K, V>,
+    raw: &impl ReadableTable<&'static [u8], &'static [u8]>,
+    start: &K,
+    end: &K,
+    limit: usize,
+) -> Result<Vec<(K::Owned, V)>, StoreError> {
+    let (start, end) = (key::encode(start), key::encode(end));
+    let mut out = Vec::new();
+    if start >= end {
+        return Ok(out);
+    }
+    for entry in raw.range(start.as_slice()..end.as_slice())?.take(limit) {
+        let (k, v) = entry?;
+        out.push((
+            key::decode::<K>(table.name, k.value())?,
+            table.decode_value(v.value())?,
+        ));
+    }
+    Ok(out)
+}
+
 fn get<K: Key + ?Sized, V: Serialize + DeserializeOwned>(
     table: &Table<K, V>,
     raw: &impl ReadableTable<&'static [u8], &'static [u8]>,
@@ -284,4 +390,50 @@ fn all<K: Key + ?Sized, V: Serialize + DeserializeOwned>(
         ));
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    const PAIRS: Table<(u64, u64), String> = Table::new("test_pairs");
+
+    #[test]
+    fn range_scans_a_prefix_in_order_up_to_the_limit() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("s.redb"), &StoreOptions::default()).unwrap();
+        // An absent table is an empty range.
+        let empty = store.read(|r| Read::range(r, &PAIRS, &(0, 0), &(9, 0), 10));
+        assert!(empty.unwrap().is_empty());
+        store
+            .write(|w| {
+                for (a, b) in [(1, 5), (2, 7), (2, 1), (2, u64::MAX), (3, 0)] {
+                    w.insert(&PAIRS, &(a, b), &format!("{a}.{b}"))?;
+                }
+                // Writers range over uncommitted rows too.
+                assert_eq!(Read::range(w, &PAIRS, &(2, 0), &(3, 0), 1)?.len(), 1);
+                Ok::<_, StoreError>(())
+            })
+            .unwrap();
+        let values = |start, end, limit| {
+            store
+                .read(|r| Read::range(r, &PAIRS, &start, &end, limit))
+                .unwrap()
+                .into_iter()
+                .map(|(_, v)| v)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            values((2, 0), (3, 0), 10),
+            ["2.1", "2.7", format!("2.{}", u64::MAX).as_str()]
+        );
+        assert_eq!(values((2, 0), (3, 0), 2), ["2.1", "2.7"]);
+        assert_eq!(
+            values((3, 0), (2, 0), 10),
+            Vec::<String>::new(),
+            "reversed bounds"
+        );
+        assert_eq!(values((0, 0), (9, 0), usize::MAX).len(), 5);
+    }
 }

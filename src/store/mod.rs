@@ -16,7 +16,7 @@ mod migrate;
 mod snapshot;
 pub mod tables;
 
-pub use db::{Reader, Store, StoreOptions, Table, Writer};
+pub use db::{Read, Reader, Store, StoreOptions, Table, Writer};
 pub use error::{OpenError, SnapshotError, StoreError};
 pub use key::Key;
 pub use migrate::SCHEMA_VERSION;

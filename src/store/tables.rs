@@ -33,3 +33,18 @@ pub const USER_LANGUAGE: Table<u64, crate::i18n::Lang> = Table::new("user_langua
 /// Fingerprint of the slash commands last registered (key `commands`), so an unchanged table is
 /// not registered again.
 pub const COMMANDS_FINGERPRINT: Table<str, [u8; 32]> = Table::new("commands_fingerprint");
+
+/// The audit log: event id → event (see `audit`).
+pub const AUDIT_EVENTS: Table<u64, crate::audit::Event> = Table::new("audit_events");
+
+/// Counters of the audit log: `next_id` → the id the next event gets.
+pub const AUDIT_SEQUENCE: Table<str, u64> = Table::new("audit_sequence");
+
+/// Audit index by time: `(at, id)`.
+pub const AUDIT_BY_TIME: Table<(i64, u64), ()> = Table::new("audit_by_time");
+
+/// Audit index by kind: `(kind code, (at, id))`.
+pub const AUDIT_BY_KIND: Table<(u64, (i64, u64)), ()> = Table::new("audit_by_kind");
+
+/// Audit index by actor: `(user id or 0 for the bot, (at, id))`.
+pub const AUDIT_BY_ACTOR: Table<(u64, (i64, u64)), ()> = Table::new("audit_by_actor");

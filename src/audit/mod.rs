@@ -1,0 +1,15 @@
+//! The event log shared by every module (gd-requestbot §8.1–8.2, plus the league's events).
+//!
+//! Every significant change is an [`Event`] (kind, actor or the bot, time, typed custom fields),
+//! recorded with [`record`] inside the caller's own write transaction, so the change and its
+//! event commit together or not at all. Events are indexed by time, kind and actor for the log
+//! browser ([`query`]). Mirroring to the `log` route is the shell's job: it reads the event back
+//! and posts [`Event::summary`] or its fields.
+//!
+//! Knows nothing of Discord: actors and mentioned entities are plain ids.
+
+mod event;
+mod log;
+
+pub use event::{Actor, Event, EventKind, Value};
+pub use log::{Change, EventId, Index, Position, get, query, record};
