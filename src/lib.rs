@@ -2,6 +2,7 @@
 //!
 //! The map of the modules, their responsibilities and invariants is `ARCHITECTURE.md`.
 
+pub mod access;
 pub mod admin;
 pub mod app;
 mod assets;

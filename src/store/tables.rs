@@ -48,3 +48,6 @@ pub const AUDIT_BY_KIND: Table<(u64, (i64, u64)), ()> = Table::new("audit_by_kin
 
 /// Audit index by actor: `(user id or 0 for the bot, (at, id))`.
 pub const AUDIT_BY_ACTOR: Table<(u64, (i64, u64)), ()> = Table::new("audit_by_actor");
+
+/// Permission bindings: `(role id, flag name)` → nothing (see `access`).
+pub const PERMISSION_BINDINGS: Table<(u64, String), ()> = Table::new("permission_bindings");
