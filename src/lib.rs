@@ -12,6 +12,7 @@ pub mod clock;
 pub mod config;
 pub mod discord;
 pub mod i18n;
+pub mod params;
 pub mod render;
 pub mod store;
 pub mod time;

@@ -51,3 +51,6 @@ pub const AUDIT_BY_ACTOR: Table<(u64, (i64, u64)), ()> = Table::new("audit_by_ac
 
 /// Permission bindings: `(role id, flag name)` → nothing (see `access`).
 pub const PERMISSION_BINDINGS: Table<(u64, String), ()> = Table::new("permission_bindings");
+
+/// Parameter overrides: parameter name → normalised value (see `params`).
+pub const PARAMETER_VALUES: Table<str, String> = Table::new("parameter_values");
