@@ -14,6 +14,7 @@ pub mod discord;
 pub mod i18n;
 pub mod params;
 pub mod render;
+pub mod routes;
 pub mod store;
 pub mod time;
 pub mod web;

@@ -54,3 +54,13 @@ pub const PERMISSION_BINDINGS: Table<(u64, String), ()> = Table::new("permission
 
 /// Parameter overrides: parameter name → normalised value (see `params`).
 pub const PARAMETER_VALUES: Table<str, String> = Table::new("parameter_values");
+
+/// Route overrides and the enabled flag: route name → state; no row means the default channel,
+/// enabled (see `routes`).
+pub const ROUTE_STATE: Table<str, crate::routes::RouteState> = Table::new("route_state");
+
+/// Each route's default channel, resolved from its default name: route name → channel id.
+pub const ROUTE_DEFAULTS: Table<str, u64> = Table::new("route_defaults");
+
+/// The channel last reported missing for each route: route name → channel id.
+pub const ROUTE_MISSING: Table<str, u64> = Table::new("route_missing");

@@ -1,0 +1,425 @@
+//! Routes (gd-requestbot §6.3, plus the league's): which channel each kind of message goes to,
+//! and whether it is sent at all.
+//!
+//! `defaults/routes.toml` (embedded) names each route's default channel; [`resolve_defaults`]
+//! turns names into channel ids once the guild's channels are known and remembers them
+//! (`route_defaults`). Overrides and the enabled flag live in `route_state`, with no row for a
+//! route at its default and enabled. [`resolve`] gives the channel to post to, or `None` (disabled
+//! or unset: the message is dropped silently). A channel that turns out to be gone is reported
+//! once ([`report_missing`], state in `route_missing`), not on every message.
+//!
+//! Knows nothing of Discord: channels are ids.
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use serde::{Deserialize, Serialize};
+
+use crate::audit::{self, Actor, Change, Event, EventKind, Value};
+use crate::store::tables::{ROUTE_DEFAULTS, ROUTE_MISSING, ROUTE_STATE};
+use crate::store::{Read, Store, StoreError, Writer};
+
+macro_rules! routes {
+    ($($variant:ident = $name:literal,)*) => {
+        /// A kind of message with its own destination.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub enum Route {
+            $($variant,)*
+        }
+
+        impl Route {
+            /// Every route, in `/route list` order.
+            pub const ALL: &[Route] = &[$(Route::$variant,)*];
+
+            /// The name in commands and the store.
+            pub fn name(self) -> &'static str {
+                match self {
+                    $(Route::$variant => $name,)*
+                }
+            }
+
+            /// The text saying what the route carries.
+            pub fn description_key(self) -> &'static str {
+                match self {
+                    $(Route::$variant => concat!("route.description.", $name),)*
+                }
+            }
+        }
+    };
+}
+
+routes! {
+    Log = "log",
+    PendingRequest = "pending_request",
+    Resolution = "resolution",
+    ApprovalNotification = "approval_notification",
+    RejectionNotification = "rejection_notification",
+    ReviewText = "review_text",
+    TraineeReviewText = "trainee_review_text",
+    RequestsClosed = "requests_closed",
+    RequestsReopened = "requests_reopened",
+    Archive = "archive",
+    StreamStartAnnouncement = "stream_start_announcement",
+    StreamEndGoodbye = "stream_end_goodbye",
+    Rivals = "rivals",
+    Welcome = "welcome",
+    BotUpdates = "bot_updates",
+    TopPlay = "top_play",
+}
+
+impl Route {
+    /// The route named `name` (as listed).
+    pub fn parse(name: &str) -> Option<Route> {
+        Route::ALL.iter().copied().find(|r| r.name() == name.trim())
+    }
+
+    /// The name of the channel this route uses by default, if any.
+    pub fn default_channel_name(self) -> Option<&'static str> {
+        default_names().get(&self).map(String::as_str)
+    }
+}
+
+/// A route's stored state; no row means "default channel, enabled".
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RouteState {
+    /// The channel chosen with `update_channel`, replacing the default.
+    pub channel: Option<u64>,
+    pub disabled: bool,
+}
+
+/// Everything `/route describe` shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Description {
+    pub route: Route,
+    /// The default channel, once resolved from its name.
+    pub default_channel: Option<u64>,
+    /// The channel set with `update_channel`, if any.
+    pub channel_override: Option<u64>,
+    pub enabled: bool,
+}
+
+impl Description {
+    /// Where messages go now (ignoring whether the route is enabled).
+    pub fn channel(&self) -> Option<u64> {
+        self.channel_override.or(self.default_channel)
+    }
+}
+
+/// Where to post a message of `route`: `None` when disabled or no channel is set.
+pub fn resolve(r: &impl Read, route: Route) -> Result<Option<u64>, StoreError> {
+    let described = describe(r, route)?;
+    Ok(described.channel().filter(|_| described.enabled))
+}
+
+pub fn describe(r: &impl Read, route: Route) -> Result<Description, StoreError> {
+    let state = r.get(&ROUTE_STATE, route.name())?.unwrap_or_default();
+    Ok(Description {
+        route,
+        default_channel: r.get(&ROUTE_DEFAULTS, route.name())?,
+        channel_override: state.channel,
+        enabled: !state.disabled,
+    })
+}
+
+/// Resolves the default channel names of routes that have none yet against the guild's text
+/// channels `(id, name)`, matching names in any case. Returns the routes resolved now.
+pub fn resolve_defaults(
+    store: &Store,
+    channels: &[(u64, &str)],
+    now: i64,
+) -> Result<Vec<Route>, StoreError> {
+    store.write(|w| {
+        let mut resolved = Vec::new();
+        for &route in Route::ALL {
+            let Some(name) = route.default_channel_name() else {
+                continue;
+            };
+            if w.get(&ROUTE_DEFAULTS, route.name())?.is_some() {
+                continue;
+            }
+            let found = channels.iter().find(|(_, n)| n.eq_ignore_ascii_case(name));
+            if let Some(&(id, _)) = found {
+                w.insert(&ROUTE_DEFAULTS, route.name(), &id)?;
+                record_target(w, Actor::Bot, route, Some(id), now)?;
+                resolved.push(route);
+            }
+        }
+        Ok(resolved)
+    })
+}
+
+/// Points `route` at `channel`. No effect when it already goes there.
+pub fn update_channel(
+    store: &Store,
+    actor: Actor,
+    route: Route,
+    channel: u64,
+    now: i64,
+) -> Result<Change, StoreError> {
+    store.write(|w| {
+        let described = describe(w, route)?;
+        if described.channel() == Some(channel) {
+            return Ok(Change::NoEffect);
+        }
+        let state = RouteState {
+            channel: Some(channel),
+            disabled: !described.enabled,
+        };
+        save(w, route, state)?;
+        record_target(w, actor, route, Some(channel), now)
+    })
+}
+
+/// Returns `route` to its default channel. No effect without an override.
+pub fn reset_channel(
+    store: &Store,
+    actor: Actor,
+    route: Route,
+    now: i64,
+) -> Result<Change, StoreError> {
+    store.write(|w| {
+        let described = describe(w, route)?;
+        if described.channel_override.is_none() {
+            return Ok(Change::NoEffect);
+        }
+        let state = RouteState {
+            channel: None,
+            disabled: !described.enabled,
+        };
+        save(w, route, state)?;
+        record_target(w, actor, route, described.default_channel, now)
+    })
+}
+
+/// Enables or disables `route`. No effect when it already is.
+pub fn set_enabled(
+    store: &Store,
+    actor: Actor,
+    route: Route,
+    enabled: bool,
+    now: i64,
+) -> Result<Change, StoreError> {
+    store.write(|w| {
+        let mut state = w.get(&ROUTE_STATE, route.name())?.unwrap_or_default();
+        if state.disabled != enabled {
+            return Ok(Change::NoEffect);
+        }
+        state.disabled = !enabled;
+        save(w, route, state)?;
+        let event = Event::new(EventKind::RouteToggled, actor, now)
+            .with("route_id", route.name())
+            .with("enabled", enabled);
+        Ok(Change::Applied(audit::record(w, &event)?))
+    })
+}
+
+/// Notes that `channel`, where `route` points, no longer exists. Returns `true` the first time
+/// for this channel (the caller then reports it to the `log` route), `false` after.
+pub fn report_missing(
+    store: &Store,
+    route: Route,
+    channel: u64,
+    now: i64,
+) -> Result<bool, StoreError> {
+    store.write(|w| {
+        if w.get(&ROUTE_MISSING, route.name())? == Some(channel) {
+            return Ok(false);
+        }
+        w.insert(&ROUTE_MISSING, route.name(), &channel)?;
+        let event = Event::new(EventKind::RouteChannelMissing, Actor::Bot, now)
+            .with("route_id", route.name())
+            .with("channel_id", Value::Channel(channel));
+        audit::record(w, &event)?;
+        Ok(true)
+    })
+}
+
+fn save(w: &mut Writer, route: Route, state: RouteState) -> Result<(), StoreError> {
+    if state == RouteState::default() {
+        w.remove(&ROUTE_STATE, route.name())?;
+    } else {
+        w.insert(&ROUTE_STATE, route.name(), &state)?;
+    }
+    Ok(())
+}
+
+fn record_target(
+    w: &mut Writer,
+    actor: Actor,
+    route: Route,
+    channel: Option<u64>,
+    now: i64,
+) -> Result<Change, StoreError> {
+    let event = Event::new(EventKind::RouteTargetUpdated, actor, now)
+        .with("route_id", route.name())
+        .with(
+            "new_channel_id",
+            channel.map_or(Value::Absent, Value::Channel),
+        );
+    Ok(Change::Applied(audit::record(w, &event)?))
+}
+
+#[derive(rust_embed::Embed)]
+#[folder = "defaults/"]
+#[include = "routes.toml"]
+struct DefaultsFile;
+
+fn default_names() -> &'static HashMap<Route, String> {
+    static NAMES: OnceLock<HashMap<Route, String>> = OnceLock::new();
+    NAMES.get_or_init(|| {
+        load_defaults().unwrap_or_else(|err| {
+            tracing::error!(error = %err, "defaults/routes.toml is broken");
+            HashMap::new()
+        })
+    })
+}
+
+/// Checks the embedded defaults: only known routes, every route listed.
+pub fn check_defaults() -> Result<(), String> {
+    load_defaults().map(|_| ())
+}
+
+fn load_defaults() -> Result<HashMap<Route, String>, String> {
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Entry {
+        channel: Option<String>,
+    }
+    let file = DefaultsFile::get("routes.toml").ok_or("routes.toml is missing")?;
+    let text = std::str::from_utf8(&file.data).map_err(|e| e.to_string())?;
+    let entries: HashMap<String, Entry> =
+        toml::from_str(text).map_err(|e| format!("routes.toml: {}", e.message()))?;
+    let mut out = HashMap::new();
+    for route in Route::ALL {
+        let entry = entries
+            .get(route.name())
+            .ok_or_else(|| format!("routes.toml does not list {}", route.name()))?;
+        if let Some(channel) = &entry.channel {
+            out.insert(*route, channel.clone());
+        }
+    }
+    if let Some(unknown) = entries.keys().find(|n| Route::parse(n).is_none()) {
+        return Err(format!("routes.toml: unknown route {unknown}"));
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::audit::{Index, Position};
+    use crate::store::StoreOptions;
+
+    const ADMIN: Actor = Actor::User(42);
+
+    fn store() -> (tempfile::TempDir, Store) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("s.redb"), &StoreOptions::default()).unwrap();
+        (dir, store)
+    }
+
+    fn log(store: &Store) -> Vec<String> {
+        let all = Position::at_time(i64::MIN);
+        store
+            .read(|r| audit::query(r, Index::All, all, i64::MAX, 100))
+            .unwrap()
+            .into_iter()
+            .map(|(_, e)| e.summary())
+            .collect()
+    }
+
+    #[test]
+    fn defaults_are_valid_and_fit_a_choice_list() {
+        check_defaults().unwrap();
+        assert!(Route::ALL.len() <= 25);
+        assert_eq!(Route::Log.default_channel_name(), Some("stagehand-log"));
+        assert_eq!(Route::parse("top_play"), Some(Route::TopPlay));
+        assert_eq!(Route::parse("nope"), None);
+    }
+
+    #[test]
+    fn default_names_resolve_once() {
+        let (_dir, store) = store();
+        let resolved =
+            resolve_defaults(&store, &[(7, "Rivals"), (8, "general"), (9, "rivals")], 1).unwrap();
+        assert_eq!(resolved, [Route::Rivals]);
+        assert_eq!(store.read(|r| resolve(r, Route::Rivals)).unwrap(), Some(7));
+        assert_eq!(
+            store.read(|r| resolve(r, Route::Log)).unwrap(),
+            None,
+            "unset"
+        );
+        // Later starts keep the first resolution and fill the rest.
+        let resolved = resolve_defaults(&store, &[(9, "rivals"), (3, "stagehand-log")], 2).unwrap();
+        assert_eq!(resolved, [Route::Log]);
+        assert_eq!(store.read(|r| resolve(r, Route::Rivals)).unwrap(), Some(7));
+        assert_eq!(
+            log(&store),
+            [
+                "ROUTE_TARGET_UPDATED by bot: route_id=rivals new_channel_id=<#7>",
+                "ROUTE_TARGET_UPDATED by bot: route_id=log new_channel_id=<#3>",
+            ]
+        );
+    }
+
+    #[test]
+    fn the_lifecycle_of_a_route() {
+        let (_dir, store) = store();
+        resolve_defaults(&store, &[(5, "top-plays")], 0).unwrap();
+        let route = Route::TopPlay;
+        let at = |store: &Store| store.read(|r| resolve(r, route)).unwrap();
+        let applied = |c: Change| matches!(c, Change::Applied(_));
+
+        assert_eq!(
+            update_channel(&store, ADMIN, route, 5, 1).unwrap(),
+            Change::NoEffect
+        );
+        assert!(applied(update_channel(&store, ADMIN, route, 6, 2).unwrap()));
+        assert_eq!(at(&store), Some(6));
+        assert!(applied(
+            set_enabled(&store, ADMIN, route, false, 3).unwrap()
+        ));
+        assert_eq!(
+            set_enabled(&store, ADMIN, route, false, 3).unwrap(),
+            Change::NoEffect
+        );
+        assert_eq!(at(&store), None, "disabled routes drop their messages");
+        assert!(applied(reset_channel(&store, ADMIN, route, 4).unwrap()));
+        assert_eq!(
+            reset_channel(&store, ADMIN, route, 4).unwrap(),
+            Change::NoEffect
+        );
+        let described = store.read(|r| describe(r, route)).unwrap();
+        assert_eq!((described.channel(), described.enabled), (Some(5), false));
+        assert!(applied(set_enabled(&store, ADMIN, route, true, 5).unwrap()));
+        assert_eq!(
+            set_enabled(&store, ADMIN, route, true, 5).unwrap(),
+            Change::NoEffect
+        );
+        assert_eq!(at(&store), Some(5));
+        // Back at the default and enabled: no row is left.
+        assert!(store.read(|r| r.all(&ROUTE_STATE)).unwrap().is_empty());
+        assert_eq!(
+            log(&store)[1..],
+            [
+                "ROUTE_TARGET_UPDATED by <@42>: route_id=top_play new_channel_id=<#6>",
+                "ROUTE_TOGGLED by <@42>: route_id=top_play enabled=false",
+                "ROUTE_TARGET_UPDATED by <@42>: route_id=top_play new_channel_id=<#5>",
+                "ROUTE_TOGGLED by <@42>: route_id=top_play enabled=true",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_missing_channel_is_reported_once() {
+        let (_dir, store) = store();
+        assert!(report_missing(&store, Route::Archive, 11, 1).unwrap());
+        assert!(!report_missing(&store, Route::Archive, 11, 2).unwrap());
+        assert!(!report_missing(&store, Route::Archive, 11, 3).unwrap());
+        assert!(report_missing(&store, Route::Rivals, 11, 3).unwrap());
+        // A new channel that also vanishes is news again.
+        assert!(report_missing(&store, Route::Archive, 12, 4).unwrap());
+        assert_eq!(log(&store).len(), 3);
+    }
+}
