@@ -461,7 +461,7 @@ fn search(state: &State, request: &GdRequest) -> Option<String> {
         .map(|id| id.trim().parse().ok())
         .collect::<Option<_>>()?;
     let mut found: Vec<&Level> = ids.iter().filter_map(|id| state.levels.get(id)).collect();
-    found.sort_by(|a, b| b.id.cmp(&a.id));
+    found.sort_by_key(|l| std::cmp::Reverse(l.id));
     found.dedup_by_key(|l| l.id);
     let total = found.len();
     let offset = if kind == "19" {
@@ -760,18 +760,6 @@ pub mod fixtures {
                 ..Level::default()
             }
         };
-        let rated = |stars: u32, difficulty: u8| Level {
-            stars,
-            difficulty,
-            ..Level::default()
-        };
-        let demon = |tier: u8| Level {
-            stars: 10,
-            difficulty: face::INSANE,
-            demon: true,
-            demon_difficulty: tier,
-            ..Level::default()
-        };
         let mut levels = vec![
             Level {
                 demon_difficulty: 3,
@@ -786,32 +774,32 @@ pub mod fixtures {
             Level {
                 demon_difficulty: 5,
                 song_id: 650_000,
-                ..with(rated(3, face::NORMAL), level(RATED, "Paper Kites"))
+                ..rated(3, face::NORMAL, level(RATED, "Paper Kites"))
             },
             Level {
                 featured_score: 1_200,
                 coins: 3,
                 verified_coins: true,
-                ..with(rated(5, face::HARD), level(FEATURED, "Sunset Drive"))
+                ..rated(5, face::HARD, level(FEATURED, "Sunset Drive"))
             },
             Level {
                 featured_score: 2_000,
                 epic: 1,
                 length: 3,
-                ..with(rated(8, face::INSANE), level(EPIC, "Crystal Spire"))
+                ..rated(8, face::INSANE, level(EPIC, "Crystal Spire"))
             },
             Level {
                 featured_score: 2_100,
                 epic: 2,
                 length: 4,
                 song_id: 700_001,
-                ..with(rated(9, face::INSANE), level(LEGENDARY, "Old Clock"))
+                ..rated(9, face::INSANE, level(LEGENDARY, "Old Clock"))
             },
             Level {
                 featured_score: 2_500,
                 epic: 3,
                 length: 4,
-                ..with(rated(9, face::INSANE), level(MYTHIC, "Silent Storm"))
+                ..rated(9, face::INSANE, level(MYTHIC, "Silent Storm"))
             },
         ];
         let tiers = [
@@ -825,7 +813,7 @@ pub mod fixtures {
             levels.push(Level {
                 featured_score,
                 length: 3,
-                ..with(demon(tier), level(id, name))
+                ..rated_demon(tier, level(id, name))
             });
         }
         levels.extend([
@@ -843,7 +831,7 @@ pub mod fixtures {
             Level {
                 length: 5,
                 featured_score: 800,
-                ..with(rated(4, face::HARD), level(PLATFORMER_RATED, "Moon Climb"))
+                ..rated(4, face::HARD, level(PLATFORMER_RATED, "Moon Climb"))
             },
             Level {
                 requested_stars: 1,
@@ -856,10 +844,7 @@ pub mod fixtures {
             },
             Level {
                 requested_stars: 8,
-                ..with(
-                    rated(6, face::HARDER),
-                    level(REQUESTED_RATED, "Settled For Six"),
-                )
+                ..rated(6, face::HARDER, level(REQUESTED_RATED, "Settled For Six"))
             },
             level(ODD_NAMES[0], "0"),
             level(ODD_NAMES[1], "AAAAAAAAAAAAAAAAAAAA"),
@@ -886,7 +871,7 @@ pub mod fixtures {
             Level {
                 game_version: 7,
                 official_song: 4,
-                ..with(rated(2, face::EASY), level(OLD, "Old Times"))
+                ..rated(2, face::EASY, level(OLD, "Old Times"))
             },
             Level {
                 creator_player_id: CREATORS[4].0,
@@ -913,15 +898,23 @@ pub mod fixtures {
         levels
     }
 
-    /// `base` with the difficulty fields of `difficulty` (stars, faces, flags).
-    fn with(difficulty: Level, base: Level) -> Level {
+    /// `level`, rated `stars` with this face.
+    fn rated(stars: u32, difficulty: u8, level: Level) -> Level {
         Level {
-            stars: difficulty.stars,
-            difficulty: difficulty.difficulty,
-            demon: difficulty.demon,
-            demon_difficulty: difficulty.demon_difficulty,
-            auto: difficulty.auto,
-            ..base
+            stars,
+            difficulty,
+            ..level
+        }
+    }
+
+    /// `level`, rated as a 10-star demon of this tier.
+    fn rated_demon(tier: u8, level: Level) -> Level {
+        Level {
+            stars: 10,
+            difficulty: face::INSANE,
+            demon: true,
+            demon_difficulty: tier,
+            ..level
         }
     }
 }

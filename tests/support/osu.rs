@@ -1034,8 +1034,8 @@ fn user_compact(p: &Player) -> Value {
         "is_active": p.global_rank.is_some(),
         "is_bot": false,
         "is_deleted": false,
-        "is_online": p.id % 3 == 0,
-        "is_supporter": p.id % 5 == 0,
+        "is_online": p.id.is_multiple_of(3),
+        "is_supporter": p.id.is_multiple_of(5),
         "last_visit": "2025-06-01T12:00:00+00:00",
         "pm_friends_only": false,
         "profile_colour": null,
@@ -1054,7 +1054,7 @@ fn user_extended(p: &Player, mode: &str, own: bool) -> Value {
     let extra = json!({
         "cover_url": "https://osu.ppy.sh/images/headers/profile-covers/c3.jpg",
         "discord": null,
-        "has_supported": p.id % 5 == 0,
+        "has_supported": p.id.is_multiple_of(5),
         "interests": null,
         "join_date": format!("20{:02}-03-01T12:00:00+00:00", 10 + p.id % 15),
         "location": null,
@@ -1232,7 +1232,7 @@ pub mod fixtures {
             format!("{}{}", LATIN[i % LATIN.len()], i)
         };
         let unranked = i % 23 == 11;
-        let never_played = unranked && (i / 23) % 2 == 0;
+        let never_played = unranked && (i / 23).is_multiple_of(2);
         let global_rank = if unranked {
             None
         } else if let Some(&rank) = EDGE_RANKS.get(i) {
