@@ -10,6 +10,8 @@ mod support;
 mod backup;
 /// Command-line usage, `version`, `check`, start-up failures.
 mod cli;
+/// The fake Discord, driven by serenity itself: REST limits and errors, faults, gateway, interactions.
+mod fake_discord;
 /// The fake osu! API and fake GD server, checked against the real services' behaviour.
 mod fakes;
 /// Pictures: golden tables and charts, hostile input.

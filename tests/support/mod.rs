@@ -3,6 +3,7 @@
 
 #![allow(dead_code, clippy::unwrap_used)]
 
+pub mod discord;
 pub mod gd;
 pub mod osu;
 

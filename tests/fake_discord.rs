@@ -1,0 +1,705 @@
+//! Self-tests of the fake Discord, driven by serenity itself: its models must parse what the
+//! fake sends, its requests must meet Discord's limits and errors, its ratelimiter must get
+//! through an injected 429, and a `serenity::Client` must identify, resume and answer
+//! interactions.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use serenity::all::{
+    ApplicationId, AutocompleteChoice, ChannelId, ChannelType, CommandInteraction,
+    CommandOptionType, ComponentInteraction, Context, CreateActionRow, CreateAttachment,
+    CreateAutocompleteResponse, CreateButton, CreateCommand, CreateCommandOption, CreateEmbed,
+    CreateInputText, CreateInteractionResponse, CreateInteractionResponseFollowup,
+    CreateInteractionResponseMessage, CreateMessage, CreateModal, CreateThread,
+    EditInteractionResponse, EditMember, EditMessage, EventHandler, GatewayIntents, GuildId,
+    HttpBuilder, InputTextStyle, Interaction as Event, MessageId, ModalInteraction, Ready, RoleId,
+    UserId,
+};
+use serenity::http::{Http, HttpError};
+use tokio::sync::Notify;
+
+use crate::support::discord::{FakeDiscord, Guild};
+
+/// A PNG signature and an empty IHDR-less body: bytes are compared, not decoded.
+const PNG: &[u8] = b"\x89PNG\r\n\x1a\nfake chart";
+
+/// serenity's REST client pointed at the fake with `HttpBuilder::proxy`.
+fn http(fake: &FakeDiscord) -> Http {
+    HttpBuilder::new(FakeDiscord::TOKEN)
+        .proxy(fake.api_url())
+        .ratelimiter_disabled(true)
+        .application_id(ApplicationId::new(FakeDiscord::APPLICATION_ID))
+        .build()
+}
+
+/// (status, Discord code, field errors as "path CODE") of a failed serenity call.
+fn refusal<T: std::fmt::Debug>(result: serenity::Result<T>) -> (u16, isize, Vec<String>) {
+    match result {
+        Err(serenity::Error::Http(HttpError::UnsuccessfulRequest(response))) => (
+            response.status_code.as_u16(),
+            response.error.code,
+            response
+                .error
+                .errors
+                .iter()
+                .map(|e| format!("{} {}", e.path, e.code))
+                .collect(),
+        ),
+        other => panic!("expected Discord to refuse, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn rest_objects_parse_in_serenity_models() {
+    let guild = Guild::sample();
+    let fake = FakeDiscord::start(guild.clone()).await;
+    let http = http(&fake);
+    let guild_id = GuildId::new(guild.id);
+
+    let me = http.get_current_user().await.unwrap();
+    assert_eq!(me.id.get(), FakeDiscord::APPLICATION_ID);
+    assert!(me.bot);
+    let partial = http.get_guild(guild_id).await.unwrap();
+    assert_eq!(partial.owner_id.get(), guild.owner);
+    assert_eq!(partial.roles.len(), guild.roles.len());
+    let roles = http.get_guild_roles(guild_id).await.unwrap();
+    let admin = roles.iter().find(|r| r.name == "Admin").unwrap();
+    assert!(admin.permissions.administrator());
+    let channels = http.get_channels(guild_id).await.unwrap();
+    assert_eq!(channels.len(), guild.channels.len());
+    let anna = UserId::new(guild.user("anna"));
+    let member = http.get_member(guild_id, anna).await.unwrap();
+    assert_eq!(member.user.name, "anna");
+    let reviewer = http
+        .get_member(guild_id, UserId::new(guild.user("kira")))
+        .await
+        .unwrap();
+    assert_eq!(reviewer.roles, vec![RoleId::new(guild.role("Reviewer"))]);
+    let dm = anna.create_dm_channel(&http).await.unwrap();
+    assert_eq!(dm.recipient.id, anna);
+    assert_eq!(anna.create_dm_channel(&http).await.unwrap().id, dm.id);
+}
+
+#[tokio::test]
+async fn messages_edits_attachments_threads_and_dms() {
+    let guild = Guild::sample();
+    let fake = FakeDiscord::start(guild.clone()).await;
+    let http = http(&fake);
+    let requests = ChannelId::new(fake.channel_named("requests"));
+
+    let embed = CreateEmbed::new()
+        .title("Level 128")
+        .field("Stars", "10", true);
+    let sent = requests
+        .send_message(
+            &http,
+            CreateMessage::new()
+                .content("new request")
+                .embed(embed)
+                .add_file(CreateAttachment::bytes(PNG, "chart.png")),
+        )
+        .await
+        .unwrap();
+    assert!(sent.id.get() >= 10_u64.pow(16), "snowflakes look real");
+    assert_eq!(sent.attachments[0].filename, "chart.png");
+    let stored = fake.messages(requests.get());
+    assert_eq!(stored.len(), 1);
+    assert_eq!(stored[0].content, "new request");
+    assert_eq!(stored[0].embeds[0]["title"], "Level 128");
+    assert_eq!(
+        stored[0].attachments,
+        vec![("chart.png".to_string(), PNG.to_vec())]
+    );
+    assert_eq!(stored[0].author_id, FakeDiscord::APPLICATION_ID);
+
+    let edited = requests
+        .edit_message(&http, sent.id, EditMessage::new().content("approved"))
+        .await
+        .unwrap();
+    assert!(edited.edited_timestamp.is_some());
+    let stored = &fake.messages(requests.get())[0];
+    assert_eq!(stored.content, "approved");
+    assert_eq!(
+        stored.attachments.len(),
+        1,
+        "an edit without attachments keeps them"
+    );
+
+    let thread = requests
+        .create_thread_from_message(&http, sent.id, CreateThread::new("Level 128"))
+        .await
+        .unwrap();
+    assert_eq!(
+        thread.id.get(),
+        sent.id.get(),
+        "a thread takes its message's id"
+    );
+    assert_eq!(thread.kind, ChannelType::PublicThread);
+    assert_eq!(fake.channel_named("Level 128"), thread.id.get());
+    thread.id.say(&http, "discussion").await.unwrap();
+    assert_eq!(fake.messages(thread.id.get())[0].content, "discussion");
+    let again = requests.create_thread_from_message(&http, sent.id, CreateThread::new("again"));
+    assert_eq!(refusal(again.await).1, 160004);
+
+    let listed = requests.messages(&http, Default::default()).await.unwrap();
+    assert_eq!(listed.len(), 1);
+    requests.delete_message(&http, sent.id).await.unwrap();
+    assert!(fake.messages(requests.get()).is_empty());
+
+    let anna = UserId::new(guild.user("anna"));
+    anna.direct_message(
+        &http,
+        CreateMessage::new().content("your request was approved"),
+    )
+    .await
+    .unwrap();
+    assert_eq!(fake.dms(anna.get())[0].content, "your request was approved");
+    let quinn = UserId::new(guild.user("quinn"));
+    let closed = quinn.direct_message(&http, CreateMessage::new().content("hi"));
+    assert_eq!(refusal(closed.await), (403, 50007, vec![]));
+    assert!(fake.dms(quinn.get()).is_empty());
+}
+
+#[tokio::test]
+async fn discord_limits_are_refused_with_invalid_form_body() {
+    let fake = FakeDiscord::start(Guild::sample()).await;
+    let http = http(&fake);
+    let channel = ChannelId::new(fake.channel_named("log"));
+    // Raw JSON: serenity's builders refuse some of these before sending.
+    let send = |body: Value| {
+        let http = &http;
+        async move { http.send_message(channel, vec![], &body).await }
+    };
+    let x = |n: usize| "x".repeat(n);
+    let form = |path: &str| (400, 50035, vec![path.to_string()]);
+    let embed = |e: Value| json!({"embeds": [e]});
+
+    assert_eq!(
+        refusal(send(json!({"content": x(2001)})).await),
+        form("content BASE_TYPE_MAX_LENGTH")
+    );
+    send(json!({"content": x(2000)})).await.unwrap();
+    let cases = [
+        (
+            embed(json!({"title": x(257)})),
+            "embeds.0.title BASE_TYPE_MAX_LENGTH",
+        ),
+        (
+            embed(json!({"description": x(4097)})),
+            "embeds.0.description BASE_TYPE_MAX_LENGTH",
+        ),
+        (
+            embed(
+                json!({"fields": (0..26).map(|i| json!({"name": i.to_string(), "value": "v"})).collect::<Vec<_>>()}),
+            ),
+            "embeds.0.fields BASE_TYPE_MAX_LENGTH",
+        ),
+        (
+            embed(json!({"fields": [{"name": x(257), "value": "v"}]})),
+            "embeds.0.fields.0.name BASE_TYPE_BAD_LENGTH",
+        ),
+        (
+            embed(json!({"fields": [{"name": "n", "value": x(1025)}]})),
+            "embeds.0.fields.0.value BASE_TYPE_BAD_LENGTH",
+        ),
+        (
+            embed(json!({"footer": {"text": x(2049)}})),
+            "embeds.0.footer.text BASE_TYPE_BAD_LENGTH",
+        ),
+        (
+            embed(json!({"author": {"name": x(257)}})),
+            "embeds.0.author.name BASE_TYPE_BAD_LENGTH",
+        ),
+        (
+            json!({"embeds": [{"description": x(3001)}, {"description": x(3000)}]}),
+            "embeds MAX_EMBED_SIZE_EXCEEDED",
+        ),
+        (
+            json!({"embeds": vec![json!({"title": "t"}); 11]}),
+            "embeds BASE_TYPE_MAX_LENGTH",
+        ),
+    ];
+    for (body, expected) in cases {
+        assert_eq!(refusal(send(body).await), form(expected));
+    }
+    send(json!({"embeds": [{"description": x(3000)}, {"description": x(3000)}]}))
+        .await
+        .unwrap();
+
+    let button = |id: String| json!({"type": 2, "style": 1, "label": "ok", "custom_id": id});
+    let rows = |n: usize, per: usize| {
+        let rows: Vec<Value> = (0..n)
+            .map(|r| json!({"type": 1, "components": (0..per).map(|b| button(format!("b{r}.{b}"))).collect::<Vec<_>>()}))
+            .collect();
+        json!({"content": "c", "components": rows})
+    };
+    let single = |component: Value| json!({"content": "c", "components": [{"type": 1, "components": [component]}]});
+    send(rows(5, 5)).await.unwrap();
+    let options: Vec<Value> = (0..26)
+        .map(|i| json!({"label": i.to_string(), "value": i.to_string()}))
+        .collect();
+    let cases = [
+        (rows(6, 1), "components BASE_TYPE_MAX_LENGTH"),
+        (
+            rows(1, 6),
+            "components.0.components COMPONENT_LAYOUT_WIDTH_EXCEEDED",
+        ),
+        (
+            single(button(x(101))),
+            "components.0.components.0.custom_id BASE_TYPE_BAD_LENGTH",
+        ),
+        (
+            single(json!({"type": 2, "style": 1, "label": x(81), "custom_id": "id"})),
+            "components.0.components.0.label BASE_TYPE_MAX_LENGTH",
+        ),
+        (
+            json!({"components": [{"type": 1, "components": [button("same".into()), button("same".into())]}]}),
+            "components.0.components.1.custom_id COMPONENT_CUSTOM_ID_DUPLICATED",
+        ),
+        (
+            single(json!({"type": 3, "custom_id": "pick", "options": options})),
+            "components.0.components.0.options BASE_TYPE_BAD_LENGTH",
+        ),
+    ];
+    for (body, expected) in cases {
+        assert_eq!(refusal(send(body).await), form(expected));
+    }
+
+    assert_eq!(refusal(send(json!({})).await), (400, 50006, vec![]));
+    let huge = CreateAttachment::bytes(vec![0u8; 10 * 1024 * 1024 + 1], "huge.bin");
+    let empty = json!({});
+    assert_eq!(
+        refusal(http.send_message(channel, vec![huge], &empty).await).0,
+        413
+    );
+    assert_eq!(
+        fake.messages(channel.get()).len(),
+        3,
+        "only valid messages arrive"
+    );
+}
+
+#[tokio::test]
+async fn unknown_ids_auth_permissions_and_unknown_routes() {
+    let guild = Guild::sample();
+    let fake = FakeDiscord::start(guild.clone()).await;
+    let http = http(&fake);
+    let log = ChannelId::new(fake.channel_named("log"));
+    let guild_id = GuildId::new(guild.id);
+
+    let missing = log.edit_message(
+        &http,
+        MessageId::new(1_183_000_000_000_000_000),
+        EditMessage::new().content("x"),
+    );
+    assert_eq!(refusal(missing.await), (404, 10008, vec![]));
+    let nowhere = ChannelId::new(1_183_000_000_000_000_000).say(&http, "x");
+    assert_eq!(refusal(nowhere.await), (404, 10003, vec![]));
+
+    let stranger = HttpBuilder::new("MTE4.wrong.token")
+        .proxy(fake.api_url())
+        .ratelimiter_disabled(true)
+        .build();
+    assert_eq!(refusal(log.say(&stranger, "x").await), (401, 0, vec![]));
+
+    let anna = UserId::new(guild.user("anna"));
+    let reviewer = RoleId::new(guild.role("Reviewer"));
+    http.add_member_role(guild_id, anna, reviewer, None)
+        .await
+        .unwrap();
+    assert_eq!(fake.member(anna.get()).roles, vec![reviewer.get()]);
+    http.remove_member_role(guild_id, anna, reviewer, None)
+        .await
+        .unwrap();
+    assert!(fake.member(anna.get()).roles.is_empty());
+    let admin = RoleId::new(guild.role("Admin"));
+    let above = http.add_member_role(guild_id, anna, admin, None);
+    assert_eq!(refusal(above.await), (403, 50013, vec![]));
+    guild_id
+        .edit_member(&http, anna, EditMember::new().nickname("Anna ★"))
+        .await
+        .unwrap();
+    assert_eq!(fake.member(anna.get()).nick.as_deref(), Some("Anna ★"));
+    let owner = guild_id.edit_member(
+        &http,
+        UserId::new(guild.owner),
+        EditMember::new().nickname("boss"),
+    );
+    assert_eq!(refusal(owner.await), (403, 50013, vec![]));
+
+    let webhooks = http.get_guild_webhooks(guild_id).await;
+    assert_eq!(refusal(webhooks).0, 404);
+    let requests = fake.requests();
+    assert!(requests.contains(&(
+        "GET".to_string(),
+        format!("/api/v10/guilds/{}/webhooks", guild.id),
+        404
+    )));
+}
+
+#[tokio::test]
+async fn injected_faults_and_serenity_ratelimiter_retry() {
+    let fake = FakeDiscord::start(Guild::sample()).await;
+    let log = fake.channel_named("log");
+
+    // serenity's ratelimiter on, reaching the fake through the CONNECT tunnel.
+    let limited = HttpBuilder::new(FakeDiscord::TOKEN)
+        .client(fake.http_client())
+        .build();
+    fake.fail_next("/messages", 429, Some(0.25));
+    ChannelId::new(log).say(&limited, "once").await.unwrap();
+    assert_eq!(
+        fake.messages(log).len(),
+        1,
+        "the retried message arrives exactly once"
+    );
+    let statuses: Vec<u16> = fake
+        .requests()
+        .iter()
+        .filter(|(m, p, _)| m == "POST" && p.ends_with("/messages"))
+        .map(|(_, _, s)| *s)
+        .collect();
+    assert_eq!(statuses, vec![429, 200]);
+
+    // Without the ratelimiter the caller sees the fault.
+    let plain = http(&fake);
+    fake.fail_next("/messages", 429, None);
+    assert_eq!(refusal(ChannelId::new(log).say(&plain, "x").await).0, 429);
+    fake.fail_next("/messages", 500, None);
+    assert_eq!(refusal(ChannelId::new(log).say(&plain, "x").await).0, 500);
+    fake.fail_next("/messages", 502, None);
+    assert_eq!(refusal(ChannelId::new(log).say(&plain, "x").await).0, 502);
+    ChannelId::new(log).say(&plain, "fine").await.unwrap();
+    assert_eq!(fake.messages(log).len(), 2);
+}
+
+/// What the test bot saw.
+#[derive(Default)]
+struct Seen {
+    sessions: Vec<String>,
+    guild: Option<(usize, usize, usize)>,
+    errors: Vec<String>,
+}
+
+/// A minimal bot: answers a few commands the way Stagehand's adapter will.
+struct Bot {
+    seen: Arc<Mutex<Seen>>,
+    late: Arc<Notify>,
+}
+
+impl Bot {
+    fn note(&self, result: serenity::Result<()>) {
+        if let Err(error) = result {
+            let (status, code, _) = refusal::<()>(Err(error));
+            self.seen
+                .lock()
+                .unwrap()
+                .errors
+                .push(format!("{status} {code}"));
+        }
+    }
+
+    async fn command(&self, ctx: &Context, command: CommandInteraction) {
+        let message = |text: &str| {
+            CreateInteractionResponse::Message(
+                CreateInteractionResponseMessage::new().content(text),
+            )
+        };
+        match command.data.name.as_str() {
+            "ping" => {
+                let word = command
+                    .data
+                    .options
+                    .first()
+                    .and_then(|o| o.value.as_str())
+                    .unwrap_or("");
+                let again = CreateButton::new("v1:again").label("Again");
+                let reply = CreateInteractionResponseMessage::new()
+                    .content(format!("pong {word}"))
+                    .components(vec![CreateActionRow::Buttons(vec![again])]);
+                let answer = CreateInteractionResponse::Message(reply);
+                self.note(command.create_response(&ctx.http, answer).await);
+            }
+            "slow" => {
+                self.note(command.defer(&ctx.http).await);
+                let edit = EditInteractionResponse::new()
+                    .content("done")
+                    .new_attachment(CreateAttachment::bytes(PNG, "chart.png"));
+                self.note(command.edit_response(&ctx.http, edit).await.map(|_| ()));
+                let psst = CreateInteractionResponseFollowup::new()
+                    .content("psst")
+                    .ephemeral(true);
+                self.note(command.create_followup(&ctx.http, psst).await.map(|_| ()));
+            }
+            "form" => {
+                let name =
+                    CreateInputText::new(InputTextStyle::Short, "Name", "name").max_length(10);
+                let modal = CreateModal::new("v1:form", "Tell us")
+                    .components(vec![CreateActionRow::InputText(name)]);
+                let answer = CreateInteractionResponse::Modal(modal);
+                self.note(command.create_response(&ctx.http, answer).await);
+            }
+            "late" => {
+                self.late.notified().await;
+                self.note(
+                    command
+                        .create_response(&ctx.http, message("too late"))
+                        .await,
+                );
+            }
+            _ => {
+                self.note(command.create_response(&ctx.http, message("one")).await);
+                self.note(command.create_response(&ctx.http, message("two")).await);
+            }
+        }
+    }
+
+    async fn component(&self, ctx: &Context, component: ComponentInteraction) {
+        let update = CreateInteractionResponseMessage::new().content("again!");
+        let answer = CreateInteractionResponse::UpdateMessage(update);
+        self.note(component.create_response(&ctx.http, answer).await);
+    }
+
+    async fn modal(&self, ctx: &Context, modal: ModalInteraction) {
+        let name = modal.data.components[0]
+            .components
+            .iter()
+            .find_map(|c| match c {
+                serenity::all::ActionRowComponent::InputText(input) => input.value.clone(),
+                _ => None,
+            });
+        let reply = CreateInteractionResponseMessage::new()
+            .content(format!("hello {}", name.unwrap_or_default()))
+            .ephemeral(true);
+        let answer = CreateInteractionResponse::Message(reply);
+        self.note(modal.create_response(&ctx.http, answer).await);
+    }
+}
+
+#[serenity::async_trait]
+impl EventHandler for Bot {
+    async fn ready(&self, _: Context, ready: Ready) {
+        self.seen.lock().unwrap().sessions.push(ready.session_id);
+    }
+
+    async fn guild_create(&self, _: Context, guild: serenity::all::Guild, _: Option<bool>) {
+        let counts = (guild.members.len(), guild.channels.len(), guild.roles.len());
+        self.seen.lock().unwrap().guild = Some(counts);
+    }
+
+    async fn interaction_create(&self, ctx: Context, interaction: Event) {
+        match interaction {
+            Event::Command(command) => self.command(&ctx, command).await,
+            Event::Component(component) => self.component(&ctx, component).await,
+            Event::Modal(modal) => self.modal(&ctx, modal).await,
+            Event::Autocomplete(asked) => {
+                let typed = asked
+                    .data
+                    .autocomplete()
+                    .map(|o| o.value.to_string())
+                    .unwrap_or_default();
+                let fruits = ["apple", "apricot", "banana"];
+                let choices = fruits
+                    .iter()
+                    .filter(|f| f.starts_with(&typed))
+                    .map(|f| AutocompleteChoice::new(*f, *f))
+                    .collect();
+                let answer = CreateInteractionResponse::Autocomplete(
+                    CreateAutocompleteResponse::new().set_choices(choices),
+                );
+                self.note(asked.create_response(&ctx.http, answer).await);
+            }
+            _ => {}
+        }
+    }
+}
+
+#[tokio::test]
+async fn serenity_client_identifies_resumes_and_answers_interactions() {
+    let guild = Guild::sample();
+    let fake = FakeDiscord::start(guild.clone()).await;
+    let seen = Arc::new(Mutex::new(Seen::default()));
+    let late = Arc::new(Notify::new());
+    let bot = Bot {
+        seen: seen.clone(),
+        late: late.clone(),
+    };
+    let intents = GatewayIntents::GUILDS | GatewayIntents::GUILD_MEMBERS;
+    let mut client = serenity::all::ClientBuilder::new_with_http(http(&fake), intents)
+        .event_handler(bot)
+        .await
+        .unwrap();
+    tokio::spawn(async move { client.start().await });
+    fake.wait_ready().await;
+    fake.wait_until("guild_create reached the handler", |_| {
+        seen.lock().unwrap().guild.is_some()
+    })
+    .await;
+    assert_eq!(
+        seen.lock().unwrap().guild,
+        Some((guild.members.len(), guild.channels.len(), guild.roles.len()))
+    );
+
+    let word = CreateCommandOption::new(CommandOptionType::String, "word", "A word")
+        .set_autocomplete(true);
+    let commands = vec![
+        CreateCommand::new("ping")
+            .description("Ping")
+            .add_option(word),
+        CreateCommand::new("slow").description("Takes a while"),
+        CreateCommand::new("form").description("Asks"),
+        CreateCommand::new("late").description("Too slow"),
+        CreateCommand::new("twice").description("Answers twice"),
+    ];
+    GuildId::new(guild.id)
+        .set_commands(&http(&fake), commands)
+        .await
+        .unwrap();
+    assert_eq!(fake.command_registrations(), 1);
+    assert_eq!(fake.commands().len(), 5);
+
+    let anna = guild.user("anna");
+    let ping = fake
+        .invoke(anna, "ping", &[("word", json!("hi"))], "ru")
+        .await;
+    let reply = ping.response().await;
+    assert_eq!(
+        (ping.initial_kind(), reply.content.as_str(), reply.ephemeral),
+        (4, "pong hi", false)
+    );
+    assert!(ping.acked_after() < Duration::from_secs(3));
+    let general = guild.channel("general");
+    assert_eq!(fake.messages(general).len(), 1);
+    let again = fake.click(anna, &reply.message, "Again", "ru").await;
+    assert_eq!(again.response().await.content, "again!");
+    assert_eq!(fake.messages(general)[0].content, "again!");
+
+    let choices = fake
+        .autocomplete(anna, "ping", &[("word", json!("ap"))], "word", "en-US")
+        .await;
+    assert_eq!(
+        choices,
+        vec![
+            ("apple".to_string(), json!("apple")),
+            ("apricot".to_string(), json!("apricot"))
+        ]
+    );
+
+    let slow = fake.invoke(anna, "slow", &[], "en-US").await;
+    let reply = slow.response().await;
+    assert_eq!(slow.initial_kind(), 5);
+    assert_eq!(reply.content, "done");
+    assert_eq!(
+        reply.attachments,
+        vec![("chart.png".to_string(), PNG.to_vec())]
+    );
+    let followups = slow.wait_followups(1).await;
+    assert_eq!(followups[0].content, "psst");
+    assert_ne!(followups[0].flags & 64, 0);
+
+    let form = fake.invoke(anna, "form", &[], "en-US").await;
+    let modal = form.modal().await.unwrap();
+    assert_eq!(modal["title"], "Tell us");
+    let submitted = fake
+        .submit_modal(anna, "v1:form", &[("name", "Anna")], "en-US")
+        .await;
+    let reply = submitted.response().await;
+    assert_eq!(
+        (reply.content.as_str(), reply.ephemeral),
+        ("hello Anna", true)
+    );
+
+    let twice = fake.invoke(anna, "twice", &[], "en-US").await;
+    assert_eq!(twice.response().await.content, "one");
+    fake.wait_until("the second response was refused", |_| {
+        seen.lock()
+            .unwrap()
+            .errors
+            .contains(&"400 40060".to_string())
+    })
+    .await;
+
+    // The bot holds /late until the fake's clock is past the 3 s window.
+    let too_late = fake.invoke(anna, "late", &[], "en-US").await;
+    fake.advance(Duration::from_secs(4));
+    late.notify_one();
+    fake.wait_until("the late response was refused", |_| {
+        seen.lock()
+            .unwrap()
+            .errors
+            .contains(&"404 10062".to_string())
+    })
+    .await;
+    assert_eq!(too_late.initial_kind(), 0);
+
+    fake.wait_until("a heartbeat", |f| f.heartbeats() > 0).await;
+    fake.drop_gateway();
+    fake.wait_until("the bot resumed", |f| f.resumes() == 1)
+        .await;
+    assert_eq!(
+        fake.identifies(),
+        1,
+        "a dropped connection is resumed, not re-identified"
+    );
+    let after = fake.invoke(anna, "ping", &[], "en-US").await;
+    assert_eq!(after.response().await.content, "pong ");
+    assert_eq!(seen.lock().unwrap().sessions.len(), 1);
+}
+
+#[tokio::test]
+async fn invoke_checks_options_like_the_discord_client() {
+    let guild = Guild::sample();
+    let fake = FakeDiscord::start(guild.clone()).await;
+    let level = CreateCommandOption::new(CommandOptionType::Integer, "level", "Level id")
+        .min_int_value(1)
+        .required(true);
+    let create =
+        CreateCommandOption::new(CommandOptionType::SubCommand, "create", "Request a level")
+            .add_sub_option(level);
+    let command = CreateCommand::new("request")
+        .description("Requests")
+        .add_option(create);
+    GuildId::new(guild.id)
+        .set_commands(&http(&fake), vec![command])
+        .await
+        .unwrap();
+    let bad_name = CreateCommand::new("Bad Name").description("x");
+    let refused = GuildId::new(guild.id)
+        .set_commands(&http(&fake), vec![bad_name])
+        .await;
+    assert_eq!(
+        refusal(refused),
+        (
+            400,
+            50035,
+            vec!["0.name APPLICATION_COMMAND_INVALID_NAME".into()]
+        )
+    );
+    assert_eq!(fake.command_registrations(), 1);
+
+    // Without a bot connected, the checks run before anything is sent.
+    let stored = fake.commands();
+    let options = &stored[0]["options"][0]["options"][0];
+    assert_eq!(options["name"], "level");
+    let attempt = |options: Vec<(&'static str, Value)>| {
+        let fake = fake.clone();
+        let anna = guild.user("anna");
+        tokio::spawn(async move {
+            fake.invoke(anna, "request create", &options, "en-US").await;
+        })
+    };
+    let cases = [
+        (vec![], "needs option \"level\""),
+        (vec![("level", json!(0))], "not an integer in range"),
+        (vec![("level", json!("x"))], "not an integer in range"),
+        (vec![("nope", json!(1))], "has no option \"nope\""),
+        (vec![("level", json!(128))], "no bot has identified"),
+    ];
+    for (options, why) in cases {
+        let failed = attempt(options).await.unwrap_err().into_panic();
+        let message = failed.downcast_ref::<String>().unwrap();
+        assert!(message.contains(why), "{message}");
+    }
+}
