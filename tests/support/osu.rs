@@ -7,7 +7,8 @@
 //! - **OAuth.** `GET /oauth/authorize` redirects (302) to `redirect_uri?code=…&state=…` for the
 //!   player chosen with [`FakeOsu::login_as`], or to `redirect_uri?error=access_denied&…&state=…`
 //!   after [`FakeOsu::deny`]. An unknown client or a redirect URI that does not match the
-//!   registered one gets an error page (400) and no redirect, as on osu.ppy.sh.
+//!   registered one gets an error page (400) and no redirect, as on osu.ppy.sh; so does an
+//!   authorization before any `login_as` (401), where the real site would show its sign-in page.
 //!   `POST /oauth/token` takes a form or JSON body with `client_id` and `client_secret` (HTTP Basic
 //!   is not modelled) and the grants `authorization_code`, `refresh_token` and
 //!   `client_credentials` (scope `public` only). Codes are single use. Errors are Laravel
