@@ -1,12 +1,16 @@
-//! Texts in English and Russian: the embedded defaults in `defaults/texts/`, lookup by key,
-//! `{param}` substitution, and how a member's language is chosen.
+//! Texts in English and Russian: the embedded defaults in `defaults/texts/` ([`Texts`]), admin
+//! edits on top of them ([`Catalogue`]), the template syntax (`{param}`, plurals, literal braces;
+//! see [`template`]), and how a member's language is chosen.
 //!
 //! Knows nothing of Discord: callers pass the facts (stored preference, interaction locale,
 //! whether the member has the Russian-speaker role).
 
+mod catalogue;
+pub mod template;
 mod texts;
 
-pub use texts::{Texts, TextsError};
+pub use catalogue::{Catalogue, TextDescription, TextError, TextOverride};
+pub use texts::{COMMAND_LIMIT, CONTENT_LIMIT, Declaration, TemplateError, Texts, TextsError};
 
 use serde::{Deserialize, Serialize};
 

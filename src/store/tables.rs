@@ -64,3 +64,6 @@ pub const ROUTE_DEFAULTS: Table<str, u64> = Table::new("route_defaults");
 
 /// The channel last reported missing for each route: route name → channel id.
 pub const ROUTE_MISSING: Table<str, u64> = Table::new("route_missing");
+
+/// Texts edited with `/text edit`: text key → the edited English and Russian (see `i18n`).
+pub const TEXT_OVERRIDES: Table<str, crate::i18n::TextOverride> = Table::new("text_overrides");
