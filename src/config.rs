@@ -286,8 +286,10 @@ settings! {
     discord_application_id: Option<Snowflake> = "discord.application_id", "";
     /// Id of the Discord server (guild) Stagehand runs.
     discord_guild_id: Option<Snowflake> = "discord.guild_id", "";
-    /// Base URL of Discord's API (tests point it at a fake Discord).
-    discord_api_url: BaseUrl = "discord.api_url", "https://discord.com";
+    /// HTTP proxy for Discord's API (`http://host:port`); empty connects directly.
+    discord_proxy: Option<BaseUrl> = "discord.proxy", "";
+    /// Extra trusted certificate (PEM) for Discord's API, e.g. a proxy that inspects TLS.
+    discord_ca_cert: Option<PathBuf> = "discord.ca_cert", "";
     /// Members with this role are answered in Russian unless they chose otherwise.
     discord_russian_role_id: Option<Snowflake> = "discord.russian_role_id", "";
     /// osu! OAuth application client id.

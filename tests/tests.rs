@@ -20,5 +20,7 @@ mod render;
 mod server;
 /// The first-run setup link and form.
 mod setup;
+/// The Discord shell end to end against the fake Discord.
+mod discord;
 /// Module docs, layering invariants, docs that list every setting.
 mod tidy;

@@ -17,16 +17,14 @@ use crate::config::Settings;
 use crate::i18n::Texts;
 use crate::store::{Store, tables};
 
-/// The public Discord API; any other `discord.api_url` is used as a proxy (tests use a fake).
-const DISCORD: &str = "https://discord.com";
-
 /// What decides whether, and how, the client runs.
 #[derive(Clone, PartialEq, Eq)]
 struct Config {
     token: String,
     application_id: u64,
     guild_id: u64,
-    api_url: String,
+    proxy: Option<String>,
+    ca_cert: Option<std::path::PathBuf>,
     league: bool,
     requests: bool,
 }
@@ -37,7 +35,11 @@ impl Config {
             token: settings.discord_token.as_ref()?.expose().to_string(),
             application_id: settings.discord_application_id?.0,
             guild_id: settings.discord_guild_id?.0,
-            api_url: settings.discord_api_url.as_str().to_string(),
+            proxy: settings
+                .discord_proxy
+                .as_ref()
+                .map(|p| p.as_str().to_string()),
+            ca_cert: settings.discord_ca_cert.clone(),
             league: settings.modules_league,
             requests: settings.modules_requests,
         })
@@ -102,10 +104,11 @@ async fn start(
     store: Arc<Store>,
     settings: Arc<Settings>,
 ) -> anyhow::Result<Running> {
-    let mut http = HttpBuilder::new(&config.token).application_id(config.application_id.into());
-    if config.api_url != DISCORD {
-        http = http.proxy(&config.api_url);
-    }
+    // serenity's own `HttpBuilder::proxy` is skipped by its ratelimiter (0.12.5), so a proxy is
+    // configured on the HTTP client instead, and the ratelimiter stays on in every setup.
+    let http = HttpBuilder::new(&config.token)
+        .application_id(config.application_id.into())
+        .client(http_client(config)?);
     let intents = GatewayIntents::GUILDS
         | GatewayIntents::GUILD_MEMBERS
         | GatewayIntents::GUILD_MESSAGES
@@ -130,6 +133,27 @@ async fn start(
         }
     });
     Ok(Running { shards, task })
+}
+
+/// The HTTP client for Discord's REST API, with the configured proxy and extra root certificate.
+fn http_client(config: &Config) -> anyhow::Result<reqwest::Client> {
+    use anyhow::Context as _;
+    let mut builder = reqwest::Client::builder().use_rustls_tls();
+    if let Some(proxy) = &config.proxy {
+        builder = builder.proxy(reqwest::Proxy::all(proxy).context("discord.proxy")?);
+    }
+    if let Some(path) = &config.ca_cert {
+        let pem = std::fs::read(path)
+            .with_context(|| format!("discord.ca_cert: cannot read {}", path.display()))?;
+        let cert = reqwest::Certificate::from_pem(&pem).with_context(|| {
+            format!(
+                "discord.ca_cert: {} is not a PEM certificate",
+                path.display()
+            )
+        })?;
+        builder = builder.add_root_certificate(cert);
+    }
+    Ok(builder.build()?)
 }
 
 struct Handler {

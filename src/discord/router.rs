@@ -327,18 +327,13 @@ fn invocation(interaction: &Interaction) -> Option<(Target, Invocation)> {
 fn flatten(command: &CommandInteraction) -> (Vec<String>, Vec<(String, Value)>) {
     let mut path = vec![command.data.name.clone()];
     let mut options: &[CommandDataOption] = &command.data.options;
-    loop {
-        match options.first().map(|o| (&o.name, &o.value)) {
-            Some((
-                name,
-                CommandDataOptionValue::SubCommand(inner)
-                | CommandDataOptionValue::SubCommandGroup(inner),
-            )) => {
-                path.push(name.clone());
-                options = inner;
-            }
-            _ => break,
-        }
+    while let Some((
+        name,
+        CommandDataOptionValue::SubCommand(inner) | CommandDataOptionValue::SubCommandGroup(inner),
+    )) = options.first().map(|o| (&o.name, &o.value))
+    {
+        path.push(name.clone());
+        options = inner;
     }
     let values = options
         .iter()

@@ -270,6 +270,8 @@ impl From<Message> for Reply {
 #[derive(Clone)]
 pub struct FakeDiscord {
     shared: Arc<Shared>,
+    /// The PEM of the self-signed "discord.com" certificate the tunnel speaks TLS with.
+    certificate: Arc<String>,
 }
 
 impl FakeDiscord {
@@ -294,8 +296,12 @@ impl FakeDiscord {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let port = listener.local_addr().unwrap().port();
         let shared = Arc::new(Shared::new(State::new(guild, port)));
-        tokio::spawn(rest::accept_loop(shared.clone(), listener, tls_acceptor()));
-        FakeDiscord { shared }
+        let (acceptor, certificate) = tls_acceptor();
+        tokio::spawn(rest::accept_loop(shared.clone(), listener, acceptor));
+        FakeDiscord {
+            shared,
+            certificate: Arc::new(certificate),
+        }
     }
 
     /// `http://127.0.0.1:PORT`, for `HttpBuilder::proxy` (with the ratelimiter disabled).
@@ -304,13 +310,20 @@ impl FakeDiscord {
     }
 
     /// A client for `HttpBuilder::client`: `https://discord.com` is tunnelled to the fake, so
-    /// serenity's ratelimiter can stay on.
+    /// serenity's ratelimiter can stay on. It trusts only the fake's certificate.
     pub fn http_client(&self) -> reqwest::Client {
+        let root = reqwest::Certificate::from_pem(self.certificate.as_bytes()).unwrap();
         reqwest::Client::builder()
             .proxy(reqwest::Proxy::https(self.api_url()).unwrap())
-            .danger_accept_invalid_certs(true)
+            .tls_built_in_root_certs(false)
+            .add_root_certificate(root)
             .build()
             .unwrap()
+    }
+
+    /// The fake's "discord.com" certificate (PEM), for Stagehand's `discord.ca_cert`.
+    pub fn certificate_pem(&self) -> &str {
+        &self.certificate
     }
 
     /// Waits until a bot identified and got READY and GUILD_CREATE.
@@ -404,6 +417,26 @@ impl FakeDiscord {
         let (channel, custom_id) = found.unwrap_or_else(|e| panic!("fake Discord: {e}"));
         let data = json!({"custom_id": custom_id, "component_type": 2});
         self.interact(3, user, channel, Some(message.id), locale, |_| Ok(data))
+    }
+
+    /// A click that no button of `message` would send: what a modified client can forge (or an
+    /// old client send for a control that changed). Discord delivers it as it is.
+    pub async fn click_forged(
+        &self,
+        user: u64,
+        message: &Message,
+        custom_id: &str,
+        locale: &str,
+    ) -> Interaction {
+        let data = json!({"custom_id": custom_id, "component_type": 2});
+        self.interact(
+            3,
+            user,
+            message.channel_id,
+            Some(message.id),
+            locale,
+            |_| Ok(data),
+        )
     }
 
     /// `user` picks `values` in the string select menu `custom_id` of `message`.
@@ -692,8 +725,10 @@ impl FakeDiscord {
 }
 
 /// A TLS acceptor for the CONNECT tunnel, with a fresh self-signed certificate for discord.com.
-fn tls_acceptor() -> tokio_rustls::TlsAcceptor {
+/// The tunnel's TLS acceptor and its certificate as PEM.
+fn tls_acceptor() -> (tokio_rustls::TlsAcceptor, String) {
     let made = rcgen::generate_simple_self_signed(vec!["discord.com".to_string()]).unwrap();
+    let pem = made.cert.pem();
     let key = rustls::pki_types::PrivateKeyDer::Pkcs8(made.signing_key.serialize_der().into());
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let mut config = rustls::ServerConfig::builder_with_provider(provider)
@@ -703,7 +738,7 @@ fn tls_acceptor() -> tokio_rustls::TlsAcceptor {
         .with_single_cert(vec![made.cert.der().clone()], key)
         .unwrap();
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
-    tokio_rustls::TlsAcceptor::from(Arc::new(config))
+    (tokio_rustls::TlsAcceptor::from(Arc::new(config)), pem)
 }
 
 /// A message `user` can see (ephemeral ones only by their user).

@@ -1,0 +1,326 @@
+//! The Discord shell end to end: the real `stagehand serve` connected to the fake Discord, used
+//! the way members use it; plus Stagehand's delivery of long, oversized and rate-limited messages.
+
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+use stagehand::discord::message::{Embed, Message};
+use stagehand::discord::{Effect, deliver};
+
+use crate::support::Server;
+use crate::support::discord::{FakeDiscord, Guild};
+
+/// Settings that point a server at `fake` (its certificate saved in `dir`), with the request
+/// desk enabled.
+fn env(dir: &std::path::Path, fake: &FakeDiscord, guild: &Guild) -> Vec<(String, String)> {
+    let ca = dir.join("fake-discord.pem");
+    std::fs::write(&ca, fake.certificate_pem()).unwrap();
+    [
+        ("STAGEHAND_DISCORD_PROXY", fake.api_url()),
+        ("STAGEHAND_DISCORD_CA_CERT", ca.display().to_string()),
+        ("STAGEHAND_DISCORD_TOKEN", FakeDiscord::TOKEN.to_string()),
+        (
+            "STAGEHAND_DISCORD_APPLICATION_ID",
+            FakeDiscord::APPLICATION_ID.to_string(),
+        ),
+        ("STAGEHAND_DISCORD_GUILD_ID", guild.id.to_string()),
+        ("STAGEHAND_MODULES_REQUESTS", "true".to_string()),
+        ("STAGEHAND_LOG_FILTER", "stagehand=debug,info".to_string()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect()
+}
+
+fn start(dir: &std::path::Path, fake: &FakeDiscord, guild: &Guild) -> Server {
+    let env = env(dir, fake, guild);
+    let pairs: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    Server::start(dir, &pairs)
+}
+
+/// Waits until `condition` holds, or fails with `what`.
+async fn eventually(what: &str, mut condition: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while !condition() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+fn member(guild: &Guild) -> u64 {
+    guild
+        .members
+        .iter()
+        .find(|m| m.id != guild.owner)
+        .map(|m| m.id)
+        .unwrap()
+}
+
+#[tokio::test]
+async fn help_follows_the_members_language_and_tampered_controls_change_nothing() {
+    let guild = Guild::sample();
+    let fake = FakeDiscord::start(guild.clone()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(dir.path(), &fake, &guild);
+    fake.wait_ready().await;
+    eventually("command registration", || fake.command_registrations() == 1).await;
+    let user = member(&guild);
+
+    // A Russian-locale member gets the Russian help, privately, within Discord's 3 seconds.
+    let help = fake.invoke(user, "help", &[], "ru").await;
+    let reply = help.response().await;
+    assert!(reply.ephemeral);
+    assert_eq!(reply.embeds[0]["title"], "Stagehand — команды");
+    assert!(
+        reply.embeds[0]["fields"]
+            .to_string()
+            .contains("Заявки на уровни Geometry Dash")
+    );
+    assert!(
+        !reply.embeds[0]["fields"].to_string().contains("Лига osu!"),
+        "the league is not enabled"
+    );
+    assert!(help.acked_after() < Duration::from_secs(3));
+
+    // `/language en` makes it English, whatever the locale says.
+    let reply = fake
+        .invoke(user, "language", &[("language", json!("en"))], "ru")
+        .await
+        .response()
+        .await;
+    assert_eq!(reply.content, "From now on I will answer you in English.");
+    let english = fake.invoke(user, "help", &[], "ru").await.response().await;
+    assert_eq!(english.embeds[0]["title"], "Stagehand — commands");
+
+    // The language buttons under /help work too...
+    let message = english.message.clone();
+    let reply = fake
+        .click(user, &message, "Русский", "ru")
+        .await
+        .response()
+        .await;
+    assert_eq!(reply.content, "Теперь я буду отвечать вам по-русски.");
+
+    // ...but a tampered one (forged argument, unknown version, garbage) is "outdated" and changes
+    // nothing: the member still gets Russian afterwards.
+    for forged in [
+        "v1:core:language:0:de",
+        "v9:core:language:0:en",
+        "v1:core:language:0:en:extra",
+        "garbage",
+    ] {
+        let reply = fake
+            .click_forged(user, &message, forged, "en")
+            .await
+            .response()
+            .await;
+        assert!(reply.ephemeral, "{forged}");
+        assert_eq!(
+            reply.content,
+            "Этот элемент устарел и больше не работает. Вызовите команду ещё раз, чтобы получить новый.",
+            "{forged}"
+        );
+    }
+    let still = fake.invoke(user, "help", &[], "en").await.response().await;
+    assert_eq!(still.embeds[0]["title"], "Stagehand — команды");
+    server.stop();
+}
+
+#[tokio::test]
+async fn commands_are_registered_once_per_change_of_the_table() {
+    let guild = Guild::sample();
+    let fake = FakeDiscord::start(guild.clone()).await;
+    let dir = tempfile::tempdir().unwrap();
+
+    let server = start(dir.path(), &fake, &guild);
+    fake.wait_ready().await;
+    eventually("the first registration", || {
+        fake.command_registrations() == 1
+    })
+    .await;
+    let names: Vec<_> = fake
+        .commands()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(names, ["help", "language"]);
+    assert_eq!(fake.commands()[0]["name_localizations"]["ru"], "помощь");
+    server.stop();
+
+    let server = start(dir.path(), &fake, &guild);
+    eventually("the second start to compare fingerprints", || {
+        server.stderr().contains("slash commands are up to date")
+    })
+    .await;
+    assert_eq!(
+        fake.command_registrations(),
+        1,
+        "an unchanged table is not registered again"
+    );
+    server.stop();
+
+    // A store whose fingerprint is from another table (an older release) registers again.
+    {
+        let store = stagehand::store::Store::open(
+            &dir.path().join("data/stagehand.redb"),
+            &Default::default(),
+        )
+        .unwrap();
+        store
+            .write(|w| {
+                w.insert(
+                    &stagehand::store::tables::COMMANDS_FINGERPRINT,
+                    "commands",
+                    &[0u8; 32],
+                )
+            })
+            .unwrap();
+    }
+    let server = start(dir.path(), &fake, &guild);
+    eventually("the re-registration", || fake.command_registrations() == 2).await;
+    server.stop();
+}
+
+#[tokio::test]
+async fn a_dropped_gateway_connection_resumes() {
+    let guild = Guild::sample();
+    let fake = FakeDiscord::start(guild.clone()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(dir.path(), &fake, &guild);
+    fake.wait_ready().await;
+    fake.drop_gateway();
+    eventually("a RESUME", || fake.resumes() == 1).await;
+    let reply = fake
+        .invoke(member(&guild), "help", &[], "en")
+        .await
+        .response()
+        .await;
+    assert_eq!(reply.embeds[0]["title"], "Stagehand — commands");
+    server.stop();
+}
+
+#[tokio::test]
+async fn the_setup_page_starts_the_bot() {
+    let guild = Guild::sample();
+    let fake = FakeDiscord::start(guild.clone()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let ca = dir.path().join("fake-discord.pem");
+    std::fs::write(&ca, fake.certificate_pem()).unwrap();
+    let (proxy, ca) = (fake.api_url(), ca.display().to_string());
+    let env = [
+        ("STAGEHAND_DISCORD_PROXY", proxy.as_str()),
+        ("STAGEHAND_DISCORD_CA_CERT", ca.as_str()),
+    ];
+    let server = Server::start(dir.path(), &env);
+    let guild_id = guild.id.to_string();
+    let application_id = FakeDiscord::APPLICATION_ID.to_string();
+    let form = [
+        ("discord_token", FakeDiscord::TOKEN),
+        ("application_id", application_id.as_str()),
+        ("guild_id", guild_id.as_str()),
+        ("public_url", "https://bot.example.org"),
+        ("module_requests", "on"),
+    ];
+    assert_eq!(crate::support::post_setup(&server, &form).await.0, 200);
+    fake.wait_ready().await;
+    let reply = fake
+        .invoke(member(&guild), "help", &[], "en")
+        .await
+        .response()
+        .await;
+    assert_eq!(reply.embeds[0]["title"], "Stagehand — commands");
+    server.stop();
+}
+
+/// serenity's HTTP client tunnelled to the fake, with its ratelimiter on, as the adapter builds it.
+fn http(fake: &FakeDiscord) -> serenity::http::Http {
+    serenity::http::HttpBuilder::new(FakeDiscord::TOKEN)
+        .client(fake.http_client())
+        .application_id(FakeDiscord::APPLICATION_ID.into())
+        .build()
+}
+
+#[tokio::test]
+async fn long_content_is_split_on_word_boundaries() {
+    let guild = Guild::sample();
+    let fake = FakeDiscord::start(guild).await;
+    let channel = fake.channel_named("log");
+    let words: Vec<String> = (0..900).map(|i| format!("слово{i}")).collect();
+    let text = words.join(" ");
+    deliver(
+        &http(&fake),
+        Effect::Post {
+            channel,
+            message: Message::text(text.clone()),
+        },
+    )
+    .await
+    .unwrap();
+    let posted = fake.messages(channel);
+    assert_eq!(posted.len(), 4);
+    assert!(posted.iter().all(|m| m.content.chars().count() <= 2000));
+    assert!(posted.iter().all(
+        |m| !m.content.starts_with(' ') && m.content.split(' ').all(|w| w.starts_with("слово"))
+    ));
+    let rejoined: Vec<String> = posted.iter().map(|m| m.content.clone()).collect();
+    assert_eq!(rejoined.join(" "), text);
+}
+
+#[tokio::test]
+async fn an_oversized_embed_is_never_sent() {
+    let guild = Guild::sample();
+    let fake = FakeDiscord::start(guild).await;
+    let channel = fake.channel_named("log");
+    let big = Embed {
+        description: "x".repeat(4000),
+        ..Embed::default()
+    };
+    let message = Message {
+        embeds: vec![big.clone(), big],
+        ..Message::default()
+    };
+    let err = deliver(&http(&fake), Effect::Post { channel, message })
+        .await
+        .unwrap_err();
+    assert!(err.contains("at most 6000"), "{err}");
+    assert!(
+        fake.requests()
+            .iter()
+            .all(|(method, _, _)| method != "POST"),
+        "{:?}",
+        fake.requests()
+    );
+    assert!(fake.messages(channel).is_empty());
+}
+
+#[tokio::test]
+async fn a_rate_limited_message_arrives_exactly_once() {
+    let guild = Guild::sample();
+    let fake = FakeDiscord::start(guild).await;
+    let channel = fake.channel_named("log");
+    fake.fail_next("/messages", 429, Some(0.3));
+    let started = Instant::now();
+    deliver(
+        &http(&fake),
+        Effect::Post {
+            channel,
+            message: Message::text("hello"),
+        },
+    )
+    .await
+    .unwrap();
+    assert!(
+        started.elapsed() >= Duration::from_millis(300),
+        "the retry_after was not waited out"
+    );
+    let posted = fake.messages(channel);
+    assert_eq!(posted.len(), 1);
+    assert_eq!(posted[0].content, "hello");
+    let statuses: Vec<u16> = fake
+        .requests()
+        .iter()
+        .filter(|(m, p, _)| m == "POST" && p.contains("/messages"))
+        .map(|r| r.2)
+        .collect();
+    assert_eq!(statuses, [429, 200]);
+}
