@@ -4,6 +4,7 @@
 //! writes `target/bench.json`. A FILTER runs only the areas whose name contains it.
 
 mod render;
+mod services;
 mod startup;
 
 use std::fmt::Write as _;
@@ -19,7 +20,11 @@ pub struct Figure {
 
 type Area = (&'static str, fn() -> anyhow::Result<Vec<Figure>>);
 
-const AREAS: &[Area] = &[("startup", startup::figures), ("render", render::figures)];
+const AREAS: &[Area] = &[
+    ("startup", startup::figures),
+    ("render", render::figures),
+    ("services", services::figures),
+];
 
 pub fn run(args: &[String]) -> anyhow::Result<()> {
     let filter = args.first().map(String::as_str).unwrap_or("");
