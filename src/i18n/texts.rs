@@ -222,13 +222,13 @@ impl Texts {
                 if let Err(err) = self.validate(key, lang, source) {
                     problems.push(format!("{key} ({}): {err}", lang.code()));
                 }
-                if self.by_lang[index(lang.other())].get(key).is_none() {
+                if !self.by_lang[index(lang.other())].contains_key(key) {
                     problems.push(format!("{key} is missing in {}", lang.other().code()));
                 }
             }
         }
         for key in self.declared.keys().chain(self.limits.keys()) {
-            if self.by_lang[index(Lang::En)].get(key).is_none() {
+            if !self.by_lang[index(Lang::En)].contains_key(key) {
                 problems.push(format!("params.toml declares {key}, which has no text"));
             }
         }
