@@ -3,6 +3,7 @@
 //! Each area returns [`Figure`]s; this module prints them as `bench <name> <value> <unit>` and
 //! writes `target/bench.json`. A FILTER runs only the areas whose name contains it.
 
+mod discord;
 mod render;
 mod services;
 mod startup;
@@ -22,6 +23,7 @@ type Area = (&'static str, fn() -> anyhow::Result<Vec<Figure>>);
 
 const AREAS: &[Area] = &[
     ("startup", startup::figures),
+    ("discord", discord::figures),
     ("render", render::figures),
     ("services", services::figures),
 ];

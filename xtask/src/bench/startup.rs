@@ -34,7 +34,7 @@ pub fn figures() -> anyhow::Result<Vec<Figure>> {
 }
 
 /// Builds the release binary and returns its path.
-fn build() -> anyhow::Result<std::path::PathBuf> {
+pub(super) fn build() -> anyhow::Result<std::path::PathBuf> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let status = Command::new(cargo)
         .current_dir(crate::project_root())
@@ -44,7 +44,7 @@ fn build() -> anyhow::Result<std::path::PathBuf> {
     Ok(crate::project_root().join("target/release/stagehand"))
 }
 
-struct Run {
+pub(super) struct Run {
     child: Child,
     startup: Duration,
     _dir: tempdir::Dir,
@@ -52,7 +52,16 @@ struct Run {
 
 impl Run {
     fn start(binary: &std::path::Path) -> anyhow::Result<Run> {
+        Run::start_with(binary, |_| Vec::new())
+    }
+
+    /// Starts the binary with extra settings, made from its data directory's parent.
+    pub(super) fn start_with(
+        binary: &std::path::Path,
+        env: impl FnOnce(&std::path::Path) -> Vec<(String, String)>,
+    ) -> anyhow::Result<Run> {
         let dir = tempdir::Dir::new()?;
+        let extra = env(dir.path());
         let port = std::net::TcpListener::bind("127.0.0.1:0")?
             .local_addr()?
             .port();
@@ -64,6 +73,7 @@ impl Run {
             .env("STAGEHAND_HTTP_BIND", "127.0.0.1")
             .env("STAGEHAND_HTTP_PORT", port.to_string())
             .env("STAGEHAND_LOG_FILTER", "warn")
+            .envs(extra)
             .current_dir(dir.path())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -87,6 +97,22 @@ impl Run {
             startup: started.elapsed(),
             _dir: dir,
         })
+    }
+
+    /// CPU time (user + system) the process has used so far.
+    pub(super) fn cpu_time(&self) -> anyhow::Result<Duration> {
+        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.child.id()))?;
+        // Fields after the command name (which may contain spaces) start after the last ')'.
+        let fields: Vec<&str> = stat
+            .rsplit_once(')')
+            .context("stat format")?
+            .1
+            .split_whitespace()
+            .collect();
+        let ticks: u64 = fields.get(11).context("utime")?.parse::<u64>()?
+            + fields.get(12).context("stime")?.parse::<u64>()?;
+        // The kernel's USER_HZ is 100 on every Linux platform Stagehand targets.
+        Ok(Duration::from_millis(ticks * 10))
     }
 
     fn rss_kib(&self) -> anyhow::Result<u64> {
