@@ -7,36 +7,8 @@ use serde_json::json;
 use stagehand::discord::message::{Embed, Message};
 use stagehand::discord::{Effect, deliver};
 
-use crate::support::Server;
 use crate::support::discord::{FakeDiscord, Guild};
-
-/// Settings that point a server at `fake` (its certificate saved in `dir`), with the request
-/// desk enabled.
-fn env(dir: &std::path::Path, fake: &FakeDiscord, guild: &Guild) -> Vec<(String, String)> {
-    let ca = dir.join("fake-discord.pem");
-    std::fs::write(&ca, fake.certificate_pem()).unwrap();
-    [
-        ("STAGEHAND_DISCORD_PROXY", fake.api_url()),
-        ("STAGEHAND_DISCORD_CA_CERT", ca.display().to_string()),
-        ("STAGEHAND_DISCORD_TOKEN", FakeDiscord::TOKEN.to_string()),
-        (
-            "STAGEHAND_DISCORD_APPLICATION_ID",
-            FakeDiscord::APPLICATION_ID.to_string(),
-        ),
-        ("STAGEHAND_DISCORD_GUILD_ID", guild.id.to_string()),
-        ("STAGEHAND_MODULES_REQUESTS", "true".to_string()),
-        ("STAGEHAND_LOG_FILTER", "stagehand=debug,info".to_string()),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_string(), v))
-    .collect()
-}
-
-fn start(dir: &std::path::Path, fake: &FakeDiscord, guild: &Guild) -> Server {
-    let env = env(dir, fake, guild);
-    let pairs: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    Server::start(dir, &pairs)
-}
+use crate::support::{Server, start_with_discord as start};
 
 /// Waits until `condition` holds, or fails with `what`.
 async fn eventually(what: &str, mut condition: impl FnMut() -> bool) {
@@ -143,7 +115,17 @@ async fn commands_are_registered_once_per_change_of_the_table() {
         .iter()
         .map(|c| c["name"].as_str().unwrap().to_string())
         .collect();
-    assert_eq!(names, ["help", "language"]);
+    assert_eq!(
+        names,
+        [
+            "help",
+            "language",
+            "permission",
+            "parameter",
+            "route",
+            "text"
+        ]
+    );
     assert_eq!(fake.commands()[0]["name_localizations"]["ru"], "помощь");
     server.stop();
 
@@ -223,6 +205,7 @@ async fn the_setup_page_starts_the_bot() {
     ];
     assert_eq!(crate::support::post_setup(&server, &form).await.0, 200);
     fake.wait_ready().await;
+    eventually("command registration", || fake.command_registrations() == 1).await;
     let reply = fake
         .invoke(member(&guild), "help", &[], "en")
         .await

@@ -6,10 +6,14 @@
 
 mod support;
 
+/// Administration end to end: permissions, parameters, routes, texts, help topics.
+mod admin;
 /// Backups while serving, restores, retention, refusing foreign and newer stores.
 mod backup;
 /// Command-line usage, `version`, `check`, start-up failures.
 mod cli;
+/// The Discord shell end to end against the fake Discord.
+mod discord;
 /// The fake Discord, driven by serenity itself: REST limits and errors, faults, gateway, interactions.
 mod fake_discord;
 /// The fake osu! API and fake GD server, checked against the real services' behaviour.
@@ -20,7 +24,5 @@ mod render;
 mod server;
 /// The first-run setup link and form.
 mod setup;
-/// The Discord shell end to end against the fake Discord.
-mod discord;
 /// Module docs, layering invariants, docs that list every setting.
 mod tidy;

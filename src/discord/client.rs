@@ -6,15 +6,18 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use serenity::all::{
-    Context, EventHandler, GatewayIntents, Guild, GuildId, HttpBuilder, Interaction, Ready,
-    ShardManager,
+    ChannelType, Context, EventHandler, GatewayIntents, Guild, GuildId, HttpBuilder, Interaction,
+    Ready, ShardManager,
 };
 use tokio::sync::watch;
 
 use super::commands;
 use super::handlers::Ctx;
+use crate::access::Permissions;
+use crate::clock::Clock;
 use crate::config::Settings;
-use crate::i18n::Texts;
+use crate::i18n::{Catalogue, Texts};
+use crate::routes;
 use crate::store::{Store, tables};
 
 /// What decides whether, and how, the client runs.
@@ -114,9 +117,12 @@ async fn start(
         | GatewayIntents::GUILD_MESSAGES
         | GatewayIntents::DIRECT_MESSAGES;
     let ctx = Arc::new(Ctx {
+        texts: Catalogue::open(&store)?,
+        permissions: Permissions::load(&store)?,
         store,
         settings,
-        texts: Texts::defaults(),
+        clock: Clock::system(),
+        guild: config.guild_id,
         owner: AtomicU64::new(0),
     });
     let handler = Handler {
@@ -174,11 +180,27 @@ impl EventHandler for Handler {
         }
     }
 
+    /// Learns the owner and resolves the routes' default channels by name.
     async fn guild_create(&self, _: Context, guild: Guild, _: Option<bool>) {
-        if guild.id == self.guild {
-            self.ctx
-                .owner
-                .store(guild.owner_id.get(), Ordering::Relaxed);
+        if guild.id != self.guild {
+            return;
+        }
+        self.ctx
+            .owner
+            .store(guild.owner_id.get(), Ordering::Relaxed);
+        let channels: Vec<(u64, &str)> = guild
+            .channels
+            .values()
+            .filter(|c| c.kind == ChannelType::Text)
+            .map(|c| (c.id.get(), c.name.as_str()))
+            .collect();
+        match routes::resolve_defaults(&self.ctx.store, &channels, self.ctx.clock.now()) {
+            Ok(resolved) if !resolved.is_empty() => {
+                let names: Vec<&str> = resolved.iter().map(|r| r.name()).collect();
+                tracing::info!(routes = ?names, "routes found their default channels");
+            }
+            Ok(_) => {}
+            Err(err) => tracing::error!(error = %err, "resolving the routes' channels failed"),
         }
     }
 
@@ -189,7 +211,7 @@ impl EventHandler for Handler {
 
 /// Registers the command table in the guild unless the same table was registered already.
 async fn register(ctx: &Ctx, discord: &Context, guild: GuildId) -> anyhow::Result<bool> {
-    let list = commands::build(ctx.texts);
+    let list = commands::build(Texts::defaults());
     let fingerprint = commands::fingerprint(guild.get(), &list);
     if ctx
         .store

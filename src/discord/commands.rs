@@ -1,22 +1,49 @@
 //! The slash-command table: every command Stagehand registers, declared once, with English names
-//! and descriptions plus Russian localisations from the texts.
+//! and descriptions plus Russian localisations from the texts, and the permission each needs.
 //!
 //! Registration is one bulk overwrite into the home guild, done only when the table's fingerprint
 //! differs from the one stored after the last registration (Discord allows 200 command creations
 //! a day per guild).
+//!
+//! Permissions (gd-requestbot §1, §5): every command and subcommand declares its [`Access`],
+//! checked by `handlers::gate` before any handler runs:
+//!
+//! | command                                   | needs      |
+//! |-------------------------------------------|------------|
+//! | `/help [topic]`, `/language`              | nothing    |
+//! | `/permission list_flags`                  | nothing    |
+//! | `/permission bind`                        | `admin` (the owner, or Administrators while no role carries `admin`) |
+//! | `/permission unbind, clear, describe_member, list_roles` | `admin` |
+//! | `/parameter list, describe, set, reset`   | `admin`    |
+//! | `/route list, describe, enable, disable, update_channel, reset_channel` | `admin` |
+//! | `/text list, describe, edit, reset`       | `admin`    |
 
-use serenity::all::{CommandOptionType, CreateCommand, CreateCommandOption};
+use serenity::all::{ChannelType, CommandOptionType, CreateCommand, CreateCommandOption};
 use sha2::{Digest, Sha256};
 
+use crate::access::Flag;
 use crate::i18n::{Lang, Texts};
+use crate::routes::Route;
 
-/// One slash command.
+/// Who may run a command.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Access {
+    Everyone,
+    /// Members holding this flag (`admin` holds every flag).
+    Flag(Flag),
+}
+
+/// One slash command, subcommand group or subcommand.
 pub struct CommandSpec {
     pub name: &'static str,
     pub name_ru: &'static str,
     /// Text key of the description.
     pub description: &'static str,
+    /// Who may run it; for a command with subcommands, each subcommand's own applies.
+    pub access: Access,
     pub options: &'static [OptionSpec],
+    /// Subcommands (or subcommand groups); a command has either these or options.
+    pub subcommands: &'static [CommandSpec],
 }
 
 /// One option of a command.
@@ -28,39 +55,380 @@ pub struct OptionSpec {
     pub required: bool,
 }
 
+/// Fixed choices `(label, value)`; labels are not translated.
+pub type Choices = fn() -> Vec<(&'static str, &'static str)>;
+
 pub enum OptionKind {
-    /// A string, optionally limited to fixed choices `(label, value)`; labels are not translated.
+    /// A string, optionally limited to fixed choices or completed as typed, at most `max_length`
+    /// characters (0: Discord's own limit).
     String {
-        choices: &'static [(&'static str, &'static str)],
+        choices: Choices,
         autocomplete: bool,
+        max_length: u16,
     },
+    Role,
+    /// A text channel.
+    Channel,
+    User,
 }
+
+fn no_choices() -> Vec<(&'static str, &'static str)> {
+    Vec::new()
+}
+
+fn languages() -> Vec<(&'static str, &'static str)> {
+    vec![("English", "en"), ("Русский", "ru")]
+}
+
+fn flags() -> Vec<(&'static str, &'static str)> {
+    Flag::ALL.iter().map(|f| (f.name(), f.name())).collect()
+}
+
+fn routes() -> Vec<(&'static str, &'static str)> {
+    Route::ALL.iter().map(|r| (r.name(), r.name())).collect()
+}
+
+fn help_topics() -> Vec<(&'static str, &'static str)> {
+    vec![
+        ("commands", "commands"),
+        ("duration", "duration"),
+        ("timestamp", "timestamp"),
+    ]
+}
+
+const ADMIN: Access = Access::Flag(Flag::Admin);
+
+/// A string option completed as typed (parameters, text keys: more than 25 values).
+const fn completed(
+    name: &'static str,
+    name_ru: &'static str,
+    description: &'static str,
+) -> OptionSpec {
+    OptionSpec {
+        name,
+        name_ru,
+        description,
+        kind: OptionKind::String {
+            choices: no_choices,
+            autocomplete: true,
+            max_length: 100,
+        },
+        required: true,
+    }
+}
+
+const fn chosen(
+    name: &'static str,
+    name_ru: &'static str,
+    description: &'static str,
+    choices: Choices,
+) -> OptionSpec {
+    OptionSpec {
+        name,
+        name_ru,
+        description,
+        kind: OptionKind::String {
+            choices,
+            autocomplete: false,
+            max_length: 0,
+        },
+        required: true,
+    }
+}
+
+const fn typed(
+    name: &'static str,
+    name_ru: &'static str,
+    description: &'static str,
+    kind: OptionKind,
+) -> OptionSpec {
+    OptionSpec {
+        name,
+        name_ru,
+        description,
+        kind,
+        required: true,
+    }
+}
+
+const fn leaf(
+    name: &'static str,
+    name_ru: &'static str,
+    description: &'static str,
+    access: Access,
+    options: &'static [OptionSpec],
+) -> CommandSpec {
+    CommandSpec {
+        name,
+        name_ru,
+        description,
+        access,
+        options,
+        subcommands: &[],
+    }
+}
+
+const fn group(
+    name: &'static str,
+    name_ru: &'static str,
+    description: &'static str,
+    subcommands: &'static [CommandSpec],
+) -> CommandSpec {
+    CommandSpec {
+        name,
+        name_ru,
+        description,
+        access: ADMIN,
+        options: &[],
+        subcommands,
+    }
+}
+
+const FLAG: OptionSpec = chosen("permission", "право", "command.option.permission", flags);
+const ROLE: OptionSpec = typed("role", "роль", "command.option.role", OptionKind::Role);
+const PARAMETER: OptionSpec = completed("parameter", "параметр", "command.option.parameter");
+const ROUTE: OptionSpec = chosen("route", "маршрут", "command.option.route", routes);
+const KEY: OptionSpec = completed("key", "ключ", "command.option.text_key");
+const LANGUAGE: OptionSpec = chosen(
+    "language",
+    "язык",
+    "command.option.text_language",
+    languages,
+);
 
 /// Every command. Modules add theirs here.
 pub const COMMANDS: &[CommandSpec] = &[
-    CommandSpec {
-        name: "help",
-        name_ru: "помощь",
-        description: "command.help.description",
-        options: &[],
-    },
-    CommandSpec {
-        name: "language",
-        name_ru: "язык",
-        description: "command.language.description",
-
-        options: &[OptionSpec {
-            name: "language",
-            name_ru: "язык",
-            description: "command.language.option",
+    leaf(
+        "help",
+        "помощь",
+        "command.help.description",
+        Access::Everyone,
+        &[OptionSpec {
+            name: "topic",
+            name_ru: "тема",
+            description: "command.help.topic",
             kind: OptionKind::String {
-                choices: &[("English", "en"), ("Русский", "ru")],
+                choices: help_topics,
                 autocomplete: false,
+                max_length: 0,
             },
-            required: true,
+            required: false,
         }],
-    },
+    ),
+    leaf(
+        "language",
+        "язык",
+        "command.language.description",
+        Access::Everyone,
+        &[chosen(
+            "language",
+            "язык",
+            "command.language.option",
+            languages,
+        )],
+    ),
+    group(
+        "permission",
+        "права",
+        "command.permission.description",
+        &[
+            leaf(
+                "bind",
+                "привязать",
+                "command.permission.bind",
+                ADMIN,
+                &[FLAG, ROLE],
+            ),
+            leaf(
+                "unbind",
+                "отвязать",
+                "command.permission.unbind",
+                ADMIN,
+                &[FLAG, ROLE],
+            ),
+            leaf(
+                "clear",
+                "очистить",
+                "command.permission.clear",
+                ADMIN,
+                &[ROLE],
+            ),
+            leaf(
+                "describe_member",
+                "участник",
+                "command.permission.describe_member",
+                ADMIN,
+                &[typed(
+                    "member",
+                    "участник",
+                    "command.option.member",
+                    OptionKind::User,
+                )],
+            ),
+            leaf(
+                "list_flags",
+                "флаги",
+                "command.permission.list_flags",
+                Access::Everyone,
+                &[],
+            ),
+            leaf(
+                "list_roles",
+                "роли",
+                "command.permission.list_roles",
+                ADMIN,
+                &[],
+            ),
+        ],
+    ),
+    group(
+        "parameter",
+        "параметр",
+        "command.parameter.description",
+        &[
+            leaf("list", "список", "command.parameter.list", ADMIN, &[]),
+            leaf(
+                "describe",
+                "описание",
+                "command.parameter.describe",
+                ADMIN,
+                &[PARAMETER],
+            ),
+            leaf(
+                "set",
+                "задать",
+                "command.parameter.set",
+                ADMIN,
+                &[
+                    PARAMETER,
+                    OptionSpec {
+                        name: "new_value",
+                        name_ru: "значение",
+                        description: "command.option.new_value",
+                        kind: OptionKind::String {
+                            choices: no_choices,
+                            autocomplete: false,
+                            max_length: 100,
+                        },
+                        required: true,
+                    },
+                ],
+            ),
+            leaf(
+                "reset",
+                "сбросить",
+                "command.parameter.reset",
+                ADMIN,
+                &[PARAMETER],
+            ),
+        ],
+    ),
+    group(
+        "route",
+        "маршрут",
+        "command.route.description",
+        &[
+            leaf("list", "список", "command.route.list", ADMIN, &[]),
+            leaf(
+                "describe",
+                "описание",
+                "command.route.describe",
+                ADMIN,
+                &[ROUTE],
+            ),
+            leaf(
+                "enable",
+                "включить",
+                "command.route.enable",
+                ADMIN,
+                &[ROUTE],
+            ),
+            leaf(
+                "disable",
+                "выключить",
+                "command.route.disable",
+                ADMIN,
+                &[ROUTE],
+            ),
+            leaf(
+                "update_channel",
+                "сменить_канал",
+                "command.route.update_channel",
+                ADMIN,
+                &[
+                    ROUTE,
+                    typed(
+                        "channel",
+                        "канал",
+                        "command.option.channel",
+                        OptionKind::Channel,
+                    ),
+                ],
+            ),
+            leaf(
+                "reset_channel",
+                "сбросить_канал",
+                "command.route.reset_channel",
+                ADMIN,
+                &[ROUTE],
+            ),
+        ],
+    ),
+    group(
+        "text",
+        "текст",
+        "command.text.description",
+        &[
+            leaf("list", "список", "command.text.list", ADMIN, &[]),
+            leaf(
+                "describe",
+                "описание",
+                "command.text.describe",
+                ADMIN,
+                &[KEY],
+            ),
+            leaf(
+                "edit",
+                "изменить",
+                "command.text.edit",
+                ADMIN,
+                &[
+                    KEY,
+                    LANGUAGE,
+                    OptionSpec {
+                        name: "new_value",
+                        name_ru: "текст",
+                        description: "command.option.new_text",
+                        kind: OptionKind::String {
+                            choices: no_choices,
+                            autocomplete: false,
+                            max_length: 0,
+                        },
+                        required: true,
+                    },
+                ],
+            ),
+            leaf(
+                "reset",
+                "сбросить",
+                "command.text.reset",
+                ADMIN,
+                &[KEY, LANGUAGE],
+            ),
+        ],
+    ),
 ];
+
+/// Who may run the command at `path` (command, then group and subcommand names); `None` for a
+/// path the table does not have.
+pub fn access(path: &[String]) -> Option<Access> {
+    let (first, rest) = path.split_first()?;
+    let mut spec = COMMANDS.iter().find(|c| c.name == first)?;
+    for name in rest {
+        spec = spec.subcommands.iter().find(|c| c.name == name)?;
+    }
+    spec.subcommands.is_empty().then_some(spec.access)
+}
 
 /// The commands to register.
 pub fn build(texts: &Texts) -> Vec<CreateCommand> {
@@ -72,30 +440,73 @@ pub fn build(texts: &Texts) -> Vec<CreateCommand> {
                 .description(texts.render(Lang::En, spec.description, &[]))
                 .description_localized("ru", texts.render(Lang::Ru, spec.description, &[]))
                 .dm_permission(false);
-            spec.options.iter().fold(command, |command, option| {
+            let command = spec.options.iter().fold(command, |command, option| {
                 command.add_option(build_option(texts, option))
+            });
+            spec.subcommands.iter().fold(command, |command, sub| {
+                command.add_option(build_subcommand(texts, sub))
             })
         })
         .collect()
 }
 
-fn build_option(texts: &Texts, spec: &OptionSpec) -> CreateCommandOption {
-    let OptionKind::String {
-        choices,
-        autocomplete,
-    } = &spec.kind;
+fn build_subcommand(texts: &Texts, spec: &CommandSpec) -> CreateCommandOption {
+    let kind = if spec.subcommands.is_empty() {
+        CommandOptionType::SubCommand
+    } else {
+        CommandOptionType::SubCommandGroup
+    };
     let option = CreateCommandOption::new(
-        CommandOptionType::String,
+        kind,
+        spec.name,
+        texts.render(Lang::En, spec.description, &[]),
+    )
+    .name_localized("ru", spec.name_ru)
+    .description_localized("ru", texts.render(Lang::Ru, spec.description, &[]));
+    let option = spec.options.iter().fold(option, |option, inner| {
+        option.add_sub_option(build_option(texts, inner))
+    });
+    spec.subcommands.iter().fold(option, |option, sub| {
+        option.add_sub_option(build_subcommand(texts, sub))
+    })
+}
+
+fn build_option(texts: &Texts, spec: &OptionSpec) -> CreateCommandOption {
+    let kind = match spec.kind {
+        OptionKind::String { .. } => CommandOptionType::String,
+        OptionKind::Role => CommandOptionType::Role,
+        OptionKind::Channel => CommandOptionType::Channel,
+        OptionKind::User => CommandOptionType::User,
+    };
+    let option = CreateCommandOption::new(
+        kind,
         spec.name,
         texts.render(Lang::En, spec.description, &[]),
     )
     .name_localized("ru", spec.name_ru)
     .description_localized("ru", texts.render(Lang::Ru, spec.description, &[]))
-    .required(spec.required)
-    .set_autocomplete(*autocomplete);
-    choices.iter().fold(option, |option, (label, value)| {
-        option.add_string_choice(*label, *value)
-    })
+    .required(spec.required);
+    match spec.kind {
+        OptionKind::String {
+            choices,
+            autocomplete,
+            max_length,
+        } => {
+            let option = option.set_autocomplete(autocomplete);
+            let option = if max_length > 0 {
+                option.max_length(max_length)
+            } else {
+                option
+            };
+            choices()
+                .into_iter()
+                .fold(option, |option, (label, value)| {
+                    option.add_string_choice(label, value)
+                })
+        }
+        OptionKind::Channel => option.channel_types(vec![ChannelType::Text]),
+        OptionKind::Role | OptionKind::User => option,
+    }
 }
 
 /// A fingerprint of what would be registered (and where): registration is skipped when it matches.
@@ -110,9 +521,65 @@ pub fn fingerprint(guild_id: u64, commands: &[CreateCommand]) -> [u8; 32] {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::Value;
 
     fn json() -> serde_json::Value {
         serde_json::to_value(build(Texts::defaults())).unwrap_or_default()
+    }
+
+    fn name_ok(n: &str) -> bool {
+        (1..=32).contains(&n.chars().count())
+            && n.chars()
+                .all(|c| c.is_lowercase() || c.is_numeric() || c == '-' || c == '_')
+    }
+
+    /// Checks a command or option and everything under it against Discord's rules.
+    fn check(item: &Value, seen: &mut usize) {
+        *seen += 1;
+        let name = item["name"].as_str().unwrap_or_default();
+        assert!(name_ok(name), "{name}");
+        let ru = item["name_localizations"]["ru"]
+            .as_str()
+            .unwrap_or_default();
+        assert!(name_ok(ru), "{name}: {ru:?}");
+        for text in [
+            &item["description"],
+            &item["description_localizations"]["ru"],
+        ] {
+            let text = text.as_str().unwrap_or_default();
+            assert!(
+                (1..=100).contains(&text.chars().count()),
+                "{name}: {text:?}"
+            );
+            assert!(!text.starts_with("command."), "{name}: untranslated {text}");
+        }
+        let options = item["options"]
+            .as_array()
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        assert!(options.len() <= 25, "{name}: too many options");
+        let choices = item["choices"]
+            .as_array()
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        assert!(choices.len() <= 25, "{name}: too many choices");
+        let first_optional = options
+            .iter()
+            .position(|o| o["required"] != true)
+            .unwrap_or(options.len());
+        assert!(
+            options[first_optional..]
+                .iter()
+                .all(|o| o["required"] != true),
+            "{name}: a required option after an optional one"
+        );
+        let mut names: Vec<&str> = options.iter().filter_map(|o| o["name"].as_str()).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), options.len(), "{name}: duplicate option names");
+        for option in options {
+            check(option, seen);
+        }
     }
 
     #[test]
@@ -120,34 +587,38 @@ mod tests {
         let commands = json();
         let list = commands.as_array().map(Vec::as_slice).unwrap_or_default();
         assert_eq!(list.len(), COMMANDS.len());
-        let name_ok = |n: &str| {
-            (1..=32).contains(&n.chars().count())
-                && n.chars()
-                    .all(|c| c.is_lowercase() || c.is_numeric() || c == '-' || c == '_')
-        };
+        let mut seen = 0;
         for command in list {
-            let name = command["name"].as_str().unwrap_or_default();
-            assert!(name_ok(name), "{name}");
-            assert!(name_ok(
-                command["name_localizations"]["ru"]
-                    .as_str()
-                    .unwrap_or_default()
-            ));
-            for key in ["description", "description_localizations"] {
-                let text = if key == "description" {
-                    &command[key]
-                } else {
-                    &command[key]["ru"]
-                };
-                let text = text.as_str().unwrap_or_default();
-                assert!(
-                    (1..=100).contains(&text.chars().count()),
-                    "{name}: {text:?}"
-                );
-                assert!(!text.starts_with("command."), "{name}: untranslated {text}");
-            }
+            check(command, &mut seen);
         }
+        assert!(seen > 40, "{seen}");
         assert_eq!(list[1]["options"][0]["choices"][1]["value"], "ru");
+        let permission = &list[2];
+        assert_eq!(permission["options"][0]["name"], "bind");
+        assert_eq!(permission["options"][0]["type"], 1);
+        assert_eq!(permission["options"][0]["options"][1]["type"], 8);
+        assert_eq!(
+            permission["options"][0]["options"][0]["choices"]
+                .as_array()
+                .map(Vec::len),
+            Some(Flag::ALL.len())
+        );
+    }
+
+    #[test]
+    fn every_subcommand_declares_who_may_run_it() {
+        let path = |p: &str| p.split(' ').map(str::to_string).collect::<Vec<_>>();
+        assert_eq!(access(&path("help")), Some(Access::Everyone));
+        assert_eq!(
+            access(&path("permission list_flags")),
+            Some(Access::Everyone)
+        );
+        assert_eq!(access(&path("permission bind")), Some(ADMIN));
+        assert_eq!(access(&path("text edit")), Some(ADMIN));
+        assert_eq!(access(&path("text")), None, "a group is not runnable");
+        assert_eq!(access(&path("text nothing")), None);
+        assert_eq!(access(&path("nothing")), None);
+        assert_eq!(access(&[]), None);
     }
 
     #[test]

@@ -1,21 +1,31 @@
 //! The commands and controls that belong to no module: `/help`, `/language`, and the answer to an
-//! outdated control. Module handlers are reached from [`dispatch`].
+//! outdated control; and [`dispatch`], which checks permissions ([`gate`]) before any handler
+//! runs and reaches the module handlers (administration: [`super::admin`]).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use super::admin;
+use super::commands::{self, Access};
 use super::custom_id::CustomId;
 use super::interaction::{Invocation, Kind, Outcome, Response};
 use super::message::{Button, ButtonStyle, ButtonTarget, Embed, Field, Message};
+use crate::access::{Member, Permissions};
+use crate::clock::Clock;
 use crate::config::Settings;
-use crate::i18n::{self, Lang, Texts};
+use crate::i18n::{self, Catalogue, Lang};
 use crate::store::{Store, StoreError, tables};
 
 /// What handlers can reach.
 pub struct Ctx {
     pub store: Arc<Store>,
     pub settings: Arc<Settings>,
-    pub texts: &'static Texts,
+    /// The texts with `/text edit` overrides: an edit shows at once.
+    pub texts: Catalogue,
+    pub permissions: Permissions,
+    pub clock: Clock,
+    /// The home guild (also the id of its `@everyone` role).
+    pub guild: u64,
     /// The guild's owner, learned from the gateway (0 until then).
     pub owner: AtomicU64,
 }
@@ -43,9 +53,10 @@ impl Ctx {
         let mut text = self.texts.render(choice.lang, key, params);
         if choice.assumed {
             text.push('\n');
-            text.push_str(self.texts.template(
+            text.push_str(&self.texts.render(
                 choice.lang.other(),
                 "common.language_selection_proposal_subtext",
+                &[],
             ));
         }
         text
@@ -54,35 +65,97 @@ impl Ctx {
     pub fn owner(&self) -> u64 {
         self.owner.load(Ordering::Relaxed)
     }
+
+    /// The facts about `inv`'s member that permissions depend on; `@everyone` counts as a role.
+    pub fn member(&self, inv: &Invocation) -> Member {
+        let mut role_ids = inv.roles.clone();
+        role_ids.push(self.guild);
+        Member {
+            user_id: inv.user,
+            role_ids,
+            is_owner: self.owner() == inv.user,
+            is_administrator: inv.administrator,
+        }
+    }
 }
 
-/// Routes an invocation to its handler.
+/// The permission check: every command, autocomplete, button and form goes through it, before
+/// its handler runs.
+pub fn gate(ctx: &Ctx, inv: &Invocation, access: Access) -> bool {
+    match access {
+        Access::Everyone => true,
+        Access::Flag(flag) => ctx.permissions.allowed(&ctx.member(inv), flag),
+    }
+}
+
+/// Who may use a control, by its `custom_id`; `None` for controls Stagehand does not have.
+fn control_access(id: &CustomId) -> Option<Access> {
+    match (id.module.as_str(), id.action.as_str()) {
+        ("core", "language") => Some(Access::Everyone),
+        _ => None,
+    }
+}
+
+/// Routes an invocation to its handler, after the permission [`gate`].
 pub async fn dispatch(ctx: &Ctx, inv: &Invocation) -> Result<Outcome, HandlerError> {
+    let control = match &inv.kind {
+        Kind::Component { custom_id, .. } | Kind::Modal { custom_id, .. } => {
+            match CustomId::parse(custom_id) {
+                Ok(id) => Some(id),
+                Err(err) => {
+                    tracing::debug!(%err, "refused a control");
+                    return outdated(ctx, inv);
+                }
+            }
+        }
+        Kind::Command { .. } | Kind::Autocomplete { .. } => None,
+    };
+    let access = match (&inv.kind, &control) {
+        (Kind::Command { path, .. } | Kind::Autocomplete { path, .. }, _) => commands::access(path),
+        (_, Some(id)) => control_access(id),
+        (_, None) => None,
+    };
+    let autocomplete = matches!(inv.kind, Kind::Autocomplete { .. });
+    match access {
+        None if autocomplete => return Ok(no_choices()),
+        None => return outdated(ctx, inv),
+        Some(access) if !gate(ctx, inv, access) => {
+            tracing::info!(user = inv.user, kind = ?inv.kind, "refused: no permission");
+            if autocomplete {
+                return Ok(no_choices());
+            }
+            let choice = ctx.language(inv)?;
+            return Ok(Outcome::reply(
+                Message::text(ctx.text(choice, "error.forbidden", &[])).ephemeral(),
+            ));
+        }
+        Some(_) => {}
+    }
     match &inv.kind {
         Kind::Command { path, .. } => match path.first().map(String::as_str) {
             Some("help") => help(ctx, inv),
             Some("language") => language(ctx, inv),
-            _ => outdated(ctx, inv),
+            Some(_) => admin::command(ctx, inv, path),
+            None => outdated(ctx, inv),
         },
-        Kind::Autocomplete { .. } => Ok(Outcome {
-            response: Response::Choices(Vec::new()),
+        Kind::Autocomplete { focused, .. } => Ok(Outcome {
+            response: Response::Choices(admin::complete(ctx, inv, focused)),
             effects: Vec::new(),
         }),
-        Kind::Component { custom_id, .. } | Kind::Modal { custom_id, .. } => {
-            match CustomId::parse(custom_id) {
-                Ok(id) => match (id.module.as_str(), id.action.as_str()) {
-                    ("core", "language") => match id.arg.as_deref().and_then(Lang::parse) {
-                        Some(lang) => set_language(ctx, inv, lang),
-                        None => outdated(ctx, inv),
-                    },
-                    _ => outdated(ctx, inv),
-                },
-                Err(err) => {
-                    tracing::debug!(%err, "refused a control");
-                    outdated(ctx, inv)
-                }
-            }
-        }
+        Kind::Component { .. } | Kind::Modal { .. } => match control.as_ref().map(|id| {
+            let lang = id.arg.as_deref().and_then(Lang::parse);
+            (id.module.as_str(), id.action.as_str(), lang)
+        }) {
+            Some(("core", "language", Some(lang))) => set_language(ctx, inv, lang),
+            _ => outdated(ctx, inv),
+        },
+    }
+}
+
+fn no_choices() -> Outcome {
+    Outcome {
+        response: Response::Choices(Vec::new()),
+        effects: Vec::new(),
     }
 }
 
@@ -94,9 +167,21 @@ pub fn outdated(ctx: &Ctx, inv: &Invocation) -> Result<Outcome, HandlerError> {
     ))
 }
 
+/// `/help [topic]`: the commands (no topic), or the duration or timestamp grammar.
 fn help(ctx: &Ctx, inv: &Invocation) -> Result<Outcome, HandlerError> {
     let choice = ctx.language(inv)?;
     let lang = choice.lang;
+    let topic = match inv.str_option("topic") {
+        Some("duration") => Some("help.duration"),
+        Some("timestamp") => Some("help.timestamp"),
+        Some("commands") | None => None,
+        Some(_) => return outdated(ctx, inv),
+    };
+    if let Some(key) = topic {
+        return Ok(Outcome::reply(
+            Message::text(ctx.text(choice, key, &[])).ephemeral(),
+        ));
+    }
     let section = |title: &str, body: &str| Field {
         name: ctx.texts.render(lang, title, &[]),
         value: ctx.texts.render(lang, body, &[]),
@@ -135,10 +220,11 @@ fn help(ctx: &Ctx, inv: &Invocation) -> Result<Outcome, HandlerError> {
         .collect();
     let mut message = Message::embed(embed).with_row(buttons).ephemeral();
     if choice.assumed {
-        message.content = ctx
-            .texts
-            .template(lang.other(), "common.language_selection_proposal_subtext")
-            .to_string();
+        message.content = ctx.texts.render(
+            lang.other(),
+            "common.language_selection_proposal_subtext",
+            &[],
+        );
     }
     Ok(Outcome::reply(message))
 }

@@ -53,19 +53,21 @@ pub enum Value {
 }
 
 impl Invocation {
-    /// The string value of option `name`, if given.
-    pub fn str_option(&self, name: &str) -> Option<&str> {
+    /// The value of option `name`, if given.
+    pub fn option(&self, name: &str) -> Option<&Value> {
         let (Kind::Command { options, .. } | Kind::Autocomplete { options, .. }) = &self.kind
         else {
             return None;
         };
-        options
-            .iter()
-            .find(|(n, _)| n == name)
-            .and_then(|(_, v)| match v {
-                Value::Str(s) => Some(s.as_str()),
-                _ => None,
-            })
+        options.iter().find(|(n, _)| n == name).map(|(_, v)| v)
+    }
+
+    /// The string value of option `name`, if given.
+    pub fn str_option(&self, name: &str) -> Option<&str> {
+        match self.option(name)? {
+            Value::Str(s) => Some(s.as_str()),
+            _ => None,
+        }
     }
 }
 

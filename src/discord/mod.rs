@@ -5,6 +5,7 @@
 //! Discord's limits ([`limits`], [`message`]) on everything it sends. Handlers of the modules
 //! never see serenity types.
 
+mod admin;
 mod client;
 mod commands;
 mod convert;
@@ -13,6 +14,7 @@ mod handlers;
 pub mod interaction;
 pub mod limits;
 pub mod message;
+mod outbox;
 mod router;
 
 pub use client::supervise;

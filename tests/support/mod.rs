@@ -231,3 +231,43 @@ pub async fn get(url: &str) -> (u16, String) {
     let response = client().get(url).send().await.unwrap();
     (response.status().as_u16(), response.text().await.unwrap())
 }
+
+/// Settings that point a server at the fake Discord `fake` (its certificate saved in `dir`),
+/// with the request desk enabled.
+pub fn discord_env(
+    dir: &Path,
+    fake: &discord::FakeDiscord,
+    guild: &discord::Guild,
+) -> Vec<(String, String)> {
+    let ca = dir.join("fake-discord.pem");
+    std::fs::write(&ca, fake.certificate_pem()).unwrap();
+    [
+        ("STAGEHAND_DISCORD_PROXY", fake.api_url()),
+        ("STAGEHAND_DISCORD_CA_CERT", ca.display().to_string()),
+        (
+            "STAGEHAND_DISCORD_TOKEN",
+            discord::FakeDiscord::TOKEN.to_string(),
+        ),
+        (
+            "STAGEHAND_DISCORD_APPLICATION_ID",
+            discord::FakeDiscord::APPLICATION_ID.to_string(),
+        ),
+        ("STAGEHAND_DISCORD_GUILD_ID", guild.id.to_string()),
+        ("STAGEHAND_MODULES_REQUESTS", "true".to_string()),
+        ("STAGEHAND_LOG_FILTER", "stagehand=debug,info".to_string()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect()
+}
+
+/// Starts a server in `dir` connected to the fake Discord ([`discord_env`]).
+pub fn start_with_discord(
+    dir: &Path,
+    fake: &discord::FakeDiscord,
+    guild: &discord::Guild,
+) -> Server {
+    let env = discord_env(dir, fake, guild);
+    let pairs: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    Server::start(dir, &pairs)
+}

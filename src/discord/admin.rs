@@ -1,0 +1,440 @@
+//! Administration commands (gd-requestbot §1.7, §1.8, §1.12, §1.13): `/permission`,
+//! `/parameter`, `/route` and `/text`, on top of `access`, `params`, `routes` and `i18n`.
+//!
+//! The permission [`super::handlers::gate`] has already passed when these run. Every reply is
+//! private and in the member's language: `common.success`, `warning.no_effect`, or why the
+//! change was refused (then nothing changed). Every change that took effect is mirrored to the
+//! `log` route as its audit event's summary. Long lists are one message that delivery splits
+//! within Discord's limits.
+
+use super::handlers::{Ctx, HandlerError};
+use super::interaction::{Effect, Invocation, Outcome, Value};
+use super::message::{Choice, Message};
+use super::outbox;
+use crate::access::{AccessError, Flag, FlagSet, Member};
+use crate::audit::{self, Actor, Change};
+use crate::i18n::{self, Lang, TextError};
+use crate::params::{self, Param, ParameterError};
+use crate::routes::{self, Route};
+use crate::store::StoreError;
+
+/// A refusal's localised reason, or the failure it really is (a store error is not the
+/// member's fault: it is reported to the maintainers).
+trait Refusal {
+    fn refusal(self) -> Result<i18n::Message, HandlerError>;
+}
+
+impl Refusal for AccessError {
+    fn refusal(self) -> Result<i18n::Message, HandlerError> {
+        match self {
+            AccessError::Store(err) => Err(err.into()),
+            other => Ok(other.message()),
+        }
+    }
+}
+
+impl Refusal for ParameterError {
+    fn refusal(self) -> Result<i18n::Message, HandlerError> {
+        match self {
+            ParameterError::Store(err) => Err(err.into()),
+            other => Ok(other.message()),
+        }
+    }
+}
+
+impl Refusal for TextError {
+    fn refusal(self) -> Result<i18n::Message, HandlerError> {
+        match self {
+            TextError::Store(err) => Err(err.into()),
+            other => Ok(other.message()),
+        }
+    }
+}
+
+impl Refusal for StoreError {
+    fn refusal(self) -> Result<i18n::Message, HandlerError> {
+        Err(self.into())
+    }
+}
+
+/// Runs `/permission`, `/parameter`, `/route` or `/text` (`path` is the command and subcommand).
+pub fn command(ctx: &Ctx, inv: &Invocation, path: &[String]) -> Result<Outcome, HandlerError> {
+    let path: Vec<&str> = path.iter().map(String::as_str).collect();
+    match path.as_slice() {
+        ["permission", sub] => permission(ctx, inv, sub),
+        ["parameter", sub] => parameter(ctx, inv, sub),
+        ["route", sub] => route(ctx, inv, sub),
+        ["text", sub] => text(ctx, inv, sub),
+        _ => super::handlers::outdated(ctx, inv),
+    }
+}
+
+/// Autocomplete of parameter names and text keys: up to 25 containing what was typed, those
+/// starting with it first.
+pub fn complete(ctx: &Ctx, inv: &Invocation, focused: &str) -> Vec<Choice> {
+    let typed = inv
+        .str_option(focused)
+        .unwrap_or_default()
+        .trim()
+        .to_lowercase();
+    let names: Vec<&str> = match focused {
+        "parameter" => Param::ALL.iter().map(|p| p.name()).collect(),
+        "key" => ctx.texts.keys(),
+        _ => Vec::new(),
+    };
+    let mut found: Vec<&str> = names.into_iter().filter(|n| n.contains(&typed)).collect();
+    found.sort_by_key(|n| !n.starts_with(&typed));
+    found
+        .into_iter()
+        .take(25)
+        .map(|n| Choice {
+            name: n.to_string(),
+            value: n.to_string(),
+        })
+        .collect()
+}
+
+/// A private reply in the member's language.
+fn reply(ctx: &Ctx, inv: &Invocation, message: &i18n::Message) -> Result<Outcome, HandlerError> {
+    let choice = ctx.language(inv)?;
+    Ok(Outcome::reply(
+        Message::text(ctx.text(choice, message.key, &message.params())).ephemeral(),
+    ))
+}
+
+/// A private reply made of text already in the member's language.
+fn reply_text(text: String) -> Outcome {
+    Outcome::reply(Message::text(text).ephemeral())
+}
+
+/// The reply to a mutation: its outcome, and the audit event mirrored to the `log` route.
+fn changed<E: Refusal>(
+    ctx: &Ctx,
+    inv: &Invocation,
+    result: Result<Change, E>,
+) -> Result<Outcome, HandlerError> {
+    match result {
+        Ok(change) => {
+            let mut outcome = reply(ctx, inv, &change.message())?;
+            outcome.effects = mirror(ctx, change)?;
+            Ok(outcome)
+        }
+        Err(err) => reply(ctx, inv, &err.refusal()?),
+    }
+}
+
+/// The post of an applied change's event to the `log` route (none when the route is off).
+fn mirror(ctx: &Ctx, change: Change) -> Result<Vec<Effect>, HandlerError> {
+    let Change::Applied(id) = change else {
+        return Ok(Vec::new());
+    };
+    let Some(event) = ctx.store.read(|r| audit::get(r, id))? else {
+        return Ok(Vec::new());
+    };
+    let post = outbox::post(&ctx.store, Route::Log, Message::text(event.summary()))?;
+    Ok(post.into_iter().collect())
+}
+
+fn actor(inv: &Invocation) -> Actor {
+    Actor::User(inv.user)
+}
+
+fn lang(ctx: &Ctx, inv: &Invocation) -> Result<Lang, HandlerError> {
+    Ok(ctx.language(inv)?.lang)
+}
+
+fn role_option(inv: &Invocation) -> Option<u64> {
+    match inv.option("role")? {
+        Value::Role(id) => Some(*id),
+        _ => None,
+    }
+}
+
+/// `flag1`, `flag2` in code.
+fn flag_list(flags: FlagSet) -> String {
+    let names: Vec<String> = flags
+        .flags()
+        .into_iter()
+        .map(|f| format!("`{}`", f.name()))
+        .collect();
+    names.join(", ")
+}
+
+fn permission(ctx: &Ctx, inv: &Invocation, sub: &str) -> Result<Outcome, HandlerError> {
+    let now = ctx.clock.now();
+    let lang = lang(ctx, inv)?;
+    let flag = inv.str_option("permission").and_then(Flag::parse);
+    let role = role_option(inv);
+    let actor = ctx.member(inv);
+    match (sub, flag, role) {
+        ("bind", Some(flag), Some(role)) => changed(
+            ctx,
+            inv,
+            ctx.permissions.bind(&ctx.store, &actor, flag, role, now),
+        ),
+        ("unbind", Some(flag), Some(role)) => changed(
+            ctx,
+            inv,
+            ctx.permissions.unbind(&ctx.store, &actor, flag, role, now),
+        ),
+        ("clear", _, Some(role)) => changed(
+            ctx,
+            inv,
+            ctx.permissions.clear(&ctx.store, &actor, role, now),
+        ),
+        ("list_flags", ..) => {
+            let lines: Vec<String> = Flag::ALL
+                .iter()
+                .map(|f| {
+                    let description = ctx.texts.render(lang, f.description_key(), &[]);
+                    format!("`{}` — {description}", f.name())
+                })
+                .collect();
+            Ok(reply_text(lines.join("\n")))
+        }
+        ("list_roles", ..) => {
+            let roles = ctx.permissions.list_roles();
+            if roles.is_empty() {
+                return reply(
+                    ctx,
+                    inv,
+                    &i18n::Message::new("permission.no_assigned_roles"),
+                );
+            }
+            let mut text = ctx.texts.render(lang, "permission.list_roles.title", &[]);
+            for (role, flags) in roles {
+                text.push_str(&format!("\n<@&{role}>: {}", flag_list(flags)));
+            }
+            Ok(reply_text(text))
+        }
+        ("describe_member", ..) => match inv.option("member") {
+            Some(Value::User(user)) => Ok(reply_text(describe_member(ctx, inv, *user, lang))),
+            _ => super::handlers::outdated(ctx, inv),
+        },
+        _ => super::handlers::outdated(ctx, inv),
+    }
+}
+
+/// Where `user`'s permissions come from. The interaction carries the roles of the member who
+/// asked only, so for someone else it shows ownership and `@everyone`'s flags.
+fn describe_member(ctx: &Ctx, inv: &Invocation, user: u64, lang: Lang) -> String {
+    let member = if user == inv.user {
+        ctx.member(inv)
+    } else {
+        Member {
+            user_id: user,
+            role_ids: vec![ctx.guild],
+            is_owner: ctx.owner() == user,
+            is_administrator: false,
+        }
+    };
+    let described = ctx.permissions.describe_member(&member);
+    let mention = format!("<@{user}>");
+    if described.is_empty() {
+        return ctx.texts.render(
+            lang,
+            "permission.member_has_no_permissions",
+            &[("member_mention", &mention)],
+        );
+    }
+    let mut lines = vec![mention];
+    if described.owner {
+        lines.push(format!(
+            "- {}",
+            ctx.texts.render(lang, "permission.owner_line", &[])
+        ));
+    }
+    if described.bootstrap_admin {
+        lines.push(format!(
+            "- {}",
+            ctx.texts.render(lang, "permission.bootstrap_line", &[])
+        ));
+    }
+    for (role, flags) in described.by_role {
+        let role_mention = if role == ctx.guild {
+            "@everyone".to_string()
+        } else {
+            format!("<@&{role}>")
+        };
+        let line = ctx.texts.render(
+            lang,
+            "permission.role_line",
+            &[
+                ("role_mention", &role_mention),
+                ("flags", &flag_list(flags)),
+            ],
+        );
+        lines.push(format!("- {line}"));
+    }
+    lines.join("\n")
+}
+
+fn parameter(ctx: &Ctx, inv: &Invocation, sub: &str) -> Result<Outcome, HandlerError> {
+    let now = ctx.clock.now();
+    let lang = lang(ctx, inv)?;
+    if sub == "list" {
+        let lines: Vec<String> = Param::ALL
+            .iter()
+            .map(|p| {
+                let description = ctx.texts.render(lang, p.description_key(), &[]);
+                format!("`{}` — {description}", p.name())
+            })
+            .collect();
+        return Ok(reply_text(lines.join("\n")));
+    }
+    let param = match Param::parse(inv.str_option("parameter").unwrap_or_default()) {
+        Ok(param) => param,
+        Err(err) => return reply(ctx, inv, &err.refusal()?),
+    };
+    match sub {
+        "describe" => {
+            let d = ctx.store.read(|r| params::describe(r, param))?;
+            let text = ctx.texts.render(
+                lang,
+                "parameter.describe",
+                &[
+                    ("name", param.name()),
+                    (
+                        "description",
+                        &ctx.texts.render(lang, param.description_key(), &[]),
+                    ),
+                    (
+                        "param_type",
+                        &ctx.texts.render(lang, d.kind.text_key(), &[]),
+                    ),
+                    ("default", &d.default.to_string()),
+                    ("current", &d.current.to_string()),
+                ],
+            );
+            Ok(reply_text(text))
+        }
+        "set" => {
+            let input = inv.str_option("new_value").unwrap_or_default();
+            let result = params::set(&ctx.store, actor(inv), param, input, now);
+            changed(ctx, inv, result)
+        }
+        "reset" => changed(ctx, inv, params::reset(&ctx.store, actor(inv), param, now)),
+        _ => super::handlers::outdated(ctx, inv),
+    }
+}
+
+fn route(ctx: &Ctx, inv: &Invocation, sub: &str) -> Result<Outcome, HandlerError> {
+    let now = ctx.clock.now();
+    let lang = lang(ctx, inv)?;
+    if sub == "list" {
+        let lines: Vec<String> = Route::ALL
+            .iter()
+            .map(|r| {
+                let description = ctx.texts.render(lang, r.description_key(), &[]);
+                format!("`{}` — {description}", r.name())
+            })
+            .collect();
+        return Ok(reply_text(lines.join("\n")));
+    }
+    let Some(route) = inv.str_option("route").and_then(Route::parse) else {
+        return super::handlers::outdated(ctx, inv);
+    };
+    let actor = actor(inv);
+    match sub {
+        "describe" => {
+            let d = ctx.store.read(|r| routes::describe(r, route))?;
+            let channel = |id: Option<u64>| {
+                id.map_or_else(
+                    || ctx.texts.render(lang, "common.not_specified", &[]),
+                    |id| format!("<#{id}>"),
+                )
+            };
+            let state = if d.enabled {
+                "route.state.enabled"
+            } else {
+                "route.state.disabled"
+            };
+            let text = ctx.texts.render(
+                lang,
+                "route.describe",
+                &[
+                    ("name", route.name()),
+                    (
+                        "description",
+                        &ctx.texts.render(lang, route.description_key(), &[]),
+                    ),
+                    ("default_channel", &channel(d.default_channel)),
+                    ("channel", &channel(d.channel())),
+                    ("state", &ctx.texts.render(lang, state, &[])),
+                ],
+            );
+            Ok(reply_text(text))
+        }
+        "enable" | "disable" => {
+            let result = routes::set_enabled(&ctx.store, actor, route, sub == "enable", now);
+            changed(ctx, inv, result)
+        }
+        "update_channel" => match inv.option("channel") {
+            Some(Value::Channel(channel)) => {
+                let result = routes::update_channel(&ctx.store, actor, route, *channel, now);
+                changed(ctx, inv, result)
+            }
+            _ => super::handlers::outdated(ctx, inv),
+        },
+        "reset_channel" => changed(
+            ctx,
+            inv,
+            routes::reset_channel(&ctx.store, actor, route, now),
+        ),
+        _ => super::handlers::outdated(ctx, inv),
+    }
+}
+
+fn text(ctx: &Ctx, inv: &Invocation, sub: &str) -> Result<Outcome, HandlerError> {
+    let now = ctx.clock.now();
+    let lang = lang(ctx, inv)?;
+    if sub == "list" {
+        let keys = ctx.texts.keys();
+        let count = keys.len().to_string();
+        let mut text = ctx
+            .texts
+            .render(lang, "text.list.title", &[("count", &count)]);
+        for key in keys {
+            text.push_str(&format!("\n`{key}`"));
+        }
+        return Ok(reply_text(text));
+    }
+    let key = inv.str_option("key").unwrap_or_default().trim();
+    let language = inv.str_option("language").and_then(Lang::parse);
+    match (sub, language) {
+        ("describe", _) => match ctx.texts.describe(key) {
+            Ok(d) => {
+                let mut text = format!("**`{}`**\n", d.key);
+                if d.declaration.params.is_empty() {
+                    text.push_str(&ctx.texts.render(lang, "text.describe.no_params", &[]));
+                } else {
+                    text.push_str(&ctx.texts.render(lang, "text.describe.params", &[]));
+                    for (name, _) in &d.declaration.params {
+                        text.push_str(&format!("\n`{{{name}}}`"));
+                    }
+                }
+                for (i, each) in Lang::ALL.into_iter().enumerate() {
+                    let current = d.current[i].as_ref().unwrap_or(&d.default[i]);
+                    let label =
+                        ctx.texts
+                            .render(lang, "text.describe.text", &[("lang", each.code())]);
+                    text.push_str(&format!("\n\n{label}\n```\n{current}\n```"));
+                }
+                Ok(reply_text(text))
+            }
+            Err(err) => reply(ctx, inv, &err.refusal()?),
+        },
+        ("edit", Some(language)) => {
+            let input = inv.str_option("new_value").unwrap_or_default();
+            let result = ctx
+                .texts
+                .edit(&ctx.store, actor(inv), key, language, input, now);
+            changed(ctx, inv, result)
+        }
+        ("reset", Some(language)) => {
+            let result = ctx.texts.reset(&ctx.store, actor(inv), key, language, now);
+            changed(ctx, inv, result)
+        }
+        _ => super::handlers::outdated(ctx, inv),
+    }
+}
