@@ -249,3 +249,90 @@ fn set_language(ctx: &Ctx, inv: &Invocation, lang: Lang) -> Result<Outcome, Hand
         Message::text(ctx.text(choice, "common.language_set", &[])).ephemeral(),
     ))
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::access::{Flag, Member};
+    use crate::config::{Layers, Sources};
+    use crate::store::StoreOptions;
+
+    const GUILD: u64 = 1000;
+    const OWNER: u64 = 1;
+    const REVIEWER_ROLE: u64 = 7;
+
+    fn ctx(dir: &std::path::Path) -> Ctx {
+        let store = Store::open(&dir.join("s.redb"), &StoreOptions::default()).unwrap();
+        let settings = Layers::collect(&Sources::default()).settings().unwrap();
+        Ctx {
+            texts: Catalogue::open(&store).unwrap(),
+            permissions: Permissions::load(&store).unwrap(),
+            store: Arc::new(store),
+            settings: Arc::new(settings),
+            clock: Clock::manual(0),
+            guild: GUILD,
+            owner: AtomicU64::new(OWNER),
+        }
+    }
+
+    fn inv(user: u64, roles: &[u64], administrator: bool) -> Invocation {
+        Invocation {
+            user,
+            roles: roles.to_vec(),
+            administrator,
+            locale: "en-US".into(),
+            channel: 5,
+            kind: Kind::Component {
+                custom_id: "v1:core:language:0:en".into(),
+                values: Vec::new(),
+            },
+        }
+    }
+
+    #[test]
+    fn the_gate_follows_bindings_ownership_and_the_bootstrap() {
+        let dir = tempfile::tempdir().unwrap();
+        let ctx = ctx(dir.path());
+        let reviewer = Access::Flag(Flag::Reviewer);
+        let admin = Access::Flag(Flag::Admin);
+        let kira = inv(10, &[REVIEWER_ROLE], false);
+        let anna = inv(11, &[], false);
+        let administrator = inv(12, &[], true);
+        let owner = inv(OWNER, &[], false);
+
+        // A fresh install: the owner and Administrators are admins, nobody else is anything.
+        for (who, expected) in [(&kira, false), (&anna, false), (&administrator, true)] {
+            assert_eq!(gate(&ctx, who, reviewer), expected, "{}", who.user);
+            assert_eq!(gate(&ctx, who, admin), expected, "{}", who.user);
+        }
+        assert!(gate(&ctx, &owner, admin));
+        assert!(gate(&ctx, &anna, Access::Everyone));
+
+        // `reviewer` bound to a role: its members pass a reviewer-only gate, and only that.
+        let actor = ctx.member(&owner);
+        let bound = ctx
+            .permissions
+            .bind(&ctx.store, &actor, Flag::Reviewer, REVIEWER_ROLE, 0)
+            .unwrap();
+        assert!(matches!(bound, crate::audit::Change::Applied(_)));
+        assert!(gate(&ctx, &kira, reviewer));
+        assert!(!gate(&ctx, &kira, admin));
+        assert!(!gate(&ctx, &anna, reviewer));
+
+        // Bound to `@everyone` (the guild's id), it reaches every member.
+        ctx.permissions
+            .bind(&ctx.store, &actor, Flag::Reviewer, GUILD, 0)
+            .unwrap();
+        assert!(gate(&ctx, &anna, reviewer));
+        assert_eq!(
+            ctx.member(&anna),
+            Member {
+                user_id: 11,
+                role_ids: vec![GUILD],
+                is_owner: false,
+                is_administrator: false,
+            }
+        );
+    }
+}
