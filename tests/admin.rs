@@ -145,6 +145,33 @@ async fn the_owner_bootstraps_permissions_and_others_are_refused_in_their_langua
             .content
             .contains("has Discord's Administrator permission")
     );
+    // Another member's roles come from what Discord resolved for the option.
+    let reviewer_role = s.guild.role("Reviewer");
+    let reviewer = s
+        .guild
+        .members
+        .iter()
+        .find(|m| m.roles.contains(&reviewer_role))
+        .unwrap()
+        .id;
+    let described = s
+        .run(
+            "admin",
+            "permission describe_member",
+            &[("member", json!(reviewer.to_string()))],
+            "en-US",
+        )
+        .await;
+    assert!(
+        described.content.contains("`reviewer`"),
+        "{}",
+        described.content
+    );
+    assert!(
+        described.content.contains(&format!("<@&{reviewer_role}>")),
+        "{}",
+        described.content
+    );
 
     // Once a role carries `admin`, Administrator alone no longer counts; the owner always does.
     let bind_admin = [

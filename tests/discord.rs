@@ -265,7 +265,7 @@ async fn an_oversized_embed_is_never_sent() {
     let err = deliver(&http(&fake), Effect::Post { channel, message })
         .await
         .unwrap_err();
-    assert!(err.contains("at most 6000"), "{err}");
+    assert!(err.to_string().contains("at most 6000"), "{err}");
     assert!(
         fake.requests()
             .iter()
@@ -306,4 +306,42 @@ async fn a_rate_limited_message_arrives_exactly_once() {
         .map(|r| r.2)
         .collect();
     assert_eq!(statuses, [429, 200]);
+}
+
+#[tokio::test]
+async fn a_post_to_a_deleted_route_channel_is_recognised() {
+    let guild = Guild::sample();
+    let fake = FakeDiscord::start(guild).await;
+    let channel = fake.channel_named("log");
+    fake.delete_channel(channel);
+    let route = stagehand::routes::Route::Welcome;
+    let message = Message::text("welcome!");
+    let err = deliver(
+        &http(&fake),
+        Effect::Routed {
+            route,
+            channel,
+            message,
+        },
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(err, stagehand::discord::DeliveryError::ChannelGone { route: r, channel: c } if r == route && c == channel),
+        "{err}"
+    );
+    // A plain post to a missing channel is just a failure.
+    let err = deliver(
+        &http(&fake),
+        Effect::Post {
+            channel,
+            message: Message::text("x"),
+        },
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(err, stagehand::discord::DeliveryError::Failed(_)),
+        "{err}"
+    );
 }

@@ -208,27 +208,41 @@ fn permission(ctx: &Ctx, inv: &Invocation, sub: &str) -> Result<Outcome, Handler
             Ok(reply_text(text))
         }
         ("describe_member", ..) => match inv.option("member") {
-            Some(Value::User(user)) => Ok(reply_text(describe_member(ctx, inv, *user, lang))),
+            Some(Value::Member {
+                id,
+                roles,
+                administrator,
+            }) => {
+                let mut role_ids = roles.clone();
+                role_ids.push(ctx.guild);
+                let member = Member {
+                    user_id: *id,
+                    role_ids,
+                    is_owner: ctx.owner() == *id,
+                    is_administrator: *administrator,
+                };
+                Ok(reply_text(describe_member(ctx, &member, lang)))
+            }
+            // Someone who left the guild has no roles, so only ownership could apply.
+            Some(Value::User(id)) => {
+                let member = Member {
+                    user_id: *id,
+                    role_ids: vec![ctx.guild],
+                    is_owner: false,
+                    is_administrator: false,
+                };
+                Ok(reply_text(describe_member(ctx, &member, lang)))
+            }
             _ => super::handlers::outdated(ctx, inv),
         },
         _ => super::handlers::outdated(ctx, inv),
     }
 }
 
-/// Where `user`'s permissions come from. The interaction carries the roles of the member who
-/// asked only, so for someone else it shows ownership and `@everyone`'s flags.
-fn describe_member(ctx: &Ctx, inv: &Invocation, user: u64, lang: Lang) -> String {
-    let member = if user == inv.user {
-        ctx.member(inv)
-    } else {
-        Member {
-            user_id: user,
-            role_ids: vec![ctx.guild],
-            is_owner: ctx.owner() == user,
-            is_administrator: false,
-        }
-    };
-    let described = ctx.permissions.describe_member(&member);
+/// Where `member`'s permissions come from.
+fn describe_member(ctx: &Ctx, member: &Member, lang: Lang) -> String {
+    let user = member.user_id;
+    let described = ctx.permissions.describe_member(member);
     let mention = format!("<@{user}>");
     if described.is_empty() {
         return ctx.texts.render(

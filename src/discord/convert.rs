@@ -57,10 +57,10 @@ fn files(m: &Message) -> Vec<CreateAttachment> {
         .collect()
 }
 
-/// Mentions in Stagehand's messages ping users only, never roles or everyone.
-fn mentions() -> CreateAllowedMentions {
+/// Mentions ping users only when the message asks to, and never roles or everyone.
+fn mentions(m: &Message) -> CreateAllowedMentions {
     CreateAllowedMentions::new()
-        .all_users(true)
+        .all_users(m.ping_users)
         .everyone(false)
         .all_roles(false)
 }
@@ -72,7 +72,7 @@ pub fn response(m: &Message) -> CreateInteractionResponseMessage {
         .components(rows(m))
         .files(files(m))
         .ephemeral(m.ephemeral)
-        .allowed_mentions(mentions())
+        .allowed_mentions(mentions(m))
 }
 
 pub fn followup(m: &Message) -> CreateInteractionResponseFollowup {
@@ -82,7 +82,7 @@ pub fn followup(m: &Message) -> CreateInteractionResponseFollowup {
         .components(rows(m))
         .files(files(m))
         .ephemeral(m.ephemeral)
-        .allowed_mentions(mentions())
+        .allowed_mentions(mentions(m))
 }
 
 pub fn edit(m: &Message) -> EditInteractionResponse {
@@ -90,7 +90,7 @@ pub fn edit(m: &Message) -> EditInteractionResponse {
         .content(&m.content)
         .embeds(m.embeds.iter().map(embed).collect())
         .components(rows(m))
-        .allowed_mentions(mentions());
+        .allowed_mentions(mentions(m));
     files(m)
         .into_iter()
         .fold(edit, EditInteractionResponse::new_attachment)
@@ -102,7 +102,7 @@ pub fn message(m: &Message) -> CreateMessage {
         .embeds(m.embeds.iter().map(embed).collect())
         .components(rows(m))
         .files(files(m))
-        .allowed_mentions(mentions())
+        .allowed_mentions(mentions(m))
 }
 
 pub fn edit_message(m: &Message) -> EditMessage {
@@ -110,7 +110,7 @@ pub fn edit_message(m: &Message) -> EditMessage {
         .content(&m.content)
         .embeds(m.embeds.iter().map(embed).collect())
         .components(rows(m))
-        .allowed_mentions(mentions())
+        .allowed_mentions(mentions(m))
 }
 
 pub fn modal(m: &Modal) -> CreateModal {

@@ -47,7 +47,14 @@ pub enum Value {
     Int(i64),
     Number(f64),
     Bool(bool),
+    /// A user who is not (or no longer) a member of the guild.
     User(u64),
+    /// A member of the guild, with the roles Discord resolved for the interaction.
+    Member {
+        id: u64,
+        roles: Vec<u64>,
+        administrator: bool,
+    },
     Role(u64),
     Channel(u64),
 }
@@ -103,4 +110,10 @@ pub enum Effect {
     Dm { user: u64, message: Message },
     /// A message in a channel.
     Post { channel: u64, message: Message },
+    /// A message of a route, in the channel the route points at now (see `outbox`).
+    Routed {
+        route: crate::routes::Route,
+        channel: u64,
+        message: Message,
+    },
 }

@@ -18,6 +18,9 @@ pub struct Message {
     pub files: Vec<File>,
     /// Seen only by the person who used the command (replies only).
     pub ephemeral: bool,
+    /// Whether user mentions in the content notify those users; off unless a message is meant to
+    /// ping (roles and @everyone never do).
+    pub ping_users: bool,
 }
 
 impl Message {
@@ -157,6 +160,7 @@ pub fn prepare(message: Message) -> Result<Vec<Message>, LimitError> {
         rows,
         files,
         ephemeral,
+        ping_users,
     } = message;
     if embeds.len() > limits::EMBEDS {
         return Err(LimitError::TooManyEmbeds(embeds.len()));
@@ -209,11 +213,13 @@ pub fn prepare(message: Message) -> Result<Vec<Message>, LimitError> {
         rows,
         files,
         ephemeral,
+        ping_users,
     };
     Ok(std::iter::once(first)
         .chain(parts.map(|content| Message {
             content,
             ephemeral,
+            ping_users,
             ..Message::default()
         }))
         .collect())

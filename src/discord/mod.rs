@@ -19,4 +19,4 @@ mod router;
 
 pub use client::supervise;
 pub use interaction::{Effect, Invocation, Outcome};
-pub use router::deliver;
+pub use router::{DeliveryError, deliver};

@@ -81,10 +81,53 @@ pub async fn handle(ctx: Arc<Ctx>, http: Arc<Http>, interaction: Interaction) {
         let _ = send(&http, &target, true, apology(&ctx, &inv).response).await;
     }
     for effect in effects {
-        if let Err(err) = deliver(&http, effect).await {
-            tracing::warn!(error = %err, "a message could not be delivered");
-        }
+        deliver_reporting(&ctx, &http, effect).await;
     }
+}
+
+/// Delivers `effect`; a route whose channel is gone is reported once to the log route.
+async fn deliver_reporting(ctx: &Ctx, http: &Http, effect: Effect) {
+    match deliver(http, effect).await {
+        Ok(()) => {}
+        Err(DeliveryError::ChannelGone { route, channel }) => {
+            tracing::warn!(
+                route = route.name(),
+                channel,
+                "the route's channel no longer exists"
+            );
+            match super::outbox::channel_missing(ctx, route, channel) {
+                Ok(Some(report)) => {
+                    if let Err(err) = deliver(http, report).await {
+                        tracing::warn!(error = %err, "could not report a missing channel");
+                    }
+                }
+                Ok(None) => {}
+                Err(err) => tracing::warn!(error = %err, "could not record a missing channel"),
+            }
+        }
+        Err(err) => tracing::warn!(error = %err, "a message could not be delivered"),
+    }
+}
+
+/// Why a message was not delivered.
+#[derive(Debug, thiserror::Error)]
+pub enum DeliveryError {
+    /// The channel of a route no longer exists (Discord's Unknown Channel).
+    #[error("the channel {channel} of route {} no longer exists", route.name())]
+    ChannelGone {
+        route: crate::routes::Route,
+        channel: u64,
+    },
+    #[error("{0}")]
+    Failed(String),
+}
+
+/// Discord's "Unknown Channel" error code.
+const UNKNOWN_CHANNEL: isize = 10003;
+
+fn is_unknown_channel(err: &serenity::Error) -> bool {
+    matches!(err, serenity::Error::Http(serenity::http::HttpError::UnsuccessfulRequest(response))
+        if response.error.code == UNKNOWN_CHANNEL)
 }
 
 fn log_send_error(err: String) {
@@ -204,22 +247,33 @@ async fn send(
 
 /// Delivers a DM or a post, every part of it: the one way Stagehand sends a message that is not
 /// an answer to an interaction.
-pub async fn deliver(http: &Http, effect: Effect) -> Result<(), String> {
-    let (channel, message) = match effect {
+pub async fn deliver(http: &Http, effect: Effect) -> Result<(), DeliveryError> {
+    let failed = |e: &dyn std::fmt::Display| DeliveryError::Failed(e.to_string());
+    let (channel, message, route) = match effect {
         Effect::Dm { user, message } => {
             let channel = UserId::new(user)
                 .create_dm_channel(http)
                 .await
-                .map_err(|e| e.to_string())?;
-            (channel.id, message)
+                .map_err(|e| failed(&e))?;
+            (channel.id, message, None)
         }
-        Effect::Post { channel, message } => (ChannelId::new(channel), message),
+        Effect::Post { channel, message } => (ChannelId::new(channel), message, None),
+        Effect::Routed {
+            route,
+            channel,
+            message,
+        } => (ChannelId::new(channel), message, Some(route)),
     };
-    for part in prepare(message).map_err(|e| e.to_string())? {
-        channel
-            .send_message(http, convert::message(&part))
-            .await
-            .map_err(|e| e.to_string())?;
+    for part in prepare(message).map_err(|e| failed(&e))? {
+        if let Err(err) = channel.send_message(http, convert::message(&part)).await {
+            return Err(match route {
+                Some(route) if is_unknown_channel(&err) => DeliveryError::ChannelGone {
+                    route,
+                    channel: channel.get(),
+                },
+                _ => failed(&err),
+            });
+        }
     }
     Ok(())
 }
@@ -344,7 +398,14 @@ fn flatten(command: &CommandInteraction) -> (Vec<String>, Vec<(String, Value)>) 
                 CommandDataOptionValue::Integer(i) => Value::Int(*i),
                 CommandDataOptionValue::Number(n) => Value::Number(*n),
                 CommandDataOptionValue::Boolean(b) => Value::Bool(*b),
-                CommandDataOptionValue::User(u) => Value::User(u.get()),
+                CommandDataOptionValue::User(u) => match command.data.resolved.members.get(u) {
+                    Some(member) => Value::Member {
+                        id: u.get(),
+                        roles: member.roles.iter().map(|r| r.get()).collect(),
+                        administrator: member.permissions.is_some_and(|p| p.administrator()),
+                    },
+                    None => Value::User(u.get()),
+                },
                 CommandDataOptionValue::Role(r) => Value::Role(r.get()),
                 CommandDataOptionValue::Channel(c) => Value::Channel(c.get()),
                 _ => return None,

@@ -628,6 +628,13 @@ impl FakeDiscord {
         found.unwrap_or_else(|| panic!("fake Discord: no channel named {name:?}"))
     }
 
+    /// Deletes a channel, as a server admin can at any time; later requests for it get 10003.
+    pub fn delete_channel(&self, id: u64) {
+        self.shared.with(|s| {
+            s.channels.remove(&id);
+        });
+    }
+
     /// The threads started in `parent`, oldest first.
     pub fn threads(&self, parent: u64) -> Vec<Channel> {
         self.shared.read(|s| {
