@@ -13,3 +13,15 @@ mod log;
 
 pub use event::{Actor, Event, EventKind, Value};
 pub use log::{Change, EventId, Index, Position, get, query, record};
+
+/// Every event's one-line summary, oldest first: what tests of the recording modules compare.
+#[cfg(test)]
+pub(crate) fn summaries(store: &crate::store::Store) -> Vec<String> {
+    let all = Position::at_time(i64::MIN);
+    store
+        .read(|r| query(r, Index::All, all, i64::MAX, usize::MAX))
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(_, e)| e.summary())
+        .collect()
+}

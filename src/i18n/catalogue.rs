@@ -245,7 +245,6 @@ impl Catalogue {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
-    use crate::audit::{Index, Position};
     use crate::store::StoreOptions;
 
     const ADMIN: Actor = Actor::User(42);
@@ -256,16 +255,6 @@ mod tests {
         let store = Store::open(&dir.path().join("s.redb"), &StoreOptions::default()).unwrap();
         let catalogue = Catalogue::open(&store).unwrap();
         (dir, store, catalogue)
-    }
-
-    fn log(store: &Store) -> Vec<String> {
-        let all = Position::at_time(i64::MIN);
-        store
-            .read(|r| audit::query(r, Index::All, all, i64::MAX, 100))
-            .unwrap()
-            .into_iter()
-            .map(|(_, e)| e.summary())
-            .collect()
     }
 
     #[test]
@@ -313,7 +302,7 @@ mod tests {
                 .render(Lang::Ru, KEY, &params)
                 .starts_with("**Ошибка**")
         );
-        let log = log(&store);
+        let log = audit::summaries(&store);
         assert_eq!(log.len(), 2);
         assert!(
             log[0].starts_with(
@@ -369,7 +358,7 @@ mod tests {
             catalogue.reset(&store, ADMIN, "no.such.key", Lang::En, 1),
             Err(TextError::Template(TemplateError::UnknownKey(_)))
         ));
-        assert!(log(&store).is_empty());
+        assert!(audit::summaries(&store).is_empty());
         assert!(store.read(|r| r.all(&TEXT_OVERRIDES)).unwrap().is_empty());
     }
 

@@ -308,7 +308,6 @@ fn load_defaults() -> Result<HashMap<Route, String>, String> {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
-    use crate::audit::{Index, Position};
     use crate::store::StoreOptions;
 
     const ADMIN: Actor = Actor::User(42);
@@ -317,16 +316,6 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(&dir.path().join("s.redb"), &StoreOptions::default()).unwrap();
         (dir, store)
-    }
-
-    fn log(store: &Store) -> Vec<String> {
-        let all = Position::at_time(i64::MIN);
-        store
-            .read(|r| audit::query(r, Index::All, all, i64::MAX, 100))
-            .unwrap()
-            .into_iter()
-            .map(|(_, e)| e.summary())
-            .collect()
     }
 
     #[test]
@@ -355,7 +344,7 @@ mod tests {
         assert_eq!(resolved, [Route::Log]);
         assert_eq!(store.read(|r| resolve(r, Route::Rivals)).unwrap(), Some(7));
         assert_eq!(
-            log(&store),
+            audit::summaries(&store),
             [
                 "ROUTE_TARGET_UPDATED by bot: route_id=rivals new_channel_id=<#7>",
                 "ROUTE_TARGET_UPDATED by bot: route_id=log new_channel_id=<#3>",
@@ -401,7 +390,7 @@ mod tests {
         // Back at the default and enabled: no row is left.
         assert!(store.read(|r| r.all(&ROUTE_STATE)).unwrap().is_empty());
         assert_eq!(
-            log(&store)[1..],
+            audit::summaries(&store)[1..],
             [
                 "ROUTE_TARGET_UPDATED by <@42>: route_id=top_play new_channel_id=<#6>",
                 "ROUTE_TOGGLED by <@42>: route_id=top_play enabled=false",
@@ -420,6 +409,6 @@ mod tests {
         assert!(report_missing(&store, Route::Rivals, 11, 3).unwrap());
         // A new channel that also vanishes is news again.
         assert!(report_missing(&store, Route::Archive, 12, 4).unwrap());
-        assert_eq!(log(&store).len(), 3);
+        assert_eq!(audit::summaries(&store).len(), 3);
     }
 }
