@@ -170,6 +170,7 @@ async fn a_dropped_gateway_connection_resumes() {
     let dir = tempfile::tempdir().unwrap();
     let server = start(dir.path(), &fake, &guild);
     fake.wait_ready().await;
+    eventually("command registration", || fake.command_registrations() == 1).await;
     fake.drop_gateway();
     eventually("a RESUME", || fake.resumes() == 1).await;
     let reply = fake
