@@ -1,6 +1,7 @@
 //! Wires the parts together: the store, settings, the HTTPS server and the admin socket, for
 //! `serve`; and the reports behind `check`.
 
+use crate::store::Read as _;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 

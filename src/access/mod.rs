@@ -20,6 +20,7 @@ mod flag;
 
 pub use flag::{Flag, FlagSet};
 
+use crate::store::Read as _;
 use std::collections::HashMap;
 use std::sync::{PoisonError, RwLock, RwLockWriteGuard};
 

@@ -2,6 +2,7 @@
 //! when they change (e.g. the setup page saved them), stopped on shutdown; plus the gateway events
 //! Stagehand listens to and command registration.
 
+use crate::store::Read as _;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 

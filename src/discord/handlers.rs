@@ -2,6 +2,7 @@
 //! outdated control; and [`dispatch`], which checks permissions ([`gate`]) before any handler
 //! runs and reaches the module handlers (administration: [`super::admin`]).
 
+use crate::store::Read as _;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 

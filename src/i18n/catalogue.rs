@@ -5,6 +5,7 @@
 //! (one transaction with its `TEXT_PIECE_EDITED` event) and then the memory copy while holding its
 //! lock, so both always agree and a restart loses nothing.
 
+use crate::store::Read as _;
 use std::collections::HashMap;
 use std::sync::{PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 

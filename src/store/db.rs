@@ -172,32 +172,20 @@ pub(super) fn open_error(path: &Path, err: redb::DatabaseError) -> OpenError {
     }
 }
 
+/// A table opened for reading, as every table is stored.
+type RawReadTable = redb::ReadOnlyTable<&'static [u8], &'static [u8]>;
+
 /// A read-only transaction.
 pub struct Reader {
     pub(super) txn: redb::ReadTransaction,
 }
 
 impl Reader {
-    pub fn get<K: Key + ?Sized, V: Serialize + DeserializeOwned>(
-        &self,
-        table: &Table<K, V>,
-        key: &K,
-    ) -> Result<Option<V>, StoreError> {
-        match self.txn.open_table(table.raw()) {
-            Ok(raw) => get(table, &raw, key),
+    /// The table, or `None` when it was never written (reads then see it empty).
+    fn open(&self, name: &'static str) -> Result<Option<RawReadTable>, StoreError> {
+        match self.txn.open_table(TableDefinition::new(name)) {
+            Ok(raw) => Ok(Some(raw)),
             Err(redb::TableError::TableDoesNotExist(_)) => Ok(None),
-            Err(err) => Err(err.into()),
-        }
-    }
-
-    /// Every entry, in key order.
-    pub fn all<K: Key + ?Sized, V: Serialize + DeserializeOwned>(
-        &self,
-        table: &Table<K, V>,
-    ) -> Result<Vec<(K::Owned, V)>, StoreError> {
-        match self.txn.open_table(table.raw()) {
-            Ok(raw) => all(table, &raw),
-            Err(redb::TableError::TableDoesNotExist(_)) => Ok(Vec::new()),
             Err(err) => Err(err.into()),
         }
     }
@@ -206,10 +194,9 @@ impl Reader {
         &self,
         table: &Table<K, V>,
     ) -> Result<u64, StoreError> {
-        match self.txn.open_table(table.raw()) {
-            Ok(raw) => Ok(raw.len()?),
-            Err(redb::TableError::TableDoesNotExist(_)) => Ok(0),
-            Err(err) => Err(err.into()),
+        match self.open(table.name)? {
+            Some(raw) => Ok(raw.len()?),
+            None => Ok(0),
         }
     }
 }
@@ -220,21 +207,6 @@ pub struct Writer {
 }
 
 impl Writer {
-    pub fn get<K: Key + ?Sized, V: Serialize + DeserializeOwned>(
-        &self,
-        table: &Table<K, V>,
-        key: &K,
-    ) -> Result<Option<V>, StoreError> {
-        get(table, &self.txn.open_table(table.raw())?, key)
-    }
-
-    pub fn all<K: Key + ?Sized, V: Serialize + DeserializeOwned>(
-        &self,
-        table: &Table<K, V>,
-    ) -> Result<Vec<(K::Owned, V)>, StoreError> {
-        all(table, &self.txn.open_table(table.raw())?)
-    }
-
     pub fn insert<K: Key + ?Sized, V: Serialize + DeserializeOwned>(
         &mut self,
         table: &Table<K, V>,
@@ -292,14 +264,16 @@ impl Read for Reader {
         table: &Table<K, V>,
         key: &K,
     ) -> Result<Option<V>, StoreError> {
-        Reader::get(self, table, key)
+        self.open(table.name)?
+            .map_or(Ok(None), |raw| get(table, &raw, key))
     }
 
     fn all<K: Key + ?Sized, V: Serialize + DeserializeOwned>(
         &self,
         table: &Table<K, V>,
     ) -> Result<Vec<(K::Owned, V)>, StoreError> {
-        Reader::all(self, table)
+        self.open(table.name)?
+            .map_or(Ok(Vec::new()), |raw| all(table, &raw))
     }
 
     fn range<K: Key + ?Sized, V: Serialize + DeserializeOwned>(
@@ -309,11 +283,8 @@ impl Read for Reader {
         end: &K,
         limit: usize,
     ) -> Result<Vec<(K::Owned, V)>, StoreError> {
-        match self.txn.open_table(table.raw()) {
-            Ok(raw) => range(table, &raw, start, end, limit),
-            Err(redb::TableError::TableDoesNotExist(_)) => Ok(Vec::new()),
-            Err(err) => Err(err.into()),
-        }
+        self.open(table.name)?
+            .map_or(Ok(Vec::new()), |raw| range(table, &raw, start, end, limit))
     }
 }
 
@@ -323,14 +294,14 @@ impl Read for Writer {
         table: &Table<K, V>,
         key: &K,
     ) -> Result<Option<V>, StoreError> {
-        Writer::get(self, table, key)
+        get(table, &self.txn.open_table(table.raw())?, key)
     }
 
     fn all<K: Key + ?Sized, V: Serialize + DeserializeOwned>(
         &self,
         table: &Table<K, V>,
     ) -> Result<Vec<(K::Owned, V)>, StoreError> {
-        Writer::all(self, table)
+        all(table, &self.txn.open_table(table.raw())?)
     }
 
     fn range<K: Key + ?Sized, V: Serialize + DeserializeOwned>(

@@ -5,6 +5,7 @@
 //! which also bumps the version, so a failure leaves the store at the last good version. A newer
 //! store is refused before anything is written.
 
+use crate::store::Read as _;
 use std::path::Path;
 
 use redb::ReadableDatabase;

@@ -2,6 +2,7 @@
 //! writers carry on. The copy is written beside its destination and renamed into place, so a
 //! snapshot file is either whole or absent.
 
+use crate::store::Read as _;
 use std::path::{Path, PathBuf};
 
 use redb::{ReadableDatabase, ReadableTable, ReadableTableMetadata, TableDefinition, TableHandle};

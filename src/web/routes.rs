@@ -1,6 +1,7 @@
 //! The routes. Each request is counted in the metrics under its route's name (never its raw
 //! path: a setup path carries a secret).
 
+use crate::store::Read as _;
 use std::sync::Arc;
 
 use bytes::Bytes;

@@ -4,6 +4,7 @@
 //! [`TOKEN_LIFETIME_SECS`]. Issuing a new one replaces the old. Completing setup stores every
 //! value, marks setup done and deletes the token in one transaction; from then on `/setup/…` is 404.
 
+use crate::store::Read as _;
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};

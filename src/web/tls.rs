@@ -1,6 +1,7 @@
 //! TLS for the server: TLS 1.2 and 1.3 only (ring), ALPN `h2` and `http/1.1`, a certificate from
 //! PEM files when configured, otherwise a self-signed one made once by rcgen and kept in the store.
 
+use crate::store::Read as _;
 use std::path::Path;
 use std::sync::Arc;
 
