@@ -27,8 +27,6 @@
 //! check them. Like the osu! fake, the server runs on its own thread and runtime.
 
 use std::collections::{BTreeMap, VecDeque};
-use std::convert::Infallible;
-use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -36,9 +34,7 @@ use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
 use hyper::header::{CONTENT_TYPE, HeaderValue};
-use hyper::service::service_fn;
 use hyper::{Method, Request, Response, StatusCode};
-use hyper_util::rt::TokioIo;
 use sha2::{Digest, Sha256};
 
 /// The common secret every request must carry.
@@ -203,10 +199,8 @@ impl GdRequest {
 
 /// A running fake GD server. Stops when dropped.
 pub struct FakeGd {
-    addr: SocketAddr,
     state: Arc<Mutex<State>>,
-    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
+    server: super::http::ServerThread,
 }
 
 #[derive(Default)]
@@ -221,21 +215,11 @@ impl FakeGd {
     /// Starts an empty server (no levels, no songs) on 127.0.0.1 and an ephemeral port.
     pub async fn start() -> FakeGd {
         let state = Arc::new(Mutex::new(State::default()));
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        listener.set_nonblocking(true).unwrap();
-        let addr = listener.local_addr().unwrap();
-        let (shutdown, stop) = tokio::sync::oneshot::channel();
-        let shared = state.clone();
-        let thread = std::thread::Builder::new()
-            .name("fake-gd".into())
-            .spawn(move || serve(listener, shared, stop))
-            .unwrap();
-        FakeGd {
-            addr,
-            state,
-            shutdown: Some(shutdown),
-            thread: Some(thread),
-        }
+        let server =
+            super::http::ServerThread::start("fake-gd", state.clone(), |state, req| async move {
+                handle(&state, req).await
+            });
+        FakeGd { state, server }
     }
 
     /// Starts a server holding [`fixtures::levels`] and [`fixtures::songs`].
@@ -249,7 +233,7 @@ impl FakeGd {
     /// `http://127.0.0.1:<port>`: stands for `https://www.boomlings.com`; endpoints are at
     /// `{base_url}/database/<endpoint>.php`.
     pub fn base_url(&self) -> String {
-        format!("http://{}", self.addr)
+        format!("http://{}", self.server.addr())
     }
 
     fn state(&self) -> MutexGuard<'_, State> {
@@ -309,17 +293,6 @@ impl FakeGd {
     }
 }
 
-impl Drop for FakeGd {
-    fn drop(&mut self) {
-        if let Some(shutdown) = self.shutdown.take() {
-            let _ = shutdown.send(());
-        }
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
-    }
-}
-
 /// URL-safe base64 with padding, as GD stores descriptions.
 pub fn encode_description(text: &str) -> String {
     const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
@@ -340,42 +313,6 @@ pub fn encode_description(text: &str) -> String {
         }
     }
     out
-}
-
-/// The accept loop, on its own runtime; returns (closing every connection) on shutdown.
-fn serve(
-    listener: std::net::TcpListener,
-    state: Arc<Mutex<State>>,
-    stop: tokio::sync::oneshot::Receiver<()>,
-) {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    runtime.block_on(async move {
-        let listener = tokio::net::TcpListener::from_std(listener).unwrap();
-        let accept = async {
-            loop {
-                let Ok((tcp, _)) = listener.accept().await else {
-                    continue;
-                };
-                let state = state.clone();
-                tokio::spawn(async move {
-                    let service = service_fn(move |req| {
-                        let state = state.clone();
-                        async move { Ok::<_, Infallible>(handle(&state, req).await) }
-                    });
-                    let _ = hyper::server::conn::http1::Builder::new()
-                        .serve_connection(TokioIo::new(tcp), service)
-                        .await;
-                });
-            }
-        };
-        tokio::select! {
-            () = accept => {}
-            _ = stop => {}
-        }
-    });
 }
 
 type Answer = Response<Full<Bytes>>;

@@ -5,6 +5,7 @@
 
 pub mod discord;
 pub mod gd;
+pub mod http;
 pub mod osu;
 
 use std::io::{BufRead, BufReader, Read};

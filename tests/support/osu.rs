@@ -33,8 +33,6 @@
 //! (waiting for the `stagehand` binary, say) never stalls the fake.
 
 use std::collections::{HashMap, VecDeque};
-use std::convert::Infallible;
-use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;
 
@@ -42,9 +40,7 @@ use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
 use hyper::header::{CONTENT_TYPE, HeaderValue, LOCATION, RETRY_AFTER};
-use hyper::service::service_fn;
 use hyper::{Method, Request, Response, StatusCode};
-use hyper_util::rt::TokioIo;
 use serde_json::{Value, json};
 
 /// The client every fake starts with; its redirect URI is not pinned (see [`OAuthClient`]).
@@ -139,10 +135,8 @@ pub struct Recorded {
 
 /// A running fake osu! API. Stops when dropped.
 pub struct FakeOsu {
-    addr: SocketAddr,
     state: Arc<Mutex<State>>,
-    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
+    server: super::http::ServerThread,
 }
 
 #[derive(Default)]
@@ -213,26 +207,16 @@ impl FakeOsu {
             },
         );
         let state = Arc::new(Mutex::new(state));
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        listener.set_nonblocking(true).unwrap();
-        let addr = listener.local_addr().unwrap();
-        let (shutdown, stop) = tokio::sync::oneshot::channel();
-        let shared = state.clone();
-        let thread = std::thread::Builder::new()
-            .name("fake-osu".into())
-            .spawn(move || serve(listener, shared, stop))
-            .unwrap();
-        FakeOsu {
-            addr,
-            state,
-            shutdown: Some(shutdown),
-            thread: Some(thread),
-        }
+        let server =
+            super::http::ServerThread::start("fake-osu", state.clone(), |state, req| async move {
+                handle(&state, req).await
+            });
+        FakeOsu { state, server }
     }
 
     /// `http://127.0.0.1:<port>`: stands for `https://osu.ppy.sh` (the API is under `/api/v2`).
     pub fn base_url(&self) -> String {
-        format!("http://{}", self.addr)
+        format!("http://{}", self.server.addr())
     }
 
     fn state(&self) -> MutexGuard<'_, State> {
@@ -320,53 +304,6 @@ impl FakeOsu {
     pub fn requests(&self) -> Vec<Recorded> {
         self.state().log.clone()
     }
-}
-
-impl Drop for FakeOsu {
-    fn drop(&mut self) {
-        if let Some(shutdown) = self.shutdown.take() {
-            let _ = shutdown.send(());
-        }
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
-    }
-}
-
-/// The accept loop, on its own runtime; returns (closing every connection) on shutdown.
-fn serve(
-    listener: std::net::TcpListener,
-    state: Arc<Mutex<State>>,
-    stop: tokio::sync::oneshot::Receiver<()>,
-) {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    runtime.block_on(async move {
-        let listener = tokio::net::TcpListener::from_std(listener).unwrap();
-        let accept = async {
-            loop {
-                let Ok((tcp, _)) = listener.accept().await else {
-                    continue;
-                };
-                let state = state.clone();
-                tokio::spawn(async move {
-                    let service = service_fn(move |req| {
-                        let state = state.clone();
-                        async move { Ok::<_, Infallible>(handle(&state, req).await) }
-                    });
-                    let _ = hyper::server::conn::http1::Builder::new()
-                        .serve_connection(TokioIo::new(tcp), service)
-                        .await;
-                });
-            }
-        };
-        tokio::select! {
-            () = accept => {}
-            _ = stop => {}
-        }
-    });
 }
 
 type Answer = Response<Full<Bytes>>;
