@@ -296,7 +296,6 @@ fn guard_lock_out(
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
-    use crate::store::StoreOptions;
 
     const ADMINS: u64 = 10;
     const MODS: u64 = 20;
@@ -312,8 +311,7 @@ mod tests {
     }
 
     fn setup() -> (tempfile::TempDir, Store, Permissions) {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("s.redb"), &StoreOptions::default()).unwrap();
+        let (dir, store) = Store::temporary();
         let permissions = Permissions::load(&store).unwrap();
         (dir, store, permissions)
     }

@@ -136,17 +136,11 @@ fn keys<K>(rows: Vec<(K, ())>) -> Vec<K> {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
-    use crate::store::{Store, StoreOptions};
-
-    fn store() -> (tempfile::TempDir, Store) {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("s.redb"), &StoreOptions::default()).unwrap();
-        (dir, store)
-    }
+    use crate::store::Store;
 
     #[test]
     fn recorded_events_are_found_by_each_index() {
-        let (_dir, store) = store();
+        let (_dir, store) = Store::temporary();
         let events = [
             Event::new(EventKind::ParameterEdited, Actor::User(7), 100).with("value", "1"),
             Event::new(EventKind::RouteToggled, Actor::Bot, 50).with("enabled", false),
@@ -192,7 +186,7 @@ mod tests {
 
     #[test]
     fn a_failed_transaction_records_nothing_and_ids_continue() {
-        let (_dir, store) = store();
+        let (_dir, store) = Store::temporary();
         let event = Event::new(EventKind::SeasonStarted, Actor::Bot, 1);
         let failed: Result<(), StoreError> = store.write(|w| {
             record(w, &event)?;

@@ -312,13 +312,6 @@ mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
     use crate::audit::{Index, Position};
-    use crate::store::StoreOptions;
-
-    fn store() -> (tempfile::TempDir, Store) {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("s.redb"), &StoreOptions::default()).unwrap();
-        (dir, store)
-    }
 
     const ADMIN: Actor = Actor::User(42);
 
@@ -343,7 +336,7 @@ mod tests {
 
     #[test]
     fn set_reset_and_no_effect() {
-        let (_dir, store) = store();
+        let (_dir, store) = Store::temporary();
         let p = Param::QueueBlockAt;
         let change = set(&store, ADMIN, p, "40", 1).unwrap();
         assert!(matches!(change, Change::Applied(_)));
@@ -400,7 +393,7 @@ mod tests {
 
     #[test]
     fn bad_values_change_nothing() {
-        let (_dir, store) = store();
+        let (_dir, store) = Store::temporary();
         for (param, input) in [
             (Param::QueueBlockAt, "0"),
             (Param::QueueBlockAt, "-5"),

@@ -308,15 +308,8 @@ fn load_defaults() -> Result<HashMap<Route, String>, String> {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
-    use crate::store::StoreOptions;
 
     const ADMIN: Actor = Actor::User(42);
-
-    fn store() -> (tempfile::TempDir, Store) {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("s.redb"), &StoreOptions::default()).unwrap();
-        (dir, store)
-    }
 
     #[test]
     fn defaults_are_valid_and_fit_a_choice_list() {
@@ -329,7 +322,7 @@ mod tests {
 
     #[test]
     fn default_names_resolve_once() {
-        let (_dir, store) = store();
+        let (_dir, store) = Store::temporary();
         let resolved =
             resolve_defaults(&store, &[(7, "Rivals"), (8, "general"), (9, "rivals")], 1).unwrap();
         assert_eq!(resolved, [Route::Rivals]);
@@ -354,7 +347,7 @@ mod tests {
 
     #[test]
     fn the_lifecycle_of_a_route() {
-        let (_dir, store) = store();
+        let (_dir, store) = Store::temporary();
         resolve_defaults(&store, &[(5, "top-plays")], 0).unwrap();
         let route = Route::TopPlay;
         let at = |store: &Store| store.read(|r| resolve(r, route)).unwrap();
@@ -402,7 +395,7 @@ mod tests {
 
     #[test]
     fn a_missing_channel_is_reported_once() {
-        let (_dir, store) = store();
+        let (_dir, store) = Store::temporary();
         assert!(report_missing(&store, Route::Archive, 11, 1).unwrap());
         assert!(!report_missing(&store, Route::Archive, 11, 2).unwrap());
         assert!(!report_missing(&store, Route::Archive, 11, 3).unwrap());

@@ -113,6 +113,15 @@ impl Store {
         Ok(store)
     }
 
+    /// A fresh store in a temporary directory, removed when the returned guard drops.
+    #[cfg(test)]
+    #[allow(clippy::unwrap_used)]
+    pub(crate) fn temporary() -> (tempfile::TempDir, Store) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("s.redb"), &StoreOptions::default()).unwrap();
+        (dir, store)
+    }
+
     pub fn path(&self) -> &Path {
         &self.path
     }
