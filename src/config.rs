@@ -296,6 +296,10 @@ settings! {
     osu_client_id: Option<u64> = "osu.client_id", "";
     /// osu! OAuth application client secret.
     osu_client_secret: Option<Secret> = "osu.client_secret", "";
+    /// Base URL of osu! (OAuth and API v2); tests point it at a fake.
+    osu_base_url: BaseUrl = "osu.base_url", "https://osu.ppy.sh";
+    /// Base URL of the Geometry Dash server's `database` folder; tests point it at a fake.
+    gd_base_url: BaseUrl = "gd.base_url", "https://www.boomlings.com/database";
     /// Run the osu! league module.
     modules_league: bool = "modules.league", "false";
     /// Run the Geometry Dash level-request module.
