@@ -144,8 +144,10 @@ pub async fn serve(paths: Paths) -> anyhow::Result<()> {
     ));
     let (settings_tx, settings_rx) = tokio::sync::watch::channel(settings.clone());
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let outbox = crate::discord::Outbox::new(store.clone());
     let discord = tokio::spawn(crate::discord::supervise(
         store.clone(),
+        outbox.clone(),
         settings_rx,
         stop_rx,
     ));

@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::json;
 use stagehand::discord::message::{Embed, Message};
-use stagehand::discord::{Effect, deliver};
+use stagehand::discord::{Destination, Effect, deliver};
 
 use crate::support::discord::{FakeDiscord, Guild};
 use crate::support::{Server, start_with_discord as start};
@@ -227,16 +227,17 @@ fn http(fake: &FakeDiscord) -> serenity::http::Http {
 #[tokio::test]
 async fn long_content_is_split_on_word_boundaries() {
     let guild = Guild::sample();
+    let guild_id = guild.id;
     let fake = FakeDiscord::start(guild).await;
+    let (_dir, store) = scratch_store();
     let channel = fake.channel_named("log");
     let words: Vec<String> = (0..900).map(|i| format!("слово{i}")).collect();
     let text = words.join(" ");
     deliver(
         &http(&fake),
-        Effect::Post {
-            channel,
-            message: Message::text(text.clone()),
-        },
+        &store,
+        guild_id,
+        post(channel, Message::text(text.clone())),
     )
     .await
     .unwrap();
@@ -253,7 +254,9 @@ async fn long_content_is_split_on_word_boundaries() {
 #[tokio::test]
 async fn an_oversized_embed_is_never_sent() {
     let guild = Guild::sample();
+    let guild_id = guild.id;
     let fake = FakeDiscord::start(guild).await;
+    let (_dir, store) = scratch_store();
     let channel = fake.channel_named("log");
     let big = Embed {
         description: "x".repeat(4000),
@@ -263,7 +266,7 @@ async fn an_oversized_embed_is_never_sent() {
         embeds: vec![big.clone(), big],
         ..Message::default()
     };
-    let err = deliver(&http(&fake), Effect::Post { channel, message })
+    let err = deliver(&http(&fake), &store, guild_id, post(channel, message))
         .await
         .unwrap_err();
     assert!(err.to_string().contains("at most 6000"), "{err}");
@@ -280,16 +283,17 @@ async fn an_oversized_embed_is_never_sent() {
 #[tokio::test]
 async fn a_rate_limited_message_arrives_exactly_once() {
     let guild = Guild::sample();
+    let guild_id = guild.id;
     let fake = FakeDiscord::start(guild).await;
+    let (_dir, store) = scratch_store();
     let channel = fake.channel_named("log");
     fake.fail_next("/messages", 429, Some(0.3));
     let started = Instant::now();
     deliver(
         &http(&fake),
-        Effect::Post {
-            channel,
-            message: Message::text("hello"),
-        },
+        &store,
+        guild_id,
+        post(channel, Message::text("hello")),
     )
     .await
     .unwrap();
@@ -312,37 +316,134 @@ async fn a_rate_limited_message_arrives_exactly_once() {
 #[tokio::test]
 async fn a_post_to_a_deleted_route_channel_is_recognised() {
     let guild = Guild::sample();
+    let guild_id = guild.id;
     let fake = FakeDiscord::start(guild).await;
+    let (_dir, store) = scratch_store();
     let channel = fake.channel_named("log");
     fake.delete_channel(channel);
     let route = stagehand::routes::Route::Welcome;
     let message = Message::text("welcome!");
-    let err = deliver(
-        &http(&fake),
-        Effect::Routed {
-            route,
-            channel,
-            message,
-        },
-    )
-    .await
-    .unwrap_err();
+    let routed = Effect::Send {
+        to: Destination::Route { route, channel },
+        message,
+        anchor: None,
+    };
+    let err = deliver(&http(&fake), &store, guild_id, routed)
+        .await
+        .unwrap_err();
     assert!(
         matches!(err, stagehand::discord::DeliveryError::ChannelGone { route: r, channel: c } if r == route && c == channel),
         "{err}"
     );
-    // A plain post to a missing channel is just a failure.
+    // A plain post to a missing channel is refused for good.
     let err = deliver(
         &http(&fake),
-        Effect::Post {
-            channel,
-            message: Message::text("x"),
-        },
+        &store,
+        guild_id,
+        post(channel, Message::text("x")),
     )
     .await
     .unwrap_err();
     assert!(
-        matches!(err, stagehand::discord::DeliveryError::Failed(_)),
+        matches!(err, stagehand::discord::DeliveryError::Refused(_)),
         "{err}"
     );
+}
+
+fn post(channel: u64, message: Message) -> Effect {
+    Effect::Send {
+        to: Destination::Channel(channel),
+        message,
+        anchor: None,
+    }
+}
+
+fn scratch_store() -> (tempfile::TempDir, stagehand::store::Store) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = stagehand::store::Store::open(
+        &dir.path().join("s.redb"),
+        &stagehand::store::StoreOptions::default(),
+    )
+    .unwrap();
+    (dir, store)
+}
+
+#[tokio::test]
+async fn an_anchored_message_can_be_edited_and_deleted_by_its_anchor() {
+    let guild = Guild::sample();
+    let guild_id = guild.id;
+    let fake = FakeDiscord::start(guild).await;
+    let (_dir, store) = scratch_store();
+    let channel = fake.channel_named("requests");
+    let http = http(&fake);
+    let sent = Effect::Send {
+        to: Destination::Channel(channel),
+        message: Message::text("pending"),
+        anchor: Some("req:1:review".into()),
+    };
+    let place = deliver(&http, &store, guild_id, sent)
+        .await
+        .unwrap()
+        .expect("a post has a place");
+    // The outbox worker records the place; here the test does.
+    store
+        .write(|w| w.insert(&stagehand::store::tables::ANCHORS, "req:1:review", &place))
+        .unwrap();
+    let edit = Effect::Edit {
+        anchor: "req:1:review".into(),
+        message: Message::text("archived"),
+    };
+    deliver(&http, &store, guild_id, edit).await.unwrap();
+    assert_eq!(fake.messages(channel)[0].content, "archived");
+    let delete = Effect::Delete {
+        anchor: "req:1:review".into(),
+    };
+    deliver(&http, &store, guild_id, delete).await.unwrap();
+    assert!(fake.messages(channel).is_empty());
+    // An anchor that was never delivered has nothing to edit.
+    let orphan = Effect::Edit {
+        anchor: "req:2:review".into(),
+        message: Message::text("x"),
+    };
+    assert_eq!(
+        deliver(&http, &store, guild_id, orphan).await.unwrap(),
+        None
+    );
+}
+
+#[tokio::test]
+async fn member_effects_set_roles_and_nickname_within_the_bots_reach() {
+    let guild = Guild::sample();
+    let guild_id = guild.id;
+    let (anna, reviewer, admin) = (
+        guild.user("anna"),
+        guild.role("Reviewer"),
+        guild.role("Admin"),
+    );
+    let fake = FakeDiscord::start(guild).await;
+    let (_dir, store) = scratch_store();
+    let http = http(&fake);
+    let change = Effect::Member {
+        user: anna,
+        add_roles: vec![reviewer],
+        remove_roles: vec![],
+        nick: Some("anna | osu".into()),
+    };
+    deliver(&http, &store, guild_id, change).await.unwrap();
+    let member = fake.member(anna);
+    assert_eq!(member.roles, [reviewer]);
+    assert_eq!(member.nick.as_deref(), Some("anna | osu"));
+    // A role above the bot's own is refused for good, not retried.
+    let above = Effect::Member {
+        user: anna,
+        add_roles: vec![admin],
+        remove_roles: vec![],
+        nick: None,
+    };
+    let err = deliver(&http, &store, guild_id, above).await.unwrap_err();
+    assert!(
+        matches!(err, stagehand::discord::DeliveryError::Refused(_)),
+        "{err}"
+    );
+    assert_eq!(fake.member(anna).roles, [reviewer]);
 }

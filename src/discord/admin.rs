@@ -131,7 +131,9 @@ fn mirror(ctx: &Ctx, change: Change) -> Result<Vec<Effect>, HandlerError> {
     let Some(event) = ctx.store.read(|r| audit::get(r, id))? else {
         return Ok(Vec::new());
     };
-    let post = outbox::post(&ctx.store, Route::Log, Message::text(event.summary()))?;
+    let post = ctx
+        .store
+        .read(|r| outbox::post(r, Route::Log, Message::text(event.summary()), None))?;
     Ok(post.into_iter().collect())
 }
 

@@ -14,6 +14,7 @@ use tokio::sync::watch;
 
 use super::commands;
 use super::handlers::Ctx;
+use super::outbox::Outbox;
 use crate::access::Permissions;
 use crate::clock::Clock;
 use crate::config::Settings;
@@ -53,6 +54,7 @@ impl Config {
 /// Runs the client for as long as `stop` is false, following `settings`.
 pub async fn supervise(
     store: Arc<Store>,
+    outbox: Outbox,
     mut settings: watch::Receiver<Arc<Settings>>,
     mut stop: watch::Receiver<bool>,
 ) {
@@ -60,13 +62,15 @@ pub async fn supervise(
         let current = settings.borrow_and_update().clone();
         let config = Config::from(&current);
         let running = match &config {
-            Some(config) => match start(config, store.clone(), current.clone()).await {
-                Ok(running) => Some(running),
-                Err(err) => {
-                    tracing::error!(error = %format!("{err:#}"), "cannot start the Discord client");
-                    None
+            Some(config) => {
+                match start(config, store.clone(), outbox.clone(), current.clone()).await {
+                    Ok(running) => Some(running),
+                    Err(err) => {
+                        tracing::error!(error = %format!("{err:#}"), "cannot start the Discord client");
+                        None
+                    }
                 }
-            },
+            }
             None => {
                 tracing::info!(
                     "Discord is not configured yet; the bot starts once setup is complete"
@@ -90,6 +94,7 @@ pub async fn supervise(
         };
         if let Some(running) = running {
             running.shards.shutdown_all().await;
+            running.delivery.abort();
             let _ = running.task.await;
         }
         if stopping {
@@ -101,11 +106,14 @@ pub async fn supervise(
 struct Running {
     shards: Arc<ShardManager>,
     task: tokio::task::JoinHandle<()>,
+    /// The outbox worker, delivering while the client runs.
+    delivery: tokio::task::JoinHandle<()>,
 }
 
 async fn start(
     config: &Config,
     store: Arc<Store>,
+    outbox: Outbox,
     settings: Arc<Settings>,
 ) -> anyhow::Result<Running> {
     // serenity's own `HttpBuilder::proxy` is skipped by its ratelimiter (0.12.5), so a proxy is
@@ -124,22 +132,28 @@ async fn start(
         settings,
         clock: Clock::system(),
         guild: config.guild_id,
+        outbox: outbox.clone(),
         owner: AtomicU64::new(0),
     });
     let handler = Handler {
-        ctx,
+        ctx: ctx.clone(),
         guild: GuildId::new(config.guild_id),
     };
     let mut client = serenity::all::ClientBuilder::new_with_http(http.build(), intents)
         .event_handler(handler)
         .await?;
     let shards = client.shard_manager.clone();
+    let delivery = tokio::spawn(outbox.run(ctx.clone(), client.http.clone()));
     let task = tokio::spawn(async move {
         if let Err(err) = client.start().await {
             tracing::error!(error = %err, "the Discord client stopped");
         }
     });
-    Ok(Running { shards, task })
+    Ok(Running {
+        shards,
+        task,
+        delivery,
+    })
 }
 
 /// The HTTP client for Discord's REST API, with the configured proxy and extra root certificate.

@@ -12,7 +12,7 @@ pub const MAX_LEN: usize = 100;
 const VERSION: &str = "v1";
 
 /// A parsed `custom_id`.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct CustomId {
     /// The module that owns the control (`req`, `league`, `core`).
     pub module: String,

@@ -27,6 +27,8 @@ pub struct Ctx {
     pub clock: Clock,
     /// The home guild (also the id of its `@everyone` role).
     pub guild: u64,
+    /// Where effects that are not answers go (see `outbox`).
+    pub outbox: super::outbox::Outbox,
     /// The guild's owner, learned from the gateway (0 until then).
     pub owner: AtomicU64,
 }
@@ -266,10 +268,12 @@ mod tests {
     fn ctx(dir: &std::path::Path) -> Ctx {
         let store = Store::open(&dir.join("s.redb"), &StoreOptions::default()).unwrap();
         let settings = Layers::collect(&Sources::default()).settings().unwrap();
+        let store = Arc::new(store);
         Ctx {
             texts: Catalogue::open(&store).unwrap(),
             permissions: Permissions::load(&store).unwrap(),
-            store: Arc::new(store),
+            outbox: super::super::outbox::Outbox::new(store.clone()),
+            store,
             settings: Arc::new(settings),
             clock: Clock::manual(0),
             guild: GUILD,

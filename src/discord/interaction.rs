@@ -1,6 +1,8 @@
 //! An interaction as plain values ([`Invocation`]) and what a handler answers ([`Outcome`]).
 //! The router converts serenity's types to these and back, so handlers never see serenity.
 
+use serde::{Deserialize, Serialize};
+
 use super::message::{Choice, Message, Modal};
 
 /// Who did what, where.
@@ -104,16 +106,51 @@ pub enum Response {
     Choices(Vec<Choice>),
 }
 
-#[derive(Debug)]
+/// A change Stagehand makes in Discord besides answering: queued in the store by
+/// [`super::outbox`] (in the transaction that decided it) and delivered in order by its worker.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum Effect {
+    /// A new message. With an `anchor`, where it landed is recorded under that name, so later
+    /// effects can edit or delete it (the first part, when a long message is split).
+    Send {
+        to: Destination,
+        message: Message,
+        anchor: Option<String>,
+    },
+    /// Replaces the content, embeds and buttons of the message recorded under `anchor`.
+    Edit { anchor: String, message: Message },
+    /// Deletes the message recorded under `anchor`, and forgets the anchor.
+    Delete { anchor: String },
+    /// Gives and takes a member's roles, and sets their nickname (`Some("")` clears it).
+    Member {
+        user: u64,
+        add_roles: Vec<u64>,
+        remove_roles: Vec<u64>,
+        nick: Option<String>,
+    },
+}
+
+/// Where a new message goes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Destination {
     /// A direct message to a user.
-    Dm { user: u64, message: Message },
-    /// A message in a channel.
-    Post { channel: u64, message: Message },
-    /// A message of a route, in the channel the route points at now (see `outbox`).
-    Routed {
+    Dm(u64),
+    /// A channel.
+    Channel(u64),
+    /// The channel a route pointed at when the message was queued (see [`super::outbox::post`]).
+    Route {
         route: crate::routes::Route,
         channel: u64,
-        message: Message,
     },
+}
+
+impl Effect {
+    /// A direct message.
+    pub fn dm(user: u64, message: Message) -> Effect {
+        Effect::Send {
+            to: Destination::Dm(user),
+            message,
+            anchor: None,
+        }
+    }
 }

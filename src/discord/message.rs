@@ -5,11 +5,13 @@
 //! embed texts are cut with "…", and what cannot be fixed (too many fields, rows, buttons, files,
 //! or bytes) is refused with a [`LimitError`]. Nothing that would be rejected reaches Discord.
 
+use serde::{Deserialize, Serialize};
+
 use super::custom_id::CustomId;
 use super::limits::{self, len, truncate};
 
 /// One outgoing message (a reply, a post to a route, or a DM).
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Message {
     pub content: String,
     pub embeds: Vec<Embed>,
@@ -57,7 +59,7 @@ impl Message {
     }
 }
 
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Embed {
     pub title: String,
     pub description: String,
@@ -68,14 +70,14 @@ pub struct Embed {
     pub image: Option<String>,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Field {
     pub name: String,
     pub value: String,
     pub inline: bool,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Button {
     pub label: String,
     pub style: ButtonStyle,
@@ -83,7 +85,7 @@ pub struct Button {
     pub disabled: bool,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ButtonStyle {
     Primary,
     Secondary,
@@ -91,13 +93,13 @@ pub enum ButtonStyle {
     Danger,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum ButtonTarget {
     Control(CustomId),
     Link(String),
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct File {
     pub name: String,
     pub bytes: Vec<u8>,

@@ -14,9 +14,10 @@ mod handlers;
 pub mod interaction;
 pub mod limits;
 pub mod message;
-mod outbox;
+pub mod outbox;
 mod router;
 
 pub use client::supervise;
+pub use interaction::Destination;
 pub use interaction::{Effect, Invocation, Outcome};
-pub use router::{DeliveryError, deliver};
+pub use outbox::{DeliveryError, Outbox, deliver};

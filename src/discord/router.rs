@@ -6,6 +6,7 @@
 //!   a deferred ("thinking…") response first, and its answer then edits it;
 //! - a handler that fails or panics gives the member a short apology in their language, and the
 //!   maintainers (the guild owner, by DM) the full error;
+//! - the handler's other effects go to the [`super::outbox`] once the answer is out;
 //! - answers pass through [`prepare`] first, so Discord never receives what it would reject.
 
 use std::sync::Arc;
@@ -14,7 +15,7 @@ use std::time::Duration;
 use serenity::all::{
     ActionRowComponent, ChannelId, CommandDataOption, CommandDataOptionValue, CommandInteraction,
     CreateInteractionResponse, CreateInteractionResponseMessage, Http, Interaction, InteractionId,
-    MessageId, UserId,
+    MessageId,
 };
 use serenity::builder::Builder as _;
 
@@ -70,64 +71,20 @@ pub async fn handle(ctx: Arc<Ctx>, http: Arc<Http>, interaction: Interaction) {
         Ok(outcome) => outcome,
         Err(detail) => {
             tracing::error!(user = inv.user, kind = ?inv.kind, error = %detail, "handling an interaction failed");
-            report(&ctx, &http, &inv, &detail).await;
+            report(&ctx, &inv, &detail);
             apology(&ctx, &inv)
         }
     };
     let Outcome { response, effects } = outcome;
     if let Err(err) = send(&http, &target, deferred, response).await {
         tracing::error!(error = %err, "answering an interaction failed");
-        report(&ctx, &http, &inv, &err).await;
+        report(&ctx, &inv, &err);
         let _ = send(&http, &target, true, apology(&ctx, &inv).response).await;
     }
-    for effect in effects {
-        deliver_reporting(&ctx, &http, effect).await;
+    if let Err(err) = ctx.outbox.send(effects) {
+        tracing::error!(error = %err, "queueing an interaction's messages failed");
+        report(&ctx, &inv, &err.to_string());
     }
-}
-
-/// Delivers `effect`; a route whose channel is gone is reported once to the log route.
-async fn deliver_reporting(ctx: &Ctx, http: &Http, effect: Effect) {
-    match deliver(http, effect).await {
-        Ok(()) => {}
-        Err(DeliveryError::ChannelGone { route, channel }) => {
-            tracing::warn!(
-                route = route.name(),
-                channel,
-                "the route's channel no longer exists"
-            );
-            match super::outbox::channel_missing(ctx, route, channel) {
-                Ok(Some(report)) => {
-                    if let Err(err) = deliver(http, report).await {
-                        tracing::warn!(error = %err, "could not report a missing channel");
-                    }
-                }
-                Ok(None) => {}
-                Err(err) => tracing::warn!(error = %err, "could not record a missing channel"),
-            }
-        }
-        Err(err) => tracing::warn!(error = %err, "a message could not be delivered"),
-    }
-}
-
-/// Why a message was not delivered.
-#[derive(Debug, thiserror::Error)]
-pub enum DeliveryError {
-    /// The channel of a route no longer exists (Discord's Unknown Channel).
-    #[error("the channel {channel} of route {} no longer exists", route.name())]
-    ChannelGone {
-        route: crate::routes::Route,
-        channel: u64,
-    },
-    #[error("{0}")]
-    Failed(String),
-}
-
-/// Discord's "Unknown Channel" error code.
-const UNKNOWN_CHANNEL: isize = 10003;
-
-fn is_unknown_channel(err: &serenity::Error) -> bool {
-    matches!(err, serenity::Error::Http(serenity::http::HttpError::UnsuccessfulRequest(response))
-        if response.error.code == UNKNOWN_CHANNEL)
 }
 
 fn log_send_error(err: String) {
@@ -143,7 +100,7 @@ fn apology(ctx: &Ctx, inv: &Invocation) -> Outcome {
 }
 
 /// Tells the maintainers about a failure: a DM to the guild owner with the details.
-async fn report(ctx: &Ctx, http: &Http, inv: &Invocation, detail: &str) {
+fn report(ctx: &Ctx, inv: &Invocation, detail: &str) {
     let owner = ctx.owner();
     if owner == 0 {
         return;
@@ -162,14 +119,9 @@ async fn report(ctx: &Ctx, http: &Http, inv: &Invocation, detail: &str) {
         "error.maintainer_report",
         &[("place", &place), ("user", &user), ("detail", &detail)],
     );
-    if let Err(err) = deliver(
-        http,
-        Effect::Dm {
-            user: owner,
-            message: Message::text(text),
-        },
-    )
-    .await
+    if let Err(err) = ctx
+        .outbox
+        .send(vec![Effect::dm(owner, Message::text(text))])
     {
         tracing::warn!(error = %err, "could not report the failure to the guild owner");
     }
@@ -240,39 +192,6 @@ async fn send(
                 .execute(http, at)
                 .await
                 .map_err(err)?;
-        }
-    }
-    Ok(())
-}
-
-/// Delivers a DM or a post, every part of it: the one way Stagehand sends a message that is not
-/// an answer to an interaction.
-pub async fn deliver(http: &Http, effect: Effect) -> Result<(), DeliveryError> {
-    let failed = |e: &dyn std::fmt::Display| DeliveryError::Failed(e.to_string());
-    let (channel, message, route) = match effect {
-        Effect::Dm { user, message } => {
-            let channel = UserId::new(user)
-                .create_dm_channel(http)
-                .await
-                .map_err(|e| failed(&e))?;
-            (channel.id, message, None)
-        }
-        Effect::Post { channel, message } => (ChannelId::new(channel), message, None),
-        Effect::Routed {
-            route,
-            channel,
-            message,
-        } => (ChannelId::new(channel), message, Some(route)),
-    };
-    for part in prepare(message).map_err(|e| failed(&e))? {
-        if let Err(err) = channel.send_message(http, convert::message(&part)).await {
-            return Err(match route {
-                Some(route) if is_unknown_channel(&err) => DeliveryError::ChannelGone {
-                    route,
-                    channel: channel.get(),
-                },
-                _ => failed(&err),
-            });
         }
     }
     Ok(())

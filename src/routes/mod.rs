@@ -67,6 +67,21 @@ routes! {
     TopPlay = "top_play",
 }
 
+/// Stored by name, so the order of the routes is not part of the on-disk format.
+impl Serialize for Route {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.name())
+    }
+}
+
+impl<'de> Deserialize<'de> for Route {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Route, D::Error> {
+        let name = String::deserialize(deserializer)?;
+        Route::parse(&name)
+            .ok_or_else(|| serde::de::Error::custom(format!("unknown route {name:?}")))
+    }
+}
+
 impl Route {
     /// The route named `name` (as listed).
     pub fn parse(name: &str) -> Option<Route> {

@@ -14,6 +14,8 @@ pub mod meta {
     pub const CREATED_AT: &str = "created_at";
     /// Unix time the setup page was completed; absent before.
     pub const SETUP_COMPLETED_AT: &str = "setup_completed_at";
+    /// The id the next row of [`super::OUTBOX`] gets.
+    pub const OUTBOX_NEXT: &str = "outbox_next";
 }
 
 /// Settings saved through the setup page: setting key → value as text, parsed like any other
@@ -67,3 +69,10 @@ pub const ROUTE_MISSING: Table<str, u64> = Table::new("route_missing");
 
 /// Texts edited with `/text edit`: text key → the edited English and Russian (see `i18n`).
 pub const TEXT_OVERRIDES: Table<str, crate::i18n::TextOverride> = Table::new("text_overrides");
+
+/// Effects waiting to be delivered to Discord, in order: id → queued effect (see
+/// `discord::outbox`).
+pub const OUTBOX: Table<u64, crate::discord::outbox::Queued> = Table::new("outbox");
+
+/// Where anchored messages landed: anchor → channel and message id (see `discord::outbox`).
+pub const ANCHORS: Table<str, crate::discord::outbox::Posted> = Table::new("anchors");
