@@ -1,7 +1,8 @@
 //! The admin socket: how `stagehand backup` and `stagehand check` reach a running server, which
 //! holds the store's lock. A unix socket in the data directory, readable by its owner only.
 //!
-//! Protocol: the client sends one line, `backup <path>` or `check`. The server answers with lines
+//! Protocol: the client sends one line, `backup <path>`, `check`, or (on a manual clock, in
+//! tests) `clock advance <secs>`. The server answers with lines
 //! `progress <done> <total>`, `line <text>`, and finally `ok` or `error <message>`.
 
 use std::path::{Path, PathBuf};
@@ -20,6 +21,7 @@ pub struct Admin {
     pub store: Arc<Store>,
     pub settings: Arc<Settings>,
     pub paths: Paths,
+    pub clock: crate::clock::Clock,
 }
 
 /// Binds the socket (replacing a stale one: whoever holds the store lock owns the data dir).
@@ -102,6 +104,20 @@ fn run(
                 let _ = out.send(format!("line {line}\n"));
             }
             anyhow::ensure!(report.problems == 0, "{} problem(s) found", report.problems);
+            Ok(())
+        }
+        Some(("clock", rest)) => {
+            let secs = rest
+                .strip_prefix("advance ")
+                .and_then(|n| n.trim().parse::<i64>().ok())
+                .filter(|n| *n >= 0)
+                .context("expected `clock advance <seconds>`")?;
+            anyhow::ensure!(
+                admin.clock.is_manual(),
+                "the server runs on the system clock (start it with {} to move time)",
+                crate::clock::FAKE_CLOCK_ENV
+            );
+            admin.clock.advance(secs);
             Ok(())
         }
         _ => anyhow::bail!("unknown admin request"),

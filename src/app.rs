@@ -118,7 +118,7 @@ pub async fn serve(paths: Paths) -> anyhow::Result<()> {
     let https_port = https.local_addr()?.port();
     let admin = crate::admin::bind(&paths.admin_socket())?;
 
-    let clock = Clock::system();
+    let clock = Clock::from_env().map_err(anyhow::Error::msg)?;
     if !web::setup::is_complete(&store)? {
         let token = web::setup::issue(&store, clock.now())?;
         println!(
@@ -140,6 +140,7 @@ pub async fn serve(paths: Paths) -> anyhow::Result<()> {
             store: store.clone(),
             settings: settings.clone(),
             paths: paths.clone(),
+            clock: clock.clone(),
         }),
     ));
     let (settings_tx, settings_rx) = tokio::sync::watch::channel(settings.clone());
@@ -148,6 +149,7 @@ pub async fn serve(paths: Paths) -> anyhow::Result<()> {
     let discord = tokio::spawn(crate::discord::supervise(
         store.clone(),
         outbox.clone(),
+        clock.clone(),
         settings_rx,
         stop_rx,
     ));

@@ -57,7 +57,12 @@ pub struct Sources {
 }
 
 /// Environment variables that belong to the command line rather than to settings.
-const CLI_ENV: &[&str] = &["STAGEHAND_DATA_DIR", "STAGEHAND_CONFIG", "STAGEHAND_BLESS"];
+const CLI_ENV: &[&str] = &[
+    "STAGEHAND_DATA_DIR",
+    "STAGEHAND_CONFIG",
+    "STAGEHAND_BLESS",
+    crate::clock::FAKE_CLOCK_ENV,
+];
 
 /// A setting's type: how its text is parsed and shown.
 pub trait SettingType: Sized {

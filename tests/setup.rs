@@ -212,3 +212,33 @@ async fn secrets_never_reach_the_log() {
         assert!(!out.contains(secret), "{secret} shown by check");
     }
 }
+
+#[tokio::test]
+async fn the_setup_link_expires_after_30_minutes_of_server_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let start = support::FAKE_CLOCK_START.to_string();
+    let server = Server::start(
+        dir.path(),
+        &[(stagehand::clock::FAKE_CLOCK_ENV, start.as_str())],
+    );
+    let link = server.link();
+    server.advance_clock(29 * 60).await;
+    assert_eq!(get(&link).await.0, 200);
+    server.advance_clock(2 * 60).await;
+    assert_eq!(get(&link).await.0, 410, "gone after 30 minutes");
+    server.stop();
+
+    // On the system clock, time cannot be moved.
+    let other = tempfile::tempdir().unwrap();
+    let server = Server::start(other.path(), &[]);
+    let socket = server.dir.join("data").join("admin.sock");
+    let err = stagehand::admin::ask(&socket, "clock advance 60", |_, _| {})
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("system clock"), "{err}");
+    let err = stagehand::admin::ask(&socket, "clock advance soon", |_, _| {})
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("clock advance <seconds>"), "{err}");
+    server.stop();
+}

@@ -55,6 +55,7 @@ impl Config {
 pub async fn supervise(
     store: Arc<Store>,
     outbox: Outbox,
+    clock: Clock,
     mut settings: watch::Receiver<Arc<Settings>>,
     mut stop: watch::Receiver<bool>,
 ) {
@@ -63,7 +64,15 @@ pub async fn supervise(
         let config = Config::from(&current);
         let running = match &config {
             Some(config) => {
-                match start(config, store.clone(), outbox.clone(), current.clone()).await {
+                match start(
+                    config,
+                    store.clone(),
+                    outbox.clone(),
+                    clock.clone(),
+                    current.clone(),
+                )
+                .await
+                {
                     Ok(running) => Some(running),
                     Err(err) => {
                         tracing::error!(error = %format!("{err:#}"), "cannot start the Discord client");
@@ -114,6 +123,7 @@ async fn start(
     config: &Config,
     store: Arc<Store>,
     outbox: Outbox,
+    clock: Clock,
     settings: Arc<Settings>,
 ) -> anyhow::Result<Running> {
     // serenity's own `HttpBuilder::proxy` is skipped by its ratelimiter (0.12.5), so a proxy is
@@ -130,7 +140,7 @@ async fn start(
         permissions: Permissions::load(&store)?,
         store,
         settings,
-        clock: Clock::system(),
+        clock,
         guild: config.guild_id,
         outbox: outbox.clone(),
         owner: AtomicU64::new(0),

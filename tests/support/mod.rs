@@ -148,6 +148,17 @@ impl Server {
         self.url(path)
     }
 
+    /// Moves the server's manual clock (see [`discord_env`]) forward by `secs`.
+    pub async fn advance_clock(&self, secs: i64) {
+        stagehand::admin::ask(
+            &self.dir.join("data").join("admin.sock"),
+            &format!("clock advance {secs}"),
+            |_, _| {},
+        )
+        .await
+        .unwrap_or_else(|err| panic!("advancing the clock: {err:#}"));
+    }
+
     pub fn pid(&self) -> u32 {
         self.child.as_ref().unwrap().id()
     }
@@ -233,6 +244,9 @@ pub async fn get(url: &str) -> (u16, String) {
     (response.status().as_u16(), response.text().await.unwrap())
 }
 
+/// Where the manual clock of servers started with [`discord_env`] begins: 2026-11-01 00:00 UTC.
+pub const FAKE_CLOCK_START: i64 = 1_793_491_200;
+
 /// Settings that point a server at the fake Discord `fake` (its certificate saved in `dir`),
 /// with the request desk enabled.
 pub fn discord_env(
@@ -256,6 +270,10 @@ pub fn discord_env(
         ("STAGEHAND_DISCORD_GUILD_ID", guild.id.to_string()),
         ("STAGEHAND_MODULES_REQUESTS", "true".to_string()),
         ("STAGEHAND_LOG_FILTER", "stagehand=debug,info".to_string()),
+        (
+            stagehand::clock::FAKE_CLOCK_ENV,
+            FAKE_CLOCK_START.to_string(),
+        ),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_string(), v))
