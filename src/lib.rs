@@ -11,6 +11,7 @@ pub mod backup;
 pub mod clock;
 pub mod config;
 pub mod discord;
+pub mod gd;
 pub mod i18n;
 pub mod params;
 pub mod render;
