@@ -15,6 +15,7 @@ pub mod gd;
 pub mod i18n;
 pub mod params;
 pub mod render;
+pub mod requests;
 pub mod routes;
 pub mod store;
 pub mod time;

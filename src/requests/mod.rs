@@ -1,0 +1,3 @@
+//! GD request desk domain. No serenity, hyper or redb types outside store calls.
+
+pub mod youtube;
