@@ -12,6 +12,8 @@ mod admin;
 mod backup;
 /// Command-line usage, `version`, `check`, start-up failures.
 mod cli;
+/// Cooldowns and bans end to end: `/usercd`, `/levelcd`, permissions, expiry, bad input.
+mod cooldowns;
 /// The Discord shell end to end against the fake Discord.
 mod discord;
 /// The fake Discord, driven by serenity itself: REST limits and errors, faults, gateway, interactions.

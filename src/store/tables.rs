@@ -67,3 +67,12 @@ pub const ROUTE_MISSING: Table<str, u64> = Table::new("route_missing");
 
 /// Texts edited with `/text edit`: text key → the edited English and Russian (see `i18n`).
 pub const TEXT_OVERRIDES: Table<str, crate::i18n::TextOverride> = Table::new("text_overrides");
+
+/// The current cooldown or ban of each user and level: `(entity kind, id)` → restriction (see
+/// `requests::cooldown`). Expired rows stay until overwritten; reads compare with now.
+pub const COOLDOWNS: Table<(u64, u64), crate::requests::cooldown::Restriction> =
+    Table::new("cooldowns");
+
+/// Every change of a cooldown: `(entity kind, (id, audit event id))` → what changed.
+pub const COOLDOWN_HISTORY: Table<(u64, (u64, u64)), crate::requests::cooldown::HistoryEntry> =
+    Table::new("cooldown_history");
