@@ -76,3 +76,12 @@ pub const OUTBOX: Table<u64, crate::discord::outbox::Queued> = Table::new("outbo
 
 /// Where anchored messages landed: anchor → channel and message id (see `discord::outbox`).
 pub const ANCHORS: Table<str, crate::discord::outbox::Posted> = Table::new("anchors");
+
+/// The current cooldown or ban of each user and level: `(entity kind, id)` → restriction (see
+/// `requests::cooldown`). Expired rows stay until overwritten; reads compare with now.
+pub const COOLDOWNS: Table<(u64, u64), crate::requests::cooldown::Restriction> =
+    Table::new("cooldowns");
+
+/// Every change of a cooldown: `(entity kind, (id, audit event id))` → what changed.
+pub const COOLDOWN_HISTORY: Table<(u64, (u64, u64)), crate::requests::cooldown::HistoryEntry> =
+    Table::new("cooldown_history");
