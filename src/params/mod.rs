@@ -18,7 +18,7 @@ use std::sync::OnceLock;
 use crate::audit::{self, Actor, Change, Event, EventKind};
 use crate::i18n::Message;
 use crate::store::tables::PARAMETER_VALUES;
-use crate::store::{Read, Store, StoreError};
+use crate::store::{Read, Store, StoreError, Writer};
 use crate::time::Duration;
 
 macro_rules! params {
@@ -196,17 +196,27 @@ pub fn set(
     now: i64,
 ) -> Result<Change, ParameterError> {
     let value = param.kind().parse(input)?;
-    store.write(|w| {
-        if get(w, param)? == value {
-            return Ok(Change::NoEffect);
-        }
-        if value == param.default_value() {
-            w.remove(&PARAMETER_VALUES, param.name())?;
-        } else {
-            w.insert(&PARAMETER_VALUES, param.name(), &value.to_string())?;
-        }
-        record(w, actor, param, value, now)
-    })
+    Ok(store.write(|w| set_value(w, actor, param, value, now))?)
+}
+
+/// Sets `param` to `value` inside the caller's transaction (automatic changes, such as the
+/// queue closing by itself). The same value as now is no effect.
+pub fn set_value(
+    w: &mut Writer,
+    actor: Actor,
+    param: Param,
+    value: Value,
+    now: i64,
+) -> Result<Change, StoreError> {
+    if get(w, param)? == value {
+        return Ok(Change::NoEffect);
+    }
+    if value == param.default_value() {
+        w.remove(&PARAMETER_VALUES, param.name())?;
+    } else {
+        w.insert(&PARAMETER_VALUES, param.name(), &value.to_string())?;
+    }
+    record(w, actor, param, value, now)
 }
 
 /// Returns `param` to its default; no effect when it is not overridden.
@@ -220,17 +230,17 @@ pub fn reset(
         if !w.remove(&PARAMETER_VALUES, param.name())? {
             return Ok(Change::NoEffect);
         }
-        record(w, actor, param, param.default_value(), now)
+        Ok(record(w, actor, param, param.default_value(), now)?)
     })
 }
 
 fn record(
-    w: &mut crate::store::Writer,
+    w: &mut Writer,
     actor: Actor,
     param: Param,
     value: Value,
     now: i64,
-) -> Result<Change, ParameterError> {
+) -> Result<Change, StoreError> {
     let event = Event::new(EventKind::ParameterEdited, actor, now)
         .with("parameter_id", param.name())
         .with("value", value.to_string());

@@ -1,4 +1,18 @@
-//! GD request desk domain. No serenity, hyper or redb types outside store calls.
+//! GD request desk domain (gd-requestbot §2–4). No serenity, hyper or redb types outside store
+//! calls; every operation runs in the caller's write transaction and says what the shell must
+//! post, so a change and its messages commit together.
+//!
+//! - [`model`]: requests, opinions, resolutions, and the states derived from them;
+//! - [`create`]: the check sequence of `/request create` and the submission;
+//! - [`review`]: reviewers' opinions and moderators' resolutions;
+//! - [`queue`]: the queue, opened and closed by hand or by itself;
+//! - [`cooldown`]: cooldowns and bans; [`youtube`]: showcase links.
 
 pub mod cooldown;
+pub mod create;
+pub mod model;
+pub mod queue;
+pub mod review;
 pub mod youtube;
+
+pub use model::{Opinion, Request, Resolution};

@@ -16,6 +16,8 @@ pub mod meta {
     pub const SETUP_COMPLETED_AT: &str = "setup_completed_at";
     /// The id the next row of [`super::OUTBOX`] gets.
     pub const OUTBOX_NEXT: &str = "outbox_next";
+    /// The id the next request gets (see `requests`).
+    pub const REQUEST_NEXT: &str = "request_next";
 }
 
 /// Settings saved through the setup page: setting key → value as text, parsed like any other
@@ -85,3 +87,19 @@ pub const COOLDOWNS: Table<(u64, u64), crate::requests::cooldown::Restriction> =
 /// Every change of a cooldown: `(entity kind, (id, audit event id))` → what changed.
 pub const COOLDOWN_HISTORY: Table<(u64, (u64, u64)), crate::requests::cooldown::HistoryEntry> =
     Table::new("cooldown_history");
+
+/// Submitted level requests: request id → request (see `requests`).
+pub const REQUESTS: Table<u64, crate::requests::Request> = Table::new("requests");
+
+/// Requests by level: `(level id, request id)`.
+pub const REQUESTS_BY_LEVEL: Table<(u64, u64), ()> = Table::new("requests_by_level");
+
+/// Requests by the member they are for: `(user id, request id)`.
+pub const REQUESTS_BY_AUTHOR: Table<(u64, u64), ()> = Table::new("requests_by_author");
+
+/// Reviewers' opinions: `(request id, reviewer id)` → opinion.
+pub const OPINIONS: Table<(u64, u64), crate::requests::Opinion> = Table::new("request_opinions");
+
+/// GD moderators' resolutions: `(request id, moderator id)` → resolution.
+pub const RESOLUTIONS: Table<(u64, u64), crate::requests::Resolution> =
+    Table::new("request_resolutions");

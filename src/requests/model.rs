@@ -1,0 +1,472 @@
+//! What the desk stores — requests, reviewers' opinions, moderators' resolutions — and the
+//! states derived from them (gd-requestbot §2.12, §12).
+//!
+//! A request is stored only once its form is submitted: there are no "limbo" rows (§14). Its
+//! state is never a stored flag: *pending* means no resolution row exists, *ignored* means no
+//! opinion or resolution row exists, *resolved* means a resolution row exists. The widgets that
+//! show a request follow the same facts, so they cannot disagree with the store.
+
+use serde::{Deserialize, Serialize};
+
+use crate::gd;
+use crate::i18n::Lang;
+use crate::store::tables::{
+    OPINIONS, REQUESTS, REQUESTS_BY_AUTHOR, REQUESTS_BY_LEVEL, RESOLUTIONS, meta,
+};
+use crate::store::{Read, StoreError, Writer, tables};
+
+/// Who a request is for: a member, or a creator named by whoever inserted it (§2.10).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Author {
+    User(u64),
+    Name(String),
+}
+
+impl Author {
+    /// A mention, or the name in code.
+    pub fn shown(&self) -> String {
+        match self {
+            Author::User(id) => format!("<@{id}>"),
+            Author::Name(name) => format!("`{}`", name.replace('`', "'")),
+        }
+    }
+
+    pub fn user(&self) -> Option<u64> {
+        match self {
+            Author::User(id) => Some(*id),
+            Author::Name(_) => None,
+        }
+    }
+}
+
+/// The facts about the level the widgets show, as they were when it was requested.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LevelFacts {
+    pub id: u64,
+    pub name: String,
+    pub creator: String,
+    pub requested_stars: u32,
+    /// Wire code of the length: 0 tiny … 4 XL, 5 platformer.
+    pub length: u8,
+    pub demon: bool,
+}
+
+impl LevelFacts {
+    pub fn of(level: &gd::Level) -> LevelFacts {
+        let length = match level.length {
+            gd::Length::Tiny => 0,
+            gd::Length::Short => 1,
+            gd::Length::Medium => 2,
+            gd::Length::Long => 3,
+            gd::Length::Xl => 4,
+            gd::Length::Platformer => 5,
+        };
+        LevelFacts {
+            id: level.id,
+            name: level.name.clone(),
+            creator: level.creator.clone(),
+            requested_stars: level.requested_stars,
+            length,
+            demon: level.demon,
+        }
+    }
+
+    /// The name in code, safe inside backticks.
+    pub fn name_code(&self) -> String {
+        format!("`{}`", self.name.replace('`', "'"))
+    }
+}
+
+/// A submitted request.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Request {
+    pub level: LevelFacts,
+    pub author: Author,
+    /// Reviews, approvals and rejections are written in this language (§2.1).
+    pub lang: Lang,
+    /// The showcase video's canonical link.
+    pub showcase: Option<String>,
+    pub comment: Option<String>,
+    /// Unix seconds of the submission.
+    pub requested_at: i64,
+    /// Who submitted it: the author, or the member who inserted it.
+    pub submitted_by: u64,
+}
+
+/// A reviewer's or moderator's call.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Verdict {
+    Approve,
+    Reject,
+}
+
+impl Verdict {
+    /// The audit log's word (§8.2).
+    pub fn audit_name(self) -> &'static str {
+        match self {
+            Verdict::Approve => "approved",
+            Verdict::Reject => "rejected",
+        }
+    }
+}
+
+/// What a moderator sends an approved level for (§2.6).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Grade {
+    Starrate,
+    Feature,
+    Epic,
+    Mythic,
+    Legendary,
+}
+
+impl Grade {
+    pub const ALL: [Grade; 5] = [
+        Grade::Starrate,
+        Grade::Feature,
+        Grade::Epic,
+        Grade::Mythic,
+        Grade::Legendary,
+    ];
+
+    /// The name in controls and text keys.
+    pub fn name(self) -> &'static str {
+        match self {
+            Grade::Starrate => "starrate",
+            Grade::Feature => "featured",
+            Grade::Epic => "epic",
+            Grade::Mythic => "mythic",
+            Grade::Legendary => "legendary",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<Grade> {
+        Grade::ALL.into_iter().find(|g| g.name() == name)
+    }
+}
+
+/// A reviewer's opinion (§2.5): at most one per reviewer and request.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Opinion {
+    pub verdict: Verdict,
+    pub review: Option<String>,
+    pub reason: Option<String>,
+    /// Unix seconds.
+    pub at: i64,
+}
+
+/// A GD moderator's resolution (§2.6): at most one per moderator and request.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Resolution {
+    /// `None`: rejected.
+    pub grade: Option<Grade>,
+    pub review: Option<String>,
+    /// The comment of an approval or the reason of a rejection.
+    pub comment: Option<String>,
+    /// Unix seconds.
+    pub at: i64,
+}
+
+impl Resolution {
+    pub fn verdict(&self) -> Verdict {
+        match self.grade {
+            Some(_) => Verdict::Approve,
+            None => Verdict::Reject,
+        }
+    }
+}
+
+/// A request and everything said about it, as the widgets show it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Dossier {
+    pub id: u64,
+    pub request: Request,
+    /// By reviewer id, in id order.
+    pub opinions: Vec<(u64, Opinion)>,
+    /// By moderator id, in time order.
+    pub resolutions: Vec<(u64, Resolution)>,
+}
+
+/// Where a request stands (§2.12).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum State {
+    /// No opinion and no resolution yet.
+    Ignored,
+    /// Opinions, but no resolution.
+    Unresolved,
+    Resolved,
+}
+
+impl Dossier {
+    pub fn state(&self) -> State {
+        match (self.opinions.is_empty(), self.resolutions.is_empty()) {
+            (_, false) => State::Resolved,
+            (true, true) => State::Ignored,
+            (false, true) => State::Unresolved,
+        }
+    }
+
+    /// When the first approving resolution was made.
+    pub fn approved_at(&self) -> Option<i64> {
+        self.resolutions
+            .iter()
+            .filter(|(_, r)| r.grade.is_some())
+            .map(|(_, r)| r.at)
+            .min()
+    }
+}
+
+/// The anchors of a request's messages (see `discord::outbox`).
+pub mod anchor {
+    /// The Reviewer's Widget while the request is pending.
+    pub fn reviewers(id: u64) -> String {
+        format!("req:{id}:pending")
+    }
+    /// The Resolution Widget, from the first opinion on.
+    pub fn resolution(id: u64) -> String {
+        format!("req:{id}:resolution")
+    }
+    /// The archive entry, from the first resolution on.
+    pub fn archive(id: u64) -> String {
+        format!("req:{id}:archive")
+    }
+    /// A review posted by `user` (a reviewer's, or a moderator's final one).
+    pub fn review(id: u64, user: u64, resolution: bool) -> String {
+        let kind = if resolution { "final" } else { "review" };
+        format!("req:{id}:{kind}:{user}")
+    }
+}
+
+pub fn get(r: &impl Read, id: u64) -> Result<Option<Request>, StoreError> {
+    r.get(&REQUESTS, &id)
+}
+
+/// A request with its opinions and resolutions.
+pub fn dossier(r: &impl Read, id: u64) -> Result<Option<Dossier>, StoreError> {
+    let Some(request) = get(r, id)? else {
+        return Ok(None);
+    };
+    let opinions = r
+        .range(&OPINIONS, &(id, 0), &(id, u64::MAX), usize::MAX)?
+        .into_iter()
+        .map(|((_, user), opinion)| (user, opinion))
+        .collect();
+    let mut resolutions: Vec<(u64, Resolution)> = r
+        .range(&RESOLUTIONS, &(id, 0), &(id, u64::MAX), usize::MAX)?
+        .into_iter()
+        .map(|((_, user), resolution)| (user, resolution))
+        .collect();
+    resolutions.sort_by_key(|(user, r)| (r.at, *user));
+    Ok(Some(Dossier {
+        id,
+        request,
+        opinions,
+        resolutions,
+    }))
+}
+
+/// Stores a new request; returns its id.
+pub fn insert(w: &mut Writer, request: &Request) -> Result<u64, StoreError> {
+    let id = w.get(&tables::META, meta::REQUEST_NEXT)?.unwrap_or(1);
+    w.insert(&tables::META, meta::REQUEST_NEXT, &(id + 1))?;
+    w.insert(&REQUESTS, &id, request)?;
+    w.insert(&REQUESTS_BY_LEVEL, &(request.level.id, id), &())?;
+    if let Author::User(user) = request.author {
+        w.insert(&REQUESTS_BY_AUTHOR, &(user, id), &())?;
+    }
+    Ok(id)
+}
+
+/// Removes a request with its opinions and resolutions; `false` when there was none.
+pub fn remove(w: &mut Writer, id: u64) -> Result<bool, StoreError> {
+    let Some(request) = get(w, id)? else {
+        return Ok(false);
+    };
+    w.remove(&REQUESTS, &id)?;
+    w.remove(&REQUESTS_BY_LEVEL, &(request.level.id, id))?;
+    if let Author::User(user) = request.author {
+        w.remove(&REQUESTS_BY_AUTHOR, &(user, id))?;
+    }
+    for ((_, user), _) in w.range(&OPINIONS, &(id, 0), &(id, u64::MAX), usize::MAX)? {
+        w.remove(&OPINIONS, &(id, user))?;
+    }
+    for ((_, user), _) in w.range(&RESOLUTIONS, &(id, 0), &(id, u64::MAX), usize::MAX)? {
+        w.remove(&RESOLUTIONS, &(id, user))?;
+    }
+    Ok(true)
+}
+
+/// Every request for `level`, oldest first.
+pub fn for_level(r: &impl Read, level: u64) -> Result<Vec<Dossier>, StoreError> {
+    let ids = r.range(
+        &REQUESTS_BY_LEVEL,
+        &(level, 0),
+        &(level, u64::MAX),
+        usize::MAX,
+    )?;
+    let mut found = Vec::with_capacity(ids.len());
+    for ((_, id), ()) in ids {
+        found.extend(dossier(r, id)?);
+    }
+    Ok(found)
+}
+
+/// The latest request `user` authored.
+pub fn latest_by(r: &impl Read, user: u64) -> Result<Option<(u64, Request)>, StoreError> {
+    let ids = r.range(
+        &REQUESTS_BY_AUTHOR,
+        &(user, 0),
+        &(user, u64::MAX),
+        usize::MAX,
+    )?;
+    match ids.last() {
+        Some(((_, id), ())) => Ok(get(r, *id)?.map(|request| (*id, request))),
+        None => Ok(None),
+    }
+}
+
+/// Every request, oldest first, with its state.
+pub fn all_states(r: &impl Read) -> Result<Vec<(u64, State)>, StoreError> {
+    let requests: Vec<(u64, Request)> = r.all(&REQUESTS)?;
+    let mut out = Vec::with_capacity(requests.len());
+    for (id, _) in requests {
+        let opinions = !r.range(&OPINIONS, &(id, 0), &(id, u64::MAX), 1)?.is_empty();
+        let resolved = !r
+            .range(&RESOLUTIONS, &(id, 0), &(id, u64::MAX), 1)?
+            .is_empty();
+        let state = match (opinions, resolved) {
+            (_, true) => State::Resolved,
+            (false, false) => State::Ignored,
+            (true, false) => State::Unresolved,
+        };
+        out.push((id, state));
+    }
+    Ok(out)
+}
+
+/// How many requests wait for a resolution (§2.12 "pending").
+pub fn pending_count(r: &impl Read) -> Result<u64, StoreError> {
+    let states = all_states(r)?;
+    Ok(states.iter().filter(|(_, s)| *s != State::Resolved).count() as u64)
+}
+
+/// The oldest request in `state`.
+pub fn oldest(r: &impl Read, state: State) -> Result<Option<u64>, StoreError> {
+    Ok(all_states(r)?
+        .into_iter()
+        .find(|(_, s)| *s == state)
+        .map(|(id, _)| id))
+}
+
+pub fn put_opinion(
+    w: &mut Writer,
+    id: u64,
+    user: u64,
+    opinion: &Opinion,
+) -> Result<(), StoreError> {
+    w.insert(&OPINIONS, &(id, user), opinion)
+}
+
+pub fn put_resolution(
+    w: &mut Writer,
+    id: u64,
+    user: u64,
+    resolution: &Resolution,
+) -> Result<(), StoreError> {
+    w.insert(&RESOLUTIONS, &(id, user), resolution)
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::store::Store;
+
+    pub(crate) fn request(level: u64, author: u64, at: i64) -> Request {
+        Request {
+            level: LevelFacts {
+                id: level,
+                name: format!("Level {level}"),
+                creator: "RobotTiles".into(),
+                requested_stars: 5,
+                length: 2,
+                demon: false,
+            },
+            author: Author::User(author),
+            lang: Lang::En,
+            showcase: None,
+            comment: None,
+            requested_at: at,
+            submitted_by: author,
+        }
+    }
+
+    fn opinion(verdict: Verdict, at: i64) -> Opinion {
+        Opinion {
+            verdict,
+            review: None,
+            reason: None,
+            at,
+        }
+    }
+
+    #[test]
+    fn states_follow_opinions_and_resolutions() {
+        let (_dir, store) = Store::temporary();
+        let (a, b, c) = store
+            .write(|w| {
+                let a = insert(w, &request(128, 7, 10))?;
+                let b = insert(w, &request(129, 8, 20))?;
+                let c = insert(w, &request(128, 7, 30))?;
+                Ok::<_, StoreError>((a, b, c))
+            })
+            .unwrap();
+        assert_eq!((a, b, c), (1, 2, 3));
+        assert_eq!(store.read(pending_count).unwrap(), 3);
+        assert_eq!(store.read(|r| oldest(r, State::Ignored)).unwrap(), Some(1));
+
+        store
+            .write(|w| put_opinion(w, a, 42, &opinion(Verdict::Approve, 40)))
+            .unwrap();
+        assert_eq!(store.read(|r| oldest(r, State::Ignored)).unwrap(), Some(2));
+        assert_eq!(
+            store.read(|r| oldest(r, State::Unresolved)).unwrap(),
+            Some(1)
+        );
+        let resolution = Resolution {
+            grade: Some(Grade::Epic),
+            review: None,
+            comment: None,
+            at: 50,
+        };
+        store
+            .write(|w| put_resolution(w, a, 43, &resolution))
+            .unwrap();
+        let found = store.read(|r| dossier(r, a)).unwrap().unwrap();
+        assert_eq!(found.state(), State::Resolved);
+        assert_eq!(found.approved_at(), Some(50));
+        assert_eq!(store.read(pending_count).unwrap(), 2);
+        assert_eq!(
+            store.read(|r| for_level(r, 128)).unwrap().len(),
+            2,
+            "both requests of level 128"
+        );
+        assert_eq!(store.read(|r| latest_by(r, 7)).unwrap().unwrap().0, c);
+
+        // Removing a request removes what was said about it and its indexes.
+        assert!(store.write(|w| remove(w, a)).unwrap());
+        assert!(!store.write(|w| remove(w, a)).unwrap());
+        assert!(store.read(|r| dossier(r, a)).unwrap().is_none());
+        assert_eq!(store.read(|r| for_level(r, 128)).unwrap().len(), 1);
+        assert!(store.read(|r| r.all(&OPINIONS)).unwrap().is_empty());
+        assert!(store.read(|r| r.all(&RESOLUTIONS)).unwrap().is_empty());
+    }
+
+    #[test]
+    fn grades_round_trip_by_name() {
+        for grade in Grade::ALL {
+            assert_eq!(Grade::parse(grade.name()), Some(grade));
+        }
+        assert_eq!(Grade::parse("gold"), None);
+    }
+}
