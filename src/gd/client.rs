@@ -170,9 +170,13 @@ impl Client {
             .reserve(Instant::now());
         tokio::time::sleep_until(start.into()).await;
         let url = format!("{}/{endpoint}.php", self.base);
-        let mut body = form_urlencoded::Serializer::new(String::new());
-        body.extend_pairs(form.iter().copied());
-        body.append_pair("secret", SECRET);
+        // The serializer is not `Send`: it must not live across the awaits below.
+        let body = {
+            let mut body = form_urlencoded::Serializer::new(String::new());
+            body.extend_pairs(form.iter().copied());
+            body.append_pair("secret", SECRET);
+            body.finish()
+        };
         let request = self
             .http
             .post(&url)
@@ -182,7 +186,7 @@ impl Client {
                 reqwest::header::CONTENT_TYPE,
                 "application/x-www-form-urlencoded",
             )
-            .body(body.finish());
+            .body(body);
         let failed = |detail: &dyn std::fmt::Display| {
             tracing::warn!(endpoint, %detail, "GD server not answering");
             LookupError::NotAnswering
