@@ -135,6 +135,7 @@ async fn start(
         | GatewayIntents::GUILD_MEMBERS
         | GatewayIntents::GUILD_MESSAGES
         | GatewayIntents::DIRECT_MESSAGES;
+    let gd = Arc::new(crate::gd::Client::new(&settings.gd_base_url.0));
     let ctx = Arc::new(Ctx {
         texts: Catalogue::open(&store)?,
         permissions: Permissions::load(&store)?,
@@ -144,6 +145,7 @@ async fn start(
         guild: config.guild_id,
         outbox: outbox.clone(),
         owner: AtomicU64::new(0),
+        gd,
     });
     let handler = Handler {
         ctx: ctx.clone(),

@@ -20,6 +20,11 @@
 //! | `/usercd list, describe, amend, update`   | `ban_users` (others' cooldowns: also `remove_other_user_bans`) |
 //! | `/levelcd list, describe, amend, update`  | `ban_levels` (others' cooldowns: also `remove_other_level_bans`) |
 //! | `/usercd history`, `/levelcd history`     | `log_viewer` |
+//! | `/request create`                         | nothing (the queue and cooldowns are checked by the handler) |
+//! | `/request insert`                         | `insert_requests` |
+//! | `/request ignored`                        | `reviewer` |
+//! | `/request unresolved, widgets`            | `gd_mod`   |
+//! | `/request delete`, `/queue open, close, info, history` | `admin` |
 
 use serenity::all::{ChannelType, CommandOptionType, CreateCommand, CreateCommandOption};
 use sha2::{Digest, Sha256};
@@ -69,6 +74,11 @@ pub enum OptionKind {
         autocomplete: bool,
         max_length: u16,
     },
+    /// A whole number from `min` to `max`.
+    Integer {
+        min: u64,
+        max: u64,
+    },
     Role,
     /// A text channel.
     Channel,
@@ -103,6 +113,65 @@ const ADMIN: Access = Access::Flag(Flag::Admin);
 const BAN_USERS: Access = Access::Flag(Flag::BanUsers);
 const BAN_LEVELS: Access = Access::Flag(Flag::BanLevels);
 const LOG_VIEWER: Access = Access::Flag(Flag::LogViewer);
+const REVIEWER: Access = Access::Flag(Flag::Reviewer);
+const GD_MOD: Access = Access::Flag(Flag::GdMod);
+const INSERT_REQUESTS: Access = Access::Flag(Flag::InsertRequests);
+
+/// A free text option.
+const fn text(
+    name: &'static str,
+    name_ru: &'static str,
+    description: &'static str,
+    max_length: u16,
+    required: bool,
+) -> OptionSpec {
+    OptionSpec {
+        name,
+        name_ru,
+        description,
+        kind: OptionKind::String {
+            choices: no_choices,
+            autocomplete: false,
+            max_length,
+        },
+        required,
+    }
+}
+
+/// A level id as Discord limits it (gd-requestbot §1.0).
+const LEVEL_ID: OptionSpec = typed(
+    "level_id",
+    "id_уровня",
+    "command.option.level_id",
+    OptionKind::Integer {
+        min: 200,
+        max: 1_000_000_000,
+    },
+);
+const REQUEST_LANGUAGE: OptionSpec = chosen(
+    "language",
+    "язык",
+    "command.option.request_language",
+    languages,
+);
+const CREATOR_MENTION: OptionSpec = OptionSpec {
+    required: false,
+    ..typed(
+        "creator_mention",
+        "автор",
+        "command.option.creator_mention",
+        OptionKind::User,
+    )
+};
+const REQUEST_ID: OptionSpec = typed(
+    "request_id",
+    "номер",
+    "command.option.request_id",
+    OptionKind::Integer {
+        min: 1,
+        max: 1_000_000_000,
+    },
+);
 
 fn cooldown_listings() -> Vec<(&'static str, &'static str)> {
     vec![
@@ -560,6 +629,85 @@ pub const COMMANDS: &[CommandSpec] = &[
             ),
         ],
     ),
+    group(
+        "request",
+        "заявка",
+        "command.request.description",
+        &[
+            leaf(
+                "create",
+                "создать",
+                "command.request.create",
+                Access::Everyone,
+                &[LEVEL_ID],
+            ),
+            leaf(
+                "insert",
+                "вставить",
+                "command.request.insert",
+                INSERT_REQUESTS,
+                &[
+                    LEVEL_ID,
+                    REQUEST_LANGUAGE,
+                    text("yt_link", "видео", "command.option.yt_link", 100, false),
+                    CREATOR_MENTION,
+                    text(
+                        "creator_name",
+                        "имя_автора",
+                        "command.option.creator_name",
+                        100,
+                        false,
+                    ),
+                    text(
+                        "additional_comment",
+                        "комментарий",
+                        "command.option.additional_comment",
+                        400,
+                        false,
+                    ),
+                ],
+            ),
+            leaf(
+                "delete",
+                "удалить",
+                "command.request.delete",
+                ADMIN,
+                &[REQUEST_ID],
+            ),
+            leaf(
+                "ignored",
+                "забытая",
+                "command.request.ignored",
+                REVIEWER,
+                &[],
+            ),
+            leaf(
+                "unresolved",
+                "нерешённая",
+                "command.request.unresolved",
+                GD_MOD,
+                &[],
+            ),
+            leaf(
+                "widgets",
+                "виджеты",
+                "command.request.widgets",
+                GD_MOD,
+                &[LEVEL_ID],
+            ),
+        ],
+    ),
+    group(
+        "queue",
+        "очередь",
+        "command.queue.description",
+        &[
+            leaf("open", "открыть", "command.queue.open", ADMIN, &[]),
+            leaf("close", "закрыть", "command.queue.close", ADMIN, &[]),
+            leaf("info", "состояние", "command.queue.info", ADMIN, &[]),
+            leaf("history", "история", "command.queue.history", ADMIN, &[]),
+        ],
+    ),
 ];
 
 /// Who may run the command at `path` (command, then group and subcommand names); `None` for a
@@ -617,6 +765,7 @@ fn build_subcommand(texts: &Texts, spec: &CommandSpec) -> CreateCommandOption {
 fn build_option(texts: &Texts, spec: &OptionSpec) -> CreateCommandOption {
     let kind = match spec.kind {
         OptionKind::String { .. } => CommandOptionType::String,
+        OptionKind::Integer { .. } => CommandOptionType::Integer,
         OptionKind::Role => CommandOptionType::Role,
         OptionKind::Channel => CommandOptionType::Channel,
         OptionKind::User => CommandOptionType::User,
@@ -647,6 +796,7 @@ fn build_option(texts: &Texts, spec: &OptionSpec) -> CreateCommandOption {
                     option.add_string_choice(label, value)
                 })
         }
+        OptionKind::Integer { min, max } => option.min_int_value(min).max_int_value(max),
         OptionKind::Channel => option.channel_types(vec![ChannelType::Text]),
         OptionKind::Role | OptionKind::User => option,
     }
@@ -761,6 +911,10 @@ mod tests {
         assert_eq!(access(&path("usercd update")), Some(BAN_USERS));
         assert_eq!(access(&path("levelcd amend")), Some(BAN_LEVELS));
         assert_eq!(access(&path("levelcd history")), Some(LOG_VIEWER));
+        assert_eq!(access(&path("request create")), Some(Access::Everyone));
+        assert_eq!(access(&path("request insert")), Some(INSERT_REQUESTS));
+        assert_eq!(access(&path("request unresolved")), Some(GD_MOD));
+        assert_eq!(access(&path("queue close")), Some(ADMIN));
         assert_eq!(access(&path("text")), None, "a group is not runnable");
         assert_eq!(access(&path("text nothing")), None);
         assert_eq!(access(&path("nothing")), None);

@@ -126,6 +126,9 @@ pub fn modal(m: &Modal) -> CreateModal {
             let mut input = CreateInputText::new(style, &i.label, &i.id)
                 .required(i.required)
                 .max_length(i.max_len);
+            if i.min_len > 0 {
+                input = input.min_length(i.min_len);
+            }
             if !i.placeholder.is_empty() {
                 input = input.placeholder(&i.placeholder);
             }

@@ -1,6 +1,7 @@
 //! The commands and controls that belong to no module: `/help`, `/language`, and the answer to an
 //! outdated control; and [`dispatch`], which checks permissions ([`gate`]) before any handler
-//! runs and reaches the module handlers (administration: [`super::admin`]).
+//! runs and reaches the module handlers (administration: [`super::admin`], the request desk:
+//! [`super::requests`]).
 
 use crate::store::Read as _;
 use std::sync::Arc;
@@ -12,6 +13,7 @@ use super::cooldowns;
 use super::custom_id::CustomId;
 use super::interaction::{Invocation, Kind, Outcome, Response};
 use super::message::{Button, ButtonStyle, ButtonTarget, Embed, Field, Message};
+use super::requests;
 use crate::access::{Member, Permissions};
 use crate::clock::Clock;
 use crate::config::Settings;
@@ -32,6 +34,8 @@ pub struct Ctx {
     pub outbox: super::outbox::Outbox,
     /// The guild's owner, learned from the gateway (0 until then).
     pub owner: AtomicU64,
+    /// The Geometry Dash server (`gd.base_url`).
+    pub gd: Arc<crate::gd::Client>,
 }
 
 /// A failure inside a handler: logged in full, reported to the maintainers, and answered with a
@@ -96,6 +100,7 @@ pub fn gate(ctx: &Ctx, inv: &Invocation, access: Access) -> bool {
 fn control_access(id: &CustomId) -> Option<Access> {
     match (id.module.as_str(), id.action.as_str()) {
         ("core", "language") => Some(Access::Everyone),
+        ("req", _) => requests::control_access(id),
         _ => None,
     }
 }
@@ -140,6 +145,7 @@ pub async fn dispatch(ctx: &Ctx, inv: &Invocation) -> Result<Outcome, HandlerErr
             Some("help") => help(ctx, inv),
             Some("language") => language(ctx, inv),
             Some("usercd" | "levelcd") => cooldowns::command(ctx, inv, path),
+            Some("request" | "queue") => requests::command(ctx, inv, path).await,
             Some(_) => admin::command(ctx, inv, path),
             None => outdated(ctx, inv),
         },
@@ -152,6 +158,10 @@ pub async fn dispatch(ctx: &Ctx, inv: &Invocation) -> Result<Outcome, HandlerErr
             (id.module.as_str(), id.action.as_str(), lang)
         }) {
             Some(("core", "language", Some(lang))) => set_language(ctx, inv, lang),
+            Some(("req", ..)) => match &control {
+                Some(id) => requests::control(ctx, inv, id).await,
+                None => outdated(ctx, inv),
+            },
             _ => outdated(ctx, inv),
         },
     }
@@ -280,7 +290,12 @@ mod tests {
             clock: Clock::manual(0),
             guild: GUILD,
             owner: AtomicU64::new(OWNER),
+            gd: Arc::new(crate::gd::Client::new(&settings_gd_url())),
         }
+    }
+
+    fn settings_gd_url() -> url::Url {
+        url::Url::parse("http://127.0.0.1:9/database").unwrap()
     }
 
     fn inv(user: u64, roles: &[u64], administrator: bool) -> Invocation {

@@ -120,6 +120,8 @@ pub struct Input {
     pub paragraph: bool,
     pub required: bool,
     pub placeholder: String,
+    /// The fewest characters accepted when something is typed (0: no minimum).
+    pub min_len: u16,
     pub max_len: u16,
 }
 
@@ -273,6 +275,7 @@ pub fn check_modal(modal: Modal) -> Result<Modal, LimitError> {
                 label: truncate(&i.label, limits::INPUT_LABEL),
                 placeholder: truncate(&i.placeholder, 100),
                 max_len: i.max_len.min(limits::INPUT_VALUE as u16),
+                min_len: i.min_len.min(i.max_len.min(limits::INPUT_VALUE as u16)),
                 ..i
             })
             .collect(),
@@ -392,6 +395,7 @@ mod tests {
             paragraph: false,
             required: true,
             placeholder: String::new(),
+            min_len: 0,
             max_len: 9000,
         };
         let modal = Modal {

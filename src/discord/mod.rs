@@ -16,6 +16,7 @@ pub mod interaction;
 pub mod limits;
 pub mod message;
 pub mod outbox;
+mod requests;
 mod router;
 
 pub use client::supervise;

@@ -1,0 +1,141 @@
+//! The GD request desk in Discord (gd-requestbot §1.1, §1.9, §2–3), on top of `requests`:
+//! `/request …` and `/queue …` ([`create`], [`desk`]), the widgets' buttons and forms
+//! ([`opinions`]), and the messages they post ([`widgets`]).
+//!
+//! Every step is one write transaction that stores the change, records its audit event, and
+//! queues its posts, edits and deletions in the outbox (see `outbox`); nothing is sent that the
+//! store does not hold. Every click is routed by its `custom_id` alone, passes the permission
+//! gate again ([`control_access`]), and re-reads the request's state, so a second click, a click
+//! on an archived widget or a click without the flag is answered and changes nothing.
+//!
+//! Controls: `v1:req:form:<level>` (open the form again after a slow lookup),
+//! `v1:req:submit:<level>` (the form), `v1:req:opinion:<request>:<kind>` and
+//! `v1:req:opinion_form:<request>:<kind>` (reviewers), `v1:req:resolve:<request>:<grade|reject>`
+//! and `v1:req:resolve_form:<request>:<grade|reject>` (GD moderators).
+
+mod create;
+mod desk;
+mod opinions;
+mod widgets;
+
+use super::commands::Access;
+use super::custom_id::CustomId;
+use super::handlers::{Ctx, HandlerError, outdated};
+use super::interaction::{Invocation, Kind, Outcome, Value};
+use super::message::Message;
+use super::outbox;
+use crate::access::Flag;
+use crate::audit::{self, EventId};
+use crate::i18n;
+use crate::requests::queue::Notice;
+use crate::routes::Route;
+use crate::store::{StoreError, Writer};
+
+/// Who may use a request desk control; `None` for actions the desk does not have.
+pub fn control_access(id: &CustomId) -> Option<Access> {
+    match id.action.as_str() {
+        "form" | "submit" => Some(Access::Everyone),
+        "opinion" | "opinion_form" => Some(Access::Flag(Flag::Reviewer)),
+        "resolve" | "resolve_form" => Some(Access::Flag(Flag::GdMod)),
+        _ => None,
+    }
+}
+
+/// Runs `/request <sub>` or `/queue <sub>`.
+pub async fn command(
+    ctx: &Ctx,
+    inv: &Invocation,
+    path: &[String],
+) -> Result<Outcome, HandlerError> {
+    let path: Vec<&str> = path.iter().map(String::as_str).collect();
+    match path.as_slice() {
+        ["request", "create"] => match level_option(inv) {
+            Some(level) => create::create(ctx, inv, level).await,
+            None => outdated(ctx, inv),
+        },
+        ["request", "insert"] => create::insert(ctx, inv).await,
+        ["request", sub] => desk::request(ctx, inv, sub),
+        ["queue", sub] => desk::queue(ctx, inv, sub),
+        _ => outdated(ctx, inv),
+    }
+}
+
+/// Answers a click or a form of the desk (the gate has passed).
+pub async fn control(ctx: &Ctx, inv: &Invocation, id: &CustomId) -> Result<Outcome, HandlerError> {
+    let fields: &[(String, String)] = match &inv.kind {
+        Kind::Modal { fields, .. } => fields,
+        _ => &[],
+    };
+    let arg = id.arg.as_deref();
+    match (id.action.as_str(), &inv.kind) {
+        ("form", Kind::Component { .. }) => create::create(ctx, inv, id.id).await,
+        ("submit", Kind::Modal { .. }) => create::submit(ctx, inv, id.id, fields).await,
+        ("opinion", Kind::Component { .. }) => opinions::opinion_clicked(ctx, inv, id.id, arg),
+        ("opinion_form", Kind::Modal { .. }) => {
+            opinions::opinion_submitted(ctx, inv, id.id, arg, fields)
+        }
+        ("resolve", Kind::Component { .. }) => opinions::resolve_clicked(ctx, inv, id.id, arg),
+        ("resolve_form", Kind::Modal { .. }) => {
+            opinions::resolve_submitted(ctx, inv, id.id, arg, fields)
+        }
+        _ => outdated(ctx, inv),
+    }
+}
+
+/// The `level_id` option.
+fn level_option(inv: &Invocation) -> Option<u64> {
+    match inv.option("level_id")? {
+        Value::Int(n) => u64::try_from(*n).ok().filter(|n| *n > 0),
+        _ => None,
+    }
+}
+
+/// A form field, trimmed; `None` when empty.
+fn field(fields: &[(String, String)], name: &str) -> Option<String> {
+    fields
+        .iter()
+        .find(|(n, _)| n == name)
+        .map(|(_, v)| v.trim().to_string())
+        .filter(|v| !v.is_empty())
+}
+
+/// A private reply in the member's language.
+fn reply(ctx: &Ctx, inv: &Invocation, message: &i18n::Message) -> Result<Outcome, HandlerError> {
+    let choice = ctx.language(inv)?;
+    Ok(Outcome::reply(
+        Message::text(ctx.text(choice, message.key, &message.params())).ephemeral(),
+    ))
+}
+
+/// Queues the post of an event to the `log` route, in the transaction that recorded it.
+fn mirror(w: &mut Writer, id: EventId) -> Result<(), StoreError> {
+    let Some(event) = audit::get(w, id)? else {
+        return Ok(());
+    };
+    post(w, Route::Log, Message::text(event.summary()), None)
+}
+
+/// Queues a post to `route` (nothing when the route is off).
+fn post(
+    w: &mut Writer,
+    route: Route,
+    message: Message,
+    anchor: Option<String>,
+) -> Result<(), StoreError> {
+    match outbox::post(w, route, message, anchor)? {
+        Some(effect) => outbox::push(w, effect),
+        None => Ok(()),
+    }
+}
+
+/// Queues the notice of a queue that closed or reopened.
+fn post_notice(w: &mut Writer, ctx: &Ctx, notice: Option<Notice>) -> Result<(), StoreError> {
+    let Some(notice) = notice else {
+        return Ok(());
+    };
+    let route = match notice {
+        Notice::Closed => Route::RequestsClosed,
+        Notice::Reopened => Route::RequestsReopened,
+    };
+    post(w, route, widgets::queue_notice(ctx, notice), None)
+}

@@ -1,0 +1,279 @@
+//! The widgets' buttons and forms (gd-requestbot §2.4–2.6): reviewers' opinions on the
+//! Reviewer's Widget, GD moderators' resolutions on the Resolution Widget.
+//!
+//! A click checks the request's state before opening a form; the form's submission checks it
+//! again inside the transaction that stores the answer and queues every message it causes: the
+//! review (to `review_text`, pinging the author), the Resolution Widget (posted on the first
+//! opinion, edited on every later one), and on a request's first resolution the archive entry
+//! (the Reviewer's Widget is deleted) and the author's notice.
+
+use super::super::custom_id::CustomId;
+use super::super::handlers::{Ctx, HandlerError, outdated};
+use super::super::interaction::{Effect, Invocation, Outcome, Response};
+use super::super::message::{Input, Modal};
+use super::super::outbox;
+use super::{field, mirror, post, post_notice, reply, widgets};
+use crate::i18n;
+use crate::requests::model::{Grade, Verdict, anchor};
+use crate::requests::review::{self, MAX_TEXT, MIN_REVIEW, Recorded, ReviewError, Said};
+use crate::routes::Route;
+use crate::store::{StoreError, Writer};
+
+/// The shortest reason accepted, in characters (§2.4).
+const MIN_REASON: u16 = 4;
+
+fn refuse(ctx: &Ctx, inv: &Invocation, err: ReviewError) -> Result<Outcome, HandlerError> {
+    match err {
+        ReviewError::Store(err) => Err(err.into()),
+        other => reply(ctx, inv, &other.message()),
+    }
+}
+
+fn success(ctx: &Ctx, inv: &Invocation) -> Result<Outcome, HandlerError> {
+    reply(ctx, inv, &i18n::Message::new("common.success"))
+}
+
+/// A form field: the review (`required`) or the reason.
+fn input(ctx: &Ctx, lang: i18n::Lang, id: &str, required: bool) -> Input {
+    let text = |part: &str| {
+        ctx.texts
+            .render(lang, &format!("request.opinion_form.{id}.{part}"), &[])
+    };
+    Input {
+        id: id.into(),
+        label: text("label"),
+        paragraph: true,
+        required,
+        placeholder: text("placeholder"),
+        min_len: if id == "review" {
+            MIN_REVIEW as u16
+        } else {
+            MIN_REASON
+        },
+        max_len: MAX_TEXT as u16,
+    }
+}
+
+fn modal(
+    ctx: &Ctx,
+    inv: &Invocation,
+    id: CustomId,
+    title: &str,
+    inputs: &[(&str, bool)],
+) -> Result<Outcome, HandlerError> {
+    let lang = ctx.language(inv)?.lang;
+    let modal = Modal {
+        custom_id: id,
+        title: ctx.texts.render(lang, title, &[]),
+        inputs: inputs
+            .iter()
+            .map(|(name, required)| input(ctx, lang, name, *required))
+            .collect(),
+    };
+    Ok(Outcome {
+        response: Response::Modal(modal),
+        effects: Vec::new(),
+    })
+}
+
+/// A click on the Reviewer's Widget: "approve" is an opinion at once; the others open a form.
+pub fn opinion_clicked(
+    ctx: &Ctx,
+    inv: &Invocation,
+    id: u64,
+    kind: Option<&str>,
+) -> Result<Outcome, HandlerError> {
+    let Some(kind) = kind.filter(|k| widgets::OPINIONS.contains(k)) else {
+        return outdated(ctx, inv);
+    };
+    if let Err(err) = ctx.store.read(|r| Ok(review::may_opine(r, id, inv.user)))? {
+        return refuse(ctx, inv, err);
+    }
+    let form = CustomId::new("req", "opinion_form", id, Some(kind));
+    let title = "request.opinion_form.title";
+    match kind {
+        "approve" => record(ctx, inv, |w| {
+            review::opine(
+                w,
+                id,
+                inv.user,
+                Verdict::Approve,
+                &Said::default(),
+                ctx.clock.now(),
+            )
+        }),
+        "approve_review" => modal(ctx, inv, form, title, &[("review", true)]),
+        "reject_review" => modal(
+            ctx,
+            inv,
+            form,
+            title,
+            &[("review", true), ("reason", false)],
+        ),
+        _ => modal(ctx, inv, form, title, &[("reason", true)]),
+    }
+}
+
+/// A reviewer's submitted form.
+pub fn opinion_submitted(
+    ctx: &Ctx,
+    inv: &Invocation,
+    id: u64,
+    kind: Option<&str>,
+    fields: &[(String, String)],
+) -> Result<Outcome, HandlerError> {
+    let verdict = match kind {
+        Some("approve_review") => Verdict::Approve,
+        Some("reject_review" | "reject") => Verdict::Reject,
+        _ => return outdated(ctx, inv),
+    };
+    let said = Said {
+        review: field(fields, "review"),
+        reason: field(fields, "reason"),
+    };
+    record(ctx, inv, |w| {
+        review::opine(w, id, inv.user, verdict, &said, ctx.clock.now())
+    })
+}
+
+/// A click on the Resolution Widget: the form for that grade, or for a rejection.
+pub fn resolve_clicked(
+    ctx: &Ctx,
+    inv: &Invocation,
+    id: u64,
+    arg: Option<&str>,
+) -> Result<Outcome, HandlerError> {
+    let Some(arg) = arg.filter(|a| *a == "reject" || Grade::parse(a).is_some()) else {
+        return outdated(ctx, inv);
+    };
+    if let Err(err) = ctx
+        .store
+        .read(|r| Ok(review::may_resolve(r, id, inv.user)))?
+    {
+        return refuse(ctx, inv, err);
+    }
+    let form = CustomId::new("req", "resolve_form", id, Some(arg));
+    modal(
+        ctx,
+        inv,
+        form,
+        "request.resolve_form.title",
+        &[("review", false), ("reason", false)],
+    )
+}
+
+/// A moderator's submitted resolution.
+pub fn resolve_submitted(
+    ctx: &Ctx,
+    inv: &Invocation,
+    id: u64,
+    arg: Option<&str>,
+    fields: &[(String, String)],
+) -> Result<Outcome, HandlerError> {
+    let grade = match arg {
+        Some("reject") => None,
+        Some(name) => match Grade::parse(name) {
+            Some(grade) => Some(grade),
+            None => return outdated(ctx, inv),
+        },
+        None => return outdated(ctx, inv),
+    };
+    let said = Said {
+        review: field(fields, "review"),
+        reason: field(fields, "reason"),
+    };
+    record(ctx, inv, |w| {
+        review::resolve(w, id, inv.user, grade, &said, ctx.clock.now())
+    })
+}
+
+/// Runs `step` (an opinion or a resolution) and queues its messages in the same transaction.
+fn record(
+    ctx: &Ctx,
+    inv: &Invocation,
+    step: impl FnOnce(&mut Writer) -> Result<Recorded, ReviewError>,
+) -> Result<Outcome, HandlerError> {
+    let result = ctx.store.write(|w| {
+        let done = match step(w) {
+            Ok(done) => done,
+            Err(ReviewError::Store(err)) => return Err(err),
+            Err(refused) => return Ok(Err(refused)),
+        };
+        messages(w, ctx, inv.user, &done)?;
+        Ok(Ok(()))
+    })?;
+    match result {
+        Ok(()) => {
+            ctx.outbox.wake();
+            success(ctx, inv)
+        }
+        Err(err) => refuse(ctx, inv, err),
+    }
+}
+
+/// Everything a new opinion or resolution posts, edits and deletes.
+fn messages(w: &mut Writer, ctx: &Ctx, user: u64, done: &Recorded) -> Result<(), StoreError> {
+    let dossier = &done.dossier;
+    let id = dossier.id;
+    let resolution = dossier
+        .resolutions
+        .iter()
+        .find(|(u, _)| *u == user)
+        .map(|(_, r)| r.clone());
+    let verdict = match &resolution {
+        Some(r) => r.verdict(),
+        None => dossier
+            .opinions
+            .iter()
+            .find(|(u, _)| *u == user)
+            .map_or(Verdict::Approve, |(_, o)| o.verdict),
+    };
+    if let Some(text) = &done.said.review {
+        let is_final = resolution.is_some();
+        let message = widgets::review(w, ctx, dossier, user, verdict, text, is_final)?;
+        post(
+            w,
+            Route::ReviewText,
+            message,
+            Some(anchor::review(id, user, is_final)),
+        )?;
+    }
+    let widget = widgets::resolution(w, ctx, dossier)?;
+    if dossier.opinions.len() + dossier.resolutions.len() == 1 {
+        post(w, Route::Resolution, widget, Some(anchor::resolution(id)))?;
+    } else {
+        outbox::push(
+            w,
+            Effect::Edit {
+                anchor: anchor::resolution(id),
+                message: widget,
+            },
+        )?;
+    }
+    if let Some(resolved) = &resolution {
+        if done.first {
+            outbox::push(
+                w,
+                Effect::Delete {
+                    anchor: anchor::reviewers(id),
+                },
+            )?;
+            let entry = widgets::archive(w, ctx, dossier)?;
+            post(w, Route::Archive, entry, Some(anchor::archive(id)))?;
+        }
+        let notice = widgets::verdict_notice(
+            ctx,
+            dossier,
+            user,
+            resolved.grade,
+            resolved.comment.as_deref(),
+        );
+        let route = match resolved.grade {
+            Some(_) => Route::ApprovalNotification,
+            None => Route::RejectionNotification,
+        };
+        post(w, route, notice, None)?;
+    }
+    mirror(w, done.event)?;
+    post_notice(w, ctx, done.notice)
+}

@@ -1,0 +1,394 @@
+//! The request desk's messages, rebuilt from the store each time (gd-requestbot §2.4–2.6, §3.1):
+//! the Reviewer's Widget, the Resolution Widget, the archive entry, reviews, the author's
+//! notifications and the queue notices.
+//!
+//! Widgets are staff-facing and written in English texts (editable with `/text edit`); reviews
+//! and notifications are written in the request's language and ping its author. Because every
+//! widget is rendered from the store, an edit after a restart shows exactly what the store
+//! holds (the original rebuilt consensus from the old message, §14).
+
+use super::super::custom_id::CustomId;
+use super::super::handlers::Ctx;
+use super::super::message::{Button, ButtonStyle, ButtonTarget, Embed, Field, Message};
+use super::super::outbox;
+use crate::i18n::Lang;
+use crate::params::{self, Param};
+use crate::requests::model::{Dossier, Grade, Verdict, anchor};
+use crate::requests::queue::Notice;
+use crate::store::{Read, StoreError};
+
+const PENDING: u32 = 0x979B1F;
+const UNRESOLVED: u32 = 0x990000;
+const RESOLVED: u32 = 0x128611;
+const ARCHIVED: u32 = 0x666666;
+
+/// What each Reviewer's Widget button asks for.
+pub const OPINIONS: [&str; 4] = ["approve_review", "approve", "reject_review", "reject"];
+
+fn en(ctx: &Ctx, key: &str, params: &[(&str, &str)]) -> String {
+    ctx.texts.render(Lang::En, key, params)
+}
+
+fn field(name: String, value: String, inline: bool) -> Field {
+    Field {
+        name,
+        value,
+        inline,
+    }
+}
+
+fn button(label: String, style: ButtonStyle, id: CustomId) -> Button {
+    Button {
+        label,
+        style,
+        target: ButtonTarget::Control(id),
+        disabled: false,
+    }
+}
+
+fn length_name(code: u8) -> &'static str {
+    match code {
+        0 => "Tiny",
+        1 => "Short",
+        2 => "Medium",
+        3 => "Long",
+        4 => "XL",
+        _ => "Platformer",
+    }
+}
+
+/// The request's facts: the embed all three widgets start from.
+fn details(ctx: &Ctx, dossier: &Dossier, color: u32) -> Embed {
+    let request = &dossier.request;
+    let level = &request.level;
+    let id = dossier.id.to_string();
+    let mut fields = vec![
+        field(
+            en(ctx, "request.widget.id", &[]),
+            level.id.to_string(),
+            false,
+        ),
+        field(
+            en(ctx, "request.widget.language", &[]),
+            match request.lang {
+                Lang::En => ":flag_gb: English".to_string(),
+                Lang::Ru => ":flag_ru: Русский".to_string(),
+            },
+            false,
+        ),
+    ];
+    if let Some(link) = &request.showcase {
+        fields.push(field(
+            en(ctx, "request.widget.showcase", &[]),
+            link.clone(),
+            false,
+        ));
+    }
+    let stars = match level.requested_stars {
+        0 => "NA".to_string(),
+        n => n.to_string(),
+    };
+    fields.push(field(en(ctx, "request.widget.stars", &[]), stars, true));
+    fields.push(field(
+        en(ctx, "request.widget.length", &[]),
+        length_name(level.length).to_string(),
+        true,
+    ));
+    if let Some(comment) = &request.comment {
+        fields.push(field(
+            en(ctx, "request.widget.comment", &[]),
+            comment.clone(),
+            false,
+        ));
+    }
+    fields.push(field(
+        en(ctx, "request.widget.requested_by", &[]),
+        request.author.shown(),
+        false,
+    ));
+    let creator = if level.creator.is_empty() {
+        "-".to_string()
+    } else {
+        level.creator.replace('*', "\\*")
+    };
+    Embed {
+        title: en(ctx, "request.widget.title", &[("request_id", &id)]),
+        description: en(
+            ctx,
+            "request.widget.description",
+            &[
+                ("level_name", &level.name.replace('*', "\\*")),
+                ("creator", &creator),
+            ],
+        ),
+        color,
+        fields,
+        ..Embed::default()
+    }
+}
+
+/// The Reviewer's Widget (route `pending_request`): the facts and the four opinion buttons.
+pub fn reviewers(ctx: &Ctx, dossier: &Dossier) -> Message {
+    let id = dossier.id;
+    let buttons: Vec<Button> = OPINIONS
+        .iter()
+        .map(|kind| {
+            let style = if kind.starts_with("approve") {
+                ButtonStyle::Success
+            } else {
+                ButtonStyle::Danger
+            };
+            let label = en(ctx, &format!("request.button.{kind}"), &[]);
+            button(
+                label,
+                style,
+                CustomId::new("req", "opinion", id, Some(kind)),
+            )
+        })
+        .collect();
+    let (approve, reject) = buttons.split_at(2);
+    Message::embed(details(ctx, dossier, PENDING))
+        .with_row(approve.to_vec())
+        .with_row(reject.to_vec())
+}
+
+/// `<@user>` with a link to their review once it is posted, else the reason in code.
+fn entry(
+    r: &impl Read,
+    ctx: &Ctx,
+    dossier: &Dossier,
+    user: u64,
+    resolution: bool,
+    reason: Option<&str>,
+    has_review: bool,
+) -> Result<String, StoreError> {
+    let posted = if has_review {
+        outbox::posted(r, &anchor::review(dossier.id, user, resolution))?
+    } else {
+        None
+    };
+    let label = en(ctx, "request.widget.review_link", &[]);
+    Ok(match (posted, has_review, reason) {
+        (Some(place), _, _) => format!("<@{user}> ([{label}]({}))", place.link(ctx.guild)),
+        (None, true, _) => format!("<@{user}> ({label})"),
+        (None, false, Some(reason)) => format!("<@{user}> (`{}`)", reason.replace('`', "'")),
+        (None, false, None) => format!("<@{user}>"),
+    })
+}
+
+/// The Resolution Widget (route `resolution`): the facts, the consensus of the reviewers, the
+/// resolutions so far (green once there is one), and the moderators' buttons, which stay.
+pub fn resolution(r: &impl Read, ctx: &Ctx, dossier: &Dossier) -> Result<Message, StoreError> {
+    let color = if dossier.resolutions.is_empty() {
+        UNRESOLVED
+    } else {
+        RESOLVED
+    };
+    let mut embed = details(ctx, dossier, color);
+    let (mut yes, mut no) = (Vec::new(), Vec::new());
+    for (user, opinion) in &dossier.opinions {
+        let line = entry(
+            r,
+            ctx,
+            dossier,
+            *user,
+            false,
+            opinion.reason.as_deref(),
+            opinion.review.is_some(),
+        )?;
+        match opinion.verdict {
+            Verdict::Approve => yes.push(line),
+            Verdict::Reject => no.push(line),
+        }
+    }
+    let none = en(ctx, "request.widget.no_votes", &[]);
+    let side = |list: &[String]| {
+        if list.is_empty() {
+            none.clone()
+        } else {
+            list.join(", ")
+        }
+    };
+    embed.fields.push(field(
+        en(ctx, "request.widget.consensus", &[]),
+        format!("✅: {}\n❌: {}", side(&yes), side(&no)),
+        false,
+    ));
+    if !dossier.resolutions.is_empty() {
+        let mut lines = Vec::new();
+        for (user, resolution) in &dossier.resolutions {
+            let mark = match resolution.grade {
+                Some(grade) => format!(
+                    "✅ {}",
+                    en(ctx, &format!("request.button.{}", grade.name()), &[])
+                ),
+                None => "❌".to_string(),
+            };
+            let said = entry(
+                r,
+                ctx,
+                dossier,
+                *user,
+                true,
+                resolution.comment.as_deref(),
+                resolution.review.is_some(),
+            )?;
+            lines.push(format!("{mark}: {said}"));
+        }
+        embed.fields.push(field(
+            en(ctx, "request.widget.resolutions", &[]),
+            lines.join("\n"),
+            false,
+        ));
+    }
+    let id = dossier.id;
+    let grades = Grade::ALL
+        .iter()
+        .map(|grade| {
+            let label = en(ctx, &format!("request.button.{}", grade.name()), &[]);
+            button(
+                label,
+                ButtonStyle::Success,
+                CustomId::new("req", "resolve", id, Some(grade.name())),
+            )
+        })
+        .collect();
+    let reject = button(
+        en(ctx, "request.button.reject", &[]),
+        ButtonStyle::Danger,
+        CustomId::new("req", "resolve", id, Some("reject")),
+    );
+    Ok(Message::embed(embed)
+        .with_row(grades)
+        .with_row(vec![reject]))
+}
+
+/// The archive entry (route `archive`): the facts greyed, no buttons, and a link to the
+/// Resolution Widget.
+pub fn archive(r: &impl Read, ctx: &Ctx, dossier: &Dossier) -> Result<Message, StoreError> {
+    let mut embed = details(ctx, dossier, ARCHIVED);
+    if let Some(place) = outbox::posted(r, &anchor::resolution(dossier.id))? {
+        let link = place.link(ctx.guild);
+        embed.fields.push(field(
+            en(ctx, "request.widget.archive", &[]),
+            en(ctx, "request.widget.see_widget", &[("link", &link)]),
+            true,
+        ));
+    }
+    Ok(Message::embed(embed))
+}
+
+/// A review, in the request's language, pinging the author (§2.5).
+pub fn review(
+    r: &impl Read,
+    ctx: &Ctx,
+    dossier: &Dossier,
+    user: u64,
+    verdict: Verdict,
+    text: &str,
+    resolution: bool,
+) -> Result<Message, StoreError> {
+    let request = &dossier.request;
+    let lang = request.lang;
+    let conclusion = if resolution {
+        Param::AppendConclusionToFinalReview
+    } else {
+        Param::AppendConclusionToReview
+    };
+    let summary = if params::flag(r, conclusion)? {
+        let key = match verdict {
+            Verdict::Approve => "request.review.summary.good",
+            Verdict::Reject => "request.review.summary.bad",
+        };
+        ctx.texts.render(lang, key, &[])
+    } else {
+        String::new()
+    };
+    let review_text = format!(
+        "```\n{}\n```",
+        text.trim().replace("```", "`\u{200b}`\u{200b}`")
+    );
+    let content = ctx.texts.render(
+        lang,
+        "request.review",
+        &[
+            ("request_author", &request.author.shown()),
+            ("reviewer_mention", &format!("<@{user}>")),
+            ("level_id", &request.level.id.to_string()),
+            ("level_name", &request.level.name_code()),
+            ("review_text", &review_text),
+            ("summary", &summary),
+        ],
+    );
+    Ok(pinging(content))
+}
+
+fn pinging(content: String) -> Message {
+    Message {
+        ping_users: true,
+        ..Message::text(content)
+    }
+}
+
+/// The author's notice of a resolution (§2.6 step 9), in the request's language.
+pub fn verdict_notice(
+    ctx: &Ctx,
+    dossier: &Dossier,
+    moderator: u64,
+    grade: Option<Grade>,
+    comment: Option<&str>,
+) -> Message {
+    let request = &dossier.request;
+    let lang = request.lang;
+    let author = request.author.shown();
+    let mention = format!("<@{moderator}>");
+    let level_id = request.level.id.to_string();
+    let name = request.level.name_code();
+    let common = [
+        ("request_author", author.as_str()),
+        ("responsible_mod_mention", mention.as_str()),
+        ("level_id", level_id.as_str()),
+        ("level_name", name.as_str()),
+    ];
+    let in_code = |text: &str| format!("`{}`", text.replace('`', "'"));
+    let content = match grade {
+        Some(grade) => {
+            let grade_text = ctx.texts.render(
+                lang,
+                &format!("request.approved.grade.{}", grade.name()),
+                &[],
+            );
+            let mut params = common.to_vec();
+            params.push(("grade", &grade_text));
+            let mut text = ctx.texts.render(lang, "request.approved", &params);
+            if let Some(comment) = comment {
+                text.push('\n');
+                text.push_str(&ctx.texts.render(
+                    lang,
+                    "request.approved.comment_addendum",
+                    &[("comment", &in_code(comment))],
+                ));
+            }
+            text
+        }
+        None => {
+            let reason = comment.map_or_else(
+                || ctx.texts.render(lang, "common.not_specified", &[]),
+                in_code,
+            );
+            let mut params = common.to_vec();
+            params.push(("reason", &reason));
+            ctx.texts.render(lang, "request.rejected", &params)
+        }
+    };
+    pinging(content)
+}
+
+/// The notice that the queue closed or reopened (its texts carry both languages).
+pub fn queue_notice(ctx: &Ctx, notice: Notice) -> Message {
+    let key = match notice {
+        Notice::Closed => "queue.closed_notice",
+        Notice::Reopened => "queue.reopened_notice",
+    };
+    Message::text(en(ctx, key, &[]))
+}
