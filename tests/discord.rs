@@ -125,7 +125,9 @@ async fn commands_are_registered_once_per_change_of_the_table() {
             "route",
             "text",
             "usercd",
-            "levelcd"
+            "levelcd",
+            "request",
+            "queue"
         ]
     );
     assert_eq!(fake.commands()[0]["name_localizations"]["ru"], "помощь");

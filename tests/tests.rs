@@ -24,6 +24,8 @@ mod fakes;
 mod gd_client;
 /// Pictures: golden tables and charts, hostile input.
 mod render;
+/// The GD request desk end to end: requests, opinions, resolutions, the queue, refusals.
+mod requests;
 /// TLS, HTTP versions, health and metrics, redirects, PEM certificates, slow clients, shutdown.
 mod server;
 /// The first-run setup link and form.

@@ -254,7 +254,7 @@ pub fn resolution(r: &impl Read, ctx: &Ctx, dossier: &Dossier) -> Result<Message
         })
         .collect();
     let reject = button(
-        en(ctx, "request.button.reject", &[]),
+        en(ctx, "request.button.resolve_reject", &[]),
         ButtonStyle::Danger,
         CustomId::new("req", "resolve", id, Some("reject")),
     );

@@ -1,0 +1,672 @@
+//! The GD request desk end to end: the real `stagehand serve` on the fake Discord and the fake GD
+//! server. A member requests a level, reviewers give opinions, a GD moderator resolves, the
+//! queue closes and reopens by itself — with and without a restart in the middle — and every
+//! check of `/request create`, every refused click, is answered and changes nothing.
+
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use crate::support::discord::{Channel, FakeDiscord, Guild, Message};
+use crate::support::gd::{FakeGd, fixtures};
+use crate::support::{Server, discord_env};
+
+const DONE: &str = "Done.";
+/// "Ночной город": unrated, 7 stars requested (no showcase needed), by "old guard".
+const LEVEL: u64 = fixtures::UNRATED_FACE;
+const REVIEW: &str =
+    "Отличный уровень: плавный геймплей, аккуратный декор и честная синхронизация с музыкой.";
+
+/// The routes' default channels (`defaults/routes.toml`), added to the sample guild.
+const DESK_CHANNELS: [&str; 8] = [
+    "pending-requests",
+    "request-resolutions",
+    "approved-levels",
+    "rejected-levels",
+    "level-reviews",
+    "request-archive",
+    "request-announcements",
+    "stagehand-log",
+];
+
+struct Desk {
+    guild: Guild,
+    fake: FakeDiscord,
+    gd: FakeGd,
+    server: Option<Server>,
+    env: Vec<(String, String)>,
+    dir: tempfile::TempDir,
+}
+
+fn desk_guild() -> Guild {
+    let mut guild = Guild::sample();
+    let base = guild.channel("general");
+    for (i, name) in DESK_CHANNELS.iter().enumerate() {
+        guild.channels.push(Channel {
+            id: base + ((40 + i as u64) << 22),
+            name: name.to_string(),
+        });
+    }
+    guild
+}
+
+impl Desk {
+    /// A fresh install with the desk's channels, `reviewer` bound to Reviewer and `gd_mod` to
+    /// GD Moderator, and the given parameters set by the owner.
+    async fn start(params: &[(&str, &str)]) -> Desk {
+        let guild = desk_guild();
+        let fake = FakeDiscord::start(guild.clone()).await;
+        let gd = FakeGd::with_fixtures().await;
+        let dir = tempfile::tempdir().unwrap();
+        let mut env = discord_env(dir.path(), &fake, &guild);
+        env.push((
+            "STAGEHAND_GD_BASE_URL".into(),
+            format!("{}/database", gd.base_url()),
+        ));
+        let mut desk = Desk {
+            guild,
+            fake,
+            gd,
+            server: None,
+            env,
+            dir,
+        };
+        desk.boot(1).await;
+        for (flag, role) in [("reviewer", "Reviewer"), ("gd_mod", "GD Moderator")] {
+            let role = json!(desk.guild.role(role).to_string());
+            let options = [("permission", json!(flag)), ("role", role)];
+            assert_eq!(desk.run("owner", "permission bind", &options).await, DONE);
+        }
+        for (name, value) in params {
+            let options = [("parameter", json!(name)), ("new_value", json!(value))];
+            assert_eq!(desk.run("owner", "parameter set", &options).await, DONE);
+        }
+        desk
+    }
+
+    /// Starts the server (the `nth` time) and waits until it answers the owner.
+    async fn boot(&mut self, nth: usize) {
+        let pairs: Vec<(&str, &str)> = self
+            .env
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        self.server = Some(Server::start(self.dir.path(), &pairs));
+        self.fake
+            .wait_until("the bot identifies", |f| f.identifies() >= nth)
+            .await;
+        self.fake.wait_ready().await;
+        self.fake
+            .wait_until("command registration", |f| f.command_registrations() >= 1)
+            .await;
+        let deadline = std::time::Instant::now() + Duration::from_secs(15);
+        while self.run("owner", "permission list_roles", &[]).await
+            == "You do not have permission to do this."
+        {
+            assert!(std::time::Instant::now() < deadline, "the owner is unknown");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    async fn restart(&mut self) {
+        if let Some(server) = self.server.take() {
+            server.stop();
+        }
+        self.boot(2).await;
+    }
+
+    fn id(&self, name: &str) -> u64 {
+        self.guild.user(name)
+    }
+
+    fn channel(&self, name: &str) -> u64 {
+        self.guild.channel(name)
+    }
+
+    fn mention(&self, name: &str) -> String {
+        format!("<@{}>", self.id(name))
+    }
+
+    fn locale(name: &str) -> &'static str {
+        if name == "ivan" { "ru" } else { "en-US" }
+    }
+
+    /// `user` runs `command`; the private reply.
+    async fn run(&self, user: &str, command: &str, options: &[(&str, Value)]) -> String {
+        let reply = self
+            .fake
+            .invoke(self.id(user), command, options, Self::locale(user))
+            .await
+            .response()
+            .await;
+        assert!(reply.ephemeral, "/{command}");
+        reply.content
+    }
+
+    /// `user` runs `/request create` for `level`: the form's custom id, or the refusal.
+    async fn create(&self, user: &str, level: u64) -> Result<String, String> {
+        let asked = self
+            .fake
+            .invoke(
+                self.id(user),
+                "request create",
+                &[("level_id", json!(level))],
+                Self::locale(user),
+            )
+            .await;
+        match asked.modal().await {
+            Some(modal) => Ok(modal["custom_id"].as_str().unwrap().to_string()),
+            None => Err(asked.response().await.content),
+        }
+    }
+
+    /// `user` submits the form `custom_id`; the private reply.
+    async fn submit(&self, user: &str, custom_id: &str, fields: &[(&str, &str)]) -> String {
+        let reply = self
+            .fake
+            .submit_modal(self.id(user), custom_id, fields, Self::locale(user))
+            .await
+            .response()
+            .await;
+        assert!(reply.ephemeral);
+        reply.content
+    }
+
+    /// `user` clicks `button` on `message`: the form it opened, or the private reply.
+    async fn click(&self, user: &str, message: &Message, button: &str) -> Result<String, String> {
+        let clicked = self
+            .fake
+            .click(self.id(user), message, button, Self::locale(user))
+            .await;
+        match clicked.modal().await {
+            Some(modal) => Ok(modal["custom_id"].as_str().unwrap().to_string()),
+            None => Err(clicked.response().await.content),
+        }
+    }
+
+    /// The one message in `channel`, once there.
+    async fn only(&self, channel: &str) -> Message {
+        let found = self.fake.wait_messages(self.channel(channel), 1).await;
+        assert_eq!(found.len(), 1, "{channel}: {found:?}");
+        found[0].clone()
+    }
+
+    /// Waits until the message `id` in `channel` satisfies `check`.
+    async fn wait_edit(
+        &self,
+        channel: &str,
+        id: u64,
+        what: &str,
+        check: impl Fn(&Message) -> bool,
+    ) -> Message {
+        let channel = self.channel(channel);
+        let mut found = None;
+        self.fake
+            .wait_until(what, |f| {
+                found = f
+                    .messages(channel)
+                    .into_iter()
+                    .find(|m| m.id == id && check(m));
+                found.is_some()
+            })
+            .await;
+        found.unwrap()
+    }
+}
+
+fn field<'a>(message: &'a Message, name: &str) -> &'a str {
+    message.embeds[0]["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["name"] == name)
+        .and_then(|f| f["value"].as_str())
+        .unwrap_or_else(|| panic!("no field {name}: {:?}", message.embeds))
+}
+
+fn buttons(message: &Message) -> usize {
+    message
+        .components
+        .iter()
+        .flat_map(|row| row["components"].as_array().cloned().unwrap_or_default())
+        .count()
+}
+
+/// The whole story; with `restart`, the server restarts between the two opinions and the old
+/// widgets' buttons keep working.
+async fn story(restart: bool) {
+    let mut d = Desk::start(&[
+        ("queue.block_at", "1"),
+        ("queue.unblock_enabled", "true"),
+        ("queue.unblock_at", "0"),
+    ])
+    .await;
+    let (ivan, kira, max) = (d.mention("ivan"), d.mention("kira"), d.mention("max"));
+
+    // Ivan (Russian client) requests the level and fills in the form.
+    let form = d.create("ivan", LEVEL).await.unwrap();
+    assert_eq!(form, format!("v1:req:submit:{LEVEL}"));
+    let fields = [
+        ("showcase", "https://youtu.be/dQw4w9WgXcQ"),
+        ("comment", "Проверьте, пожалуйста"),
+    ];
+    let submitted = d.submit("ivan", &form, &fields).await;
+    assert_eq!(
+        submitted,
+        "Ваша заявка на `Ночной город` отправлена (заявка 1). Об отзывах вы узнаете."
+    );
+
+    // The Reviewer's Widget; the queue, full at one request, closed itself.
+    let widget = d.only("pending-requests").await;
+    assert_eq!(widget.embeds[0]["title"], "Request 1");
+    assert_eq!(
+        widget.embeds[0]["description"],
+        "**Ночной город** by *old guard*"
+    );
+    assert_eq!(field(&widget, "Requested by"), ivan);
+    assert_eq!(field(&widget, "Review Language"), ":flag_ru: Русский");
+    assert_eq!(
+        field(&widget, "Showcase"),
+        "https://www.youtube.com/watch?v=dQw4w9WgXcQ"
+    );
+    assert_eq!(buttons(&widget), 4);
+    let closed = d.only("request-announcements").await;
+    assert!(
+        closed
+            .content
+            .starts_with("Requests are temporarily closed"),
+        "{}",
+        closed.content
+    );
+
+    // Kira approves without a review: the Resolution Widget appears with the consensus.
+    assert_eq!(
+        d.click("kira", &widget, "Approve (no review)").await,
+        Err(DONE.into())
+    );
+    let resolution = d.only("request-resolutions").await;
+    assert_eq!(resolution.embeds[0]["color"], 0x990000);
+    assert_eq!(
+        field(&resolution, "Consensus"),
+        format!("✅: {kira}\n❌: No votes yet")
+    );
+
+    if restart {
+        d.restart().await;
+    }
+
+    // Max approves with a review: posted in Russian, pinging Ivan; the consensus is edited.
+    let review_form = d.click("max", &widget, "Approve and Review").await.unwrap();
+    assert_eq!(
+        d.submit("max", &review_form, &[("review", REVIEW)]).await,
+        DONE
+    );
+    let review = d.only("level-reviews").await;
+    assert!(
+        review.content.starts_with(&format!(
+            "{ivan}, {max} оставил отзыв о вашем уровне `Ночной город`"
+        )),
+        "{}",
+        review.content
+    );
+    assert!(review.content.contains(REVIEW));
+    let resolution = d
+        .wait_edit(
+            "request-resolutions",
+            resolution.id,
+            "the second opinion",
+            |m| field(m, "Consensus").contains(&max),
+        )
+        .await;
+    assert!(field(&resolution, "Consensus").starts_with(&format!("✅: {kira}, {max} (")));
+
+    // Max, a GD moderator, sends it for a star rate.
+    let rate_form = d.click("max", &resolution, "Star Rate").await.unwrap();
+    let comment = [("reason", "Nice work")];
+    assert_eq!(d.submit("max", &rate_form, &comment).await, DONE);
+
+    // Ivan is told, in Russian; the Reviewer's Widget is archived, the Resolution Widget green.
+    let approved = d.only("approved-levels").await;
+    assert_eq!(
+        approved.content,
+        format!(
+            "{ivan}, ваш уровень `Ночной город` ({LEVEL}) отправлен на оценку модератором {max}! 🎉\nКомментарий: `Nice work`"
+        )
+    );
+    let pending = d.channel("pending-requests");
+    d.fake
+        .wait_until("the Reviewer's Widget is deleted", |f| {
+            f.messages(pending).is_empty()
+        })
+        .await;
+    let archived = d.only("request-archive").await;
+    assert_eq!(archived.embeds[0]["color"], 0x666666);
+    assert_eq!(buttons(&archived), 0);
+    assert!(field(&archived, "Opinions and Resolutions").contains(&format!("/{}", resolution.id)));
+    let resolution = d
+        .wait_edit(
+            "request-resolutions",
+            resolution.id,
+            "the green widget",
+            |m| m.embeds[0]["color"] == 0x128611,
+        )
+        .await;
+    assert_eq!(
+        buttons(&resolution),
+        6,
+        "other moderators may still resolve"
+    );
+    assert!(field(&resolution, "Resolutions").starts_with(&format!("✅ Star Rate: {max}")));
+
+    // Nothing is pending any more: the queue reopened itself.
+    let notices = d
+        .fake
+        .wait_messages(d.channel("request-announcements"), 2)
+        .await;
+    assert!(
+        notices[1].content.starts_with("Requests are open again!"),
+        "{}",
+        notices[1].content
+    );
+    let info = d.run("owner", "queue info", &[]).await;
+    assert!(
+        info.starts_with("🟢 The queue is **open**.\nPending requests: **0**"),
+        "{info}"
+    );
+    let history = d.run("owner", "queue history", &[]).await;
+    assert_eq!(history.matches("Stagehand").count(), 2, "{history}");
+
+    // A second click of the same moderator is refused; so is an old client's click on the
+    // archived widget (a deleted message takes no clicks: the archive entry stands in for it).
+    let again = d.click("max", &resolution, "Epic").await;
+    assert!(
+        again
+            .unwrap_err()
+            .starts_with("You already resolved this request")
+    );
+    let stale = d
+        .fake
+        .click_forged(d.id("owner"), &archived, "v1:req:opinion:1:reject", "en-US")
+        .await
+        .response()
+        .await;
+    assert_eq!(
+        stale.content,
+        "This request has already been resolved; opinions are closed."
+    );
+    if let Some(server) = d.server.take() {
+        server.stop();
+    }
+}
+
+#[tokio::test]
+async fn a_request_is_reviewed_resolved_and_the_queue_closes_and_reopens() {
+    story(false).await;
+}
+
+#[tokio::test]
+async fn widgets_keep_working_across_a_restart_between_opinions() {
+    story(true).await;
+}
+
+/// Each check of `/request create` trips with its own reply, and nothing is stored.
+#[tokio::test]
+async fn every_check_of_request_create_refuses_and_stores_nothing() {
+    let d = Desk::start(&[]).await;
+    let pending = d.channel("pending-requests");
+    let refused = |result: Result<String, String>| result.expect_err("a form was shown");
+
+    // Not found, and a GD outage.
+    let missing = refused(d.create("anna", fixtures::MISSING).await);
+    assert_eq!(
+        missing,
+        format!(
+            "There is no level with ID `{}` on the Geometry Dash servers.",
+            fixtures::MISSING
+        )
+    );
+    d.gd.fail_next(crate::support::gd::Failure::Status(502));
+    let outage = refused(d.create("anna", fixtures::REQUESTED_ONE).await);
+    assert_eq!(
+        outage,
+        "The Geometry Dash servers are not answering right now. Please try again in a few minutes."
+    );
+
+    // Already rated.
+    let rated = refused(d.create("anna", fixtures::EPIC).await);
+    assert_eq!(rated, "`Crystal Spire` is already rated (epic).");
+
+    // A level ban by a moderator.
+    let ban = [
+        ("level_id", json!(fixtures::UNRATED_NA.to_string())),
+        ("duration", json!("inf")),
+        ("reason", json!("stolen")),
+    ];
+    assert_eq!(d.run("owner", "levelcd update", &ban).await, DONE);
+    let banned = refused(d.create("anna", fixtures::UNRATED_NA).await);
+    assert!(
+        banned.starts_with("`Quiet Room` may not be requested. Set by"),
+        "{banned}"
+    );
+
+    // A showcase that is not YouTube, then a required showcase missing (a platformer).
+    let form = d.create("anna", fixtures::REQUESTED_ONE).await.unwrap();
+    let twitch = d
+        .submit("anna", &form, &[("showcase", "https://twitch.tv/anna")])
+        .await;
+    assert!(twitch.contains("is not a YouTube link"), "{twitch}");
+    let form = d
+        .create("anna", fixtures::PLATFORMER_UNRATED)
+        .await
+        .unwrap();
+    assert!(d.fake.messages(pending).is_empty(), "nothing was stored");
+
+    // A good request: then the author's cooldown and the level's pending request.
+    let form_ok = d.create("anna", fixtures::REQUESTED_ONE).await.unwrap();
+    assert!(
+        d.submit("anna", &form_ok, &[])
+            .await
+            .starts_with("Your request for `Baby Steps` was submitted")
+    );
+    d.fake.wait_messages(pending, 1).await;
+    let cooldown = refused(d.create("anna", fixtures::REQUESTED_TEN).await);
+    assert!(
+        cooldown.starts_with("You can request again <t:"),
+        "{cooldown}"
+    );
+    assert!(
+        cooldown.contains("you requested `Baby Steps` <t:"),
+        "{cooldown}"
+    );
+    let again = refused(d.create("kira", fixtures::REQUESTED_ONE).await);
+    assert!(
+        again.starts_with("This level was already requested <t:"),
+        "{again}"
+    );
+    assert!(again.contains(&d.mention("anna")), "{again}");
+    // The platformer's form, opened before, is refused now: Anna is on cooldown.
+    let late = d
+        .submit(
+            "anna",
+            &form,
+            &[("showcase", "https://youtu.be/dQw4w9WgXcQ")],
+        )
+        .await;
+    assert!(late.starts_with("You can request again"), "{late}");
+
+    // A closed queue, unless the member may request anyway (the owner is admin).
+    assert_eq!(d.run("owner", "queue close", &[]).await, DONE);
+    assert_eq!(
+        d.run("owner", "queue close", &[]).await,
+        "Nothing changed: it already was that way."
+    );
+    let closed = refused(d.create("ivan", fixtures::GREEN_CREATOR).await);
+    assert_eq!(
+        closed,
+        "Очередь заявок сейчас закрыта. Попробуйте снова, когда она откроется."
+    );
+    assert!(d.create("owner", fixtures::GREEN_CREATOR).await.is_ok());
+
+    // Already approved: a moderator approves Anna's request, then Kira asks again.
+    assert_eq!(d.run("owner", "queue open", &[]).await, DONE);
+    let widget = d.only("pending-requests").await;
+    assert_eq!(
+        d.click("kira", &widget, "Approve (no review)").await,
+        Err(DONE.into())
+    );
+    let resolution = d.only("request-resolutions").await;
+    let form = d.click("max", &resolution, "Feature").await.unwrap();
+    assert_eq!(d.submit("max", &form, &[]).await, DONE);
+    d.only("approved-levels").await;
+    let approved = refused(d.create("kira", fixtures::REQUESTED_ONE).await);
+    assert!(
+        approved.starts_with("This level was already approved <t:"),
+        "{approved}"
+    );
+
+    // A rejected level is on cooldown.
+    let form = d.create("ivan", fixtures::DISLIKED).await.unwrap();
+    d.submit("ivan", &form, &[]).await;
+    let mut widget = None;
+    d.fake
+        .wait_until("the second Reviewer's Widget", |f| {
+            widget = f
+                .messages(pending)
+                .into_iter()
+                .find(|m| m.embeds[0]["title"] == "Request 2");
+            widget.is_some()
+        })
+        .await;
+    let form = d
+        .click("kira", &widget.unwrap(), "Reject (no review)")
+        .await
+        .unwrap();
+    assert_eq!(d.submit("kira", &form, &[("reason", "copied")]).await, DONE);
+    let resolutions = d
+        .fake
+        .wait_messages(d.channel("request-resolutions"), 2)
+        .await;
+    let form = d.click("max", &resolutions[1], "Reject").await.unwrap();
+    assert_eq!(d.submit("max", &form, &[]).await, DONE);
+    let rejected = d.only("rejected-levels").await;
+    assert!(
+        rejected.content.ends_with("Причина: не задан"),
+        "{}",
+        rejected.content
+    );
+    let level_cd = refused(d.create("kira", fixtures::DISLIKED).await);
+    assert!(
+        level_cd.starts_with("`Hated One` can be requested again <t:"),
+        "{level_cd}"
+    );
+    assert!(level_cd.contains(&d.mention("ivan")), "{level_cd}");
+}
+
+/// Clicks without the flag, second clicks and forms of a deleted request change nothing.
+#[tokio::test]
+async fn refused_clicks_change_nothing() {
+    let d = Desk::start(&[("queue.block_enabled", "false")]).await;
+    let form = d.create("anna", fixtures::REQUESTED_ONE).await.unwrap();
+    d.submit("anna", &form, &[]).await;
+    let widget = d.only("pending-requests").await;
+    let forbidden = "You do not have permission to do this.";
+
+    // Anna is no reviewer; Tim (trainee) neither.
+    assert_eq!(
+        d.click("anna", &widget, "Approve (no review)").await,
+        Err(forbidden.into())
+    );
+    assert_eq!(
+        d.click("tim", &widget, "Reject (no review)").await,
+        Err(forbidden.into())
+    );
+    // A rejection's reason is required; a review must be long enough (the form says so too).
+    let reject = d
+        .click("kira", &widget, "Reject (no review)")
+        .await
+        .unwrap();
+    assert_eq!(reject, "v1:req:opinion_form:1:reject");
+    // Kira approves; her second click is refused.
+    assert_eq!(
+        d.click("kira", &widget, "Approve (no review)").await,
+        Err(DONE.into())
+    );
+    let second = d
+        .click("kira", &widget, "Reject and Review")
+        .await
+        .unwrap_err();
+    assert!(
+        second.starts_with("You already gave your opinion on this request <t:"),
+        "{second}"
+    );
+    // The form she opened before her opinion counted is refused too.
+    let late = d.submit("kira", &reject, &[("reason", "nope")]).await;
+    assert!(late.starts_with("You already gave your opinion"), "{late}");
+
+    // Only GD moderators resolve.
+    let resolution = d.only("request-resolutions").await;
+    assert_eq!(
+        d.click("kira", &resolution, "Epic").await,
+        Err(forbidden.into())
+    );
+    assert_eq!(
+        field(&resolution, "Consensus"),
+        format!("✅: {}\n❌: No votes yet", d.mention("kira"))
+    );
+
+    // /request ignored, unresolved and widgets know where things are.
+    let unresolved = d.run("max", "request unresolved", &[]).await;
+    assert!(
+        unresolved.starts_with("**Request 1**\n[Reviewer's Widget](https://discord.com/channels/"),
+        "{unresolved}"
+    );
+    assert_eq!(
+        d.run("kira", "request ignored", &[]).await,
+        "Every request has been reviewed. 🎉"
+    );
+    assert_eq!(d.run("kira", "request unresolved", &[]).await, forbidden);
+    let links = d
+        .run(
+            "max",
+            "request widgets",
+            &[("level_id", json!(fixtures::REQUESTED_ONE))],
+        )
+        .await;
+    assert!(links.contains(&format!("/{})", resolution.id)), "{links}");
+
+    // Deleted: the widgets go, and the old buttons answer "gone".
+    assert_eq!(
+        d.run("owner", "request delete", &[("request_id", json!(1))])
+            .await,
+        DONE
+    );
+    assert_eq!(
+        d.run("owner", "request delete", &[("request_id", json!(1))])
+            .await,
+        "There is no request 1."
+    );
+    let resolutions = d.channel("request-resolutions");
+    d.fake
+        .wait_until("the widgets are deleted", |f| {
+            f.messages(resolutions).is_empty()
+        })
+        .await;
+    let log = d.channel("stagehand-log");
+    d.fake
+        .wait_until("the deletion is logged", |f| {
+            f.messages(log)
+                .iter()
+                .any(|m| m.content.contains("REQUEST_DELETED"))
+        })
+        .await;
+    // An old client still showing the widget: a deleted message takes no clicks, so another
+    // message stands in for it.
+    let logged = d.fake.messages(log).pop().unwrap();
+    let gone = d
+        .fake
+        .click_forged(d.id("max"), &logged, "v1:req:resolve:1:epic", "en-US")
+        .await
+        .response()
+        .await;
+    assert_eq!(gone.content, "This request no longer exists.");
+}
