@@ -143,6 +143,17 @@ impl Desk {
         reply.content
     }
 
+    /// How many requests are pending, as `/queue info` tells the owner.
+    async fn pending(&self) -> u64 {
+        let info = self.run("owner", "queue info", &[]).await;
+        let count = info
+            .split("Pending requests: **")
+            .nth(1)
+            .unwrap_or_default();
+        let count = count.split("**").next().unwrap_or_default();
+        count.parse().unwrap_or_else(|_| panic!("{info}"))
+    }
+
     /// `user` runs `/request create` for `level`: the form's custom id, or the refusal.
     async fn create(&self, user: &str, level: u64) -> Result<String, String> {
         let asked = self
@@ -416,6 +427,33 @@ async fn every_check_of_request_create_refuses_and_stores_nothing() {
     let pending = d.channel("pending-requests");
     let refused = |result: Result<String, String>| result.expect_err("a form was shown");
 
+    // Without a channel for the Reviewer's Widgets, nothing is taken.
+    let route = [("route", json!("pending_request"))];
+    assert_eq!(d.run("owner", "route disable", &route).await, DONE);
+    let no_desk = refused(d.create("anna", fixtures::REQUESTED_ONE).await);
+    assert!(
+        no_desk.starts_with("Requests cannot be taken right now"),
+        "{no_desk}"
+    );
+    assert_eq!(d.run("owner", "route enable", &route).await, DONE);
+
+    // A member banned from requesting.
+    let ban = [
+        ("user", json!(d.id("tim").to_string())),
+        ("duration", json!("1w")),
+        ("reason", json!("spam")),
+    ];
+    assert_eq!(d.run("owner", "usercd update", &ban).await, DONE);
+    let banned = refused(d.create("tim", fixtures::REQUESTED_ONE).await);
+    assert!(
+        banned.starts_with("You may not request levels until <t:"),
+        "{banned}"
+    );
+    assert!(
+        banned.ends_with(&format!("Set by {}, reason: `spam`.", d.mention("owner"))),
+        "{banned}"
+    );
+
     // Not found, and a GD outage.
     let missing = refused(d.create("anna", fixtures::MISSING).await);
     assert_eq!(
@@ -460,6 +498,7 @@ async fn every_check_of_request_create_refuses_and_stores_nothing() {
         .await
         .unwrap();
     assert!(d.fake.messages(pending).is_empty(), "nothing was stored");
+    assert_eq!(d.pending().await, 0);
 
     // A good request: then the author's cooldown and the level's pending request.
     let form_ok = d.create("anna", fixtures::REQUESTED_ONE).await.unwrap();
@@ -493,6 +532,7 @@ async fn every_check_of_request_create_refuses_and_stores_nothing() {
         )
         .await;
     assert!(late.starts_with("You can request again"), "{late}");
+    assert_eq!(d.pending().await, 1, "only the good request");
 
     // A closed queue, unless the member may request anyway (the owner is admin).
     assert_eq!(d.run("owner", "queue close", &[]).await, DONE);
@@ -506,6 +546,7 @@ async fn every_check_of_request_create_refuses_and_stores_nothing() {
         "Очередь заявок сейчас закрыта. Попробуйте снова, когда она откроется."
     );
     assert!(d.create("owner", fixtures::GREEN_CREATOR).await.is_ok());
+    assert_eq!(d.pending().await, 1);
 
     // Already approved: a moderator approves Anna's request, then Kira asks again.
     assert_eq!(d.run("owner", "queue open", &[]).await, DONE);

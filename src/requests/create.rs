@@ -12,6 +12,7 @@ use crate::audit::{self, Actor, Event, EventId, EventKind, Value};
 use crate::gd;
 use crate::i18n::{Lang, Message};
 use crate::params::{self, Param};
+use crate::routes::{self, Route};
 use crate::store::{Read, StoreError, Writer};
 
 use super::cooldown::{self, Entity, Restriction};
@@ -47,11 +48,15 @@ pub struct Form {
 pub enum RequestError {
     #[error("the queue is closed")]
     QueueClosed,
+    /// The route of the Reviewer's Widgets is off or has no channel: nobody would see the
+    /// request (the original took it, cast a cooldown and lost it, §14).
+    #[error("the reviewers' channel is not set")]
+    NoDesk,
     /// The automatic cooldown after the member's previous request.
     #[error("the member is on cooldown after a request")]
     UserCooldown {
         ends_at: i64,
-        previous: Option<Request>,
+        previous: Option<Box<Request>>,
     },
     #[error("the member is banned from requesting")]
     UserBanned(Restriction),
@@ -109,6 +114,7 @@ impl RequestError {
     pub fn message(&self) -> Message {
         match self {
             RequestError::QueueClosed => Message::new("queue.queue_closed_error"),
+            RequestError::NoDesk => Message::new("request.create.no_desk"),
             RequestError::UserCooldown { ends_at, previous } => {
                 let (name, at) = previous.as_ref().map_or_else(
                     || ("—".to_string(), "—".to_string()),
@@ -193,13 +199,16 @@ pub fn before_lookup(
     if asker.check_queue && queue::is_closed(r)? {
         return Err(RequestError::QueueClosed);
     }
+    if routes::resolve(r, Route::PendingRequest)?.is_none() {
+        return Err(RequestError::NoDesk);
+    }
     if asker.check_user_cooldown
         && let Some(restriction) = cooldown::active(r, Entity::User(asker.user), now)?
     {
         return Err(match (restriction.caster, restriction.ends_at) {
             (Actor::Bot, Some(ends_at)) => RequestError::UserCooldown {
                 ends_at,
-                previous: model::latest_by(r, asker.user)?.map(|(_, request)| request),
+                previous: model::latest_by(r, asker.user)?.map(|(_, request)| Box::new(request)),
             },
             _ => RequestError::UserBanned(restriction),
         });
@@ -375,6 +384,13 @@ mod tests {
         }
     }
 
+    /// A store whose Reviewer's Widgets have a channel.
+    fn desk() -> (tempfile::TempDir, Store) {
+        let (dir, store) = Store::temporary();
+        routes::update_channel(&store, Actor::User(1), Route::PendingRequest, 500, T0).unwrap();
+        (dir, store)
+    }
+
     fn submit_now(
         store: &Store,
         asker: &Asker,
@@ -390,7 +406,7 @@ mod tests {
 
     #[test]
     fn a_submission_stores_casts_a_cooldown_and_then_refuses_the_next() {
-        let (_dir, store) = Store::temporary();
+        let (_dir, store) = desk();
         let done = submit_now(&store, &member(), &level(128), T0).unwrap();
         assert_eq!(done.id, 1);
         assert_eq!(done.request.lang, Lang::Ru);
@@ -419,7 +435,7 @@ mod tests {
 
     #[test]
     fn approved_rated_banned_and_closed_are_refused_in_order() {
-        let (_dir, store) = Store::temporary();
+        let (_dir, store) = desk();
         let exempt = Asker {
             check_user_cooldown: false,
             ..member()
@@ -495,11 +511,17 @@ mod tests {
         };
         submit_now(&store, &vip, &level(300), T0).unwrap();
         assert_eq!(count(&store), 2);
+
+        // Without a channel for the Reviewer's Widgets, nothing is taken.
+        routes::set_enabled(&store, Actor::User(1), Route::PendingRequest, false, T0).unwrap();
+        let refused = submit_now(&store, &vip, &level(301), T0).unwrap_err();
+        assert!(matches!(refused, RequestError::NoDesk));
+        assert_eq!(count(&store), 2);
     }
 
     #[test]
     fn the_showcase_is_checked_and_required_by_the_rules() {
-        let (_dir, store) = Store::temporary();
+        let (_dir, store) = desk();
         let asker = Asker {
             check_user_cooldown: false,
             ..member()
