@@ -11,8 +11,8 @@ use super::Figure;
 use super::startup::{Run, build};
 
 #[path = "../../../tests/support/discord/mod.rs"]
-#[allow(dead_code)] // the fake's API is wider than this benchmark needs
-mod fake;
+#[allow(dead_code)] // the fake's API is wider than the benchmarks need
+pub(super) mod fake;
 
 const CONCURRENT: usize = 200;
 

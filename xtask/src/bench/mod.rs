@@ -5,6 +5,7 @@
 
 mod discord;
 mod render;
+mod requests;
 mod services;
 mod startup;
 
@@ -26,6 +27,7 @@ const AREAS: &[Area] = &[
     ("discord", discord::figures),
     ("render", render::figures),
     ("services", services::figures),
+    ("requests", requests::figures),
 ];
 
 pub fn run(args: &[String]) -> anyhow::Result<()> {
