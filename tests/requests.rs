@@ -470,6 +470,30 @@ async fn every_check_of_request_create_refuses_and_stores_nothing() {
         "The Geometry Dash servers are not answering right now. Please try again in a few minutes."
     );
 
+    // A slow GD server: a button opens the form once the answer is in.
+    d.gd.fail_next(crate::support::gd::Failure::Hang(Duration::from_millis(
+        1500,
+    )));
+    let level = [("level_id", json!(fixtures::URL_SAFE_DESCRIPTION))];
+    let slow = d
+        .fake
+        .invoke(d.id("anna"), "request create", &level, "en-US")
+        .await
+        .response()
+        .await;
+    assert!(
+        slow.content
+            .starts_with("The Geometry Dash servers are slow"),
+        "{}",
+        slow.content
+    );
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let form = d.click("anna", &slow.message, "Fill in the request").await;
+    assert_eq!(
+        form,
+        Ok(format!("v1:req:submit:{}", fixtures::URL_SAFE_DESCRIPTION))
+    );
+
     // Already rated.
     let rated = refused(d.create("anna", fixtures::EPIC).await);
     assert_eq!(rated, "`Crystal Spire` is already rated (epic).");

@@ -139,3 +139,31 @@ fn post_notice(w: &mut Writer, ctx: &Ctx, notice: Option<Notice>) -> Result<(), 
     };
     post(w, route, widgets::queue_notice(ctx, notice), None)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_control_names_who_may_use_it() {
+        let access = |action: &str| control_access(&CustomId::new("req", action, 1, None));
+        assert_eq!(access("submit"), Some(Access::Everyone));
+        assert_eq!(access("form"), Some(Access::Everyone));
+        assert_eq!(access("opinion"), Some(Access::Flag(Flag::Reviewer)));
+        assert_eq!(access("opinion_form"), Some(Access::Flag(Flag::Reviewer)));
+        assert_eq!(access("resolve"), Some(Access::Flag(Flag::GdMod)));
+        assert_eq!(access("resolve_form"), Some(Access::Flag(Flag::GdMod)));
+        assert_eq!(access("delete"), None, "unknown actions are outdated");
+    }
+
+    #[test]
+    fn form_fields_are_trimmed_and_empty_is_absent() {
+        let fields = vec![
+            ("review".to_string(), "  good  ".to_string()),
+            ("reason".to_string(), "   ".to_string()),
+        ];
+        assert_eq!(field(&fields, "review").as_deref(), Some("good"));
+        assert_eq!(field(&fields, "reason"), None);
+        assert_eq!(field(&fields, "comment"), None);
+    }
+}
