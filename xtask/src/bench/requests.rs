@@ -90,13 +90,28 @@ async fn measure(binary: &std::path::Path) -> anyhow::Result<Vec<f64>> {
     discord
         .wait_until("command registration", |d| d.command_registrations() == 1)
         .await;
-    // Warm the GD cache: each member opens the form once and closes it.
+    // Warm the GD cache: each member opens the form once and closes it. The first tries may
+    // come before the bot has resolved the routes' channels from the guild.
     for (i, user) in users.iter().enumerate() {
         let level = json!(FIRST_LEVEL + i as u64);
-        let asked = discord
-            .invoke(*user, "request create", &[("level_id", level)], "en")
-            .await;
-        asked.modal().await.context("no form for the warm-up")?;
+        let mut tries = 0;
+        loop {
+            let asked = discord
+                .invoke(
+                    *user,
+                    "request create",
+                    &[("level_id", level.clone())],
+                    "en",
+                )
+                .await;
+            if asked.modal().await.is_some() {
+                break;
+            }
+            let answer = asked.response().await.content;
+            tries += 1;
+            anyhow::ensure!(tries < 40, "no form for the warm-up: {answer}");
+            tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+        }
     }
     let mut times = Vec::with_capacity(users.len());
     for (i, user) in users.iter().enumerate() {
