@@ -12,6 +12,7 @@ pub mod clock;
 pub mod config;
 pub mod discord;
 pub mod i18n;
+pub mod osu;
 pub mod params;
 pub mod render;
 pub mod routes;
