@@ -17,6 +17,8 @@
 //! | `/parameter list, describe, set, reset`   | `admin`    |
 //! | `/route list, describe, enable, disable, update_channel, reset_channel` | `admin` |
 //! | `/text list, describe, edit, reset`       | `admin`    |
+//! | `/link`, `/show`                          | nothing    |
+//! | `/league role`                            | `admin`    |
 
 use serenity::all::{ChannelType, CommandOptionType, CreateCommand, CreateCommandOption};
 use sha2::{Digest, Sha256};
@@ -195,6 +197,13 @@ const LANGUAGE: OptionSpec = chosen(
     "command.option.text_language",
     languages,
 );
+
+fn league_roles() -> Vec<(&'static str, &'static str)> {
+    crate::league::roles::RoleKey::ALL
+        .iter()
+        .map(|k| (k.name(), k.name()))
+        .collect()
+}
 
 /// Every command. Modules add theirs here.
 pub const COMMANDS: &[CommandSpec] = &[
@@ -416,6 +425,40 @@ pub const COMMANDS: &[CommandSpec] = &[
                 &[KEY, LANGUAGE],
             ),
         ],
+    ),
+    leaf(
+        "link",
+        "привязать",
+        "command.link.description",
+        Access::Everyone,
+        &[],
+    ),
+    leaf(
+        "show",
+        "таблица",
+        "command.show.description",
+        Access::Everyone,
+        &[completed("table", "таблица", "command.show.table")],
+    ),
+    group(
+        "league",
+        "лига",
+        "command.league.description",
+        &[leaf(
+            "role",
+            "роль",
+            "command.league.role",
+            ADMIN,
+            &[
+                chosen(
+                    "league_role",
+                    "роль_лиги",
+                    "command.league.role.league_role",
+                    league_roles,
+                ),
+                typed("role", "роль", "command.league.role.role", OptionKind::Role),
+            ],
+        )],
     ),
 ];
 

@@ -12,6 +12,7 @@ mod convert;
 pub mod custom_id;
 mod handlers;
 pub mod interaction;
+mod league;
 pub mod limits;
 pub mod message;
 pub mod outbox;
