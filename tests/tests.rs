@@ -18,6 +18,8 @@ mod discord;
 mod fake_discord;
 /// The fake osu! API and fake GD server, checked against the real services' behaviour.
 mod fakes;
+/// The osu! league: linking through the built-in sign-in page, roles, `/show`, sync.
+mod league;
 /// Pictures: golden tables and charts, hostile input.
 mod render;
 /// TLS, HTTP versions, health and metrics, redirects, PEM certificates, slow clients, shutdown.

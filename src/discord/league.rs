@@ -106,7 +106,7 @@ async fn show(ctx: &Ctx, inv: &Invocation) -> Result<Outcome, HandlerError> {
     let mut message = Message::embed(Embed {
         title,
         color: COLOUR,
-        image: Some("attachment://table.png".into()),
+        image: Some("table.png".into()),
         ..Embed::default()
     });
     for (n, page) in pages.into_iter().take(super::limits::FILES).enumerate() {
