@@ -18,6 +18,8 @@ mod discord;
 mod fake_discord;
 /// The fake osu! API and fake GD server, checked against the real services' behaviour.
 mod fakes;
+/// The osu! API client against the fake osu!: code exchange, batches, tokens, 429s, faults.
+mod osu_client;
 /// Pictures: golden tables and charts, hostile input.
 mod render;
 /// TLS, HTTP versions, health and metrics, redirects, PEM certificates, slow clients, shutdown.
