@@ -20,6 +20,8 @@ mod fake_discord;
 mod fakes;
 /// The osu! league: linking through the built-in sign-in page, roles, `/show`, sync.
 mod league;
+/// The osu! API client against the fake osu!: code exchange, batches, tokens, 429s, faults.
+mod osu_client;
 /// Pictures: golden tables and charts, hostile input.
 mod render;
 /// TLS, HTTP versions, health and metrics, redirects, PEM certificates, slow clients, shutdown.

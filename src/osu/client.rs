@@ -34,8 +34,10 @@ const MAX_SCORES: u8 = 100;
 /// The client-credentials token is replaced this long before it expires (or halfway through
 /// its life, if that is sooner).
 const TOKEN_MARGIN: Duration = Duration::from_secs(60);
-/// Assumed lifetime of a token whose answer does not say (osu!'s are a day).
+/// Assumed lifetime of a token whose answer does not say.
 const DEFAULT_TOKEN_LIFETIME: Duration = Duration::from_secs(3_600);
+/// The longest lifetime believed: what osu! issues, a day.
+const MAX_TOKEN_LIFETIME: Duration = Duration::from_secs(86_400);
 
 /// The osu! client of the app: one per process, cheap to clone (clones share the limiter and
 /// the client-credentials token).
@@ -155,7 +157,8 @@ impl Client {
 
     /// `/users?ids[]=` in batches of ≤ 50 with the client-credentials token (fetched and
     /// refreshed automatically before expiry); ids osu! does not return (unknown, deleted,
-    /// restricted) are simply absent. Repeated ids are asked for once. No ids, no request.
+    /// restricted) are simply absent. Repeated ids are asked for once; no ids, no request. The
+    /// batches go one after another and any failed one fails the call.
     pub async fn users(&self, ids: &[u64]) -> Result<Vec<User>, OsuError> {
         let mut seen = HashSet::new();
         let unique: Vec<u64> = ids.iter().copied().filter(|id| seen.insert(*id)).collect();
@@ -238,12 +241,9 @@ impl Client {
             StatusCode::UNAUTHORIZED => return Err(OsuError::BadCredentials),
             other => return Err(bad_status("/oauth/token", other)),
         };
-        let lifetime = token
-            .expires_in
-            .map_or(DEFAULT_TOKEN_LIFETIME, Duration::from_secs);
         *cached = Some(AppToken {
             access: token.access_token.clone(),
-            renew_at: Instant::now() + lifetime - TOKEN_MARGIN.min(lifetime / 2),
+            renew_at: renew_at(Instant::now(), token.expires_in),
         });
         Ok(token.access_token)
     }
@@ -321,6 +321,17 @@ impl Client {
     }
 }
 
+/// When to replace a token that osu! said lasts `expires_in` seconds from `now`:
+/// [`TOKEN_MARGIN`] before it expires, or halfway through a short life. A lifetime beyond
+/// [`MAX_TOKEN_LIFETIME`] is taken as that, so no answer can overflow the clock or keep a token
+/// forever.
+fn renew_at(now: Instant, expires_in: Option<u64>) -> Instant {
+    let lifetime = expires_in
+        .map_or(DEFAULT_TOKEN_LIFETIME, Duration::from_secs)
+        .min(MAX_TOKEN_LIFETIME);
+    now + lifetime - TOKEN_MARGIN.min(lifetime / 2)
+}
+
 /// The wait a 429 asks for: `Retry-After` in seconds, at least 1 s and at most
 /// [`MAX_RETRY_AFTER`]; 1 s when it is missing or not a number (osu! never sends a date).
 fn retry_after(headers: &HeaderMap) -> Duration {
@@ -371,6 +382,18 @@ mod tests {
         assert_eq!(wait(Some("Wed, 21 Oct 2015 07:28:00 GMT")), 1);
         assert_eq!(wait(Some("-5")), 1);
         assert_eq!(wait(None), 1);
+    }
+
+    #[test]
+    fn app_tokens_are_renewed_a_minute_early_and_never_overflow() {
+        let now = Instant::now();
+        let renew = |expires_in| (renew_at(now, expires_in) - now).as_secs();
+        assert_eq!(renew(Some(86_400)), 86_340);
+        assert_eq!(renew(Some(u64::MAX)), 86_340);
+        assert_eq!(renew(None), 3_540);
+        assert_eq!(renew(Some(100)), 50);
+        assert_eq!(renew(Some(1)), 0);
+        assert_eq!(renew(Some(0)), 0);
     }
 
     #[test]

@@ -292,3 +292,252 @@ impl WireScore {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A `/me/osu` answer, trimmed to what matters, as osu-web sends it.
+    const ME: &str = r#"{
+        "avatar_url": "https://a.ppy.sh/2?1.jpeg", "country_code": "RU", "id": 2,
+        "username": "peppy", "is_restricted": true, "playmode": "osu",
+        "statistics": {"pp": 1234.5, "global_rank": 4321, "country_rank": 50, "play_time": 7200,
+                       "level": {"current": 50}, "is_ranked": true},
+        "statistics_rulesets": {"osu": {"pp": 1234.5, "global_rank": 4321, "country_rank": 50,
+                                        "play_time": 7200}, "taiko": {"pp": 0, "global_rank": null}}
+    }"#;
+
+    #[test]
+    fn a_profile_reads_its_osu_standard_statistics() {
+        let user = user(ME.as_bytes()).unwrap();
+        assert_eq!(
+            user,
+            User {
+                id: 2,
+                username: "peppy".into(),
+                pp: 1234.5,
+                global_rank: Some(4321),
+                country_rank: Some(50),
+                country_code: "RU".into(),
+                avatar_url: "https://a.ppy.sh/2?1.jpeg".into(),
+                play_time: 7200,
+                is_restricted: true,
+            }
+        );
+    }
+
+    #[test]
+    fn batches_read_statistics_rulesets_and_tolerate_unranked_players() {
+        let body = r#"{"users": [
+            {"id": 1, "username": "ranked", "country_code": "DE", "avatar_url": "a",
+             "statistics_rulesets": {"osu": {"pp": 99, "global_rank": 5, "play_time": 60}}},
+            {"id": 2, "username": "inactive",
+             "statistics_rulesets": {"osu": {"pp": 1234.5, "global_rank": null, "play_time": null}}},
+            {"id": 3, "username": "taiko only", "statistics_rulesets": {"taiko": {"pp": 10}}},
+            {"id": 4, "username": "bare"},
+            {"id": 5, "username": "old shape", "statistics": {"pp": 7.5, "global_rank": 77}}
+        ]}"#;
+        let users = users(body.as_bytes()).unwrap();
+        let summary: Vec<_> = users
+            .iter()
+            .map(|u| (u.id, u.pp, u.global_rank, u.play_time, u.is_restricted))
+            .collect();
+        assert_eq!(
+            summary,
+            [
+                (1, 99.0, Some(5), 60, false),
+                (2, 1234.5, None, 0, false),
+                (3, 0.0, None, 0, false),
+                (4, 0.0, None, 0, false),
+                (5, 7.5, Some(77), 0, false),
+            ]
+        );
+        assert_eq!(users[3].country_code, "");
+        assert!(self::users(br#"{"users": []}"#).unwrap().is_empty());
+    }
+
+    #[test]
+    fn garbage_is_an_error_never_a_panic() {
+        let html =
+            "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>nginx</body></html>";
+        let cases: &[(&str, &str)] = &[
+            ("", "empty body"),
+            ("  \n", "empty body"),
+            (html, "body starts \"<html>"),
+            ("null", "unexpected JSON"),
+            ("{}", "missing field `users`"),
+            (r#"{"users": {"id": 1}}"#, "unexpected JSON"),
+            (
+                r#"{"users": [{"id": "1", "username": "x"}]}"#,
+                "invalid type",
+            ),
+            (r#"{"users": [{"id": 1}]}"#, "missing field `username`"),
+            (
+                r#"{"users": [{"id": -1, "username": "x"}]}"#,
+                "invalid value",
+            ),
+            (
+                r#"{"users": [{"id": 1, "username": "x", "statistics_rulesets": {"osu": {"pp": "12"}}}]}"#,
+                "invalid type",
+            ),
+            (
+                r#"{"users": [{"id": 1, "username": "x", "statistics_rulesets": {"osu": {"global_rank": -3}}}]}"#,
+                "invalid value",
+            ),
+            (r#"{"users": [{"id": 1, "username": "x""#, "EOF"),
+            ("\u{feff}{\"users\": []}", "unexpected JSON"),
+        ];
+        for (body, expected) in cases {
+            let error = users(body.as_bytes()).unwrap_err();
+            assert!(error.contains(expected), "{body:?} gave {error:?}");
+        }
+        for body in [
+            "",
+            "[]",
+            html,
+            r#"{"id": 1}"#,
+            r#"{"id": 1, "username": 5}"#,
+        ] {
+            assert!(user(body.as_bytes()).is_err(), "{body:?}");
+        }
+        // A body that is not UTF-8 is reported, not sliced in the middle of a character.
+        assert!(
+            users(&[0xff, 0xfe, b'{', 0xc3])
+                .unwrap_err()
+                .contains("unexpected JSON")
+        );
+        assert!(users("Привет, это не JSON, а очень длинный текст".as_bytes()).is_err());
+    }
+
+    /// A score in the new format, as with `x-api-version: 20220705`.
+    const SOLO: &str = r#"{
+        "accuracy": 0.9876, "beatmap_id": 75, "ended_at": "2025-03-01T18:20:00Z", "id": 4000000001,
+        "max_combo": 512, "mods": [{"acronym": "HD"}, {"acronym": "DT", "settings": {"speed_change": 1.5}}],
+        "pp": 321.25, "rank": "SH", "total_score": 1234567, "statistics": {"great": 500, "ok": 3},
+        "beatmap": {"id": 75, "beatmapset_id": 1, "difficulty_rating": 5.67, "status": "ranked",
+                    "total_length": 142, "version": "Insane", "bpm": 180, "cs": 4, "ar": 9.4,
+                    "accuracy": 8, "drain": 5.5},
+        "beatmapset": {"id": 1, "artist": "Kenji Ninuma", "title": "DISCO PRINCE", "creator": "peppy",
+                       "status": "ranked", "covers": {"list": "l.jpg", "list@2x": "l2.jpg"}}
+    }"#;
+
+    /// The same play in the legacy format (no `x-api-version`).
+    const LEGACY: &str = r#"{
+        "accuracy": 0.9876, "created_at": "2025-03-01T18:20:00Z", "id": 4000000001, "max_combo": 512,
+        "mods": ["HD", "DT"], "pp": 321.25, "rank": "SH", "score": 1234567,
+        "statistics": {"count_300": 500, "count_100": 3, "count_miss": 2},
+        "beatmap": {"id": 75, "version": "Insane", "difficulty_rating": 5.67},
+        "beatmapset": {"title": "DISCO PRINCE", "covers": {"list": "l.jpg"}}
+    }"#;
+
+    #[test]
+    fn scores_read_both_formats() {
+        let solo = scores(format!("[{SOLO}]").as_bytes()).unwrap();
+        let score = &solo[0];
+        assert_eq!(
+            (score.id, score.pp, score.beatmap_id, score.beatmapset_id),
+            (4_000_000_001, Some(321.25), 75, 1)
+        );
+        assert_eq!(
+            (
+                score.title.as_str(),
+                score.artist.as_str(),
+                score.version.as_str()
+            ),
+            ("DISCO PRINCE", "Kenji Ninuma", "Insane")
+        );
+        assert_eq!(score.mods, ["HD", "DT"]);
+        assert_eq!((score.rank.as_str(), score.accuracy), ("SH", 0.9876));
+        assert_eq!(score.created_at, "2025-03-01T18:20:00Z");
+        assert_eq!(
+            (score.total_score, score.misses, score.max_combo),
+            (1_234_567, 0, 512)
+        );
+        assert_eq!(
+            (score.stars, score.length, score.bpm),
+            (5.67, 142, Some(180.0))
+        );
+        assert_eq!((score.od, score.hp), (Some(8.0), Some(5.5)));
+        assert_eq!(score.cover_url.as_deref(), Some("l2.jpg"));
+
+        let legacy = &scores(format!("[{LEGACY}]").as_bytes()).unwrap()[0];
+        assert_eq!(
+            (legacy.id, legacy.beatmap_id, legacy.title.as_str()),
+            (score.id, 75, "DISCO PRINCE")
+        );
+        assert_eq!(legacy.mods, score.mods);
+        assert_eq!(
+            (legacy.created_at.as_str(), legacy.total_score),
+            (score.created_at.as_str(), 1_234_567)
+        );
+        assert_eq!(
+            (legacy.misses, legacy.bpm, legacy.artist.as_str()),
+            (2, None, "")
+        );
+        assert_eq!(legacy.cover_url.as_deref(), Some("l.jpg"));
+        assert!(scores(b"[]").unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_score_without_pp_has_none() {
+        let loved = SOLO.replace(r#""pp": 321.25"#, r#""pp": null"#);
+        assert_eq!(scores(format!("[{loved}]").as_bytes()).unwrap()[0].pp, None);
+        let absent = SOLO.replace(r#""pp": 321.25,"#, "");
+        assert_eq!(
+            scores(format!("[{absent}]").as_bytes()).unwrap()[0].pp,
+            None
+        );
+    }
+
+    #[test]
+    fn broken_scores_are_errors() {
+        let broken = [
+            SOLO.replace(r#""accuracy": 0.9876"#, r#""accuracy": "98%""#),
+            SOLO.replace(r#""ended_at": "2025-03-01T18:20:00Z","#, ""),
+            SOLO.replace(r#""title": "DISCO PRINCE""#, r#""title": null"#),
+            SOLO.replace(
+                r#""mods": [{"acronym": "HD"}"#,
+                r#""mods": [{"name": "HD"}"#,
+            ),
+            SOLO.replace(r#""id": 75, "beatmapset_id""#, r#""beatmapset_id""#),
+            SOLO.replace(r#""rank": "SH","#, ""),
+        ];
+        for body in &broken {
+            assert!(scores(format!("[{body}]").as_bytes()).is_err(), "{body}");
+        }
+        // One bad score spoils the answer rather than vanishing from it.
+        assert!(scores(format!("[{SOLO}, {}]", broken[0]).as_bytes()).is_err());
+        for body in ["", "{}", r#"{"error": null}"#, "<html>502</html>", "[1, 2]"] {
+            assert!(scores(body.as_bytes()).is_err(), "{body:?}");
+        }
+        let missing_date = scores(format!("[{}]", broken[1]).as_bytes()).unwrap_err();
+        assert!(
+            missing_date.contains("neither ended_at nor created_at"),
+            "{missing_date}"
+        );
+    }
+
+    #[test]
+    fn token_answers() {
+        let ok = token(br#"{"token_type": "Bearer", "expires_in": 86400, "access_token": "abc"}"#)
+            .unwrap();
+        assert_eq!(
+            (ok.access_token.as_str(), ok.expires_in),
+            ("abc", Some(86_400))
+        );
+        assert_eq!(
+            token(br#"{"access_token": "abc"}"#).unwrap().expires_in,
+            None
+        );
+        for body in [
+            "",
+            r#"{"access_token": ""}"#,
+            r#"{"access_token": 5}"#,
+            r#"{"error": "invalid_grant"}"#,
+            r#"{"access_token": "abc", "expires_in": -1}"#,
+            "<!DOCTYPE html><html><body>Authorization failed</body></html>",
+        ] {
+            assert!(token(body.as_bytes()).is_err(), "{body:?}");
+        }
+    }
+}
