@@ -114,7 +114,12 @@ async fn commands_are_registered_once_per_change_of_the_table() {
             "permission",
             "parameter",
             "route",
-            "text"
+            "text",
+            "link",
+            "show",
+            "league",
+            "usercd",
+            "levelcd"
         ]
     );
     assert_eq!(fake.commands()[0]["name_localizations"]["ru"], "помощь");

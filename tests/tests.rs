@@ -12,12 +12,16 @@ mod admin;
 mod backup;
 /// Command-line usage, `version`, `check`, start-up failures.
 mod cli;
+/// Cooldowns and bans end to end: `/usercd`, `/levelcd`, permissions, expiry, bad input.
+mod cooldowns;
 /// The Discord shell end to end against the fake Discord.
 mod discord;
 /// The fake Discord, driven by serenity itself: REST limits and errors, faults, gateway, interactions.
 mod fake_discord;
 /// The fake osu! API and fake GD server, checked against the real services' behaviour.
 mod fakes;
+/// The GD client against the fake GD server: parsing, not found versus failure, cache, wire.
+mod gd_client;
 /// The osu! league: linking through the built-in sign-in page, roles, `/show`, sync.
 mod league;
 /// The osu! API client against the fake osu!: code exchange, batches, tokens, 429s, faults.

@@ -20,7 +20,7 @@ use crate::store::StoreError;
 
 /// A refusal's localised reason, or the failure it really is (a store error is not the
 /// member's fault: it is reported to the maintainers).
-trait Refusal {
+pub(super) trait Refusal {
     fn refusal(self) -> Result<i18n::Message, HandlerError>;
 }
 
@@ -95,7 +95,11 @@ pub fn complete(ctx: &Ctx, inv: &Invocation, focused: &str) -> Vec<Choice> {
 }
 
 /// A private reply in the member's language.
-fn reply(ctx: &Ctx, inv: &Invocation, message: &i18n::Message) -> Result<Outcome, HandlerError> {
+pub(super) fn reply(
+    ctx: &Ctx,
+    inv: &Invocation,
+    message: &i18n::Message,
+) -> Result<Outcome, HandlerError> {
     let choice = ctx.language(inv)?;
     Ok(Outcome::reply(
         Message::text(ctx.text(choice, message.key, &message.params())).ephemeral(),
@@ -103,12 +107,12 @@ fn reply(ctx: &Ctx, inv: &Invocation, message: &i18n::Message) -> Result<Outcome
 }
 
 /// A private reply made of text already in the member's language.
-fn reply_text(text: String) -> Outcome {
+pub(super) fn reply_text(text: String) -> Outcome {
     Outcome::reply(Message::text(text).ephemeral())
 }
 
 /// The reply to a mutation: its outcome, and the audit event mirrored to the `log` route.
-fn changed<E: Refusal>(
+pub(super) fn changed<E: Refusal>(
     ctx: &Ctx,
     inv: &Invocation,
     result: Result<Change, E>,

@@ -19,6 +19,9 @@
 //! | `/text list, describe, edit, reset`       | `admin`    |
 //! | `/link`, `/show`                          | nothing    |
 //! | `/league role`                            | `admin`    |
+//! | `/usercd list, describe, amend, update`   | `ban_users` (others' cooldowns: also `remove_other_user_bans`) |
+//! | `/levelcd list, describe, amend, update`  | `ban_levels` (others' cooldowns: also `remove_other_level_bans`) |
+//! | `/usercd history`, `/levelcd history`     | `log_viewer` |
 
 use serenity::all::{ChannelType, CommandOptionType, CreateCommand, CreateCommandOption};
 use sha2::{Digest, Sha256};
@@ -99,6 +102,16 @@ fn help_topics() -> Vec<(&'static str, &'static str)> {
 }
 
 const ADMIN: Access = Access::Flag(Flag::Admin);
+const BAN_USERS: Access = Access::Flag(Flag::BanUsers);
+const BAN_LEVELS: Access = Access::Flag(Flag::BanLevels);
+const LOG_VIEWER: Access = Access::Flag(Flag::LogViewer);
+
+fn cooldown_listings() -> Vec<(&'static str, &'static str)> {
+    vec![
+        ("temporary · временные", "temporary"),
+        ("endless · бессрочные", "endless"),
+    ]
+}
 
 /// A string option completed as typed (parameters, text keys: more than 25 values).
 const fn completed(
@@ -204,6 +217,51 @@ fn league_roles() -> Vec<(&'static str, &'static str)> {
         .map(|k| (k.name(), k.name()))
         .collect()
 }
+const CD_USER: OptionSpec = typed(
+    "user",
+    "участник",
+    "command.option.cd_user",
+    OptionKind::User,
+);
+const CD_LEVEL: OptionSpec = OptionSpec {
+    name: "level_id",
+    name_ru: "id_уровня",
+    description: "command.option.cd_level",
+    kind: OptionKind::String {
+        choices: no_choices,
+        autocomplete: false,
+        max_length: 20,
+    },
+    required: true,
+};
+const CD_DURATION: OptionSpec = OptionSpec {
+    name: "duration",
+    name_ru: "длительность",
+    description: "command.option.cd_duration",
+    kind: OptionKind::String {
+        choices: no_choices,
+        autocomplete: false,
+        max_length: 100,
+    },
+    required: true,
+};
+const CD_REASON: OptionSpec = OptionSpec {
+    name: "reason",
+    name_ru: "причина",
+    description: "command.option.cd_reason",
+    kind: OptionKind::String {
+        choices: no_choices,
+        autocomplete: false,
+        max_length: 100,
+    },
+    required: false,
+};
+const CD_LISTING: OptionSpec = chosen(
+    "listing",
+    "вид",
+    "command.option.cd_listing",
+    cooldown_listings,
+);
 
 /// Every command. Modules add theirs here.
 pub const COMMANDS: &[CommandSpec] = &[
@@ -460,6 +518,90 @@ pub const COMMANDS: &[CommandSpec] = &[
             ],
         )],
     ),
+    group(
+        "usercd",
+        "кд_участника",
+        "command.usercd.description",
+        &[
+            leaf(
+                "update",
+                "изменить",
+                "command.usercd.update",
+                BAN_USERS,
+                &[CD_USER, CD_DURATION, CD_REASON],
+            ),
+            leaf(
+                "amend",
+                "снять",
+                "command.usercd.amend",
+                BAN_USERS,
+                &[CD_USER, CD_REASON],
+            ),
+            leaf(
+                "describe",
+                "описание",
+                "command.usercd.describe",
+                BAN_USERS,
+                &[CD_USER],
+            ),
+            leaf(
+                "list",
+                "список",
+                "command.usercd.list",
+                BAN_USERS,
+                &[CD_LISTING],
+            ),
+            leaf(
+                "history",
+                "история",
+                "command.usercd.history",
+                LOG_VIEWER,
+                &[CD_USER],
+            ),
+        ],
+    ),
+    group(
+        "levelcd",
+        "кд_уровня",
+        "command.levelcd.description",
+        &[
+            leaf(
+                "update",
+                "изменить",
+                "command.levelcd.update",
+                BAN_LEVELS,
+                &[CD_LEVEL, CD_DURATION, CD_REASON],
+            ),
+            leaf(
+                "amend",
+                "снять",
+                "command.levelcd.amend",
+                BAN_LEVELS,
+                &[CD_LEVEL, CD_REASON],
+            ),
+            leaf(
+                "describe",
+                "описание",
+                "command.levelcd.describe",
+                BAN_LEVELS,
+                &[CD_LEVEL],
+            ),
+            leaf(
+                "list",
+                "список",
+                "command.levelcd.list",
+                BAN_LEVELS,
+                &[CD_LISTING],
+            ),
+            leaf(
+                "history",
+                "история",
+                "command.levelcd.history",
+                LOG_VIEWER,
+                &[CD_LEVEL],
+            ),
+        ],
+    ),
 ];
 
 /// Who may run the command at `path` (command, then group and subcommand names); `None` for a
@@ -658,6 +800,9 @@ mod tests {
         );
         assert_eq!(access(&path("permission bind")), Some(ADMIN));
         assert_eq!(access(&path("text edit")), Some(ADMIN));
+        assert_eq!(access(&path("usercd update")), Some(BAN_USERS));
+        assert_eq!(access(&path("levelcd amend")), Some(BAN_LEVELS));
+        assert_eq!(access(&path("levelcd history")), Some(LOG_VIEWER));
         assert_eq!(access(&path("text")), None, "a group is not runnable");
         assert_eq!(access(&path("text nothing")), None);
         assert_eq!(access(&path("nothing")), None);

@@ -8,6 +8,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::admin;
 use super::commands::{self, Access};
+use super::cooldowns;
 use super::custom_id::CustomId;
 use super::interaction::{Invocation, Kind, Outcome, Response};
 use super::league;
@@ -144,6 +145,7 @@ pub async fn dispatch(ctx: &Ctx, inv: &Invocation) -> Result<Outcome, HandlerErr
             Some("help") => help(ctx, inv),
             Some("language") => language(ctx, inv),
             Some("link" | "show" | "league") => league::command(ctx, inv, path).await,
+            Some("usercd" | "levelcd") => cooldowns::command(ctx, inv, path),
             Some(_) => admin::command(ctx, inv, path),
             None => outdated(ctx, inv),
         },

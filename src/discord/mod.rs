@@ -9,6 +9,7 @@ mod admin;
 mod client;
 mod commands;
 mod convert;
+mod cooldowns;
 pub mod custom_id;
 mod handlers;
 pub mod interaction;

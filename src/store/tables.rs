@@ -102,3 +102,11 @@ pub const LEAGUE_ROLES: Table<str, u64> = Table::new("league_roles");
 
 /// When each scheduled job runs next: job name → unix time (see `schedule`).
 pub const SCHEDULE: Table<str, i64> = Table::new("schedule");
+/// The current cooldown or ban of each user and level: `(entity kind, id)` → restriction (see
+/// `requests::cooldown`). Expired rows stay until overwritten; reads compare with now.
+pub const COOLDOWNS: Table<(u64, u64), crate::requests::cooldown::Restriction> =
+    Table::new("cooldowns");
+
+/// Every change of a cooldown: `(entity kind, (id, audit event id))` → what changed.
+pub const COOLDOWN_HISTORY: Table<(u64, (u64, u64)), crate::requests::cooldown::HistoryEntry> =
+    Table::new("cooldown_history");
