@@ -335,3 +335,123 @@ fn forged(state: &str) -> String {
     let (head, last) = state.split_at(state.len() - 1);
     format!("{head}{}", if last == "0" { "1" } else { "0" })
 }
+
+/// A store with `players` linked (Discord ids from 1), each with their best score known.
+fn seeded_store(dir: &std::path::Path, players: &[osu::Player]) -> stagehand::store::Store {
+    use stagehand::league::player::{self, Player, TopPlay};
+    let store = stagehand::store::Store::open(
+        &dir.join("s.redb"),
+        &stagehand::store::StoreOptions::default(),
+    )
+    .unwrap();
+    let thresholds = store.read(stagehand::league::Thresholds::load).unwrap();
+    store
+        .write(|w| {
+            for (n, p) in players.iter().enumerate() {
+                let league = thresholds.league(p.global_rank);
+                let pp = p.pp.round() as u32;
+                let best = p
+                    .best_scores
+                    .iter()
+                    .max_by(|a, b| a.pp.partial_cmp(&b.pp).unwrap());
+                let linked = Player {
+                    discord_id: n as u64 + 1,
+                    discord_name: format!("member{n}"),
+                    osu_id: p.id,
+                    osu_username: p.username.clone(),
+                    pp,
+                    global_rank: p.global_rank,
+                    play_time_secs: p.play_time,
+                    ii: 0.0,
+                    league,
+                    future_league: league,
+                    initial_pp: pp,
+                    linked_at: 0,
+                    top_play: best.map(|s| TopPlay {
+                        score_id: s.id,
+                        pp: s.pp.unwrap_or(0.0) as u32,
+                        title: s.beatmap.title.clone(),
+                    }),
+                    points: 0,
+                    seasonal_points: 0,
+                };
+                match player::link(w, &linked, 0) {
+                    Ok(()) => {}
+                    Err(player::LinkError::Store(err)) => return Err(err),
+                    Err(other) => panic!("{other}"),
+                }
+            }
+            Ok(())
+        })
+        .unwrap();
+    store
+}
+
+#[tokio::test]
+async fn a_sync_of_500_players_batches_follows_ranks_and_survives_failures() {
+    use stagehand::league::{League, player};
+    let fake = FakeOsu::start().await;
+    let players = fixtures::players(500);
+    fake.add_players(players.clone());
+    let dir = tempfile::tempdir().unwrap();
+    let store = seeded_store(dir.path(), &players);
+    // Index 41 (Elite) climbs to rank 500 without gaining pp (§17.18: the future league must
+    // follow).
+    let climber = &players[41];
+    let get = |id: u64| store.read(|r| player::get(r, id)).unwrap().unwrap();
+    assert_eq!(get(42).future_league, League::Elite);
+    fake.update_player(climber.id, |p| p.global_rank = Some(500));
+    // Indexes 30 and 31 gain pp: their best scores are fetched; the first of those calls fails.
+    for p in &players[30..32] {
+        fake.update_player(p.id, |p| p.pp += 100.0);
+    }
+    fake.fail_next("/scores/best", 500);
+    // The first batch is rate limited once, and waited out.
+    fake.fail_next("/users?", 429);
+    let client = stagehand::osu::Client::new(
+        &url::Url::parse(&fake.base_url()).unwrap(),
+        osu::CLIENT_ID,
+        osu::CLIENT_SECRET.into(),
+    );
+
+    let report = stagehand::league::sync::run(&store, &client, 100)
+        .await
+        .unwrap();
+
+    assert_eq!(
+        fake.calls("/users?ids[]="),
+        10 + 1,
+        "10 batches of 50, one retried after 429"
+    );
+    assert_eq!(
+        fake.calls("/scores/best"),
+        2,
+        "best scores only for the two who gained pp"
+    );
+    assert_eq!(report.players, 500);
+    assert_eq!(
+        report.missing, 1,
+        "the restricted player is not returned: {report:?}"
+    );
+    assert_eq!(report.failed, 0);
+    assert_eq!(report.moved, 1);
+    let moved = get(42);
+    assert_eq!(moved.future_league, League::Master);
+    assert_ne!(
+        moved.league,
+        League::Master,
+        "the league itself changes at season start"
+    );
+    let (failed, fine) = (get(31), get(32));
+    assert_eq!(
+        failed.pp,
+        (players[30].pp + 100.0).round() as u32,
+        "pp kept despite the failed call"
+    );
+    assert_eq!(fine.pp, (players[31].pp + 100.0).round() as u32);
+    assert!(report.updated >= 3, "{report:?}");
+    // Unranked players are novices, never a crash.
+    let unranked = get(12);
+    assert_eq!(players[11].global_rank, None);
+    assert_eq!(unranked.future_league, League::Novice);
+}

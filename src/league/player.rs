@@ -47,6 +47,16 @@ pub struct TopPlay {
     pub title: String,
 }
 
+impl From<&crate::osu::Score> for TopPlay {
+    fn from(score: &crate::osu::Score) -> TopPlay {
+        TopPlay {
+            score_id: score.id,
+            pp: score.pp.unwrap_or(0.0).clamp(0.0, f64::from(u32::MAX)) as u32,
+            title: score.title.clone(),
+        }
+    }
+}
+
 impl Player {
     pub fn pp_change(&self) -> i64 {
         i64::from(self.pp) - i64::from(self.initial_pp)

@@ -59,13 +59,9 @@ pub async fn run(store: &Store, osu: &osu::Client, now: i64) -> Result<Report, S
                 continue;
             };
             let pp = user.pp.round().clamp(0.0, f64::from(u32::MAX)) as u32;
-            let top_play = if pp != old.pp || old.top_play.is_none() {
+            let top_play = if pp != old.pp {
                 match osu.best_scores(user.id, 1).await {
-                    Ok(scores) => scores.first().map(|s| TopPlay {
-                        score_id: s.id,
-                        pp: s.pp.unwrap_or(0.0).max(0.0) as u32,
-                        title: s.title.clone(),
-                    }),
+                    Ok(scores) => scores.first().map(TopPlay::from),
                     Err(err) => {
                         tracing::warn!(osu_id = user.id, error = %err, "sync: best scores failed");
                         old.top_play.clone()

@@ -197,10 +197,20 @@ async fn outcome(state: &State, texts: &Catalogue, query: Query) -> (Page, Optio
     if user.is_restricted {
         return (Page::Restricted, None);
     }
+    // Their best score, for top-play points later; a player without one (or an osu! hiccup
+    // here) still links (the original failed the whole sign-in, osu-arena §9.2 ♦).
+    let top_play = match client.best_scores(user.id, 1).await {
+        Ok(scores) => scores.first().map(player::TopPlay::from),
+        Err(err) => {
+            tracing::warn!(osu_id = user.id, error = %err, "no best score at sign-in");
+            None
+        }
+    };
     let result = state.store.write(|w| -> Result<Player, Refusal> {
         let thresholds = Thresholds::load(w)?;
         let league = thresholds.league(user.global_rank);
-        let player = new_player(&checked.pending, &user, league, now);
+        let mut player = new_player(&checked.pending, &user, league, now);
+        player.top_play.clone_from(&top_play);
         match player::link(w, &player, now) {
             Ok(()) => {}
             Err(LinkError::AlreadyLinked(existing)) => {
