@@ -187,6 +187,38 @@ async fn a_member_links_on_the_built_in_page_and_shows_up_in_the_league_table() 
         .await;
     let values: Vec<&str> = choices.iter().filter_map(|(_, v)| v.as_str()).collect();
     assert_eq!(values, ["points", "t_points"]);
+
+    // A newcomer is welcomed and marked Inactive until they link.
+    let newcomer = anna + (100 << 22);
+    league.discord.member_joins(newcomer, "newbie");
+    support::eventually("the Inactive role", || {
+        league.discord.member(newcomer).roles == [role("Inactive")]
+    })
+    .await;
+    let welcome = league
+        .discord
+        .wait_messages(league.discord.channel_named("welcome"), 2)
+        .await;
+    assert!(welcome[1].content.starts_with(&format!("Welcome, <@{newcomer}>!")), "{}", welcome[1].content);
+
+    // A linked member who leaves is archived: out of the table, free to link again later.
+    league.discord.member_leaves(anna);
+    let kira = league.guild.user("kira");
+    let mut emptied = false;
+    for _ in 0..100 {
+        let reply = league
+            .discord
+            .invoke(kira, "show", &[("table", json!("gold"))], "en-US")
+            .await
+            .response()
+            .await;
+        if reply.content.contains("This table is empty.") {
+            emptied = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(emptied, "anna left the Gold table");
     league.server.stop();
 }
 

@@ -645,6 +645,33 @@ impl FakeDiscord {
     }
 
     /// Deletes a channel, as a server admin can at any time; later requests for it get 10003.
+    /// A user joins the guild: they become a member without roles, and the bot gets
+    /// GUILD_MEMBER_ADD.
+    pub fn member_joins(&self, id: u64, name: &str) {
+        self.shared.with(|s| {
+            s.guild.members.push(Member {
+                id,
+                name: name.into(),
+                roles: Vec::new(),
+                nick: None,
+                dms_open: true,
+            });
+            let mut data = model::member(s, id, true);
+            data["guild_id"] = json!(s.guild.id.to_string());
+            s.dispatch("GUILD_MEMBER_ADD", data);
+        });
+    }
+
+    /// A member leaves the guild (GUILD_MEMBER_REMOVE).
+    pub fn member_leaves(&self, id: u64) {
+        self.shared.with(|s| {
+            let user = model::user(s, id);
+            s.guild.members.retain(|m| m.id != id);
+            let data = json!({"guild_id": s.guild.id.to_string(), "user": user});
+            s.dispatch("GUILD_MEMBER_REMOVE", data);
+        });
+    }
+
     pub fn delete_channel(&self, id: u64) {
         self.shared.with(|s| {
             s.channels.remove(&id);
