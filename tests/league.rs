@@ -199,7 +199,13 @@ async fn a_member_links_on_the_built_in_page_and_shows_up_in_the_league_table() 
         .discord
         .wait_messages(league.discord.channel_named("welcome"), 2)
         .await;
-    assert!(welcome[1].content.starts_with(&format!("Welcome, <@{newcomer}>!")), "{}", welcome[1].content);
+    assert!(
+        welcome[1]
+            .content
+            .starts_with(&format!("Welcome, <@{newcomer}>!")),
+        "{}",
+        welcome[1].content
+    );
 
     // A linked member who leaves is archived: out of the table, free to link again later.
     league.discord.member_leaves(anna);
@@ -486,4 +492,75 @@ async fn a_sync_of_500_players_batches_follows_ranks_and_survives_failures() {
     let unranked = get(12);
     assert_eq!(players[11].global_rank, None);
     assert_eq!(unranked.future_league, League::Novice);
+}
+
+/// Loads `url` in headless Chromium (Debian's `chromium`, installed by `.ci/run`) with the
+/// browser's language set to `language`; returns the text a person would see.
+async fn browser_text(url: &str, language: &str) -> String {
+    let args = [
+        "--headless".to_string(),
+        "--no-sandbox".into(),
+        "--disable-gpu".into(),
+        "--disable-dev-shm-usage".into(),
+        "--no-first-run".into(),
+        "--ignore-certificate-errors".into(),
+        format!("--accept-lang={language}"),
+        "--virtual-time-budget=5000".into(),
+        "--dump-dom".into(),
+        url.to_string(),
+    ];
+    let output = tokio::task::spawn_blocking(move || {
+        std::process::Command::new("chromium").args(args).output()
+    })
+    .await
+    .unwrap()
+    .expect("cannot run `chromium`: install Debian's chromium package (.ci/run does)");
+    let dom = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        dom.contains("<html"),
+        "chromium printed no page: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    visible_text(&dom)
+}
+
+/// The text of an HTML document without its tags, head and whitespace runs.
+fn visible_text(html: &str) -> String {
+    let body = html.split_once("<body").map_or(html, |(_, b)| b);
+    let mut text = String::new();
+    let mut in_tag = false;
+    for c in body.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => {
+                in_tag = false;
+                text.push(' ');
+            }
+            _ if !in_tag => text.push(c),
+            _ => {}
+        }
+    }
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[tokio::test]
+async fn a_real_browser_shows_the_success_and_error_pages() {
+    let league = League::start().await;
+    // The browser starts at osu!'s authorize page, which sends it back to Stagehand.
+    let url = league.link_url("anna").await;
+    league.osu.login_as(player(9).id);
+    let text = browser_text(&url, "en-US,en").await;
+    assert!(text.contains("Your osu! account is linked"), "{text}");
+    assert!(text.contains(&player(9).username), "{text}");
+    assert!(text.contains("League Gold"), "{text}");
+    assert!(text.contains("You can close this page"), "{text}");
+
+    // A Russian browser opening an expired link.
+    let url = league.link_url("kira").await;
+    let back = league.authorize(&url, player(3).id).await;
+    league.server.advance_clock(301).await;
+    let text = browser_text(&back, "ru-RU,ru").await;
+    assert!(text.contains("Срок ссылки истёк"), "{text}");
+    assert!(text.contains("Выполните /link в Discord снова"), "{text}");
+    league.server.stop();
 }
