@@ -564,3 +564,41 @@ async fn a_real_browser_shows_the_success_and_error_pages() {
     assert!(text.contains("Выполните /link в Discord снова"), "{text}");
     league.server.stop();
 }
+
+#[tokio::test]
+async fn an_admin_points_a_league_at_another_role_by_id() {
+    let league = League::start().await;
+    let (owner, anna) = (league.guild.user("owner"), league.guild.user("anna"));
+    let custom = league.guild.role("Trainee");
+    let options = [
+        ("league_role", json!("gold")),
+        ("role", json!(custom.to_string())),
+    ];
+    let reply = league
+        .discord
+        .invoke(owner, "league role", &options, "en-US")
+        .await
+        .response()
+        .await;
+    assert_eq!(
+        reply.content,
+        format!("From now on <@&{custom}> is the role of gold.")
+    );
+    let refused = league
+        .discord
+        .invoke(anna, "league role", &options, "en-US")
+        .await
+        .response()
+        .await;
+    assert_eq!(refused.content, "You do not have permission to do this.");
+
+    let url = league.link_url("anna").await;
+    let back = league.authorize(&url, player(9).id).await;
+    assert_eq!(league.open(&back, "en").await.0, 200);
+    support::eventually("the configured role", || {
+        let roles = league.discord.member(anna).roles;
+        roles.contains(&custom) && !roles.contains(&league.guild.role("Gold"))
+    })
+    .await;
+    league.server.stop();
+}
