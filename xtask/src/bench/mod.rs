@@ -4,6 +4,7 @@
 //! writes `target/bench.json`. A FILTER runs only the areas whose name contains it.
 
 mod discord;
+mod league;
 mod render;
 mod services;
 mod startup;
@@ -26,6 +27,7 @@ const AREAS: &[Area] = &[
     ("discord", discord::figures),
     ("render", render::figures),
     ("services", services::figures),
+    ("league", league::figures),
 ];
 
 pub fn run(args: &[String]) -> anyhow::Result<()> {
