@@ -144,12 +144,22 @@ pub async fn serve(paths: Paths) -> anyhow::Result<()> {
         }),
     ));
     let (settings_tx, settings_rx) = tokio::sync::watch::channel(settings.clone());
+    let saved_settings = settings_rx.clone();
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let outbox = crate::discord::Outbox::new(store.clone());
+    let scheduler = tokio::spawn(
+        crate::schedule::Scheduler {
+            store: store.clone(),
+            settings: settings_rx.clone(),
+            clock: clock.clone(),
+        }
+        .run(),
+    );
     let discord = tokio::spawn(crate::discord::supervise(
         store.clone(),
         outbox.clone(),
         clock.clone(),
+        https_port,
         settings_rx,
         stop_rx,
     ));
@@ -167,6 +177,8 @@ pub async fn serve(paths: Paths) -> anyhow::Result<()> {
     let state = Arc::new(web::State {
         store: store.clone(),
         settings: settings.clone(),
+        saved_settings: saved_settings.clone(),
+        outbox: outbox.clone(),
         clock,
         metrics: web::Metrics::default(),
         https_port,
@@ -181,6 +193,7 @@ pub async fn serve(paths: Paths) -> anyhow::Result<()> {
         tracing::warn!("the Discord client did not stop in time");
     }
     admin_task.abort();
+    scheduler.abort();
     let _ = std::fs::remove_file(paths.admin_socket());
     tracing::info!("stopped");
     Ok(())

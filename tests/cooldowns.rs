@@ -1,6 +1,6 @@
 //! Cooldowns and bans end to end: `/usercd` and `/levelcd` on the real `stagehand serve` and the
-//! fake Discord, used the way moderators use them. The server runs on the system clock, so the
-//! test that watches a cooldown run out sets one of a few seconds and waits for it.
+//! fake Discord, used the way moderators use them. The server runs on a manual clock, so the
+//! test that watches a cooldown run out moves it forward.
 
 use std::time::Duration;
 
@@ -15,7 +15,7 @@ const FORBIDDEN: &str = "You do not have permission to do this.";
 struct Setup {
     guild: Guild,
     fake: FakeDiscord,
-    _server: Server,
+    server: Server,
     _dir: tempfile::TempDir,
 }
 
@@ -31,7 +31,7 @@ async fn setup(bindings: &[(&str, &str)]) -> Setup {
     let s = Setup {
         guild,
         fake,
-        _server: server,
+        server,
         _dir: dir,
     };
     // The bot learns who owns the guild from GUILD_CREATE, handled concurrently.
@@ -131,7 +131,7 @@ async fn a_moderator_sets_cooldowns_that_show_until_they_run_out() {
     );
 
     // Ivan's five seconds run out: no timer, the listing compares with now.
-    tokio::time::sleep(Duration::from_secs(6)).await;
+    s.server.advance_clock(6).await;
     let listed = s.run("max", "usercd list", &temporary).await;
     assert!(listed.starts_with("On cooldown (1)"), "{listed}");
     assert!(

@@ -8,16 +8,7 @@ use stagehand::discord::message::{Embed, Message};
 use stagehand::discord::{Destination, Effect, deliver};
 
 use crate::support::discord::{FakeDiscord, Guild};
-use crate::support::{Server, start_with_discord as start};
-
-/// Waits until `condition` holds, or fails with `what`.
-async fn eventually(what: &str, mut condition: impl FnMut() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(15);
-    while !condition() {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
+use crate::support::{Server, eventually, start_with_discord as start};
 
 fn member(guild: &Guild) -> u64 {
     guild
@@ -124,6 +115,9 @@ async fn commands_are_registered_once_per_change_of_the_table() {
             "parameter",
             "route",
             "text",
+            "link",
+            "show",
+            "league",
             "usercd",
             "levelcd",
             "request",

@@ -22,6 +22,10 @@ mod fake_discord;
 mod fakes;
 /// The GD client against the fake GD server: parsing, not found versus failure, cache, wire.
 mod gd_client;
+/// The osu! league: linking through the built-in sign-in page, roles, `/show`, sync.
+mod league;
+/// The osu! API client against the fake osu!: code exchange, batches, tokens, 429s, faults.
+mod osu_client;
 /// Pictures: golden tables and charts, hostile input.
 mod render;
 /// The GD request desk end to end: requests, opinions, resolutions, the queue, refusals.

@@ -99,6 +99,10 @@ kinds! {
     ChallengeFinished = 109, "CHALLENGE_FINISHED";
     /// `target_user_id`, `league`, `from_league`.
     LeagueTransferred = 110, "LEAGUE_TRANSFERRED";
+    /// `league_role` (`gold`, `participant`, …), `role_id`.
+    LeagueRoleSet = 111, "LEAGUE_ROLE_SET";
+    /// `players`, `updated`, `failed`: one run of the sync with osu!.
+    PlayersSynced = 112, "PLAYERS_SYNCED";
 }
 
 impl EventKind {

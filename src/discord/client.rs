@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use serenity::all::{
     ChannelType, Context, EventHandler, GatewayIntents, Guild, GuildId, HttpBuilder, Interaction,
-    Ready, ShardManager,
+    Member, Ready, ShardManager, User,
 };
 use tokio::sync::watch;
 
@@ -32,6 +32,9 @@ struct Config {
     ca_cert: Option<std::path::PathBuf>,
     league: bool,
     requests: bool,
+    /// What `/link` builds its sign-in links from.
+    public_url: Option<String>,
+    osu: Option<(String, u64, String)>,
 }
 
 impl Config {
@@ -47,6 +50,17 @@ impl Config {
             ca_cert: settings.discord_ca_cert.clone(),
             league: settings.modules_league,
             requests: settings.modules_requests,
+            public_url: settings.public_url.as_ref().map(|u| u.as_str().to_string()),
+            osu: settings
+                .osu_client_id
+                .zip(settings.osu_client_secret.as_ref())
+                .map(|(id, secret)| {
+                    (
+                        settings.osu_base_url.as_str().to_string(),
+                        id,
+                        secret.expose().to_string(),
+                    )
+                }),
         })
     }
 }
@@ -56,6 +70,7 @@ pub async fn supervise(
     store: Arc<Store>,
     outbox: Outbox,
     clock: Clock,
+    https_port: u16,
     mut settings: watch::Receiver<Arc<Settings>>,
     mut stop: watch::Receiver<bool>,
 ) {
@@ -69,6 +84,7 @@ pub async fn supervise(
                     store.clone(),
                     outbox.clone(),
                     clock.clone(),
+                    https_port,
                     current.clone(),
                 )
                 .await
@@ -124,6 +140,7 @@ async fn start(
     store: Arc<Store>,
     outbox: Outbox,
     clock: Clock,
+    https_port: u16,
     settings: Arc<Settings>,
 ) -> anyhow::Result<Running> {
     // serenity's own `HttpBuilder::proxy` is skipped by its ratelimiter (0.12.5), so a proxy is
@@ -137,6 +154,7 @@ async fn start(
         | GatewayIntents::DIRECT_MESSAGES;
     let gd = Arc::new(crate::gd::Client::new(&settings.gd_base_url.0));
     let ctx = Arc::new(Ctx {
+        osu: crate::osu::Client::from_settings(&settings).ok(),
         texts: Catalogue::open(&store)?,
         permissions: Permissions::load(&store)?,
         store,
@@ -144,6 +162,7 @@ async fn start(
         clock,
         guild: config.guild_id,
         outbox: outbox.clone(),
+        https_port,
         owner: AtomicU64::new(0),
         gd,
     });
@@ -221,6 +240,23 @@ impl EventHandler for Handler {
             .filter(|c| c.kind == ChannelType::Text)
             .map(|c| (c.id.get(), c.name.as_str()))
             .collect();
+        let roles: Vec<(u64, &str)> = guild
+            .roles
+            .values()
+            .map(|r| (r.id.get(), r.name.as_str()))
+            .collect();
+        match self
+            .ctx
+            .store
+            .write(|w| crate::league::roles::resolve_defaults(w, &roles))
+        {
+            Ok(found) if !found.is_empty() => {
+                let names: Vec<&str> = found.iter().map(|k| k.name()).collect();
+                tracing::info!(roles = ?names, "league roles found by name");
+            }
+            Ok(_) => {}
+            Err(err) => tracing::error!(error = %err, "resolving the league roles failed"),
+        }
         match routes::resolve_defaults(&self.ctx.store, &channels, self.ctx.clock.now()) {
             Ok(resolved) if !resolved.is_empty() => {
                 let names: Vec<&str> = resolved.iter().map(|r| r.name()).collect();
@@ -228,6 +264,30 @@ impl EventHandler for Handler {
             }
             Ok(_) => {}
             Err(err) => tracing::error!(error = %err, "resolving the routes' channels failed"),
+        }
+    }
+
+    async fn guild_member_addition(&self, _: Context, member: Member) {
+        if member.guild_id != self.guild || member.user.bot {
+            return;
+        }
+        if let Err(err) = super::league::member_joined(&self.ctx, member.user.id.get()) {
+            tracing::error!(error = %format!("{err:#}"), "handling a member who joined failed");
+        }
+    }
+
+    async fn guild_member_removal(
+        &self,
+        _: Context,
+        guild: GuildId,
+        user: User,
+        _: Option<Member>,
+    ) {
+        if guild != self.guild {
+            return;
+        }
+        if let Err(err) = super::league::member_left(&self.ctx, user.id.get()) {
+            tracing::error!(error = %format!("{err:#}"), "handling a member who left failed");
         }
     }
 

@@ -17,6 +17,8 @@
 //! | `/parameter list, describe, set, reset`   | `admin`    |
 //! | `/route list, describe, enable, disable, update_channel, reset_channel` | `admin` |
 //! | `/text list, describe, edit, reset`       | `admin`    |
+//! | `/link`, `/show`                          | nothing    |
+//! | `/league role`                            | `admin`    |
 //! | `/usercd list, describe, amend, update`   | `ban_users` (others' cooldowns: also `remove_other_user_bans`) |
 //! | `/levelcd list, describe, amend, update`  | `ban_levels` (others' cooldowns: also `remove_other_level_bans`) |
 //! | `/usercd history`, `/levelcd history`     | `log_viewer` |
@@ -278,6 +280,12 @@ const LANGUAGE: OptionSpec = chosen(
     languages,
 );
 
+fn league_roles() -> Vec<(&'static str, &'static str)> {
+    crate::league::roles::RoleKey::ALL
+        .iter()
+        .map(|k| (k.name(), k.name()))
+        .collect()
+}
 const CD_USER: OptionSpec = typed(
     "user",
     "участник",
@@ -544,6 +552,40 @@ pub const COMMANDS: &[CommandSpec] = &[
                 &[KEY, LANGUAGE],
             ),
         ],
+    ),
+    leaf(
+        "link",
+        "привязать",
+        "command.link.description",
+        Access::Everyone,
+        &[],
+    ),
+    leaf(
+        "show",
+        "таблица",
+        "command.show.description",
+        Access::Everyone,
+        &[completed("table", "таблица", "command.show.table")],
+    ),
+    group(
+        "league",
+        "лига",
+        "command.league.description",
+        &[leaf(
+            "role",
+            "роль",
+            "command.league.role",
+            ADMIN,
+            &[
+                chosen(
+                    "league_role",
+                    "роль_лиги",
+                    "command.league.role.league_role",
+                    league_roles,
+                ),
+                typed("role", "роль", "command.league.role.role", OptionKind::Role),
+            ],
+        )],
     ),
     group(
         "usercd",

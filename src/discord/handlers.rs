@@ -12,6 +12,7 @@ use super::commands::{self, Access};
 use super::cooldowns;
 use super::custom_id::CustomId;
 use super::interaction::{Invocation, Kind, Outcome, Response};
+use super::league;
 use super::message::{Button, ButtonStyle, ButtonTarget, Embed, Field, Message};
 use super::requests;
 use crate::access::{Member, Permissions};
@@ -30,6 +31,10 @@ pub struct Ctx {
     pub clock: Clock,
     /// The home guild (also the id of its `@everyone` role).
     pub guild: u64,
+    /// The osu! API client, when the league has osu! credentials.
+    pub osu: Option<crate::osu::Client>,
+    /// The port the HTTPS server listens on (for links when `public_url` is not set).
+    pub https_port: u16,
     /// Where effects that are not answers go (see `outbox`).
     pub outbox: super::outbox::Outbox,
     /// The guild's owner, learned from the gateway (0 until then).
@@ -144,13 +149,17 @@ pub async fn dispatch(ctx: &Ctx, inv: &Invocation) -> Result<Outcome, HandlerErr
         Kind::Command { path, .. } => match path.first().map(String::as_str) {
             Some("help") => help(ctx, inv),
             Some("language") => language(ctx, inv),
+            Some("link" | "show" | "league") => league::command(ctx, inv, path).await,
             Some("usercd" | "levelcd") => cooldowns::command(ctx, inv, path),
             Some("request" | "queue") => requests::command(ctx, inv, path).await,
             Some(_) => admin::command(ctx, inv, path),
             None => outdated(ctx, inv),
         },
-        Kind::Autocomplete { focused, .. } => Ok(Outcome {
-            response: Response::Choices(admin::complete(ctx, inv, focused)),
+        Kind::Autocomplete { path, focused, .. } => Ok(Outcome {
+            response: Response::Choices(match path.first().map(String::as_str) {
+                Some("show") => league::complete(inv),
+                _ => admin::complete(ctx, inv, focused),
+            }),
             effects: Vec::new(),
         }),
         Kind::Component { .. } | Kind::Modal { .. } => match control.as_ref().map(|id| {
@@ -285,6 +294,8 @@ mod tests {
             texts: Catalogue::open(&store).unwrap(),
             permissions: Permissions::load(&store).unwrap(),
             outbox: super::super::outbox::Outbox::new(store.clone()),
+            osu: None,
+            https_port: 8443,
             store,
             settings: Arc::new(settings),
             clock: Clock::manual(0),
@@ -301,6 +312,7 @@ mod tests {
     fn inv(user: u64, roles: &[u64], administrator: bool) -> Invocation {
         Invocation {
             user,
+            user_name: format!("user{user}"),
             roles: roles.to_vec(),
             administrator,
             locale: "en-US".into(),

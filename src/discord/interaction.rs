@@ -9,6 +9,8 @@ use super::message::{Choice, Message, Modal};
 #[derive(Clone, Debug)]
 pub struct Invocation {
     pub user: u64,
+    /// The user's Discord user name (not their display name).
+    pub user_name: String,
     pub roles: Vec<u64>,
     /// The member has Discord's Administrator permission.
     pub administrator: bool,

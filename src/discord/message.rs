@@ -66,7 +66,7 @@ pub struct Embed {
     pub color: u32,
     pub fields: Vec<Field>,
     pub footer: String,
-    /// `attachment://<name>` of a file sent with the message.
+    /// The name of a file sent with the message, shown as the embed's picture.
     pub image: Option<String>,
 }
 

@@ -13,6 +13,7 @@ mod cooldowns;
 pub mod custom_id;
 mod handlers;
 pub mod interaction;
+mod league;
 pub mod limits;
 pub mod message;
 pub mod outbox;

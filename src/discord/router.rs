@@ -283,6 +283,7 @@ fn invocation(interaction: &Interaction) -> Option<(Target, Invocation)> {
     };
     let inv = Invocation {
         user: user.id.get(),
+        user_name: user.name.clone(),
         roles: member
             .map(|m| m.roles.iter().map(|r| r.get()).collect())
             .unwrap_or_default(),

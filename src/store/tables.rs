@@ -79,6 +79,32 @@ pub const OUTBOX: Table<u64, crate::discord::outbox::Queued> = Table::new("outbo
 /// Where anchored messages landed: anchor → channel and message id (see `discord::outbox`).
 pub const ANCHORS: Table<str, crate::discord::outbox::Posted> = Table::new("anchors");
 
+/// Linked osu! league players: Discord id → player (see `league::player`).
+pub const PLAYERS: Table<u64, crate::league::player::Player> = Table::new("players");
+
+/// Unique index of [`PLAYERS`] by osu! id: osu! id → Discord id.
+pub const PLAYER_BY_OSU: Table<u64, u64> = Table::new("player_by_osu");
+
+/// Index of [`PLAYERS`] by league: `(league code, Discord id)`.
+pub const LEAGUE_MEMBERS: Table<(u64, u64), ()> = Table::new("league_members");
+
+/// Players who were unlinked (left the server, deleted): `(Discord id, unix time)` → the row.
+pub const ARCHIVED_PLAYERS: Table<(u64, i64), crate::league::player::Player> =
+    Table::new("archived_players");
+
+/// Pending `/link` sign-ins: state id → who asked and when (see `league::link`).
+pub const LINK_STATES: Table<str, crate::league::link::Pending> = Table::new("link_states");
+
+/// Secrets Stagehand generates for itself: name → 32 random bytes (`link_state` signs `/link`
+/// states).
+pub const SECRETS: Table<str, [u8; 32]> = Table::new("secrets");
+
+/// Discord roles of the league: `novice` … `master`, `participant`, `inactive` → role id.
+pub const LEAGUE_ROLES: Table<str, u64> = Table::new("league_roles");
+
+/// When each scheduled job runs next: job name → unix time (see `schedule`).
+pub const SCHEDULE: Table<str, i64> = Table::new("schedule");
+
 /// The current cooldown or ban of each user and level: `(entity kind, id)` → restriction (see
 /// `requests::cooldown`). Expired rows stay until overwritten; reads compare with now.
 pub const COOLDOWNS: Table<(u64, u64), crate::requests::cooldown::Restriction> =

@@ -1,10 +1,12 @@
 //! The HTTPS server: TLS (self-signed via rcgen or PEM files), HTTP/1.1 and HTTP/2, the routes
-//! (setup page, health, metrics, static files) and their minijinja pages.
+//! (setup page, osu! sign-in callback, health, metrics, static files) and their minijinja pages.
 //!
-//! Knows nothing of Discord. Reads and writes the store only through `store`'s API; settings
-//! arrive already parsed.
+//! Knows nothing of serenity: a completed sign-in queues its Discord changes as plain effects in
+//! the outbox. Reads and writes the store only through `store`'s API; settings arrive already
+//! parsed.
 
 mod metrics;
+pub mod oauth;
 mod pages;
 mod routes;
 mod server;

@@ -29,6 +29,14 @@ async fn route(req: Request<Incoming>, state: &State) -> (&'static str, Response
         return ("setup", setup_page(req, state, token).await);
     }
     match path.as_str() {
+        "/oauth/osu/callback" if read_only => {
+            let language = req
+                .headers()
+                .get(header::ACCEPT_LANGUAGE)
+                .and_then(|v| v.to_str().ok());
+            let page = super::oauth::callback(state, req.uri().query(), language).await;
+            ("osu_callback", page)
+        }
         "/healthz" if read_only => ("healthz", health(state)),
         "/metrics" if read_only => {
             let text = state.metrics.render(state.store.file_size());
@@ -58,7 +66,9 @@ async fn route(req: Request<Incoming>, state: &State) -> (&'static str, Response
                 None => ("static", not_found()),
             }
         }
-        "/healthz" | "/metrics" | "/" => ("not_allowed", method_not_allowed("GET, HEAD")),
+        "/healthz" | "/metrics" | "/" | "/oauth/osu/callback" => {
+            ("not_allowed", method_not_allowed("GET, HEAD"))
+        }
         _ => ("not_found", not_found()),
     }
 }

@@ -24,13 +24,25 @@ use crate::store::Store;
 /// What every request handler can reach.
 pub struct State {
     pub store: Arc<Store>,
+    /// The settings at start-up (listeners, limits).
     pub settings: Arc<Settings>,
+    /// The settings as saved since (the setup page may have added osu! credentials).
+    pub saved_settings: tokio::sync::watch::Receiver<Arc<Settings>>,
+    /// Where a completed sign-in queues its Discord changes.
+    pub outbox: crate::discord::Outbox,
     pub clock: Clock,
     pub metrics: Metrics,
     /// The port the HTTPS listener actually bound (differs from the setting when that is 0).
     pub https_port: u16,
     /// Called after the setup page saved settings, so the rest of the app can pick them up.
     pub on_settings_saved: Box<dyn Fn() + Send + Sync>,
+}
+
+impl State {
+    /// The settings in force now.
+    pub fn settings_now(&self) -> Arc<Settings> {
+        self.saved_settings.borrow().clone()
+    }
 }
 
 /// Bound sockets, made before serving so start-up errors surface early.

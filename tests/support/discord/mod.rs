@@ -102,8 +102,9 @@ mod permission {
 
 impl Guild {
     /// A small community: the owner, an admin, reviewers, a GD moderator, a trainee, plain
-    /// members (one Russian-speaking, one with closed DMs) and the bot, with channels
-    /// `general`, `requests`, `reviews`, `log`, `league` and `announcements`.
+    /// members (one Russian-speaking, one with closed DMs) and the bot, the osu! league's roles
+    /// (`Novice` … `Master`, `Participant`, `Inactive`), with channels `general`, `requests`,
+    /// `reviews`, `log`, `league`, `announcements` and `welcome`.
     pub fn sample() -> Guild {
         use permission::*;
         // Snowflakes a millisecond apart, like ids Discord hands out.
@@ -124,7 +125,7 @@ impl Guild {
             name: name.into(),
             permissions,
         };
-        let roles = vec![
+        let mut roles = vec![
             role(0, "@everyone", everyone),
             role(1, "Russian", 0),
             role(2, "Trainee", 0),
@@ -134,9 +135,23 @@ impl Guild {
                 "GD Moderator",
                 MANAGE_MESSAGES | MANAGE_THREADS | MODERATE_MEMBERS,
             ),
-            role(5, "Stagehand", bot),
-            role(6, "Admin", ADMINISTRATOR),
         ];
+        // The osu! league's roles, below the bot's so it may hand them out.
+        let league = [
+            "Novice",
+            "Bronze",
+            "Silver",
+            "Gold",
+            "Platinum",
+            "Diamond",
+            "Elite",
+            "Master",
+            "Participant",
+            "Inactive",
+        ];
+        roles.extend((0..).zip(league).map(|(n, name)| role(7 + n, name, 0)));
+        roles.push(role(5, "Stagehand", bot));
+        roles.push(role(6, "Admin", ADMINISTRATOR));
         let channels = [
             "general",
             "requests",
@@ -144,6 +159,7 @@ impl Guild {
             "log",
             "league",
             "announcements",
+            "welcome",
         ]
         .iter()
         .enumerate()
@@ -629,6 +645,33 @@ impl FakeDiscord {
     }
 
     /// Deletes a channel, as a server admin can at any time; later requests for it get 10003.
+    /// A user joins the guild: they become a member without roles, and the bot gets
+    /// GUILD_MEMBER_ADD.
+    pub fn member_joins(&self, id: u64, name: &str) {
+        self.shared.with(|s| {
+            s.guild.members.push(Member {
+                id,
+                name: name.into(),
+                roles: Vec::new(),
+                nick: None,
+                dms_open: true,
+            });
+            let mut data = model::member(s, id, true);
+            data["guild_id"] = json!(s.guild.id.to_string());
+            s.dispatch("GUILD_MEMBER_ADD", data);
+        });
+    }
+
+    /// A member leaves the guild (GUILD_MEMBER_REMOVE).
+    pub fn member_leaves(&self, id: u64) {
+        self.shared.with(|s| {
+            let user = model::user(s, id);
+            s.guild.members.retain(|m| m.id != id);
+            let data = json!({"guild_id": s.guild.id.to_string(), "user": user});
+            s.dispatch("GUILD_MEMBER_REMOVE", data);
+        });
+    }
+
     pub fn delete_channel(&self, id: u64) {
         self.shared.with(|s| {
             s.channels.remove(&id);

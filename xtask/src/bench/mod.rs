@@ -4,6 +4,7 @@
 //! writes `target/bench.json`. A FILTER runs only the areas whose name contains it.
 
 mod discord;
+mod league;
 mod render;
 mod requests;
 mod services;
@@ -28,6 +29,7 @@ const AREAS: &[Area] = &[
     ("render", render::figures),
     ("services", services::figures),
     ("requests", requests::figures),
+    ("league", league::figures),
 ];
 
 pub fn run(args: &[String]) -> anyhow::Result<()> {

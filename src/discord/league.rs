@@ -1,0 +1,233 @@
+//! The osu! league's commands and member events: `/link` (a sign-in button for Stagehand's own
+//! HTTPS callback), `/show` (a rendered table), `/league role`, and what happens when a member
+//! joins (welcome, Inactive) or leaves (their player row archived).
+
+use super::handlers::{Ctx, HandlerError};
+use super::interaction::{Effect, Invocation, Outcome, Value};
+use super::message::{Button, ButtonStyle, ButtonTarget, Choice, Embed, Message};
+use super::outbox;
+use crate::audit::{self, Actor, Change};
+use crate::league::tables::{self, Board};
+use crate::league::{link, player, roles};
+use crate::routes::Route;
+
+/// The league's colour in embeds.
+const COLOUR: u32 = 0x3B82F6;
+
+/// `/link`, `/show`, `/league …`.
+pub async fn command(
+    ctx: &Ctx,
+    inv: &Invocation,
+    path: &[String],
+) -> Result<Outcome, HandlerError> {
+    let path: Vec<&str> = path.iter().map(String::as_str).collect();
+    match path.as_slice() {
+        ["link"] => link(ctx, inv),
+        ["show"] => show(ctx, inv).await,
+        ["league", "role"] => set_role(ctx, inv),
+        _ => super::handlers::outdated(ctx, inv),
+    }
+}
+
+fn private(
+    ctx: &Ctx,
+    inv: &Invocation,
+    key: &str,
+    params: &[(&str, &str)],
+) -> Result<Outcome, HandlerError> {
+    let choice = ctx.language(inv)?;
+    Ok(Outcome::reply(
+        Message::text(ctx.text(choice, key, params)).ephemeral(),
+    ))
+}
+
+/// `/link`: a private sign-in button, or the account the member is already linked to.
+fn link(ctx: &Ctx, inv: &Invocation) -> Result<Outcome, HandlerError> {
+    let choice = ctx.language(inv)?;
+    let lang = choice.lang;
+    let (Some(osu), true) = (&ctx.osu, ctx.settings.modules_league) else {
+        return private(ctx, inv, "league.link.not_configured", &[]);
+    };
+    if let Some(p) = ctx.store.read(|r| player::get(r, inv.user))? {
+        let league = ctx.texts.render(lang, p.league.text_key(), &[]);
+        return private(
+            ctx,
+            inv,
+            "league.link.already_linked",
+            &[("osu_username", &p.osu_username), ("league", &league)],
+        );
+    }
+    let now = ctx.clock.now();
+    let state = ctx
+        .store
+        .write(|w| link::issue(w, inv.user, &inv.user_name, now))?;
+    let redirect = crate::web::oauth::redirect_uri(&ctx.settings.base_url(ctx.https_port));
+    let url = osu.authorize_url(&redirect, &state);
+    let embed = Embed {
+        title: ctx.texts.render(lang, "league.link.title", &[]),
+        description: ctx.text(choice, "league.link.body", &[]),
+        color: COLOUR,
+        ..Embed::default()
+    };
+    let button = Button {
+        label: ctx.texts.render(lang, "league.link.button", &[]),
+        style: ButtonStyle::Secondary,
+        target: ButtonTarget::Link(url),
+        disabled: false,
+    };
+    Ok(Outcome::reply(
+        Message::embed(embed).with_row(vec![button]).ephemeral(),
+    ))
+}
+
+/// `/show <table>`: the table as a picture in a public embed.
+async fn show(ctx: &Ctx, inv: &Invocation) -> Result<Outcome, HandlerError> {
+    let choice = ctx.language(inv)?;
+    let lang = choice.lang;
+    let typed = inv.str_option("table").unwrap_or_default();
+    if typed.trim().eq_ignore_ascii_case("ranker") {
+        return private(ctx, inv, "league.show.deprecated", &[]);
+    }
+    let Some(board) = Board::parse(typed) else {
+        let boards: Vec<&str> = Board::all().map(Board::name).collect();
+        return private(
+            ctx,
+            inv,
+            "league.show.invalid",
+            &[("boards", &boards.join(", "))],
+        );
+    };
+    let text = |key: &str| ctx.texts.render(lang, key, &[]);
+    let Some(table) = ctx.store.read(|r| tables::build(r, board, &text))? else {
+        return private(ctx, inv, "league.show.empty", &[]);
+    };
+    let title = table.title.clone();
+    let pages = tokio::task::spawn_blocking(move || crate::render::table(&table)).await??;
+    let mut message = Message::embed(Embed {
+        title,
+        color: COLOUR,
+        image: Some("table.png".into()),
+        ..Embed::default()
+    });
+    for (n, page) in pages.into_iter().take(super::limits::FILES).enumerate() {
+        let name = if n == 0 {
+            "table.png".to_string()
+        } else {
+            format!("table-{}.png", n + 1)
+        };
+        message = message.with_file(name, page.bytes);
+    }
+    Ok(Outcome::reply(message))
+}
+
+/// Suggestions for `/show`'s table: the boards whose name contains what was typed.
+pub fn complete(inv: &Invocation) -> Vec<Choice> {
+    let typed = inv
+        .str_option("table")
+        .unwrap_or_default()
+        .trim()
+        .to_lowercase();
+    Board::all()
+        .map(Board::name)
+        .filter(|name| name.contains(&typed))
+        .map(|name| Choice {
+            name: name.to_string(),
+            value: name.to_string(),
+        })
+        .collect()
+}
+
+/// `/league role <league_role> <role>`.
+fn set_role(ctx: &Ctx, inv: &Invocation) -> Result<Outcome, HandlerError> {
+    let name = inv.str_option("league_role").unwrap_or_default();
+    let Some(key) = roles::RoleKey::parse(name) else {
+        return private(ctx, inv, "league.role.unknown", &[("name", name)]);
+    };
+    let Some(Value::Role(role)) = inv.option("role") else {
+        return super::handlers::outdated(ctx, inv);
+    };
+    let now = ctx.clock.now();
+    let change = ctx.store.write(|w| {
+        let change = roles::set(w, key, *role, Actor::User(inv.user), now)?;
+        if let Change::Applied(id) = change
+            && let Some(event) = audit::get(w, id)?
+            && let Some(post) = outbox::post(w, Route::Log, Message::text(event.summary()), None)?
+        {
+            outbox::push(w, post)?;
+        }
+        Ok::<_, crate::store::StoreError>(change)
+    })?;
+    ctx.outbox.wake();
+    match change {
+        Change::Applied(_) => private(
+            ctx,
+            inv,
+            "league.role.set",
+            &[
+                ("role", &format!("<@&{role}>")),
+                ("league_role", key.name()),
+            ],
+        ),
+        Change::NoEffect => private(ctx, inv, "warning.no_effect", &[]),
+    }
+}
+
+/// A member joined (osu-arena §7.3): the welcome message, and the Inactive role until they link.
+pub fn member_joined(ctx: &Ctx, user: u64) -> Result<(), HandlerError> {
+    if !ctx.settings.modules_league {
+        return Ok(());
+    }
+    ctx.store.write(|w| {
+        let mention = format!("<@{user}>");
+        let text = ctx.texts.render(
+            crate::i18n::Lang::En,
+            "league.join_welcome",
+            &[("member", &mention)],
+        );
+        let message = Message {
+            ping_users: true,
+            ..Message::text(text)
+        };
+        if let Some(post) = outbox::post(w, Route::Welcome, message, None)? {
+            outbox::push(w, post)?;
+        }
+        if let Some(inactive) = roles::get(w, roles::RoleKey::Inactive)? {
+            outbox::push(
+                w,
+                Effect::Member {
+                    user,
+                    add_roles: vec![inactive],
+                    remove_roles: Vec::new(),
+                    nick: None,
+                },
+            )?;
+        }
+        Ok::<_, crate::store::StoreError>(())
+    })?;
+    ctx.outbox.wake();
+    Ok(())
+}
+
+/// A member left (osu-arena §7.3): their player row is archived (not deleted) and the log
+/// route told.
+pub fn member_left(ctx: &Ctx, user: u64) -> Result<(), HandlerError> {
+    let now = ctx.clock.now();
+    let archived = ctx.store.write(|w| {
+        let Some(gone) = player::archive(w, user, Actor::Bot, "left", now)? else {
+            return Ok::<_, crate::store::StoreError>(None);
+        };
+        let text = format!(
+            "<@{user}> left the server; their league data ({}) was archived.",
+            gone.osu_username
+        );
+        if let Some(post) = outbox::post(w, Route::Log, Message::text(text), None)? {
+            outbox::push(w, post)?;
+        }
+        Ok(Some(gone))
+    })?;
+    if let Some(gone) = archived {
+        tracing::info!(user, osu = %gone.osu_username, "a linked member left; archived");
+        ctx.outbox.wake();
+    }
+    Ok(())
+}

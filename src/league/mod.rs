@@ -1,0 +1,13 @@
+//! The osu! league (osu-arena): players linked to osu! accounts, the leagues their rank puts
+//! them in, the sign-in states of `/link`, the roles that mirror leagues in Discord, the sync
+//! with osu!, and the tables `/show` renders. No serenity or hyper types: the shell (`discord/`,
+//! `web/`) turns results into messages, pages and role changes.
+
+pub mod leagues;
+pub mod link;
+pub mod player;
+pub mod roles;
+pub mod sync;
+pub mod tables;
+
+pub use leagues::{League, Thresholds};

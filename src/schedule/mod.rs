@@ -1,0 +1,115 @@
+//! The one scheduler (DESIGN §3): each [`Job`] has its next due time in the store; one loop
+//! waits until the earliest, claims it — moves its due time to the next run, in one transaction
+//! — and runs it. A restart resumes from the stored times, and a due time fires at most once.
+//! Jobs call domain code and queue messages in the outbox; they never touch serenity.
+
+use std::sync::Arc;
+use std::time::Duration as StdDuration;
+
+use crate::clock::Clock;
+use crate::config::Settings;
+use crate::params::{self, Param};
+use crate::store::tables::SCHEDULE;
+use crate::store::{Read, Store, StoreError};
+use crate::time::Duration;
+
+/// Every scheduled job.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Job {
+    /// Refresh every linked player from osu! (`league::sync`), every `sync.interval`.
+    SyncPlayers,
+}
+
+impl Job {
+    pub const ALL: [Job; 1] = [Job::SyncPlayers];
+
+    /// The key of its due time in the store.
+    pub fn name(self) -> &'static str {
+        match self {
+            Job::SyncPlayers => "sync_players",
+        }
+    }
+
+    /// Seconds between runs; `None` while the job is off.
+    fn interval(self, r: &impl Read, settings: &Settings) -> Result<Option<u64>, StoreError> {
+        match self {
+            Job::SyncPlayers => {
+                if !settings.modules_league || settings.osu_client_id.is_none() {
+                    return Ok(None);
+                }
+                Ok(match params::duration(r, Param::SyncInterval)? {
+                    Duration::Finite(0) | Duration::Infinite => None,
+                    Duration::Finite(secs) => Some(secs),
+                })
+            }
+        }
+    }
+}
+
+/// What jobs need.
+pub struct Scheduler {
+    pub store: Arc<Store>,
+    /// The settings as saved (the setup page may add osu! credentials while running).
+    pub settings: tokio::sync::watch::Receiver<Arc<Settings>>,
+    pub clock: Clock,
+}
+
+/// How often the loop looks at the clock while waiting (a manual clock in tests, or a system
+/// clock that jumps, is noticed within this).
+const TICK: StdDuration = StdDuration::from_millis(500);
+
+impl Scheduler {
+    /// Runs due jobs until the task is dropped.
+    pub async fn run(self) {
+        loop {
+            match self.next_due() {
+                Ok(Some(job)) => self.fire(job).await,
+                Ok(None) => tokio::time::sleep(TICK).await,
+                Err(err) => {
+                    tracing::error!(error = %err, "the scheduler cannot read the store");
+                    tokio::time::sleep(StdDuration::from_secs(5)).await;
+                }
+            }
+        }
+    }
+
+    /// Claims the first job that is due: its next due time is stored before it runs. A job with
+    /// no due time yet is due now.
+    fn next_due(&self) -> Result<Option<Job>, StoreError> {
+        let now = self.clock.now();
+        let settings = self.settings.borrow().clone();
+        self.store.write(|w| {
+            for job in Job::ALL {
+                let Some(interval) = job.interval(w, &settings)? else {
+                    continue;
+                };
+                let due = w.get(&SCHEDULE, job.name())?.unwrap_or(now);
+                if due <= now {
+                    let next = now.saturating_add(i64::try_from(interval).unwrap_or(i64::MAX));
+                    w.insert(&SCHEDULE, job.name(), &next)?;
+                    return Ok(Some(job));
+                }
+            }
+            Ok(None)
+        })
+    }
+
+    async fn fire(&self, job: Job) {
+        tracing::info!(job = job.name(), "job started");
+        let now = self.clock.now();
+        let settings = self.settings.borrow().clone();
+        let result = match job {
+            // One run at a time: the loop awaits it before looking for the next job.
+            Job::SyncPlayers => match crate::osu::Client::from_settings(&settings).ok() {
+                Some(osu) => crate::league::sync::run(&self.store, &osu, now)
+                    .await
+                    .map(|report| format!("{report:?}")),
+                None => Ok("osu! is not configured".into()),
+            },
+        };
+        match result {
+            Ok(summary) => tracing::info!(job = job.name(), %summary, "job finished"),
+            Err(err) => tracing::error!(job = job.name(), error = %err, "job failed"),
+        }
+    }
+}

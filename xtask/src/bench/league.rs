@@ -1,0 +1,298 @@
+//! The osu! league at its two costly moments.
+//!
+//! - `sync_500_players_s`: one full `league::sync::run` over 500 linked players (every fixture,
+//!   unranked and restricted ones too) against the fake osu! on loopback, limited like the real
+//!   API (1200/min, burst 200). Every player's pp changed since the last run, so the run also
+//!   fetches each one's best score, as a weekly run would. Each run gets a fresh client (a
+//!   weekly run outlives the day-long token and the idle connection), so it includes the token
+//!   request. The client spaces its requests at 10/s, so the figure is mostly that spacing:
+//!   `sync_500_players_requests` says how many requests one run makes. Median of 3 runs.
+//! - `show_table_50_ms`: `/show gold` with 50 players in Gold, from the interaction to the reply
+//!   handed to Discord: what `discord::league::show` does (the member's language, the table
+//!   from the store, drawing and PNG encoding on the blocking pool, the message), plus the
+//!   router's `prepare`. Only serenity's conversion to its builders and the HTTP call are
+//!   left out. Median of 20 runs after 3 warm-ups.
+
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+use anyhow::Context as _;
+use stagehand::discord::interaction::Response;
+use stagehand::discord::message::{Embed, Message, prepare};
+use stagehand::discord::{Invocation, Outcome};
+use stagehand::i18n::{self, Catalogue};
+use stagehand::league::player::{self, Player, TopPlay, improvement_indicator};
+use stagehand::league::tables::{self, Board};
+use stagehand::league::{League, Thresholds, sync};
+use stagehand::store::{Read as _, Store, StoreOptions};
+
+use super::{Figure, median};
+
+#[path = "../../../tests/support/http.rs"]
+mod http;
+
+#[path = "../../../tests/support/osu.rs"]
+#[allow(dead_code)] // the fake's API is wider than this benchmark needs
+mod fake_osu;
+
+const SYNC_PLAYERS: usize = 500;
+const SYNC_RUNS: usize = 3;
+/// osu!'s documented limit: 1200 requests a minute, bursts of up to 200.
+const OSU_LIMIT: fake_osu::RateLimit = fake_osu::RateLimit {
+    per_second: 20.0,
+    burst: 200,
+};
+/// What every player gains on the fake between two runs.
+const PP_GAIN: f64 = 25.0;
+
+const SHOW_PLAYERS: usize = 50;
+const SHOW_RUNS: usize = 20;
+const SHOW_WARM_UPS: usize = 3;
+/// The embed colour of `discord::league` (`COLOUR`).
+const SHOW_COLOUR: u32 = 0x3B82F6;
+/// The attachments one reply may carry (`discord::limits::FILES`).
+const FILES: usize = stagehand::discord::limits::FILES;
+
+pub fn figures() -> anyhow::Result<Vec<Figure>> {
+    let dir = std::env::temp_dir().join(format!("stagehand-bench-league-{}", std::process::id()));
+    let result = measure(&dir);
+    let _ = std::fs::remove_dir_all(&dir);
+    result
+}
+
+fn measure(dir: &std::path::Path) -> anyhow::Result<Vec<Figure>> {
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    let (sync_s, requests) = sync_500(&runtime, dir)?;
+    let show_ms = show_gold(&runtime, dir)?;
+    Ok(vec![
+        Figure {
+            name: "sync_500_players_s",
+            value: sync_s,
+            unit: "s",
+        },
+        Figure {
+            name: "sync_500_players_requests",
+            value: requests,
+            unit: "count",
+        },
+        Figure {
+            name: "show_table_50_ms",
+            value: show_ms,
+            unit: "ms",
+        },
+    ])
+}
+
+fn unix_now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
+
+/// A linked player made from a fixture, placed in the league its rank implies.
+fn linked(
+    discord_id: u64,
+    fixture: &fake_osu::Player,
+    league: League,
+    future_league: League,
+    now: i64,
+) -> Player {
+    let pp = fixture.pp.round() as u32;
+    let top_play = fixture
+        .best_scores
+        .iter()
+        .filter(|s| s.pp.is_some())
+        .max_by(|a, b| a.pp.unwrap_or(0.0).total_cmp(&b.pp.unwrap_or(0.0)))
+        .map(|s| TopPlay {
+            score_id: s.id,
+            pp: s.pp.unwrap_or(0.0) as u32,
+            title: s.beatmap.title.clone(),
+        });
+    Player {
+        discord_id,
+        discord_name: format!("member{discord_id}"),
+        osu_id: fixture.id,
+        osu_username: fixture.username.clone(),
+        pp,
+        global_rank: fixture.global_rank,
+        play_time_secs: fixture.play_time,
+        ii: improvement_indicator(pp, fixture.play_time),
+        league,
+        future_league,
+        initial_pp: pp,
+        linked_at: now,
+        top_play,
+        points: 0,
+        seasonal_points: 0,
+    }
+}
+
+fn link_all(store: &Store, players: &[Player], now: i64) -> anyhow::Result<()> {
+    store.write(|w| {
+        for p in players {
+            player::link(w, p, now)?;
+        }
+        Ok::<_, player::LinkError>(())
+    })?;
+    Ok(())
+}
+
+/// Median seconds of [`SYNC_RUNS`] runs, and the median number of requests per run.
+fn sync_500(
+    runtime: &tokio::runtime::Runtime,
+    dir: &std::path::Path,
+) -> anyhow::Result<(f64, f64)> {
+    let store = Store::open(&dir.join("sync.redb"), &StoreOptions::default())
+        .context("opening a scratch store")?;
+    let now = unix_now();
+    let fixtures = fake_osu::fixtures::players(SYNC_PLAYERS);
+    let thresholds = store.read(Thresholds::load)?;
+    let players: Vec<Player> = fixtures
+        .iter()
+        .enumerate()
+        .map(|(i, f)| {
+            let league = thresholds.league(f.global_rank);
+            linked(100_000 + i as u64, f, league, league, now)
+        })
+        .collect();
+    link_all(&store, &players, now)?;
+
+    let osu = runtime.block_on(fake_osu::FakeOsu::start());
+    osu.add_players(fixtures.iter().cloned());
+    osu.set_rate_limit(Some(OSU_LIMIT));
+    let base = url::Url::parse(&osu.base_url())?;
+
+    let mut counts = Vec::with_capacity(SYNC_RUNS);
+    let seconds = median(SYNC_RUNS, || {
+        for f in &fixtures {
+            osu.update_player(f.id, |p| p.pp += PP_GAIN);
+        }
+        let client =
+            stagehand::osu::Client::new(&base, fake_osu::CLIENT_ID, fake_osu::CLIENT_SECRET.into());
+        let before = osu.requests().len();
+        let started = Instant::now();
+        let report = runtime.block_on(sync::run(&store, &client, now))?;
+        let elapsed = started.elapsed().as_secs_f64();
+        let requests = &osu.requests()[before..];
+        let limited = requests.iter().filter(|r| r.status == 429).count();
+        anyhow::ensure!(
+            report.failed == 0 && report.players == SYNC_PLAYERS && limited == 0,
+            "the sync did not run cleanly: {report:?}, {limited} answers 429"
+        );
+        eprintln!(
+            "  sync: {elapsed:.1} s, {} requests ({} best-score calls), {report:?}",
+            requests.len(),
+            requests
+                .iter()
+                .filter(|r| r.target.contains("/scores/best"))
+                .count()
+        );
+        counts.push(requests.len() as f64);
+        Ok(elapsed)
+    })?;
+    counts.sort_by(f64::total_cmp);
+    Ok((seconds, counts[counts.len() / 2]))
+}
+
+/// Median milliseconds of `/show gold`'s work with [`SHOW_PLAYERS`] players in Gold.
+fn show_gold(runtime: &tokio::runtime::Runtime, dir: &std::path::Path) -> anyhow::Result<f64> {
+    let store = Store::open(&dir.join("show.redb"), &StoreOptions::default())
+        .context("opening a scratch store")?;
+    let now = unix_now();
+    let thresholds = store.read(Thresholds::load)?;
+    // Real names and pp from the fixtures; everyone plays in Gold this season, some gained pp
+    // since they entered it and some lost.
+    let players: Vec<Player> = fake_osu::fixtures::players(SHOW_PLAYERS)
+        .iter()
+        .enumerate()
+        .map(|(i, f)| {
+            let mut p = linked(
+                200_000 + i as u64,
+                f,
+                League::Gold,
+                thresholds.league(f.global_rank),
+                now,
+            );
+            let change = (i as i64 * 137) % 600 - 200;
+            p.initial_pp = (i64::from(p.pp) - change).clamp(0, i64::from(u32::MAX)) as u32;
+            p
+        })
+        .collect();
+    link_all(&store, &players, now)?;
+    let texts = Catalogue::open(&store)?;
+    let inv = Invocation {
+        user: players[0].discord_id,
+        user_name: players[0].discord_name.clone(),
+        roles: Vec::new(),
+        administrator: false,
+        locale: "en-US".into(),
+        channel: 1,
+        kind: stagehand::discord::interaction::Kind::Command {
+            path: vec!["show".into()],
+            options: vec![(
+                "table".into(),
+                stagehand::discord::interaction::Value::Str("gold".into()),
+            )],
+        },
+    };
+
+    // `discord::league::show` and the router's `prepare`, step by step.
+    let answer = || -> anyhow::Result<usize> {
+        runtime.block_on(async {
+            let preference =
+                store.read(|r| r.get(&stagehand::store::tables::USER_LANGUAGE, &inv.user))?;
+            let choice = i18n::detect(preference, Some(&inv.locale), false);
+            let lang = choice.lang;
+            let typed = inv.str_option("table").unwrap_or_default();
+            anyhow::ensure!(!typed.trim().eq_ignore_ascii_case("ranker"));
+            let board = Board::parse(typed).context("the board")?;
+            let text = |key: &str| texts.render(lang, key, &[]);
+            let table = store
+                .read(|r| tables::build(r, board, &text))?
+                .context("an empty table")?;
+            anyhow::ensure!(
+                table.rows.len() == SHOW_PLAYERS,
+                "{} rows",
+                table.rows.len()
+            );
+            let title = table.title.clone();
+            let pages =
+                tokio::task::spawn_blocking(move || stagehand::render::table(&table)).await??;
+            let mut message = Message::embed(Embed {
+                title,
+                color: SHOW_COLOUR,
+                image: Some("table.png".into()),
+                ..Embed::default()
+            });
+            for (n, page) in pages.into_iter().take(FILES).enumerate() {
+                let name = if n == 0 {
+                    "table.png".to_string()
+                } else {
+                    format!("table-{}.png", n + 1)
+                };
+                message = message.with_file(name, page.bytes);
+            }
+            let Outcome { response, .. } = Outcome::reply(message);
+            let Response::Message(message) = response else {
+                anyhow::bail!("a reply that is not a message");
+            };
+            let parts = prepare(message)?;
+            Ok(parts
+                .iter()
+                .flat_map(|p| &p.files)
+                .map(|f| f.bytes.len())
+                .sum())
+        })
+    };
+    for _ in 0..SHOW_WARM_UPS {
+        std::hint::black_box(answer()?);
+    }
+    median(SHOW_RUNS, || {
+        let started = Instant::now();
+        std::hint::black_box(answer()?);
+        Ok(started.elapsed().as_secs_f64() * 1000.0)
+    })
+}
