@@ -679,6 +679,27 @@ async fn refused_clicks_change_nothing() {
         format!("✅: {}\n❌: No votes yet", d.mention("kira"))
     );
 
+    // A review of the longest kind is split on word boundaries; the first part pings Anna.
+    let long = "Слишком много шипов подряд. ".repeat(140);
+    let long = long.trim_end();
+    assert_eq!(long.chars().count(), 3919);
+    let form = d.click("max", &widget, "Reject and Review").await.unwrap();
+    assert_eq!(d.submit("max", &form, &[("review", long)]).await, DONE);
+    let parts = d.fake.wait_messages(d.channel("level-reviews"), 3).await;
+    assert_eq!(parts.len(), 3, "about 4050 characters make three messages");
+    assert!(
+        parts[0].content.starts_with(&d.mention("anna")),
+        "{}",
+        parts[0].content
+    );
+    for part in &parts {
+        assert!(part.content.chars().count() <= 2000);
+    }
+    // Every word arrives whole: only whitespace is lost at the cuts.
+    let squeeze = |text: &str| text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let joined: Vec<String> = parts.iter().map(|p| squeeze(&p.content)).collect();
+    assert!(joined.join(" ").contains(&squeeze(long)), "a word was cut");
+
     // /request ignored, unresolved and widgets know where things are.
     let unresolved = d.run("max", "request unresolved", &[]).await;
     assert!(
