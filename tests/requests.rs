@@ -756,3 +756,43 @@ async fn refused_clicks_change_nothing() {
         .await;
     assert_eq!(gone.content, "This request no longer exists.");
 }
+
+/// `/request insert` takes a request on someone's behalf past the queue and the level's
+/// cooldown, but not past "already pending"; it needs `insert_requests`.
+#[tokio::test]
+async fn insert_bypasses_the_queue_and_cooldowns() {
+    let d = Desk::start(&[]).await;
+    let level = json!(fixtures::GREEN_CREATOR);
+    let named = [
+        ("level_id", level.clone()),
+        ("language", json!("ru")),
+        ("creator_name", json!("Someone")),
+        ("yt_link", json!("https://youtu.be/dQw4w9WgXcQ")),
+    ];
+    assert_eq!(
+        d.run("kira", "request insert", &named).await,
+        "You do not have permission to do this."
+    );
+    let nobody = [("level_id", level.clone()), ("language", json!("en"))];
+    assert_eq!(
+        d.run("owner", "request insert", &nobody).await,
+        "Name the creator: give `creator_mention` or `creator_name`."
+    );
+
+    assert_eq!(d.run("owner", "queue close", &[]).await, DONE);
+    let ban = [
+        ("level_id", json!(fixtures::GREEN_CREATOR.to_string())),
+        ("duration", json!("1w")),
+    ];
+    assert_eq!(d.run("owner", "levelcd update", &ban).await, DONE);
+    assert_eq!(d.run("owner", "request insert", &named).await, DONE);
+    let widget = d.only("pending-requests").await;
+    assert_eq!(field(&widget, "Requested by"), "`Someone`");
+    assert_eq!(field(&widget, "Review Language"), ":flag_ru: Русский");
+    let again = d.run("owner", "request insert", &named).await;
+    assert!(
+        again.starts_with("This level was already requested"),
+        "{again}"
+    );
+    assert_eq!(d.pending().await, 1);
+}
