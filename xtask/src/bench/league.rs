@@ -25,14 +25,8 @@ use stagehand::league::tables::{self, Board};
 use stagehand::league::{League, Thresholds, sync};
 use stagehand::store::{Read as _, Store, StoreOptions};
 
+use super::fakes::osu as fake_osu;
 use super::{Figure, median};
-
-#[path = "../../../tests/support/http.rs"]
-mod http;
-
-#[path = "../../../tests/support/osu.rs"]
-#[allow(dead_code)] // the fake's API is wider than this benchmark needs
-mod fake_osu;
 
 const SYNC_PLAYERS: usize = 500;
 const SYNC_RUNS: usize = 3;

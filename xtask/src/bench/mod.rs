@@ -4,6 +4,7 @@
 //! writes `target/bench.json`. A FILTER runs only the areas whose name contains it.
 
 mod discord;
+mod fakes;
 mod league;
 mod render;
 mod requests;

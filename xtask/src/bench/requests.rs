@@ -12,14 +12,8 @@ use serde_json::json;
 
 use super::Figure;
 use super::discord::fake;
+use super::fakes::gd;
 use super::startup::{Run, build};
-
-#[path = "../../../tests/support/gd.rs"]
-#[allow(dead_code)]
-mod gd;
-#[path = "../../../tests/support/http.rs"]
-#[allow(dead_code)]
-mod http;
 
 /// The first of the benchmark's levels (ids no fixture uses).
 const FIRST_LEVEL: u64 = 60_000_000;
