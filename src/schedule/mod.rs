@@ -74,24 +74,29 @@ impl Scheduler {
     }
 
     /// Claims the first job that is due: its next due time is stored before it runs. A job with
-    /// no due time yet is due now.
+    /// no due time yet is due now. Looking is a read; only a claim writes.
     fn next_due(&self) -> Result<Option<Job>, StoreError> {
         let now = self.clock.now();
         let settings = self.settings.borrow().clone();
-        self.store.write(|w| {
+        // One loop claims: nothing else writes due times between this read and the claim.
+        let looked = self.store.read(|r| {
             for job in Job::ALL {
-                let Some(interval) = job.interval(w, &settings)? else {
+                let Some(interval) = job.interval(r, &settings)? else {
                     continue;
                 };
-                let due = w.get(&SCHEDULE, job.name())?.unwrap_or(now);
-                if due <= now {
-                    let next = now.saturating_add(i64::try_from(interval).unwrap_or(i64::MAX));
-                    w.insert(&SCHEDULE, job.name(), &next)?;
-                    return Ok(Some(job));
+                if r.get(&SCHEDULE, job.name())?.unwrap_or(now) <= now {
+                    return Ok(Some((job, interval)));
                 }
             }
-            Ok(None)
-        })
+            Ok::<_, StoreError>(None)
+        })?;
+        let Some((job, interval)) = looked else {
+            return Ok(None);
+        };
+        let next = now.saturating_add(i64::try_from(interval).unwrap_or(i64::MAX));
+        self.store
+            .write(|w| w.insert(&SCHEDULE, job.name(), &next))?;
+        Ok(Some(job))
     }
 
     async fn fire(&self, job: Job) {
@@ -111,5 +116,79 @@ impl Scheduler {
             Ok(summary) => tracing::info!(job = job.name(), %summary, "job finished"),
             Err(err) => tracing::error!(job = job.name(), error = %err, "job failed"),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{Layers, Sources};
+
+    fn scheduler(store: Store, clock: &Clock, env: &[(&str, &str)]) -> Scheduler {
+        let sources = Sources {
+            env: env
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            ..Sources::default()
+        };
+        let settings = Arc::new(Layers::collect(&sources).settings().expect("settings"));
+        Scheduler {
+            store: Arc::new(store),
+            settings: tokio::sync::watch::channel(settings).1,
+            clock: clock.clone(),
+        }
+    }
+
+    const LEAGUE: &[(&str, &str)] = &[
+        ("STAGEHAND_MODULES_LEAGUE", "true"),
+        ("STAGEHAND_OSU_CLIENT_ID", "1"),
+        ("STAGEHAND_OSU_CLIENT_SECRET", "s"),
+    ];
+
+    #[test]
+    fn a_job_is_due_at_once_then_once_per_interval() {
+        let (_dir, store) = Store::temporary();
+        let clock = Clock::manual(1_000);
+        let s = scheduler(store, &clock, LEAGUE);
+        assert_eq!(
+            s.next_due().unwrap(),
+            Some(Job::SyncPlayers),
+            "due at first start"
+        );
+        assert_eq!(s.next_due().unwrap(), None, "claimed: not due again");
+        clock.advance(15 * 60 - 1);
+        assert_eq!(s.next_due().unwrap(), None);
+        clock.advance(1);
+        assert_eq!(s.next_due().unwrap(), Some(Job::SyncPlayers));
+        assert_eq!(
+            s.store
+                .read(|r| r.get(&SCHEDULE, Job::SyncPlayers.name()))
+                .unwrap(),
+            Some(1_000 + 2 * 15 * 60),
+            "the next due time is stored, so a restart resumes it"
+        );
+    }
+
+    #[test]
+    fn a_job_that_is_off_is_never_due() {
+        let (_dir, store) = Store::temporary();
+        let clock = Clock::manual(1_000);
+        // The league is off, or osu! is not configured.
+        let s = scheduler(store, &clock, &LEAGUE[..1]);
+        assert_eq!(s.next_due().unwrap(), None);
+        let (_dir, store) = Store::temporary();
+        let s = scheduler(store, &clock, &[]);
+        assert_eq!(s.next_due().unwrap(), None);
+        // A sync interval of 0 turns it off too.
+        let (_dir, store) = Store::temporary();
+        store
+            .write(|w| {
+                let off = crate::params::Value::Duration(Duration::Finite(0));
+                crate::params::set_value(w, crate::audit::Actor::Bot, Param::SyncInterval, off, 0)
+            })
+            .unwrap();
+        let s = scheduler(store, &clock, LEAGUE);
+        assert_eq!(s.next_due().unwrap(), None);
     }
 }
