@@ -280,6 +280,13 @@ async fn story(restart: bool) {
         field(&widget, "Showcase"),
         "https://www.youtube.com/watch?v=dQw4w9WgXcQ"
     );
+    assert_eq!(field(&widget, "Copied Level ID"), "Not a copy");
+    assert_eq!(field(&widget, "Current Difficulty"), "Hard");
+    assert_eq!(field(&widget, "Game Version"), "2.2");
+    assert_eq!(
+        widget.embeds[0]["thumbnail"]["url"],
+        "https://i.ytimg.com/vi/dQw4w9WgXcQ/hqdefault.jpg"
+    );
     assert_eq!(buttons(&widget), 4);
     let closed = d.only("request-announcements").await;
     assert!(

@@ -23,6 +23,9 @@ fn embed(e: &Embed) -> CreateEmbed {
     if let Some(image) = &e.image {
         out = out.image(format!("attachment://{image}"));
     }
+    if let Some(thumbnail) = &e.thumbnail {
+        out = out.thumbnail(thumbnail);
+    }
     out.fields(
         e.fields
             .iter()

@@ -68,6 +68,8 @@ pub struct Embed {
     pub footer: String,
     /// The name of a file sent with the message, shown as the embed's picture.
     pub image: Option<String>,
+    /// A small picture in the corner, by its web address (`https://…`).
+    pub thumbnail: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

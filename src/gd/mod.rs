@@ -17,5 +17,5 @@ mod level;
 pub mod wire;
 
 pub use client::{Client, LookupError};
-pub use level::{Length, Level, Tier};
+pub use level::{Difficulty, Length, Level, Tier, game_version_name};
 pub use wire::WireError;

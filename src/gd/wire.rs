@@ -17,7 +17,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use super::level::{Length, Level, Tier};
+use super::level::{Difficulty, Length, Level, Tier};
 
 /// The largest search answer read: ten levels are a few kilobytes.
 pub const SEARCH_LIMIT: usize = 1 << 20;
@@ -184,6 +184,13 @@ fn level(record: &str, creators: &HashMap<u64, String>) -> Result<Level, RecordE
     let epic = fields.number(42)?;
     let tier = Tier::from_codes(fields.number(19)?, epic).ok_or(RecordError::BadTier(epic))?;
     let stars = fields.small(18)?;
+    let demon = fields.flag(17)?;
+    let difficulty = Difficulty::from_codes(
+        fields.optional_flag(25)?,
+        demon,
+        fields.optional(43)?,
+        fields.optional(9)?,
+    );
     Ok(Level {
         id,
         name: fields.text(2)?.to_string(),
@@ -193,11 +200,14 @@ fn level(record: &str, creators: &HashMap<u64, String>) -> Result<Level, RecordE
             .unwrap_or_default(),
         stars,
         requested_stars: fields.small(39)?,
-        demon: fields.flag(17)?,
+        demon,
         platformer: length == Length::Platformer,
         rated: stars > 0,
         tier,
         length,
+        difficulty,
+        game_version: u32::try_from(fields.optional(13)?).unwrap_or(u32::MAX),
+        copied_from: fields.optional(30)?,
     })
 }
 
@@ -244,6 +254,24 @@ impl<'a> Fields<'a> {
             key,
             value: snippet(self.0.get(&key).copied().unwrap_or_default()),
         })
+    }
+
+    /// A number the server may leave out: 0 when missing, a typed error when garbage.
+    fn optional(&self, key: u32) -> Result<u64, RecordError> {
+        if self.0.contains_key(&key) {
+            self.number(key)
+        } else {
+            Ok(0)
+        }
+    }
+
+    /// A flag the server may leave out: false when missing.
+    fn optional_flag(&self, key: u32) -> Result<bool, RecordError> {
+        if self.0.contains_key(&key) {
+            self.flag(key)
+        } else {
+            Ok(false)
+        }
     }
 
     /// `1` is true; `0` or empty is false.
@@ -366,6 +394,44 @@ mod tests {
         ] {
             check(input, expected);
         }
+    }
+
+    /// The requested level of a one-level search answer.
+    fn only(record: &str) -> Level {
+        match search(answer(record).as_bytes()) {
+            Ok(Some(found)) => found.levels.into_iter().next().expect("one level"),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn faces_versions_and_copies() {
+        // RECORD: an Easy face (9 = 10) with a stray demon tier (43 = 3) on a non-demon.
+        let level = only(RECORD);
+        assert_eq!(level.difficulty, Difficulty::Easy);
+        assert_eq!((level.game_version, level.copied_from), (22, 0));
+        assert_eq!(only(&with("17", "1")).difficulty, Difficulty::EasyDemon);
+        assert_eq!(only(&with("25", "1")).difficulty, Difficulty::Auto);
+        assert_eq!(only(&with("30", "3456")).copied_from, 3456);
+        // Optional keys may be missing; present garbage is still an error.
+        let bare: Vec<&str> = RECORD.split(':').collect();
+        let kept: Vec<&str> = bare
+            .chunks(2)
+            .filter(|p| !matches!(p[0], "9" | "13" | "25" | "30" | "43"))
+            .flatten()
+            .copied()
+            .collect();
+        let level = only(&kept.join(":"));
+        assert_eq!(level.difficulty, Difficulty::Unrated);
+        assert_eq!((level.game_version, level.copied_from), (0, 0));
+        let broken = search(answer(&with("30", "x")).as_bytes());
+        assert!(
+            matches!(
+                broken,
+                Err(WireError::Record(RecordError::BadNumber { key: 30, .. }))
+            ),
+            "{broken:?}"
+        );
     }
 
     #[test]

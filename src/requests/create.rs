@@ -370,6 +370,9 @@ mod tests {
             rated: false,
             tier: gd::Tier::None,
             length: gd::Length::Medium,
+            difficulty: gd::Difficulty::Harder,
+            game_version: 22,
+            copied_from: 0,
         }
     }
 

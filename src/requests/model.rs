@@ -49,6 +49,11 @@ pub struct LevelFacts {
     /// Wire code of the length: 0 tiny … 4 XL, 5 platformer.
     pub length: u8,
     pub demon: bool,
+    pub difficulty: gd::Difficulty,
+    /// Wire code (22 is 2.2); see `gd::game_version_name`.
+    pub game_version: u32,
+    /// The level it copies; 0 when none.
+    pub copied_from: u64,
 }
 
 impl LevelFacts {
@@ -68,6 +73,9 @@ impl LevelFacts {
             requested_stars: level.requested_stars,
             length,
             demon: level.demon,
+            difficulty: level.difficulty,
+            game_version: level.game_version,
+            copied_from: level.copied_from,
         }
     }
 
@@ -391,6 +399,9 @@ pub(crate) mod tests {
                 requested_stars: 5,
                 length: 2,
                 demon: false,
+                difficulty: gd::Difficulty::Unrated,
+                game_version: 22,
+                copied_from: 0,
             },
             author: Author::User(author),
             lang: Lang::En,

@@ -84,14 +84,29 @@ fn details(ctx: &Ctx, dossier: &Dossier, color: u32) -> Embed {
             false,
         ));
     }
+    let copied = match level.copied_from {
+        0 => en(ctx, "request.widget.not_a_copy", &[]),
+        id => format!("{id} :exclamation:"),
+    };
+    fields.push(field(en(ctx, "request.widget.copied", &[]), copied, false));
     let stars = match level.requested_stars {
         0 => "NA".to_string(),
         n => n.to_string(),
     };
-    fields.push(field(en(ctx, "request.widget.stars", &[]), stars, true));
+    fields.push(field(en(ctx, "request.widget.stars", &[]), stars, false));
     fields.push(field(
         en(ctx, "request.widget.length", &[]),
         length_name(level.length).to_string(),
+        true,
+    ));
+    fields.push(field(
+        en(ctx, "request.widget.difficulty", &[]),
+        level.difficulty.name().to_string(),
+        true,
+    ));
+    fields.push(field(
+        en(ctx, "request.widget.game_version", &[]),
+        crate::gd::game_version_name(level.game_version),
         true,
     ));
     if let Some(comment) = &request.comment {
@@ -123,6 +138,12 @@ fn details(ctx: &Ctx, dossier: &Dossier, color: u32) -> Embed {
         ),
         color,
         fields,
+        // Only a link that still validates: a stored showcase is always one.
+        thumbnail: request
+            .showcase
+            .as_deref()
+            .and_then(|link| crate::requests::youtube::parse(link).ok())
+            .map(|video| video.thumbnail_url()),
         ..Embed::default()
     }
 }
