@@ -25,23 +25,7 @@ pub fn figures() -> anyhow::Result<Vec<Figure>> {
     let (mut times, cpu) = runtime.block_on(async {
         let guild = fake::Guild::sample();
         let discord = fake::FakeDiscord::start(guild.clone()).await;
-        let settings = |dir: &std::path::Path| {
-            let ca = dir.join("fake-discord.pem");
-            let _ = std::fs::write(&ca, discord.certificate_pem());
-            vec![
-                ("STAGEHAND_DISCORD_PROXY".into(), discord.api_url()),
-                ("STAGEHAND_DISCORD_CA_CERT".into(), ca.display().to_string()),
-                (
-                    "STAGEHAND_DISCORD_TOKEN".into(),
-                    fake::FakeDiscord::TOKEN.into(),
-                ),
-                (
-                    "STAGEHAND_DISCORD_APPLICATION_ID".into(),
-                    fake::FakeDiscord::APPLICATION_ID.to_string(),
-                ),
-                ("STAGEHAND_DISCORD_GUILD_ID".into(), guild.id.to_string()),
-            ]
-        };
+        let settings = |dir: &std::path::Path| connect(&discord, &guild, dir);
         let server = Run::start_with(&binary, settings)?;
         discord.wait_ready().await;
         discord
@@ -108,4 +92,28 @@ async fn round(discord: &fake::FakeDiscord, users: &[u64]) -> anyhow::Result<Vec
         times.push(handle.await.context("an interaction task failed")?);
     }
     Ok(times)
+}
+
+/// Settings that connect the server under test to the fake Discord (its certificate written to
+/// `dir`).
+pub(super) fn connect(
+    discord: &fake::FakeDiscord,
+    guild: &fake::Guild,
+    dir: &std::path::Path,
+) -> Vec<(String, String)> {
+    let ca = dir.join("fake-discord.pem");
+    let _ = std::fs::write(&ca, discord.certificate_pem());
+    vec![
+        ("STAGEHAND_DISCORD_PROXY".into(), discord.api_url()),
+        ("STAGEHAND_DISCORD_CA_CERT".into(), ca.display().to_string()),
+        (
+            "STAGEHAND_DISCORD_TOKEN".into(),
+            fake::FakeDiscord::TOKEN.into(),
+        ),
+        (
+            "STAGEHAND_DISCORD_APPLICATION_ID".into(),
+            fake::FakeDiscord::APPLICATION_ID.to_string(),
+        ),
+        ("STAGEHAND_DISCORD_GUILD_ID".into(), guild.id.to_string()),
+    ]
 }

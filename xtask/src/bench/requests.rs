@@ -58,26 +58,15 @@ async fn measure(binary: &std::path::Path) -> anyhow::Result<Vec<f64>> {
         ..gd::Level::default()
     }));
     let settings = |dir: &std::path::Path| {
-        let ca = dir.join("fake-discord.pem");
-        let _ = std::fs::write(&ca, discord.certificate_pem());
-        vec![
-            ("STAGEHAND_DISCORD_PROXY".into(), discord.api_url()),
-            ("STAGEHAND_DISCORD_CA_CERT".into(), ca.display().to_string()),
-            (
-                "STAGEHAND_DISCORD_TOKEN".into(),
-                fake::FakeDiscord::TOKEN.into(),
-            ),
-            (
-                "STAGEHAND_DISCORD_APPLICATION_ID".into(),
-                fake::FakeDiscord::APPLICATION_ID.to_string(),
-            ),
-            ("STAGEHAND_DISCORD_GUILD_ID".into(), guild.id.to_string()),
+        let mut settings = super::discord::connect(&discord, &guild, dir);
+        settings.extend([
             ("STAGEHAND_MODULES_REQUESTS".into(), "true".into()),
             (
                 "STAGEHAND_GD_BASE_URL".into(),
                 format!("{}/database", server.base_url()),
             ),
-        ]
+        ]);
+        settings
     };
     let _run = Run::start_with(binary, settings)?;
     discord.wait_ready().await;
