@@ -6,42 +6,18 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
+use crate::support::Connected;
 use crate::support::discord::{Channel, FakeDiscord, Guild, Reply};
-use crate::support::{Server, start_with_discord};
 
 const DONE: &str = "Done.";
 const NO_EFFECT: &str = "Nothing changed: it already was that way.";
 const FORBIDDEN: &str = "You do not have permission to do this.";
 const FORBIDDEN_RU: &str = "У вас нет прав на это действие.";
 
-/// A running server on a fresh install, connected and with its commands registered.
-struct Setup {
-    guild: Guild,
-    fake: FakeDiscord,
-    server: Server,
-    _dir: tempfile::TempDir,
-}
+type Setup = Connected;
 
 async fn setup(guild: Guild) -> Setup {
-    let fake = FakeDiscord::start(guild.clone()).await;
-    let dir = tempfile::tempdir().unwrap();
-    let server = start_with_discord(dir.path(), &fake, &guild);
-    fake.wait_ready().await;
-    fake.wait_until("command registration", |f| f.command_registrations() == 1)
-        .await;
-    let setup = Setup {
-        guild,
-        fake,
-        server,
-        _dir: dir,
-    };
-    // The bot learns who owns the guild from GUILD_CREATE, handled concurrently.
-    setup
-        .eventually("the owner to be known", || async {
-            setup.owner("permission list_roles", &[]).await != FORBIDDEN
-        })
-        .await;
-    setup
+    Connected::start(guild).await
 }
 
 impl Setup {

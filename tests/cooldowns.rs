@@ -6,51 +6,28 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use crate::support::discord::{FakeDiscord, Guild};
-use crate::support::{Server, start_with_discord};
+use crate::support::Connected;
+use crate::support::discord::Guild;
 
 const DONE: &str = "Done.";
 const FORBIDDEN: &str = "You do not have permission to do this.";
 
-struct Setup {
-    guild: Guild,
-    fake: FakeDiscord,
-    server: Server,
-    _dir: tempfile::TempDir,
-}
+type Setup = Connected;
 
 /// A fresh install, connected, with `flags` bound to roles by the owner.
 async fn setup(bindings: &[(&str, &str)]) -> Setup {
-    let guild = Guild::sample();
-    let fake = FakeDiscord::start(guild.clone()).await;
-    let dir = tempfile::tempdir().unwrap();
-    let server = start_with_discord(dir.path(), &fake, &guild);
-    fake.wait_ready().await;
-    fake.wait_until("command registration", |f| f.command_registrations() == 1)
-        .await;
-    let s = Setup {
-        guild,
-        fake,
-        server,
-        _dir: dir,
-    };
-    // The bot learns who owns the guild from GUILD_CREATE, handled concurrently.
-    let deadline = std::time::Instant::now() + Duration::from_secs(15);
-    while s.run("owner", "permission list_roles", &[]).await == FORBIDDEN {
-        assert!(std::time::Instant::now() < deadline, "the owner is unknown");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let s = Connected::start(Guild::sample()).await;
     for (flag, role) in bindings {
         let role = json!(s.guild.role(role).to_string());
         let options = [("permission", json!(flag)), ("role", role)];
-        assert_eq!(s.run("owner", "permission bind", &options).await, DONE);
+        assert_eq!(s.says("owner", "permission bind", &options).await, DONE);
     }
     s
 }
 
 impl Setup {
     /// `user` (by name) runs `command` in English; the reply, which must be private.
-    async fn run(&self, user: &str, command: &str, options: &[(&str, Value)]) -> String {
+    async fn says(&self, user: &str, command: &str, options: &[(&str, Value)]) -> String {
         let id = self.guild.user(user);
         let reply = self
             .fake
@@ -81,7 +58,7 @@ async fn a_moderator_sets_cooldowns_that_show_until_they_run_out() {
     let (anna, ivan) = (s.mention("anna"), s.mention("ivan"));
     let log = s.guild.channel("log");
     let route = [("route", json!("log")), ("channel", json!(log.to_string()))];
-    assert_eq!(s.run("owner", "route update_channel", &route).await, DONE);
+    assert_eq!(s.says("owner", "route update_channel", &route).await, DONE);
     let update = |user: &str, duration: &str| {
         vec![
             ("user", s.user(user)),
@@ -91,18 +68,18 @@ async fn a_moderator_sets_cooldowns_that_show_until_they_run_out() {
     };
 
     assert_eq!(
-        s.run("max", "usercd update", &update("anna", "1w")).await,
+        s.says("max", "usercd update", &update("anna", "1w")).await,
         DONE
     );
     assert_eq!(
-        s.run("max", "usercd update", &update("ivan", "5s")).await,
+        s.says("max", "usercd update", &update("ivan", "5s")).await,
         DONE
     );
-    let same = s.run("max", "usercd update", &update("anna", "1w")).await;
+    let same = s.says("max", "usercd update", &update("anna", "1w")).await;
     assert_eq!(same, "Nothing changed: it already was that way.");
 
     let described = s
-        .run("max", "usercd describe", &[("user", s.user("anna"))])
+        .says("max", "usercd describe", &[("user", s.user("anna"))])
         .await;
     assert!(
         described.starts_with(&format!("{anna} is on cooldown.")),
@@ -115,47 +92,47 @@ async fn a_moderator_sets_cooldowns_that_show_until_they_run_out() {
     assert!(described.contains("Reason: spam"), "{described}");
 
     let temporary = [("listing", json!("temporary"))];
-    let listed = s.run("max", "usercd list", &temporary).await;
+    let listed = s.says("max", "usercd list", &temporary).await;
     assert!(listed.starts_with("On cooldown (2)"), "{listed}");
     assert!(listed.contains(&anna) && listed.contains(&ivan), "{listed}");
     let endless = s
-        .run("max", "usercd list", &[("listing", json!("endless"))])
+        .says("max", "usercd list", &[("listing", json!("endless"))])
         .await;
     assert_eq!(endless, "Nobody here.");
 
     // A plain member may not look, let alone change.
-    assert_eq!(s.run("anna", "usercd list", &temporary).await, FORBIDDEN);
+    assert_eq!(s.says("anna", "usercd list", &temporary).await, FORBIDDEN);
     assert_eq!(
-        s.run("anna", "usercd update", &update("ivan", "1d")).await,
+        s.says("anna", "usercd update", &update("ivan", "1d")).await,
         FORBIDDEN
     );
 
     // Ivan's five seconds run out: no timer, the listing compares with now.
     s.server.advance_clock(6).await;
-    let listed = s.run("max", "usercd list", &temporary).await;
+    let listed = s.says("max", "usercd list", &temporary).await;
     assert!(listed.starts_with("On cooldown (1)"), "{listed}");
     assert!(
         listed.contains(&anna) && !listed.contains(&ivan),
         "{listed}"
     );
     let described = s
-        .run("max", "usercd describe", &[("user", s.user("ivan"))])
+        .says("max", "usercd describe", &[("user", s.user("ivan"))])
         .await;
     assert_eq!(described, format!("{ivan} is not on cooldown."));
 
     // Levels: a ban, listed as endless. History needs `log_viewer` (the owner is admin).
     let ban = [("level_id", json!("128")), ("duration", json!("inf"))];
-    assert_eq!(s.run("max", "levelcd update", &ban).await, DONE);
+    assert_eq!(s.says("max", "levelcd update", &ban).await, DONE);
     let bans = s
-        .run("max", "levelcd list", &[("listing", json!("endless"))])
+        .says("max", "levelcd list", &[("listing", json!("endless"))])
         .await;
     assert!(
         bans.starts_with("Banned (1)") && bans.contains("`128`"),
         "{bans}"
     );
     let level = [("level_id", json!("128"))];
-    assert_eq!(s.run("max", "levelcd history", &level).await, FORBIDDEN);
-    let history = s.run("owner", "levelcd history", &level).await;
+    assert_eq!(s.says("max", "levelcd history", &level).await, FORBIDDEN);
+    let history = s.says("owner", "levelcd history", &level).await;
     assert!(
         history.starts_with("Cooldowns of `128`: 1 change"),
         "{history}"
@@ -203,7 +180,7 @@ async fn only_the_caster_or_an_overrider_changes_a_cooldown_and_bad_input_change
     };
     let kira = s.mention("kira");
     assert_eq!(
-        s.run("kira", "levelcd update", &level(&[("duration", "1w")]))
+        s.says("kira", "levelcd update", &level(&[("duration", "1w")]))
             .await,
         DONE
     );
@@ -232,10 +209,10 @@ async fn only_the_caster_or_an_overrider_changes_a_cooldown_and_bad_input_change
         ),
     ] {
         let options = level(&[("duration", duration)]);
-        assert_eq!(s.run("kira", "levelcd update", &options).await, reply);
+        assert_eq!(s.says("kira", "levelcd update", &options).await, reply);
     }
     let too_short = s
-        .run("kira", "levelcd update", &level(&[("duration", "-2w")]))
+        .says("kira", "levelcd update", &level(&[("duration", "-2w")]))
         .await;
     assert!(
         too_short.contains("is not in the future. Nothing was changed"),
@@ -244,11 +221,11 @@ async fn only_the_caster_or_an_overrider_changes_a_cooldown_and_bad_input_change
     for id in ["abc", "-5", "12 34", "0"] {
         let options = [("level_id", json!(id)), ("duration", json!("1d"))];
         assert_eq!(
-            s.run("kira", "levelcd update", &options).await,
+            s.says("kira", "levelcd update", &options).await,
             format!("`{id}` is not a level id. A level id is a whole number, like `128`.")
         );
     }
-    let described = s.run("kira", "levelcd describe", &level(&[])).await;
+    let described = s.says("kira", "levelcd describe", &level(&[])).await;
     assert!(
         described.starts_with("`128` is on cooldown."),
         "{described}"
@@ -261,12 +238,12 @@ async fn only_the_caster_or_an_overrider_changes_a_cooldown_and_bad_input_change
         "This cooldown was set by {kira}. Only they, or someone allowed to change others' \
          cooldowns, may change it. Nothing was changed."
     );
-    assert_eq!(s.run("max", "levelcd amend", &level(&[])).await, not_yours);
+    assert_eq!(s.says("max", "levelcd amend", &level(&[])).await, not_yours);
     for duration in ["2w", "+1d", "0"] {
         let options = level(&[("duration", duration)]);
-        assert_eq!(s.run("max", "levelcd update", &options).await, not_yours);
+        assert_eq!(s.says("max", "levelcd update", &options).await, not_yours);
     }
-    let described = s.run("max", "levelcd describe", &level(&[])).await;
+    let described = s.says("max", "levelcd describe", &level(&[])).await;
     assert!(described.contains(&format!("by {kira}")), "{described}");
 
     // ...until he may override others'.
@@ -274,15 +251,15 @@ async fn only_the_caster_or_an_overrider_changes_a_cooldown_and_bad_input_change
         ("permission", json!("remove_other_level_bans")),
         ("role", json!(s.guild.role("GD Moderator").to_string())),
     ];
-    assert_eq!(s.run("owner", "permission bind", &bind).await, DONE);
+    assert_eq!(s.says("owner", "permission bind", &bind).await, DONE);
     let amend = level(&[("reason", "appeal accepted")]);
-    assert_eq!(s.run("max", "levelcd amend", &amend).await, DONE);
+    assert_eq!(s.says("max", "levelcd amend", &amend).await, DONE);
     assert_eq!(
-        s.run("kira", "levelcd describe", &level(&[])).await,
+        s.says("kira", "levelcd describe", &level(&[])).await,
         "`128` is not on cooldown."
     );
     assert_eq!(
-        s.run("max", "levelcd amend", &level(&[])).await,
+        s.says("max", "levelcd amend", &level(&[])).await,
         "Nothing changed: it already was that way."
     );
 }

@@ -302,3 +302,44 @@ pub async fn eventually(what: &str, mut condition: impl FnMut() -> bool) {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
+
+/// A running server on a fresh install, connected to a fake Discord holding `guild`, with its
+/// commands registered and its guild's owner known.
+pub struct Connected {
+    pub guild: discord::Guild,
+    pub fake: discord::FakeDiscord,
+    pub server: Server,
+    _dir: tempfile::TempDir,
+}
+
+impl Connected {
+    pub async fn start(guild: discord::Guild) -> Connected {
+        let fake = discord::FakeDiscord::start(guild.clone()).await;
+        let dir = tempfile::tempdir().unwrap();
+        let server = start_with_discord(dir.path(), &fake, &guild);
+        fake.wait_ready().await;
+        fake.wait_until("command registration", |f| f.command_registrations() == 1)
+            .await;
+        // The bot learns who owns the guild from GUILD_CREATE, handled concurrently: wait until
+        // the owner may use an admin command.
+        let deadline = std::time::Instant::now() + Duration::from_secs(15);
+        loop {
+            let reply = fake
+                .invoke(guild.owner, "permission list_roles", &[], "en-US")
+                .await
+                .response()
+                .await;
+            if reply.content != "You do not have permission to do this." {
+                break;
+            }
+            assert!(std::time::Instant::now() < deadline, "the owner is unknown");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        Connected {
+            guild,
+            fake,
+            server,
+            _dir: dir,
+        }
+    }
+}
