@@ -292,39 +292,15 @@ const CD_USER: OptionSpec = typed(
     "command.option.cd_user",
     OptionKind::User,
 );
-const CD_LEVEL: OptionSpec = OptionSpec {
-    name: "level_id",
-    name_ru: "id_уровня",
-    description: "command.option.cd_level",
-    kind: OptionKind::String {
-        choices: no_choices,
-        autocomplete: false,
-        max_length: 20,
-    },
-    required: true,
-};
-const CD_DURATION: OptionSpec = OptionSpec {
-    name: "duration",
-    name_ru: "длительность",
-    description: "command.option.cd_duration",
-    kind: OptionKind::String {
-        choices: no_choices,
-        autocomplete: false,
-        max_length: 100,
-    },
-    required: true,
-};
-const CD_REASON: OptionSpec = OptionSpec {
-    name: "reason",
-    name_ru: "причина",
-    description: "command.option.cd_reason",
-    kind: OptionKind::String {
-        choices: no_choices,
-        autocomplete: false,
-        max_length: 100,
-    },
-    required: false,
-};
+const CD_LEVEL: OptionSpec = text("level_id", "id_уровня", "command.option.cd_level", 20, true);
+const CD_DURATION: OptionSpec = text(
+    "duration",
+    "длительность",
+    "command.option.cd_duration",
+    100,
+    true,
+);
+const CD_REASON: OptionSpec = text("reason", "причина", "command.option.cd_reason", 100, false);
 const CD_LISTING: OptionSpec = chosen(
     "listing",
     "вид",
@@ -437,17 +413,13 @@ pub const COMMANDS: &[CommandSpec] = &[
                 ADMIN,
                 &[
                     PARAMETER,
-                    OptionSpec {
-                        name: "new_value",
-                        name_ru: "значение",
-                        description: "command.option.new_value",
-                        kind: OptionKind::String {
-                            choices: no_choices,
-                            autocomplete: false,
-                            max_length: 100,
-                        },
-                        required: true,
-                    },
+                    text(
+                        "new_value",
+                        "значение",
+                        "command.option.new_value",
+                        100,
+                        true,
+                    ),
                 ],
             ),
             leaf(
@@ -531,17 +503,7 @@ pub const COMMANDS: &[CommandSpec] = &[
                 &[
                     KEY,
                     LANGUAGE,
-                    OptionSpec {
-                        name: "new_value",
-                        name_ru: "текст",
-                        description: "command.option.new_text",
-                        kind: OptionKind::String {
-                            choices: no_choices,
-                            autocomplete: false,
-                            max_length: 0,
-                        },
-                        required: true,
-                    },
+                    text("new_value", "текст", "command.option.new_text", 0, true),
                 ],
             ),
             leaf(
