@@ -100,10 +100,7 @@ pub(super) fn reply(
     inv: &Invocation,
     message: &i18n::Message,
 ) -> Result<Outcome, HandlerError> {
-    let choice = ctx.language(inv)?;
-    Ok(Outcome::reply(
-        Message::text(ctx.text(choice, message.key, &message.params())).ephemeral(),
-    ))
+    ctx.private(inv, message.key, &message.params())
 }
 
 /// A private reply made of text already in the member's language.

@@ -75,6 +75,19 @@ impl Ctx {
         text
     }
 
+    /// A private reply to `inv`'s member, in their language.
+    pub fn private(
+        &self,
+        inv: &Invocation,
+        key: &str,
+        params: &[(&str, &str)],
+    ) -> Result<Outcome, HandlerError> {
+        let choice = self.language(inv)?;
+        Ok(Outcome::reply(
+            Message::text(self.text(choice, key, params)).ephemeral(),
+        ))
+    }
+
     pub fn owner(&self) -> u64 {
         self.owner.load(Ordering::Relaxed)
     }
@@ -138,10 +151,7 @@ pub async fn dispatch(ctx: &Ctx, inv: &Invocation) -> Result<Outcome, HandlerErr
             if autocomplete {
                 return Ok(no_choices());
             }
-            let choice = ctx.language(inv)?;
-            return Ok(Outcome::reply(
-                Message::text(ctx.text(choice, "error.forbidden", &[])).ephemeral(),
-            ));
+            return ctx.private(inv, "error.forbidden", &[]);
         }
         Some(_) => {}
     }
@@ -185,10 +195,7 @@ fn no_choices() -> Outcome {
 
 /// "This control is outdated": the answer to any control or command Stagehand no longer knows.
 pub fn outdated(ctx: &Ctx, inv: &Invocation) -> Result<Outcome, HandlerError> {
-    let choice = ctx.language(inv)?;
-    Ok(Outcome::reply(
-        Message::text(ctx.text(choice, "error.outdated_control", &[])).ephemeral(),
-    ))
+    ctx.private(inv, "error.outdated_control", &[])
 }
 
 /// `/help [topic]`: the commands (no topic), or the duration or timestamp grammar.

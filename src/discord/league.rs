@@ -29,29 +29,16 @@ pub async fn command(
     }
 }
 
-fn private(
-    ctx: &Ctx,
-    inv: &Invocation,
-    key: &str,
-    params: &[(&str, &str)],
-) -> Result<Outcome, HandlerError> {
-    let choice = ctx.language(inv)?;
-    Ok(Outcome::reply(
-        Message::text(ctx.text(choice, key, params)).ephemeral(),
-    ))
-}
-
 /// `/link`: a private sign-in button, or the account the member is already linked to.
 fn link(ctx: &Ctx, inv: &Invocation) -> Result<Outcome, HandlerError> {
     let choice = ctx.language(inv)?;
     let lang = choice.lang;
     let (Some(osu), true) = (&ctx.osu, ctx.settings.modules_league) else {
-        return private(ctx, inv, "league.link.not_configured", &[]);
+        return ctx.private(inv, "league.link.not_configured", &[]);
     };
     if let Some(p) = ctx.store.read(|r| player::get(r, inv.user))? {
         let league = ctx.texts.render(lang, p.league.text_key(), &[]);
-        return private(
-            ctx,
+        return ctx.private(
             inv,
             "league.link.already_linked",
             &[("osu_username", &p.osu_username), ("league", &league)],
@@ -86,12 +73,11 @@ async fn show(ctx: &Ctx, inv: &Invocation) -> Result<Outcome, HandlerError> {
     let lang = choice.lang;
     let typed = inv.str_option("table").unwrap_or_default();
     if typed.trim().eq_ignore_ascii_case("ranker") {
-        return private(ctx, inv, "league.show.deprecated", &[]);
+        return ctx.private(inv, "league.show.deprecated", &[]);
     }
     let Some(board) = Board::parse(typed) else {
         let boards: Vec<&str> = Board::all().map(Board::name).collect();
-        return private(
-            ctx,
+        return ctx.private(
             inv,
             "league.show.invalid",
             &[("boards", &boards.join(", "))],
@@ -99,7 +85,7 @@ async fn show(ctx: &Ctx, inv: &Invocation) -> Result<Outcome, HandlerError> {
     };
     let text = |key: &str| ctx.texts.render(lang, key, &[]);
     let Some(table) = ctx.store.read(|r| tables::build(r, board, &text))? else {
-        return private(ctx, inv, "league.show.empty", &[]);
+        return ctx.private(inv, "league.show.empty", &[]);
     };
     let title = table.title.clone();
     let pages = tokio::task::spawn_blocking(move || crate::render::table(&table)).await??;
@@ -141,7 +127,7 @@ pub fn complete(inv: &Invocation) -> Vec<Choice> {
 fn set_role(ctx: &Ctx, inv: &Invocation) -> Result<Outcome, HandlerError> {
     let name = inv.str_option("league_role").unwrap_or_default();
     let Some(key) = roles::RoleKey::parse(name) else {
-        return private(ctx, inv, "league.role.unknown", &[("name", name)]);
+        return ctx.private(inv, "league.role.unknown", &[("name", name)]);
     };
     let Some(Value::Role(role)) = inv.option("role") else {
         return super::handlers::outdated(ctx, inv);
@@ -159,8 +145,7 @@ fn set_role(ctx: &Ctx, inv: &Invocation) -> Result<Outcome, HandlerError> {
     })?;
     ctx.outbox.wake();
     match change {
-        Change::Applied(_) => private(
-            ctx,
+        Change::Applied(_) => ctx.private(
             inv,
             "league.role.set",
             &[
@@ -168,7 +153,7 @@ fn set_role(ctx: &Ctx, inv: &Invocation) -> Result<Outcome, HandlerError> {
                 ("league_role", key.name()),
             ],
         ),
-        Change::NoEffect => private(ctx, inv, "warning.no_effect", &[]),
+        Change::NoEffect => ctx.private(inv, "warning.no_effect", &[]),
     }
 }
 

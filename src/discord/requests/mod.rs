@@ -18,6 +18,7 @@ mod desk;
 mod opinions;
 mod widgets;
 
+use super::admin::reply;
 use super::commands::Access;
 use super::custom_id::CustomId;
 use super::handlers::{Ctx, HandlerError, outdated};
@@ -26,7 +27,6 @@ use super::message::Message;
 use super::outbox;
 use crate::access::Flag;
 use crate::audit::{self, EventId};
-use crate::i18n;
 use crate::requests::queue::Notice;
 use crate::routes::Route;
 use crate::store::{StoreError, Writer};
@@ -97,14 +97,6 @@ fn field(fields: &[(String, String)], name: &str) -> Option<String> {
         .find(|(n, _)| n == name)
         .map(|(_, v)| v.trim().to_string())
         .filter(|v| !v.is_empty())
-}
-
-/// A private reply in the member's language.
-fn reply(ctx: &Ctx, inv: &Invocation, message: &i18n::Message) -> Result<Outcome, HandlerError> {
-    let choice = ctx.language(inv)?;
-    Ok(Outcome::reply(
-        Message::text(ctx.text(choice, message.key, &message.params())).ephemeral(),
-    ))
 }
 
 /// Queues the post of an event to the `log` route, in the transaction that recorded it.
