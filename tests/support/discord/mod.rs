@@ -381,9 +381,7 @@ impl FakeDiscord {
         options: &[(&str, Value)],
         locale: &str,
     ) -> Interaction {
-        let channel = self.shared.read(|s| s.guild.channels[0].id);
-        self.invoke_in(channel, user, command, options, locale)
-            .await
+        self.compose(user, command, options, locale).send()
     }
 
     /// Like [`FakeDiscord::invoke`], in `channel`.
@@ -395,8 +393,33 @@ impl FakeDiscord {
         options: &[(&str, Value)],
         locale: &str,
     ) -> Interaction {
+        self.compose_in(channel, user, command, options, locale)
+            .send()
+    }
+
+    /// [`FakeDiscord::invoke`] composed but not sent yet: a benchmark composes a burst first,
+    /// so that composing the events does not compete with the bot while it is timed.
+    pub fn compose(
+        &self,
+        user: u64,
+        command: &str,
+        options: &[(&str, Value)],
+        locale: &str,
+    ) -> Composed {
+        let channel = self.shared.read(|s| s.guild.channels[0].id);
+        self.compose_in(channel, user, command, options, locale)
+    }
+
+    fn compose_in(
+        &self,
+        channel: u64,
+        user: u64,
+        command: &str,
+        options: &[(&str, Value)],
+        locale: &str,
+    ) -> Composed {
         let build = |s: &mut State| command_data(s, command, options, None);
-        self.interact(2, user, channel, None, locale, build)
+        self.compose_interaction(2, user, channel, None, locale, build)
     }
 
     /// `user` clicks the button labelled (or with custom id) `label_or_custom_id` on the current
@@ -560,14 +583,25 @@ impl FakeDiscord {
         locale: &str,
         build: impl FnOnce(&mut State) -> Result<Value, String>,
     ) -> Interaction {
-        let sent = self.shared.with(|s| {
+        self.compose_interaction(kind, user, channel, source, locale, build)
+            .send()
+    }
+
+    /// Composes INTERACTION_CREATE of `kind` with the data `build` makes.
+    fn compose_interaction(
+        &self,
+        kind: u8,
+        user: u64,
+        channel: u64,
+        source: Option<u64>,
+        locale: &str,
+        build: impl FnOnce(&mut State) -> Result<Value, String>,
+    ) -> Composed {
+        let composed = self.shared.with(|s| {
             if s.member(user).is_none() {
                 return Err(format!("user {user} is not a member of the guild"));
             }
             let data = build(s)?;
-            if s.gateway.session.is_none() {
-                return Err("no bot has identified; call wait_ready() first".to_string());
-            }
             let id = s.snowflake();
             let token = format!(
                 "aW50ZXJhY3Rpb246{id}:{:x}",
@@ -578,34 +612,30 @@ impl FakeDiscord {
             if let Some(message) = source.and_then(|m| s.messages.get(&m)) {
                 payload["message"] = model::message(s, message);
             }
-            let created = s.now();
-            s.interactions.insert(
+            let rec = InteractionRec {
                 id,
-                InteractionRec {
-                    id,
-                    token,
-                    kind,
-                    user,
-                    channel_id: channel,
-                    created,
-                    source_message: source,
-                    initial: None,
-                    original: None,
-                    original_edits: 0,
-                    followups: Vec::new(),
-                    choices: None,
-                    modal: None,
-                    modal_submitted: false,
-                    rejections: Vec::new(),
-                },
-            );
-            s.dispatch("INTERACTION_CREATE", payload);
-            Ok(id)
+                token,
+                kind,
+                user,
+                channel_id: channel,
+                created: s.now(),
+                source_message: source,
+                initial: None,
+                original: None,
+                original_edits: 0,
+                followups: Vec::new(),
+                choices: None,
+                modal: None,
+                modal_submitted: false,
+                rejections: Vec::new(),
+            };
+            Ok((rec, payload))
         });
-        let id = sent.unwrap_or_else(|e| panic!("fake Discord: {e}"));
-        Interaction {
+        let (rec, payload) = composed.unwrap_or_else(|e| panic!("fake Discord: {e}"));
+        Composed {
             fake: self.clone(),
-            id,
+            rec,
+            payload: payload.to_string(),
         }
     }
 
@@ -787,7 +817,7 @@ fn tls_acceptor() -> (tokio_rustls::TlsAcceptor, String) {
         .with_no_client_auth()
         .with_single_cert(vec![made.cert.der().clone()], key)
         .unwrap();
-    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
     (tokio_rustls::TlsAcceptor::from(Arc::new(config)), pem)
 }
 
@@ -1023,6 +1053,37 @@ fn resolve_user(state: &State, user: u64, resolved: &mut Value) -> Result<(), St
 pub struct Interaction {
     fake: FakeDiscord,
     id: u64,
+}
+
+/// An interaction composed but not sent yet; see [`FakeDiscord::compose`].
+pub struct Composed {
+    fake: FakeDiscord,
+    rec: InteractionRec,
+    /// The INTERACTION_CREATE payload, as JSON text.
+    payload: String,
+}
+
+impl Composed {
+    /// Sends the interaction; its 3 s for the initial response start now.
+    pub fn send(self) -> Interaction {
+        let Composed {
+            fake,
+            mut rec,
+            payload,
+        } = self;
+        let id = rec.id;
+        let sent = fake.shared.with(|s| {
+            if s.gateway.session.is_none() {
+                return Err("no bot has identified; call wait_ready() first".to_string());
+            }
+            rec.created = s.now();
+            s.interactions.insert(id, rec);
+            s.dispatch_text("INTERACTION_CREATE", &payload);
+            Ok(())
+        });
+        sent.unwrap_or_else(|e| panic!("fake Discord: {e}"));
+        Interaction { fake, id }
+    }
 }
 
 impl Interaction {

@@ -5,11 +5,12 @@
 //! with its ratelimiter disabled, because the ratelimiter builds requests without the proxy), and
 //! an HTTP `CONNECT` tunnel to TLS for a `reqwest` client whose proxy is this server, so that
 //! serenity's own ratelimiter can run against the fake (see [`super::FakeDiscord::http_client`]).
+//! Inside the tunnel it speaks HTTP/2 to a client that offers it, as discord.com does.
 //! Each request is handled whole under the state lock, so the fake sees requests one at a time.
 
 use std::convert::Infallible;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
@@ -46,7 +47,7 @@ async fn connection(shared: Arc<Shared>, stream: TcpStream, tls: TlsAcceptor) {
     let mut head = [0u8; 8];
     match stream.peek(&mut head).await {
         Ok(8) if &head == b"CONNECT " => tunnel(shared, stream, tls).await,
-        Ok(_) => serve_http(shared, TokioIo::new(stream)).await,
+        Ok(_) => serve_http(shared, TokioIo::new(stream), false).await,
         Err(_) => {}
     }
 }
@@ -65,12 +66,16 @@ async fn tunnel(shared: Arc<Shared>, mut stream: TcpStream, tls: TlsAcceptor) {
     if stream.write_all(established).await.is_err() {
         return;
     }
-    if let Ok(stream) = tls.accept(stream).await {
-        serve_http(shared, TokioIo::new(stream)).await;
-    }
+    let Ok(stream) = tls.accept(stream).await else {
+        return;
+    };
+    let http2 = stream.get_ref().1.alpn_protocol() == Some(b"h2");
+    serve_http(shared, TokioIo::new(stream), http2).await;
 }
 
-async fn serve_http<I>(shared: Arc<Shared>, io: I)
+/// Serves one connection: HTTP/2 when TLS negotiated it (as discord.com does for clients that
+/// offer it), HTTP/1.1 otherwise.
+async fn serve_http<I>(shared: Arc<Shared>, io: I, http2: bool)
 where
     I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
 {
@@ -78,13 +83,20 @@ where
         let shared = shared.clone();
         async move { Ok::<_, Infallible>(handle(shared, request).await) }
     });
-    let _ = http1::Builder::new()
-        .serve_connection(io, service)
-        .with_upgrades()
-        .await;
+    let _ = if http2 {
+        hyper::server::conn::http2::Builder::new(hyper_util::rt::TokioExecutor::new())
+            .serve_connection(io, service)
+            .await
+    } else {
+        http1::Builder::new()
+            .serve_connection(io, service)
+            .with_upgrades()
+            .await
+    };
 }
 
 async fn handle(shared: Arc<Shared>, request: Request<Incoming>) -> Response<Full<Bytes>> {
+    let received = Instant::now();
     if request.uri().path() == "/gateway" {
         return gateway::upgrade(shared, request);
     }
@@ -112,6 +124,7 @@ async fn handle(shared: Arc<Shared>, request: Request<Incoming>) -> Response<Ful
         let answer = match parse_body(&content_type, &body) {
             Ok((json, files)) => {
                 let req = Req {
+                    received: received + state.offset,
                     method: &method,
                     path: &path,
                     query,
@@ -132,6 +145,9 @@ async fn handle(shared: Arc<Shared>, request: Request<Incoming>) -> Response<Ful
 
 /// One parsed request.
 struct Req<'a> {
+    /// When the request arrived, on the fake's clock: Discord times a response from its arrival,
+    /// not from when this fake (busy with other requests) got round to it.
+    received: Instant,
     method: &'a str,
     path: &'a str,
     query: Vec<(String, String)>,
@@ -976,7 +992,7 @@ fn stored_command(state: &mut State, scope: Option<u64>, sent: &Value) -> Value 
 
 /// `POST /interactions/{id}/{token}/callback`: the initial response.
 fn callback(state: &mut State, id: u64, token: &str, req: &Req) -> Answer {
-    let now = state.now();
+    let now = req.received;
     let Some(rec) = state.interactions.get(&id).filter(|r| r.token == token) else {
         return Answer::error(404, 10062, "Unknown interaction");
     };

@@ -347,12 +347,16 @@ impl State {
     /// Sends a dispatch (op 0) in the current session, or logs it for a RESUME when no
     /// connection is live.
     pub fn dispatch(&mut self, event: &str, data: Value) {
+        self.dispatch_text(event, &data.to_string());
+    }
+
+    /// Sends a dispatch whose data is already JSON text.
+    pub fn dispatch_text(&mut self, event: &str, data: &str) {
         let Some(session) = self.gateway.session.as_mut() else {
             return;
         };
         session.seq += 1;
-        let payload = serde_json::json!({"op": 0, "t": event, "s": session.seq, "d": data});
-        let text = payload.to_string();
+        let text = format!(r#"{{"op":0,"t":"{event}","s":{},"d":{data}}}"#, session.seq);
         session.events.push((session.seq, text.clone()));
         if let Some((_, live)) = &self.gateway.live {
             let _ = live.send(Outgoing::Text(text));

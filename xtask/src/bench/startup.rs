@@ -72,7 +72,6 @@ impl Run {
             .arg("serve")
             .env("STAGEHAND_HTTP_BIND", "127.0.0.1")
             .env("STAGEHAND_HTTP_PORT", port.to_string())
-            .env("STAGEHAND_LOG_FILTER", "warn")
             .envs(extra)
             .current_dir(dir.path())
             .stdout(Stdio::null())
@@ -100,19 +99,9 @@ impl Run {
     }
 
     /// CPU time (user + system) the process has used so far.
+    /// The CPU time the server has used so far, all its threads together.
     pub(super) fn cpu_time(&self) -> anyhow::Result<Duration> {
-        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.child.id()))?;
-        // Fields after the command name (which may contain spaces) start after the last ')'.
-        let fields: Vec<&str> = stat
-            .rsplit_once(')')
-            .context("stat format")?
-            .1
-            .split_whitespace()
-            .collect();
-        let ticks: u64 = fields.get(11).context("utime")?.parse::<u64>()?
-            + fields.get(12).context("stime")?.parse::<u64>()?;
-        // The kernel's USER_HZ is 100 on every Linux platform Stagehand targets.
-        Ok(Duration::from_millis(ticks * 10))
+        cpu_time(self.child.id())
     }
 
     fn rss_kib(&self) -> anyhow::Result<u64> {
@@ -165,4 +154,26 @@ mod tempdir {
             let _ = std::fs::remove_dir_all(&self.0);
         }
     }
+}
+
+/// The CPU time process `pid` has used so far: the sum of its threads' run times, which the
+/// kernel keeps in nanoseconds (`/proc/<pid>/task/<tid>/schedstat`, first field). Threads that
+/// have already exited are not counted, so measure while the threads that do the work live.
+pub(super) fn cpu_time(pid: u32) -> anyhow::Result<Duration> {
+    let mut total = 0u64;
+    for task in std::fs::read_dir(format!("/proc/{pid}/task"))? {
+        let path = task?.path().join("schedstat");
+        // A thread may exit between listing and reading.
+        let Ok(stat) = std::fs::read_to_string(&path) else {
+            continue;
+        };
+        let ns: u64 = stat
+            .split_whitespace()
+            .next()
+            .context("empty schedstat")?
+            .parse()
+            .with_context(|| format!("{}: not a number", path.display()))?;
+        total += ns;
+    }
+    Ok(Duration::from_nanos(total))
 }
