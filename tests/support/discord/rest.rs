@@ -120,8 +120,10 @@ async fn handle(shared: Arc<Shared>, request: Request<Incoming>) -> Response<Ful
         Ok(body) => body.to_bytes(),
         Err(_) => Bytes::new(),
     };
+    // Parsed before taking the lock, which every other request and the test itself wait for.
+    let parsed = parse_body(&content_type, &body);
     let answer = shared.with(|state| {
-        let answer = match parse_body(&content_type, &body) {
+        let answer = match parsed {
             Ok((json, files)) => {
                 let req = Req {
                     received: received + state.offset,
