@@ -8,7 +8,7 @@ use stagehand::discord::message::{Embed, Message};
 use stagehand::discord::{Destination, Effect, deliver};
 
 use crate::support::discord::{FakeDiscord, Guild};
-use crate::support::{Server, eventually, start_with_discord as start};
+use crate::support::{Connected, Server, eventually, start_with_discord as start};
 
 fn member(guild: &Guild) -> u64 {
     guild
@@ -87,6 +87,39 @@ async fn help_follows_the_members_language_and_tampered_controls_change_nothing(
     let still = fake.invoke(user, "help", &[], "en").await.response().await;
     assert_eq!(still.embeds[0]["title"], "Stagehand — команды");
     server.stop();
+}
+
+/// Discord refusing an answer (a 500 on the interaction callback) is a failure the maintainers
+/// hear of: the guild owner gets a DM naming the command and the error, and the next command is
+/// answered as usual.
+#[tokio::test]
+async fn a_refused_answer_is_reported_to_the_owner_and_the_bot_keeps_working() {
+    let c = Connected::start(Guild::sample()).await;
+    let user = member(&c.guild);
+    assert!(c.fake.dms(c.guild.owner).is_empty());
+
+    c.fake.fail_next("/callback", 500, None);
+    let refused = c.fake.invoke(user, "help", &[], "en-US").await;
+    let dms = c.fake.wait_dms(c.guild.owner, 1).await;
+    let report = &dms[0].content;
+    assert!(
+        report.starts_with(&format!("**Error** in /help (user <@{user}>):")),
+        "{report}"
+    );
+    assert!(report.contains("500: Internal Server Error"), "{report}");
+    assert_eq!(refused.initial_kind(), 0, "Discord took no answer");
+
+    let help = c.fake.invoke(user, "help", &[], "en-US").await;
+    let reply = help.response().await;
+    assert_eq!(help.initial_kind(), 4);
+    assert!(reply.ephemeral);
+    assert_eq!(reply.embeds[0]["title"], "Stagehand — commands");
+    assert_eq!(
+        c.fake.dms(c.guild.owner).len(),
+        1,
+        "one failure, one report"
+    );
+    c.server.stop();
 }
 
 #[tokio::test]

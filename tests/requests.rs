@@ -764,6 +764,39 @@ async fn refused_clicks_change_nothing() {
     assert_eq!(gone.content, "This request no longer exists.");
 }
 
+/// A GD server slower than Discord's 3 s: `/request insert` is deferred at once, privately like
+/// its answer (type 5, ephemeral), and that "thinking…" message is then filled in with the
+/// answer. Nothing else is left behind: no follow-up, nothing public in the channel.
+#[tokio::test]
+async fn a_slow_insert_is_deferred_privately_and_then_answered() {
+    let d = Desk::start(&[]).await;
+    let general = d.channel("general");
+    let public_before = d.fake.messages(general).len();
+    d.gd.fail_next(crate::support::gd::Failure::Hang(Duration::from_secs(2)));
+    let options = [
+        ("level_id", json!(fixtures::GREEN_CREATOR)),
+        ("language", json!("en")),
+        ("creator_name", json!("Someone")),
+    ];
+    let asked = d
+        .fake
+        .invoke(d.id("owner"), "request insert", &options, "en-US")
+        .await;
+    let reply = asked.response().await;
+    assert_eq!(asked.initial_kind(), 5, "deferred");
+    assert!(
+        asked.acked_after() < Duration::from_secs(2),
+        "deferred after {:?}",
+        asked.acked_after()
+    );
+    assert!(reply.ephemeral);
+    assert_eq!(reply.content, DONE);
+    assert!(asked.followups().await.is_empty());
+    assert_eq!(d.fake.messages(general).len(), public_before);
+    let widget = d.only("pending-requests").await;
+    assert_eq!(field(&widget, "Requested by"), "`Someone`");
+}
+
 /// `/request insert` takes a request on someone's behalf past the queue and the level's
 /// cooldown, but not past "already pending"; it needs `insert_requests`.
 #[tokio::test]

@@ -27,6 +27,9 @@
 //! | `/request ignored`                        | `reviewer` |
 //! | `/request unresolved, widgets`            | `gd_mod`   |
 //! | `/request delete`, `/queue open, close, info, history` | `admin` |
+//!
+//! Answers are private except where a command is marked `.public()` in [`COMMANDS`] (`/show`, whose
+//! table everyone sees); the router defers a slow command with the same visibility.
 
 use serenity::all::{ChannelType, CommandOptionType, CreateCommand, CreateCommandOption};
 use sha2::{Digest, Sha256};
@@ -54,6 +57,19 @@ pub struct CommandSpec {
     pub options: &'static [OptionSpec],
     /// Subcommands (or subcommand groups); a command has either these or options.
     pub subcommands: &'static [CommandSpec],
+    /// Its answer is seen by everyone in the channel (not only by who ran it), so a slow run is
+    /// deferred publicly too; set with `.public()` in [`COMMANDS`]. Never registered.
+    pub public: bool,
+}
+
+impl CommandSpec {
+    /// The command answers publicly.
+    const fn public(self) -> CommandSpec {
+        CommandSpec {
+            public: true,
+            ..self
+        }
+    }
 }
 
 /// One option of a command.
@@ -249,6 +265,7 @@ const fn leaf(
         access,
         options,
         subcommands: &[],
+        public: false,
     }
 }
 
@@ -265,6 +282,7 @@ const fn group(
         access: ADMIN,
         options: &[],
         subcommands,
+        public: false,
     }
 }
 
@@ -528,7 +546,8 @@ pub const COMMANDS: &[CommandSpec] = &[
         "command.show.description",
         Access::Everyone,
         &[completed("table", "таблица", "command.show.table")],
-    ),
+    )
+    .public(),
     group(
         "league",
         "лига",
@@ -714,15 +733,26 @@ pub const COMMANDS: &[CommandSpec] = &[
     ),
 ];
 
-/// Who may run the command at `path` (command, then group and subcommand names); `None` for a
-/// path the table does not have.
-pub fn access(path: &[String]) -> Option<Access> {
+/// The runnable command at `path` (command, then group and subcommand names); `None` for a
+/// path the table does not have, or a command or group that needs a subcommand.
+fn leaf_at(path: &[String]) -> Option<&'static CommandSpec> {
     let (first, rest) = path.split_first()?;
     let mut spec = COMMANDS.iter().find(|c| c.name == first)?;
     for name in rest {
         spec = spec.subcommands.iter().find(|c| c.name == name)?;
     }
-    spec.subcommands.is_empty().then_some(spec.access)
+    spec.subcommands.is_empty().then_some(spec)
+}
+
+/// Who may run the command at `path`; `None` for a path the table does not have.
+pub fn access(path: &[String]) -> Option<Access> {
+    leaf_at(path).map(|spec| spec.access)
+}
+
+/// Whether the command at `path` answers publicly (its `public` field); `false` for a path the
+/// table does not have, whose answer is a private refusal.
+pub fn answers_publicly(path: &[String]) -> bool {
+    leaf_at(path).is_some_and(|spec| spec.public)
 }
 
 /// The commands to register.
@@ -923,6 +953,31 @@ mod tests {
         assert_eq!(access(&path("text nothing")), None);
         assert_eq!(access(&path("nothing")), None);
         assert_eq!(access(&[]), None);
+    }
+
+    #[test]
+    fn only_show_answers_publicly() {
+        fn leaves(prefix: &[String], specs: &[CommandSpec], out: &mut Vec<Vec<String>>) {
+            for spec in specs {
+                let mut path = prefix.to_vec();
+                path.push(spec.name.to_string());
+                leaves(&path, spec.subcommands, out);
+                if spec.subcommands.is_empty() {
+                    out.push(path);
+                }
+            }
+        }
+        let mut all = Vec::new();
+        leaves(&[], COMMANDS, &mut all);
+        assert!(all.len() > 40, "{}", all.len());
+        let public: Vec<String> = all
+            .iter()
+            .filter(|path| answers_publicly(path))
+            .map(|path| path.join(" "))
+            .collect();
+        assert_eq!(public, ["show"]);
+        assert!(!answers_publicly(&["request".into()]), "a group");
+        assert!(!answers_publicly(&["nothing".into()]));
     }
 
     #[test]

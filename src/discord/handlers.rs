@@ -282,7 +282,7 @@ fn set_language(ctx: &Ctx, inv: &Invocation, lang: Lang) -> Result<Outcome, Hand
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
     use crate::access::{Flag, Member};
@@ -290,10 +290,11 @@ mod tests {
     use crate::store::StoreOptions;
 
     const GUILD: u64 = 1000;
-    const OWNER: u64 = 1;
+    pub(in crate::discord) const OWNER: u64 = 1;
     const REVIEWER_ROLE: u64 = 7;
 
-    fn ctx(dir: &std::path::Path) -> Ctx {
+    /// A `Ctx` on a fresh store in `dir`: default settings, the guild's owner known ([`OWNER`]).
+    pub(in crate::discord) fn ctx(dir: &std::path::Path) -> Ctx {
         let store = Store::open(&dir.join("s.redb"), &StoreOptions::default()).unwrap();
         let settings = Layers::collect(&Sources::default()).settings().unwrap();
         let store = Arc::new(store);

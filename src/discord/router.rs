@@ -3,9 +3,11 @@
 //!
 //! Policies that hold for every interaction live here:
 //! - the initial response goes out within 3 s: a handler still running after [`DEFER_AFTER`] gets
-//!   a deferred ("thinking…") response first, and its answer then edits it;
+//!   a deferred response first ([`deferral`]): a command or form "thinking…", privately unless the
+//!   command answers publicly; a click nothing visible (type 6). A slow autocomplete gets no
+//!   choices. The answer then fills in what the deferral left ([`calls`]);
 //! - a handler that fails or panics gives the member a short apology in their language, and the
-//!   maintainers (the guild owner, by DM) the full error;
+//!   maintainers (the guild owner, by DM) the full error ([`settle`]);
 //! - the handler's other effects go to the [`super::outbox`] once the answer is out;
 //! - answers pass through [`prepare`] first, so Discord never receives what it would reject.
 
@@ -13,73 +15,84 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use serenity::all::{
-    ActionRowComponent, ChannelId, CommandDataOption, CommandDataOptionValue, CommandInteraction,
+    ActionRowComponent, CommandDataOption, CommandDataOptionValue, CommandInteraction,
     CreateInteractionResponse, CreateInteractionResponseMessage, Http, Interaction, InteractionId,
-    MessageId,
 };
 use serenity::builder::Builder as _;
+use tokio::task::JoinError;
 
+use super::commands;
 use super::convert;
-use super::handlers::{self, Ctx};
+use super::handlers::{self, Ctx, HandlerError};
 use super::interaction::{Effect, Invocation, Kind, Outcome, Response, Value};
-use super::message::{Message, fit_choices, prepare};
+use super::message::{Choice, Message, Modal, check_modal, fit_choices, prepare};
 
 /// How long a handler may run before the interaction is deferred.
 pub const DEFER_AFTER: Duration = Duration::from_secs(1);
 
-/// Where to answer: the interaction's id and token, and the clicked message for components.
+/// Where to answer: the interaction's id and token.
 struct Target {
     id: InteractionId,
     token: String,
-    message: Option<(ChannelId, MessageId)>,
+}
+
+/// How a slow interaction is acknowledged while its handler runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Deferral {
+    /// "Thinking…" (type 5): a message the answer then fills in, seen by everyone or, when
+    /// `ephemeral`, only by the member.
+    Thinking { ephemeral: bool },
+    /// Nothing visible (type 6), for clicks: an update then edits the clicked message, and a new
+    /// message goes out as follow-ups.
+    Update,
+}
+
+/// How `kind` is deferred when its handler is slow; `None` for an autocomplete, which cannot be
+/// (a slow one is answered with no choices).
+fn deferral(kind: &Kind) -> Option<Deferral> {
+    match kind {
+        Kind::Command { path, .. } => Some(Deferral::Thinking {
+            ephemeral: !commands::answers_publicly(path),
+        }),
+        Kind::Component { .. } => Some(Deferral::Update),
+        Kind::Modal { .. } => Some(Deferral::Thinking { ephemeral: true }),
+        Kind::Autocomplete { .. } => None,
+    }
 }
 
 pub async fn handle(ctx: Arc<Ctx>, http: Arc<Http>, interaction: Interaction) {
     let Some((target, inv)) = invocation(&interaction) else {
         return;
     };
-    let autocomplete = matches!(inv.kind, Kind::Autocomplete { .. });
     let task = {
         let (ctx, inv) = (ctx.clone(), inv.clone());
         tokio::spawn(async move { handlers::dispatch(&ctx, &inv).await })
     };
     tokio::pin!(task);
     let (deferred, joined) = match tokio::time::timeout(DEFER_AFTER, &mut task).await {
-        Ok(joined) => (false, joined),
-        Err(_) if autocomplete => {
-            task.abort();
-            return send(&http, &target, false, Response::Choices(Vec::new()))
-                .await
-                .unwrap_or_else(log_send_error);
-        }
-        Err(_) => {
-            let defer = CreateInteractionResponse::Defer(
-                CreateInteractionResponseMessage::new().ephemeral(true),
-            );
-            if let Err(err) = defer.execute(&http, (target.id, &target.token)).await {
-                tracing::warn!(error = %err, "deferring an interaction failed");
+        Ok(joined) => (None, joined),
+        Err(_) => match deferral(&inv.kind) {
+            None => {
+                task.abort();
+                return send(&http, &target, None, Response::Choices(Vec::new()))
+                    .await
+                    .unwrap_or_else(log_send_error);
             }
-            (true, task.await)
-        }
+            Some(deferral) => {
+                if let Err(err) = perform(&http, &target, Call::Defer(deferral)).await {
+                    tracing::warn!(error = %err, "deferring an interaction failed");
+                }
+                (Some(deferral), task.await)
+            }
+        },
     };
-    let outcome = match joined {
-        Ok(Ok(outcome)) => Ok(outcome),
-        Ok(Err(err)) => Err(format!("{err:#}")),
-        Err(join) => Err(format!("the handler panicked: {join}")),
-    };
-    let outcome = match outcome {
-        Ok(outcome) => outcome,
-        Err(detail) => {
-            tracing::error!(user = inv.user, kind = ?inv.kind, error = %detail, "handling an interaction failed");
-            report(&ctx, &inv, &detail);
-            apology(&ctx, &inv)
-        }
-    };
-    let Outcome { response, effects } = outcome;
+    let Outcome { response, effects } = settle(&ctx, &inv, joined);
     if let Err(err) = send(&http, &target, deferred, response).await {
         tracing::error!(error = %err, "answering an interaction failed");
         report(&ctx, &inv, &err);
-        let _ = send(&http, &target, true, apology(&ctx, &inv).response).await;
+        // The initial response went out or never will: the apology can only follow it.
+        let after = deferred.unwrap_or(Deferral::Update);
+        let _ = send(&http, &target, Some(after), apology(&ctx, &inv).response).await;
     }
     if let Err(err) = ctx.outbox.send(effects) {
         tracing::error!(error = %err, "queueing an interaction's messages failed");
@@ -89,6 +102,23 @@ pub async fn handle(ctx: Arc<Ctx>, http: Arc<Http>, interaction: Interaction) {
 
 fn log_send_error(err: String) {
     tracing::warn!(error = %err, "answering an autocomplete failed");
+}
+
+/// The handler's outcome; when it failed or panicked, the apology instead, and the maintainers
+/// are told.
+fn settle(
+    ctx: &Ctx,
+    inv: &Invocation,
+    joined: Result<Result<Outcome, HandlerError>, JoinError>,
+) -> Outcome {
+    let detail = match joined {
+        Ok(Ok(outcome)) => return outcome,
+        Ok(Err(err)) => format!("{err:#}"),
+        Err(join) => format!("the handler panicked: {join}"),
+    };
+    tracing::error!(user = inv.user, kind = ?inv.kind, error = %detail, "handling an interaction failed");
+    report(ctx, inv, &detail);
+    apology(ctx, inv)
 }
 
 fn apology(ctx: &Ctx, inv: &Invocation) -> Outcome {
@@ -127,74 +157,118 @@ fn report(ctx: &Ctx, inv: &Invocation, detail: &str) {
     }
 }
 
-/// Sends the response: the initial callback (or the edit of a deferred one) and follow-ups for
-/// the further parts of a long message.
+/// One request to Discord about an interaction.
+#[derive(Debug, PartialEq)]
+enum Call {
+    /// The initial response: a deferral (type 5 or 6).
+    Defer(Deferral),
+    /// The initial response: a new message (type 4).
+    Reply(Message),
+    /// The initial response: the clicked message replaced (type 7).
+    Update(Message),
+    /// The initial response: a form (type 9).
+    Modal(Modal),
+    /// The initial response: autocomplete choices (type 8).
+    Choices(Vec<Choice>),
+    /// Edits `@original`: the "thinking…" message, or after a type 6 the clicked message.
+    EditOriginal(Message),
+    /// Deletes `@original`, a "thinking…" message the answer cannot fill (it would show a
+    /// private answer publicly, or the other way round).
+    DeleteOriginal,
+    /// A further message, with its own flags.
+    FollowUp(Message),
+}
+
+/// The calls that deliver `response` after `deferred` (or as the initial response): the one
+/// place that decides how an answer goes out. A long message is several parts: the first fills
+/// the initial response, the rest follow.
+fn calls(deferred: Option<Deferral>, response: Response) -> Result<Vec<Call>, String> {
+    let parts = |message| -> Result<(Message, Vec<Call>), String> {
+        let mut parts = prepare(message).map_err(|e| e.to_string())?.into_iter();
+        let first = parts.next().ok_or("an empty answer")?;
+        Ok((first, parts.map(Call::FollowUp).collect()))
+    };
+    let (first, rest) = match (deferred, response) {
+        (None, Response::Message(message)) => {
+            let (first, rest) = parts(message)?;
+            (Call::Reply(first), rest)
+        }
+        (None, Response::Update(message)) => (Call::Update(parts(message)?.0), Vec::new()),
+        (None, Response::Modal(modal)) => {
+            let modal = check_modal(modal).map_err(|e| e.to_string())?;
+            (Call::Modal(modal), Vec::new())
+        }
+        (None, Response::Choices(choices)) => (Call::Choices(fit_choices(choices)), Vec::new()),
+        (Some(Deferral::Thinking { ephemeral }), Response::Message(message)) => {
+            let (first, mut rest) = parts(message)?;
+            if first.ephemeral == ephemeral {
+                (Call::EditOriginal(first), rest)
+            } else {
+                rest.insert(0, Call::FollowUp(first));
+                (Call::DeleteOriginal, rest)
+            }
+        }
+        (Some(Deferral::Update), Response::Message(message)) => {
+            let (first, rest) = parts(message)?;
+            (Call::FollowUp(first), rest)
+        }
+        (Some(Deferral::Update), Response::Update(message)) => {
+            (Call::EditOriginal(parts(message)?.0), Vec::new())
+        }
+        (Some(Deferral::Thinking { .. }), Response::Update(_)) => {
+            return Err("an update cannot follow a \"thinking…\" deferral".into());
+        }
+        (Some(_), Response::Modal(_)) => {
+            return Err("a form cannot follow a deferred answer".into());
+        }
+        (Some(_), Response::Choices(_)) => {
+            return Err("choices cannot follow a deferred answer".into());
+        }
+    };
+    Ok(std::iter::once(first).chain(rest).collect())
+}
+
+/// Sends the response: see [`calls`].
 async fn send(
     http: &Http,
     target: &Target,
-    deferred: bool,
+    deferred: Option<Deferral>,
     response: Response,
 ) -> Result<(), String> {
-    let at = (target.id, target.token.as_str());
-    let err = |e: serenity::Error| e.to_string();
-    match response {
-        Response::Message(message) => {
-            let parts = prepare(message).map_err(|e| e.to_string())?;
-            let (first, rest) = parts.split_first().ok_or("an empty answer")?;
-            if deferred {
-                convert::edit(first)
-                    .execute(http, &target.token)
-                    .await
-                    .map_err(err)?;
-            } else {
-                CreateInteractionResponse::Message(convert::response(first))
-                    .execute(http, at)
-                    .await
-                    .map_err(err)?;
-            }
-            for part in rest {
-                convert::followup(part)
-                    .execute(http, (None, &target.token))
-                    .await
-                    .map_err(err)?;
-            }
-        }
-        Response::Update(message) => {
-            let parts = prepare(message).map_err(|e| e.to_string())?;
-            let first = parts.into_iter().next().ok_or("an empty answer")?;
-            match (deferred, target.message) {
-                (false, _) => {
-                    CreateInteractionResponse::UpdateMessage(convert::response(&first))
-                        .execute(http, at)
-                        .await
-                        .map_err(err)?;
-                }
-                (true, Some((channel, message))) => {
-                    channel
-                        .edit_message(http, message, convert::edit_message(&first))
-                        .await
-                        .map_err(err)?;
-                }
-                (true, None) => return Err("an update for an interaction without a message".into()),
-            }
-        }
-        Response::Modal(modal) if !deferred => {
-            let modal = super::message::check_modal(modal).map_err(|e| e.to_string())?;
-            CreateInteractionResponse::Modal(convert::modal(&modal))
-                .execute(http, at)
-                .await
-                .map_err(err)?;
-        }
-        Response::Modal(_) => return Err("a form cannot follow a deferred answer".into()),
-        Response::Choices(choices) => {
-            let choices = fit_choices(choices);
-            CreateInteractionResponse::Autocomplete(convert::choices(&choices))
-                .execute(http, at)
-                .await
-                .map_err(err)?;
-        }
+    for call in calls(deferred, response)? {
+        perform(http, target, call)
+            .await
+            .map_err(|e| e.to_string())?;
     }
     Ok(())
+}
+
+/// Makes one call.
+async fn perform(http: &Http, target: &Target, call: Call) -> Result<(), serenity::Error> {
+    let token = target.token.as_str();
+    let initial = match call {
+        Call::Defer(Deferral::Thinking { ephemeral }) => CreateInteractionResponse::Defer(
+            CreateInteractionResponseMessage::new().ephemeral(ephemeral),
+        ),
+        Call::Defer(Deferral::Update) => CreateInteractionResponse::Acknowledge,
+        Call::Reply(message) => CreateInteractionResponse::Message(convert::response(&message)),
+        Call::Update(message) => {
+            CreateInteractionResponse::UpdateMessage(convert::response(&message))
+        }
+        Call::Modal(modal) => CreateInteractionResponse::Modal(convert::modal(&modal)),
+        Call::Choices(choices) => {
+            CreateInteractionResponse::Autocomplete(convert::choices(&choices))
+        }
+        Call::EditOriginal(message) => {
+            return convert::edit(&message).execute(http, token).await.map(drop);
+        }
+        Call::DeleteOriginal => return http.delete_original_interaction_response(token).await,
+        Call::FollowUp(message) => {
+            let followup = convert::followup(&message);
+            return followup.execute(http, (None, token)).await.map(drop);
+        }
+    };
+    initial.execute(http, (target.id, token)).await
 }
 
 /// Serenity's interaction as plain values; `None` for kinds Stagehand does not answer (pings).
@@ -202,7 +276,6 @@ fn invocation(interaction: &Interaction) -> Option<(Target, Invocation)> {
     let target = |id, token: &str| Target {
         id,
         token: token.to_string(),
-        message: None,
     };
     let (target, member, user, locale, channel, kind) = match interaction {
         Interaction::Command(c) => {
@@ -248,9 +321,15 @@ fn invocation(interaction: &Interaction) -> Option<(Target, Invocation)> {
                 custom_id: c.data.custom_id.clone(),
                 values,
             };
-            let mut t = target(c.id, &c.token);
-            t.message = Some((c.channel_id, c.message.id));
-            (t, c.member.as_ref(), &c.user, &c.locale, c.channel_id, kind)
+            let target = target(c.id, &c.token);
+            (
+                target,
+                c.member.as_ref(),
+                &c.user,
+                &c.locale,
+                c.channel_id,
+                kind,
+            )
         }
         Interaction::Modal(m) => {
             let fields = m
@@ -334,4 +413,239 @@ fn flatten(command: &CommandInteraction) -> (Vec<String>, Vec<(String, Value)>) 
         })
         .collect();
     (path, values)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::discord::custom_id::CustomId;
+    use crate::discord::handlers::tests::{OWNER, ctx};
+    use crate::discord::interaction::Destination;
+    use crate::discord::message::Input;
+    use crate::store::Read as _;
+    use crate::store::tables::OUTBOX;
+
+    fn command(path: &str) -> Kind {
+        Kind::Command {
+            path: path.split(' ').map(str::to_string).collect(),
+            options: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_slow_interaction_defers_the_way_it_will_be_answered() {
+        let thinking = |ephemeral| Some(Deferral::Thinking { ephemeral });
+        assert_eq!(
+            deferral(&command("show")),
+            thinking(false),
+            "a public table"
+        );
+        for private in ["help", "request insert", "queue info", "no_such_command"] {
+            assert_eq!(deferral(&command(private)), thinking(true), "{private}");
+        }
+        let click = Kind::Component {
+            custom_id: "v1:req:opinion:1:approve".into(),
+            values: Vec::new(),
+        };
+        assert_eq!(deferral(&click), Some(Deferral::Update));
+        let form = Kind::Modal {
+            custom_id: "v1:req:submit:128".into(),
+            fields: Vec::new(),
+        };
+        assert_eq!(deferral(&form), thinking(true));
+        let typing = Kind::Autocomplete {
+            path: vec!["show".into()],
+            options: Vec::new(),
+            focused: "table".into(),
+        };
+        assert_eq!(deferral(&typing), None, "answered with no choices instead");
+    }
+
+    #[test]
+    fn a_deferred_answer_fills_what_the_deferral_left() {
+        let private = Message::text("only for you").ephemeral();
+        let public = Message::text("for everyone");
+        let thinking = |ephemeral| Some(Deferral::Thinking { ephemeral });
+        let message = |m: &Message| Response::Message(m.clone());
+
+        // The deferral's visibility: the answer fills the "thinking…" message, further parts follow.
+        let long = Message::text("word ".repeat(500)).ephemeral();
+        let parts = prepare(long.clone()).unwrap();
+        assert_eq!(parts.len(), 2);
+        assert_eq!(
+            calls(thinking(true), message(&long)),
+            Ok(vec![
+                Call::EditOriginal(parts[0].clone()),
+                Call::FollowUp(parts[1].clone())
+            ])
+        );
+        assert_eq!(
+            calls(thinking(false), message(&public)),
+            Ok(vec![Call::EditOriginal(public.clone())])
+        );
+        // The other visibility: the "thinking…" message goes, the answer follows with its own
+        // flags, so a private error never shows publicly.
+        assert_eq!(
+            calls(thinking(false), message(&private)),
+            Ok(vec![Call::DeleteOriginal, Call::FollowUp(private.clone())])
+        );
+        assert_eq!(
+            calls(thinking(true), message(&public)),
+            Ok(vec![Call::DeleteOriginal, Call::FollowUp(public.clone())])
+        );
+        let parts = prepare(Message {
+            ephemeral: false,
+            ..long.clone()
+        })
+        .unwrap();
+        assert_eq!(
+            calls(
+                thinking(true),
+                Response::Message(Message {
+                    ephemeral: false,
+                    ..long
+                })
+            ),
+            Ok(vec![
+                Call::DeleteOriginal,
+                Call::FollowUp(parts[0].clone()),
+                Call::FollowUp(parts[1].clone())
+            ])
+        );
+
+        // After a click's deferral: an update edits the clicked message, a message follows up.
+        assert_eq!(
+            calls(Some(Deferral::Update), Response::Update(public.clone())),
+            Ok(vec![Call::EditOriginal(public.clone())])
+        );
+        assert_eq!(
+            calls(Some(Deferral::Update), message(&private)),
+            Ok(vec![Call::FollowUp(private.clone())])
+        );
+
+        // What cannot come after a deferral.
+        let modal = Modal {
+            custom_id: CustomId::new("req", "submit", 128, None),
+            title: "Request".into(),
+            inputs: vec![Input {
+                id: "comment".into(),
+                label: "Comment".into(),
+                paragraph: true,
+                required: false,
+                placeholder: String::new(),
+                min_len: 0,
+                max_len: 400,
+            }],
+        };
+        for deferred in [thinking(true), Some(Deferral::Update)] {
+            assert!(calls(deferred, Response::Modal(modal.clone())).is_err());
+            assert!(calls(deferred, Response::Choices(Vec::new())).is_err());
+        }
+        assert!(calls(thinking(true), Response::Update(public.clone())).is_err());
+
+        // Not deferred: the initial response.
+        assert_eq!(
+            calls(None, message(&private)),
+            Ok(vec![Call::Reply(private)])
+        );
+        assert_eq!(
+            calls(None, Response::Update(public.clone())),
+            Ok(vec![Call::Update(public)])
+        );
+        assert_eq!(
+            calls(None, Response::Modal(modal.clone())),
+            Ok(vec![Call::Modal(modal)])
+        );
+    }
+
+    fn anna(locale: &str) -> Invocation {
+        Invocation {
+            user: 10,
+            user_name: "anna".into(),
+            roles: Vec::new(),
+            administrator: false,
+            locale: locale.into(),
+            channel: 5,
+            kind: command("request insert"),
+        }
+    }
+
+    /// Every effect queued in the outbox, as (DM recipient, text).
+    fn queued_dms(ctx: &Ctx) -> Vec<(u64, String)> {
+        let rows = ctx.store.read(|r| r.all(&OUTBOX)).unwrap();
+        rows.into_iter()
+            .map(|(_, queued)| match queued.effect {
+                Effect::Send {
+                    to: Destination::Dm(user),
+                    message,
+                    ..
+                } => (user, message.content),
+                other => panic!("not a DM: {other:?}"),
+            })
+            .collect()
+    }
+
+    /// `settle` turned a failure into an apology in Russian and one report to the owner that
+    /// names the command and contains `detail`.
+    fn check_apology_and_report(ctx: &Ctx, outcome: Outcome, detail: &str) {
+        assert!(outcome.effects.is_empty());
+        let Response::Message(apology) = outcome.response else {
+            panic!("not a message: {:?}", outcome.response);
+        };
+        assert!(apology.ephemeral);
+        assert!(
+            apology.content.starts_with(
+                "При выполнении команды что-то пошло не так. Сопровождающие уже знают"
+            ),
+            "{}",
+            apology.content
+        );
+        let dms = queued_dms(ctx);
+        assert_eq!(dms.len(), 1, "{dms:?}");
+        let (to, report) = &dms[0];
+        assert_eq!(*to, OWNER);
+        assert!(
+            report.starts_with("**Error** in /request insert (user <@10>):"),
+            "{report}"
+        );
+        assert!(report.contains(detail), "{report}");
+    }
+
+    #[test]
+    fn a_failing_handler_gets_an_apology_and_the_owner_a_report() {
+        let dir = tempfile::tempdir().unwrap();
+        let ctx = ctx(dir.path());
+        let failed = Err(anyhow::anyhow!("the store is read-only"));
+        let outcome = settle(&ctx, &anna("ru"), Ok(failed));
+        check_apology_and_report(&ctx, outcome, "the store is read-only");
+    }
+
+    fn explode() -> Result<Outcome, HandlerError> {
+        panic!("index 3 out of range")
+    }
+
+    #[tokio::test]
+    async fn a_panicking_handler_gets_an_apology_and_the_owner_a_report() {
+        let dir = tempfile::tempdir().unwrap();
+        let ctx = ctx(dir.path());
+        let joined = tokio::spawn(async { explode() }).await;
+        assert!(joined.is_err());
+        let outcome = settle(&ctx, &anna("ru"), joined);
+        check_apology_and_report(
+            &ctx,
+            outcome,
+            "panicked with message \"index 3 out of range\"",
+        );
+    }
+
+    #[test]
+    fn a_handlers_answer_passes_through_untouched() {
+        let dir = tempfile::tempdir().unwrap();
+        let ctx = ctx(dir.path());
+        let answer = Outcome::reply(Message::text("Done."));
+        let outcome = settle(&ctx, &anna("en-US"), Ok(Ok(answer)));
+        assert!(matches!(outcome.response, Response::Message(m) if m.content == "Done."));
+        assert!(queued_dms(&ctx).is_empty());
+    }
 }
