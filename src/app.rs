@@ -220,8 +220,12 @@ fn init_logging(filter: &str) {
 }
 
 /// The log: events that pass `filter` (tracing's syntax; `info` when it does not parse), written
-/// by `writer`, without serenity's spans.
-fn subscriber<W>(filter: &str, ansi: bool, writer: W) -> impl tracing::Subscriber + Send + Sync
+/// by `writer`, without serenity's spans ([`crate::discord::is_serenity_span`]).
+pub(crate) fn subscriber<W>(
+    filter: &str,
+    ansi: bool,
+    writer: W,
+) -> impl tracing::Subscriber + Send + Sync
 where
     W: for<'w> tracing_subscriber::fmt::MakeWriter<'w> + Send + Sync + 'static,
 {
@@ -233,17 +237,8 @@ where
     let layer = tracing_subscriber::fmt::layer()
         .with_ansi(ansi)
         .with_writer(writer)
-        .with_filter(filter.and(filter_fn(|meta| !is_serenity_span(meta))));
+        .with_filter(filter.and(filter_fn(|meta| !crate::discord::is_serenity_span(meta))));
     tracing_subscriber::registry().with(layer)
-}
-
-/// serenity wraps every REST request in INFO spans whose fields are the request itself, body
-/// bytes included (`#[instrument]` on `Http::request`, `Ratelimiter::perform`, `Request::build`).
-/// Formatting them cost three times the rest of answering an interaction (`cargo xtask bench
-/// discord`: 241 µs against 83 µs of CPU per `/help`), so its spans are left out; its events
-/// still pass the filter.
-fn is_serenity_span(meta: &tracing::Metadata<'_>) -> bool {
-    meta.is_span() && meta.target().starts_with("serenity")
 }
 
 /// One line about a written snapshot.
@@ -363,51 +358,4 @@ fn readiness(settings: &Settings, store: Option<&Store>) -> Vec<String> {
         problems.push("the osu! league needs public_url for its OAuth redirect".into());
     }
     problems
-}
-
-#[cfg(test)]
-mod tests {
-    use std::io::Write;
-    use std::sync::{Arc, Mutex};
-
-    /// A log writer that keeps what it is given.
-    #[derive(Clone, Default)]
-    struct Captured(Arc<Mutex<Vec<u8>>>);
-
-    impl Write for Captured {
-        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-            self.0.lock().expect("log buffer").extend_from_slice(bytes);
-            Ok(bytes.len())
-        }
-
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-
-    #[test]
-    fn serenity_spans_are_left_out_of_the_log_but_its_events_stay() {
-        let log = Captured::default();
-        let writer = {
-            let log = log.clone();
-            move || log.clone()
-        };
-        let subscriber = super::subscriber("info", false, writer);
-        tracing::subscriber::with_default(subscriber, || {
-            let span =
-                tracing::info_span!(target: "serenity::http::client", "request", req = "BODY");
-            let _entered = span.enter();
-            tracing::warn!(target: "serenity::http::client", "a request failed");
-            tracing::info!(target: "stagehand::discord", "answered");
-            tracing::debug!(target: "stagehand::discord", "below the filter");
-        });
-        let text = String::from_utf8(log.0.lock().expect("log buffer").clone()).expect("utf-8");
-        assert!(text.contains("a request failed"), "{text}");
-        assert!(text.contains("answered"), "{text}");
-        assert!(
-            !text.contains("BODY"),
-            "the span's fields were logged: {text}"
-        );
-        assert!(!text.contains("below the filter"), "{text}");
-    }
 }
