@@ -93,7 +93,7 @@ async fn help_follows_the_members_language_and_tampered_controls_change_nothing(
 /// hear of: the guild owner gets a DM naming the command and the error, and the next command is
 /// answered as usual.
 #[tokio::test]
-async fn a_refused_answer_is_reported_to_the_owner_and_the_bot_keeps_working() {
+async fn a_refused_answer_is_apologised_for_reported_to_the_owner_and_the_bot_keeps_working() {
     let c = Connected::start(Guild::sample()).await;
     let user = member(&c.guild);
     assert!(c.fake.dms(c.guild.owner).is_empty());
@@ -107,7 +107,18 @@ async fn a_refused_answer_is_reported_to_the_owner_and_the_bot_keeps_working() {
         "{report}"
     );
     assert!(report.contains("500: Internal Server Error"), "{report}");
-    assert_eq!(refused.initial_kind(), 0, "Discord took no answer");
+    let apology = refused.response().await;
+    assert_eq!(
+        refused.initial_kind(),
+        4,
+        "the apology took the initial response"
+    );
+    assert!(apology.ephemeral);
+    assert!(
+        apology.content.starts_with("Something went wrong"),
+        "{}",
+        apology.content
+    );
 
     let help = c.fake.invoke(user, "help", &[], "en-US").await;
     let reply = help.response().await;

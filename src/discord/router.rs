@@ -87,12 +87,15 @@ pub async fn handle(ctx: Arc<Ctx>, http: Arc<Http>, interaction: Interaction) {
         },
     };
     let Outcome { response, effects } = settle(&ctx, &inv, joined);
-    if let Err(err) = send(&http, &target, deferred, response).await {
-        tracing::error!(error = %err, "answering an interaction failed");
-        report(&ctx, &inv, &err);
-        // The initial response went out or never will: the apology can only follow it.
-        let after = deferred.unwrap_or(Deferral::Update);
-        let _ = send(&http, &target, Some(after), apology(&ctx, &inv).response).await;
+    if let Err(unsent) = send(&http, &target, deferred, response).await {
+        tracing::error!(error = %unsent.detail, "answering an interaction failed");
+        report(&ctx, &inv, &unsent.detail);
+        // The apology is the initial response if none went out, else a follow-up (which also
+        // fills a "thinking…" message the answer could not).
+        let after = unsent.acknowledged.then_some(Deferral::Update);
+        if let Err(again) = send(&http, &target, after, apology(&ctx, &inv).response).await {
+            tracing::warn!(error = %again.detail, "the apology did not go out either");
+        }
     }
     if let Err(err) = ctx.outbox.send(effects) {
         tracing::error!(error = %err, "queueing an interaction's messages failed");
@@ -100,8 +103,8 @@ pub async fn handle(ctx: Arc<Ctx>, http: Arc<Http>, interaction: Interaction) {
     }
 }
 
-fn log_send_error(err: String) {
-    tracing::warn!(error = %err, "answering an autocomplete failed");
+fn log_send_error(unsent: Unsent) {
+    tracing::warn!(error = %unsent.detail, "answering an autocomplete failed");
 }
 
 /// The handler's outcome; when it failed or panicked, the apology instead, and the maintainers
@@ -179,6 +182,20 @@ enum Call {
     FollowUp(Message),
 }
 
+impl Call {
+    /// Whether this is the interaction's initial response.
+    fn is_initial(&self) -> bool {
+        match self {
+            Call::Defer(_)
+            | Call::Reply(_)
+            | Call::Update(_)
+            | Call::Modal(_)
+            | Call::Choices(_) => true,
+            Call::EditOriginal(_) | Call::DeleteOriginal | Call::FollowUp(_) => false,
+        }
+    }
+}
+
 /// The calls that deliver `response` after `deferred` (or as the initial response): the one
 /// place that decides how an answer goes out. A long message is several parts: the first fills
 /// the initial response, the rest follow.
@@ -234,13 +251,27 @@ async fn send(
     target: &Target,
     deferred: Option<Deferral>,
     response: Response,
-) -> Result<(), String> {
-    for call in calls(deferred, response)? {
+) -> Result<(), Unsent> {
+    let mut acknowledged = deferred.is_some();
+    let unsent = |acknowledged, detail| Unsent {
+        acknowledged,
+        detail,
+    };
+    for call in calls(deferred, response).map_err(|e| unsent(acknowledged, e))? {
+        let initial = call.is_initial();
         perform(http, target, call)
             .await
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| unsent(acknowledged, e.to_string()))?;
+        acknowledged |= initial;
     }
     Ok(())
+}
+
+/// An answer that did not (wholly) go out.
+struct Unsent {
+    /// Whether an initial response went out: anything more can only follow it.
+    acknowledged: bool,
+    detail: String,
 }
 
 /// Makes one call.
