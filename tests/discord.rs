@@ -133,6 +133,90 @@ async fn a_refused_answer_is_apologised_for_reported_to_the_owner_and_the_bot_ke
     c.server.stop();
 }
 
+/// The content of the reply to `user` running `command` in English.
+async fn runs(
+    fake: &FakeDiscord,
+    user: u64,
+    command: &str,
+    options: Vec<(&str, serde_json::Value)>,
+) -> String {
+    let asked = fake.invoke(user, command, &options, "en-US").await;
+    asked.response().await.content
+}
+
+#[tokio::test]
+async fn an_edited_command_description_is_registered_once_and_kept_over_a_restart() {
+    let guild = Guild::sample();
+    let fake = FakeDiscord::start(guild.clone()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(dir.path(), &fake, &guild);
+    fake.wait_ready().await;
+    eventually("the first registration", || {
+        fake.command_registrations() == 1
+    })
+    .await;
+    let help_description = |fake: &FakeDiscord| {
+        let commands = fake.commands();
+        let help = commands.iter().find(|c| c["name"] == "help").unwrap();
+        help["description"].as_str().unwrap().to_string()
+    };
+    let edit = |key: &str, text: &str| {
+        vec![
+            ("key", json!(key)),
+            ("language", json!("en")),
+            ("new_value", json!(text)),
+        ]
+    };
+
+    let edited = runs(
+        &fake,
+        guild.owner,
+        "text edit",
+        edit("command.help.description", "What I can do"),
+    )
+    .await;
+    assert_eq!(edited, "Done.");
+    eventually("the edited description registered", || {
+        fake.command_registrations() == 2
+    })
+    .await;
+    assert_eq!(help_description(&fake), "What I can do");
+
+    // Another text is not a command's: no registration. The outbox delivers in order, so once
+    // the reset's registration arrived, one for the other edit would have too.
+    let other = runs(
+        &fake,
+        guild.owner,
+        "text edit",
+        edit("common.success", "All done."),
+    )
+    .await;
+    assert_eq!(other, "All done.");
+    let reset = vec![
+        ("key", json!("command.help.description")),
+        ("language", json!("en")),
+    ];
+    assert_eq!(
+        runs(&fake, guild.owner, "text reset", reset).await,
+        "All done."
+    );
+    eventually("the default description registered again", || {
+        help_description(&fake) != "What I can do"
+    })
+    .await;
+    assert_eq!(fake.command_registrations(), 3);
+    server.stop();
+
+    // The fingerprint covers the edited texts: a restart registers nothing.
+    let server = start(dir.path(), &fake, &guild);
+    eventually("the restart to compare fingerprints", || {
+        server.stderr().contains("slash commands are up to date")
+    })
+    .await;
+    assert_eq!(fake.command_registrations(), 3);
+    server.stop();
+}
+
 #[tokio::test]
 async fn commands_are_registered_once_per_change_of_the_table() {
     let guild = Guild::sample();

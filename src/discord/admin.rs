@@ -446,12 +446,28 @@ fn text(ctx: &Ctx, inv: &Invocation, sub: &str) -> Result<Outcome, HandlerError>
             let result = ctx
                 .texts
                 .edit(&ctx.store, actor(inv), key, language, input, now);
-            changed(ctx, inv, result)
+            text_changed(ctx, inv, key, result)
         }
         ("reset", Some(language)) => {
             let result = ctx.texts.reset(&ctx.store, actor(inv), key, language, now);
-            changed(ctx, inv, result)
+            text_changed(ctx, inv, key, result)
         }
         _ => super::handlers::outdated(ctx, inv),
     }
+}
+
+/// [`changed`] for a text; a changed command text (a description Discord shows) also registers
+/// the commands again.
+fn text_changed(
+    ctx: &Ctx,
+    inv: &Invocation,
+    key: &str,
+    result: Result<Change, TextError>,
+) -> Result<Outcome, HandlerError> {
+    let applied = matches!(result, Ok(Change::Applied(_)));
+    let mut outcome = changed(ctx, inv, result)?;
+    if applied && key.starts_with("command.") {
+        outcome.effects.push(Effect::RegisterCommands);
+    }
+    Ok(outcome)
 }

@@ -7,8 +7,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use serenity::all::{
-    ChannelType, Context, EventHandler, GatewayIntents, Guild, GuildId, HttpBuilder, Interaction,
-    Member, Ready, ShardManager, User,
+    ChannelType, Context, EventHandler, GatewayIntents, Guild, GuildId, Http, HttpBuilder,
+    Interaction, Member, Ready, ShardManager, User,
 };
 use tokio::sync::watch;
 
@@ -18,7 +18,7 @@ use super::outbox::Outbox;
 use crate::access::Permissions;
 use crate::clock::Clock;
 use crate::config::Settings;
-use crate::i18n::{Catalogue, Texts};
+use crate::i18n::Catalogue;
 use crate::routes;
 use crate::store::{Store, tables};
 
@@ -217,7 +217,14 @@ struct Handler {
 impl EventHandler for Handler {
     async fn ready(&self, ctx: Context, ready: Ready) {
         tracing::info!(user = %ready.user.name, "connected to Discord");
-        match register(&self.ctx, &ctx, self.guild).await {
+        match register(
+            &ctx.http,
+            &self.ctx.store,
+            self.guild.get(),
+            &self.ctx.texts,
+        )
+        .await
+        {
             Ok(true) => tracing::info!("registered the slash commands"),
             Ok(false) => tracing::debug!("the slash commands are up to date"),
             Err(err) => {
@@ -296,19 +303,20 @@ impl EventHandler for Handler {
     }
 }
 
-/// Registers the command table in the guild unless the same table was registered already.
-async fn register(ctx: &Ctx, discord: &Context, guild: GuildId) -> anyhow::Result<bool> {
-    let list = commands::build(Texts::defaults());
-    let fingerprint = commands::fingerprint(guild.get(), &list);
-    if ctx
-        .store
-        .read(|r| r.get(&tables::COMMANDS_FINGERPRINT, "commands"))?
-        == Some(fingerprint)
-    {
+/// Registers the command table in the guild, with `texts` for its names' descriptions, unless
+/// the same table was registered already (Discord allows 200 command creations a day).
+pub(super) async fn register(
+    http: &Http,
+    store: &Store,
+    guild: u64,
+    texts: &Catalogue,
+) -> anyhow::Result<bool> {
+    let list = commands::build(texts);
+    let fingerprint = commands::fingerprint(guild, &list);
+    if store.read(|r| r.get(&tables::COMMANDS_FINGERPRINT, "commands"))? == Some(fingerprint) {
         return Ok(false);
     }
-    guild.set_commands(&discord.http, list).await?;
-    ctx.store
-        .write(|w| w.insert(&tables::COMMANDS_FINGERPRINT, "commands", &fingerprint))?;
+    GuildId::new(guild).set_commands(http, list).await?;
+    store.write(|w| w.insert(&tables::COMMANDS_FINGERPRINT, "commands", &fingerprint))?;
     Ok(true)
 }

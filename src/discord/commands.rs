@@ -35,7 +35,7 @@ use serenity::all::{ChannelType, CommandOptionType, CreateCommand, CreateCommand
 use sha2::{Digest, Sha256};
 
 use crate::access::Flag;
-use crate::i18n::{Lang, Texts};
+use crate::i18n::{Catalogue, Lang};
 use crate::routes::Route;
 
 /// Who may run a command.
@@ -756,7 +756,7 @@ pub fn answers_publicly(path: &[String]) -> bool {
 }
 
 /// The commands to register.
-pub fn build(texts: &Texts) -> Vec<CreateCommand> {
+pub fn build(texts: &Catalogue) -> Vec<CreateCommand> {
     COMMANDS
         .iter()
         .map(|spec| {
@@ -775,7 +775,7 @@ pub fn build(texts: &Texts) -> Vec<CreateCommand> {
         .collect()
 }
 
-fn build_subcommand(texts: &Texts, spec: &CommandSpec) -> CreateCommandOption {
+fn build_subcommand(texts: &Catalogue, spec: &CommandSpec) -> CreateCommandOption {
     let kind = if spec.subcommands.is_empty() {
         CommandOptionType::SubCommand
     } else {
@@ -796,7 +796,7 @@ fn build_subcommand(texts: &Texts, spec: &CommandSpec) -> CreateCommandOption {
     })
 }
 
-fn build_option(texts: &Texts, spec: &OptionSpec) -> CreateCommandOption {
+fn build_option(texts: &Catalogue, spec: &OptionSpec) -> CreateCommandOption {
     let kind = match spec.kind {
         OptionKind::String { .. } => CommandOptionType::String,
         OptionKind::Integer { .. } => CommandOptionType::Integer,
@@ -851,7 +851,7 @@ mod tests {
     use serde_json::Value;
 
     fn json() -> serde_json::Value {
-        serde_json::to_value(build(Texts::defaults())).unwrap_or_default()
+        serde_json::to_value(build(&Catalogue::defaults())).unwrap_or_default()
     }
 
     fn name_ok(n: &str) -> bool {
@@ -982,10 +982,10 @@ mod tests {
 
     #[test]
     fn the_fingerprint_follows_the_table_and_the_guild() {
-        let commands = build(Texts::defaults());
+        let commands = build(&Catalogue::defaults());
         assert_eq!(
             fingerprint(1, &commands),
-            fingerprint(1, &build(Texts::defaults()))
+            fingerprint(1, &build(&Catalogue::defaults()))
         );
         assert_ne!(fingerprint(1, &commands), fingerprint(2, &commands));
         assert_ne!(fingerprint(1, &commands), fingerprint(1, &commands[..1]));

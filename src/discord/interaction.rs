@@ -130,6 +130,9 @@ pub enum Effect {
         remove_roles: Vec<u64>,
         nick: Option<String>,
     },
+    /// Registers the slash commands again, with the current texts, if they changed (after an
+    /// edit of a `command.*` text).
+    RegisterCommands,
 }
 
 /// Where a new message goes.

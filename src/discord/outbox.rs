@@ -22,7 +22,7 @@ use super::convert;
 use super::handlers::Ctx;
 use super::interaction::{Destination, Effect};
 use super::message::{Message, prepare};
-use crate::i18n::Lang;
+use crate::i18n::{Catalogue, Lang};
 use crate::routes::{self, Route};
 use crate::store::tables::{ANCHORS, OUTBOX, meta};
 use crate::store::{Read, Store, StoreError, Writer, tables};
@@ -224,7 +224,7 @@ fn anchor_of(effect: &Effect) -> Option<&str> {
     match effect {
         Effect::Send { anchor, .. } => anchor.as_deref(),
         Effect::Edit { anchor, .. } | Effect::Delete { anchor } => Some(anchor),
-        Effect::Member { .. } => None,
+        Effect::Member { .. } | Effect::RegisterCommands => None,
     }
 }
 
@@ -235,6 +235,7 @@ fn summary(effect: &Effect) -> String {
         Effect::Edit { anchor, .. } => format!("edit {anchor}"),
         Effect::Delete { anchor } => format!("delete {anchor}"),
         Effect::Member { user, .. } => format!("member {user}"),
+        Effect::RegisterCommands => "register the commands".to_string(),
     }
 }
 
@@ -384,6 +385,13 @@ pub async fn deliver(
                     .await
                     .map_err(refused)?;
             }
+            Ok(None)
+        }
+        Effect::RegisterCommands => {
+            let texts = Catalogue::open(store).map_err(|e| DeliveryError::Failed(e.to_string()))?;
+            super::client::register(http, store, guild, &texts)
+                .await
+                .map_err(|e| DeliveryError::Failed(format!("{e:#}")))?;
             Ok(None)
         }
     }

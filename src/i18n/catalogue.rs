@@ -83,6 +83,14 @@ pub struct Catalogue {
 }
 
 impl Catalogue {
+    /// The default texts, without overrides.
+    pub fn defaults() -> Catalogue {
+        Catalogue {
+            defaults: Texts::defaults(),
+            overrides: RwLock::default(),
+        }
+    }
+
     /// Reads the overrides from the store. One that no longer fits its declaration (after an
     /// upgrade changed it) is ignored, logged, and the default shows.
     pub fn open(store: &Store) -> Result<Catalogue, StoreError> {
