@@ -58,7 +58,7 @@ pub async fn run(store: &Store, osu: &osu::Client, now: i64) -> Result<Report, S
                 report.missing += 1;
                 continue;
             };
-            let pp = user.pp.round().clamp(0.0, f64::from(u32::MAX)) as u32;
+            let pp = user.whole_pp();
             let top_play = if pp != old.pp {
                 match osu.best_scores(user.id, 1).await {
                     Ok(scores) => scores.first().map(TopPlay::from),

@@ -30,6 +30,13 @@ pub struct User {
     pub is_restricted: bool,
 }
 
+impl User {
+    /// Total pp as the league keeps it: rounded to a whole number.
+    pub fn whole_pp(&self) -> u32 {
+        self.pp.round().clamp(0.0, f64::from(u32::MAX)) as u32
+    }
+}
+
 /// One of a player's best osu! standard scores, with the beatmap it was set on.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Score {
@@ -324,6 +331,7 @@ mod tests {
                 is_restricted: true,
             }
         );
+        assert_eq!(user.whole_pp(), 1235);
     }
 
     #[test]

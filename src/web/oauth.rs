@@ -274,7 +274,7 @@ pub fn redirect_uri(base_url: &str) -> String {
 }
 
 fn new_player(pending: &link::Pending, user: &osu::User, league: League, now: i64) -> Player {
-    let pp = user.pp.round().clamp(0.0, f64::from(u32::MAX)) as u32;
+    let pp = user.whole_pp();
     Player {
         discord_id: pending.discord_id,
         discord_name: pending.discord_name.clone(),
