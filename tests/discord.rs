@@ -133,6 +133,19 @@ async fn a_refused_answer_is_apologised_for_reported_to_the_owner_and_the_bot_ke
     c.server.stop();
 }
 
+/// A server on a new fake Discord, once it has registered the commands for the first time.
+async fn first_registration(dir: &std::path::Path) -> (Guild, FakeDiscord, Server) {
+    let guild = Guild::sample();
+    let fake = FakeDiscord::start(guild.clone()).await;
+    let server = start(dir, &fake, &guild);
+    fake.wait_ready().await;
+    eventually("the first registration", || {
+        fake.command_registrations() == 1
+    })
+    .await;
+    (guild, fake, server)
+}
+
 /// The content of the reply to `user` running `command` in English.
 async fn runs(
     fake: &FakeDiscord,
@@ -146,15 +159,8 @@ async fn runs(
 
 #[tokio::test]
 async fn an_edited_command_description_is_registered_once_and_kept_over_a_restart() {
-    let guild = Guild::sample();
-    let fake = FakeDiscord::start(guild.clone()).await;
     let dir = tempfile::tempdir().unwrap();
-    let server = start(dir.path(), &fake, &guild);
-    fake.wait_ready().await;
-    eventually("the first registration", || {
-        fake.command_registrations() == 1
-    })
-    .await;
+    let (guild, fake, server) = first_registration(dir.path()).await;
     let help_description = |fake: &FakeDiscord| {
         let commands = fake.commands();
         let help = commands.iter().find(|c| c["name"] == "help").unwrap();
@@ -219,16 +225,8 @@ async fn an_edited_command_description_is_registered_once_and_kept_over_a_restar
 
 #[tokio::test]
 async fn commands_are_registered_once_per_change_of_the_table() {
-    let guild = Guild::sample();
-    let fake = FakeDiscord::start(guild.clone()).await;
     let dir = tempfile::tempdir().unwrap();
-
-    let server = start(dir.path(), &fake, &guild);
-    fake.wait_ready().await;
-    eventually("the first registration", || {
-        fake.command_registrations() == 1
-    })
-    .await;
+    let (guild, fake, server) = first_registration(dir.path()).await;
     let names: Vec<_> = fake
         .commands()
         .iter()
