@@ -337,6 +337,21 @@ async fn story(restart: bool) {
         )
         .await;
     assert!(field(&resolution, "Consensus").starts_with(&format!("✅: {kira}, {max} (")));
+    // Once the review is posted, the consensus links to it.
+    let review_link = format!("/{}/{})", review.channel_id, review.id);
+    let resolution = d
+        .wait_edit(
+            "request-resolutions",
+            resolution.id,
+            "the link to the review",
+            |m| field(m, "Consensus").contains(&review_link),
+        )
+        .await;
+    let consensus = field(&resolution, "Consensus");
+    assert!(
+        consensus.contains(&format!("{max} ([Review](https://discord.com/channels/")),
+        "{consensus}"
+    );
 
     // Max, a GD moderator, sends it for a star rate.
     let rate_form = d.click("max", &resolution, "Star Rate").await.unwrap();

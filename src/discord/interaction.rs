@@ -133,6 +133,9 @@ pub enum Effect {
     /// Registers the slash commands again, with the current texts, if they changed (after an
     /// edit of a `command.*` text).
     RegisterCommands,
+    /// Edits request `request`'s Resolution Widget with what the store holds when this is
+    /// delivered: the links to reviews posted by the effects before it.
+    RefreshResolution { request: u64 },
 }
 
 /// Where a new message goes.

@@ -165,7 +165,11 @@ impl Outbox {
         mut queued: Queued,
     ) -> Result<(), StoreError> {
         let anchored = anchor_of(&queued.effect).map(str::to_string);
-        let result = deliver(http, &self.store, ctx.guild, queued.effect.clone()).await;
+        let result = match super::requests::resolve(ctx, queued.effect.clone()) {
+            Ok(Some(effect)) => deliver(http, &self.store, ctx.guild, effect).await,
+            Ok(None) => Ok(None),
+            Err(err) => Err(DeliveryError::Failed(err.to_string())),
+        };
         let mut follow_up = None;
         match result {
             Ok(place) => {
@@ -225,6 +229,7 @@ fn anchor_of(effect: &Effect) -> Option<&str> {
         Effect::Send { anchor, .. } => anchor.as_deref(),
         Effect::Edit { anchor, .. } | Effect::Delete { anchor } => Some(anchor),
         Effect::Member { .. } | Effect::RegisterCommands => None,
+        Effect::RefreshResolution { .. } => None,
     }
 }
 
@@ -236,6 +241,7 @@ fn summary(effect: &Effect) -> String {
         Effect::Delete { anchor } => format!("delete {anchor}"),
         Effect::Member { user, .. } => format!("member {user}"),
         Effect::RegisterCommands => "register the commands".to_string(),
+        Effect::RefreshResolution { request } => format!("refresh the widget of request {request}"),
     }
 }
 
@@ -387,6 +393,9 @@ pub async fn deliver(
             }
             Ok(None)
         }
+        Effect::RefreshResolution { .. } => Err(DeliveryError::Refused(
+            "a widget refresh is built by the outbox worker before delivery".into(),
+        )),
         Effect::RegisterCommands => {
             let texts = Catalogue::open(store).map_err(|e| DeliveryError::Failed(e.to_string()))?;
             super::client::register(http, store, guild, &texts)

@@ -22,11 +22,12 @@ use super::admin::reply;
 use super::commands::Access;
 use super::custom_id::CustomId;
 use super::handlers::{Ctx, HandlerError, outdated};
-use super::interaction::{Invocation, Kind, Outcome, Value};
+use super::interaction::{Effect, Invocation, Kind, Outcome, Value};
 use super::message::Message;
 use super::outbox;
 use crate::access::Flag;
 use crate::audit::{self, EventId};
+use crate::requests::model::{self, anchor};
 use crate::requests::queue::Notice;
 use crate::routes::Route;
 use crate::store::{StoreError, Writer};
@@ -83,6 +84,23 @@ pub async fn control(ctx: &Ctx, inv: &Invocation, id: &CustomId) -> Result<Outco
 }
 
 /// The `level_id` option.
+/// The effect to deliver for `effect`: a widget refresh becomes the edit it stands for, built
+/// from the store now; `None` when there is nothing left to refresh (the request was deleted).
+pub fn resolve(ctx: &Ctx, effect: Effect) -> Result<Option<Effect>, StoreError> {
+    let Effect::RefreshResolution { request } = effect else {
+        return Ok(Some(effect));
+    };
+    ctx.store.read(|r| {
+        let Some(dossier) = model::dossier(r, request)? else {
+            return Ok(None);
+        };
+        Ok(Some(Effect::Edit {
+            anchor: anchor::resolution(request),
+            message: widgets::resolution(r, ctx, &dossier)?,
+        }))
+    })
+}
+
 fn level_option(inv: &Invocation) -> Option<u64> {
     match inv.option("level_id")? {
         Value::Int(n) => u64::try_from(*n).ok().filter(|n| *n > 0),

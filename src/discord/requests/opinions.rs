@@ -4,8 +4,9 @@
 //! A click checks the request's state before opening a form; the form's submission checks it
 //! again inside the transaction that stores the answer and queues every message it causes: the
 //! review (to `review_text`, pinging the author), the Resolution Widget (posted on the first
-//! opinion, edited on every later one), and on a request's first resolution the archive entry
-//! (the Reviewer's Widget is deleted) and the author's notice.
+//! opinion, edited on every later one, and refreshed once a review is posted so that its
+//! consensus links to it), and on a request's first resolution the archive entry (the Reviewer's
+//! Widget is deleted) and the author's notice.
 
 use super::super::custom_id::CustomId;
 use super::super::handlers::{Ctx, HandlerError, outdated};
@@ -249,6 +250,10 @@ fn messages(w: &mut Writer, ctx: &Ctx, user: u64, done: &Recorded) -> Result<(),
                 message: widget,
             },
         )?;
+    }
+    if done.said.review.is_some() {
+        // The review's link exists once it is posted, after this transaction.
+        outbox::push(w, Effect::RefreshResolution { request: id })?;
     }
     if let Some(resolved) = &resolution {
         if done.first {
