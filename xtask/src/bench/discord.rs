@@ -19,10 +19,7 @@ const ROUNDS: usize = 20;
 
 pub fn figures() -> anyhow::Result<Vec<Figure>> {
     let binary = build()?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()?;
+    let runtime = super::runtime()?;
     // On a worker thread, like the rest of the fake: the main thread would be a third busy
     // thread on two cores, and its context switches would be measured too.
     let mut total = runtime.block_on(runtime.spawn(measure(binary)))??;
@@ -72,12 +69,7 @@ async fn measure(binary: std::path::PathBuf) -> anyhow::Result<Round> {
     discord
         .wait_until("command registration", |d| d.command_registrations() == 1)
         .await;
-    let users: Vec<u64> = guild
-        .members
-        .iter()
-        .map(|m| m.id)
-        .filter(|id| *id != fake::FakeDiscord::APPLICATION_ID)
-        .collect();
+    let users = members(&guild);
     // The first burst opens the connection (a CONNECT tunnel and a TLS handshake) that the
     // measured ones then reuse, as a running bot does.
     round(&discord, &server, &users).await?;
@@ -129,6 +121,16 @@ async fn round(discord: &fake::FakeDiscord, server: &Run, users: &[u64]) -> anyh
         fake_cpu: cpu_time(std::process::id())? - fake,
         times: interactions.iter().map(|i| i.acked_after()).collect(),
     })
+}
+
+/// The guild's members other than the bot.
+pub(super) fn members(guild: &fake::Guild) -> Vec<u64> {
+    guild
+        .members
+        .iter()
+        .map(|m| m.id)
+        .filter(|id| *id != fake::FakeDiscord::APPLICATION_ID)
+        .collect()
 }
 
 /// Settings that connect the server under test to the fake Discord (its certificate written to

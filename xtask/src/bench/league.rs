@@ -55,10 +55,7 @@ pub fn figures() -> anyhow::Result<Vec<Figure>> {
 
 fn measure(dir: &std::path::Path) -> anyhow::Result<Vec<Figure>> {
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()?;
+    let runtime = super::runtime()?;
     let (sync_s, requests) = sync_500(&runtime, dir)?;
     let show_ms = show_gold(&runtime, dir)?;
     Ok(vec![

@@ -22,6 +22,14 @@ pub struct Figure {
     pub unit: &'static str,
 }
 
+/// The runtime the benchmarks' fake servers run on: two workers, as many cores as CI has.
+fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+}
+
 type Area = (&'static str, fn() -> anyhow::Result<Vec<Figure>>);
 
 const AREAS: &[Area] = &[

@@ -20,10 +20,7 @@ const FIRST_LEVEL: u64 = 60_000_000;
 
 pub fn figures() -> anyhow::Result<Vec<Figure>> {
     let binary = build()?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()?;
+    let runtime = super::runtime()?;
     let mut times = runtime.block_on(measure(&binary))?;
     anyhow::ensure!(!times.is_empty(), "no request went through");
     times.sort_by(f64::total_cmp);
@@ -44,12 +41,7 @@ async fn measure(binary: &std::path::Path) -> anyhow::Result<Vec<f64>> {
     let pending = general + (40 << 22);
     let discord = fake::FakeDiscord::start(guild.clone()).await;
     let server = gd::FakeGd::start().await;
-    let users: Vec<u64> = guild
-        .members
-        .iter()
-        .map(|m| m.id)
-        .filter(|id| *id != fake::FakeDiscord::APPLICATION_ID)
-        .collect();
+    let users = super::discord::members(&guild);
     server.add_levels((0..users.len() as u64).map(|i| gd::Level {
         id: FIRST_LEVEL + i,
         name: format!("Bench {i}"),
