@@ -228,8 +228,7 @@ fn anchor_of(effect: &Effect) -> Option<&str> {
     match effect {
         Effect::Send { anchor, .. } => anchor.as_deref(),
         Effect::Edit { anchor, .. } | Effect::Delete { anchor } => Some(anchor),
-        Effect::Member { .. } | Effect::RegisterCommands => None,
-        Effect::RefreshResolution { .. } => None,
+        Effect::Member { .. } | Effect::RegisterCommands | Effect::RefreshResolution { .. } => None,
     }
 }
 
