@@ -210,7 +210,10 @@ fn calls(deferred: Option<Deferral>, response: Response) -> Result<Vec<Call>, St
             let (first, rest) = parts(message)?;
             (Call::Reply(first), rest)
         }
-        (None, Response::Update(message)) => (Call::Update(parts(message)?.0), Vec::new()),
+        (None, Response::Update(message)) => {
+            let (first, rest) = parts(message)?;
+            (Call::Update(first), rest)
+        }
         (None, Response::Modal(modal)) => {
             let modal = check_modal(modal).map_err(|e| e.to_string())?;
             (Call::Modal(modal), Vec::new())
@@ -230,7 +233,8 @@ fn calls(deferred: Option<Deferral>, response: Response) -> Result<Vec<Call>, St
             (Call::FollowUp(first), rest)
         }
         (Some(Deferral::Update), Response::Update(message)) => {
-            (Call::EditOriginal(parts(message)?.0), Vec::new())
+            let (first, rest) = parts(message)?;
+            (Call::EditOriginal(first), rest)
         }
         (Some(Deferral::Thinking { .. }), Response::Update(_)) => {
             return Err("an update cannot follow a \"thinking…\" deferral".into());
@@ -553,6 +557,24 @@ mod tests {
         assert_eq!(
             calls(Some(Deferral::Update), message(&private)),
             Ok(vec![Call::FollowUp(private.clone())])
+        );
+        // A long update keeps its words: what does not fit the clicked message follows it.
+        let long_update = Message::text("word ".repeat(500));
+        let update_parts = prepare(long_update.clone()).unwrap();
+        let rest = Call::FollowUp(update_parts[1].clone());
+        assert_eq!(
+            calls(
+                Some(Deferral::Update),
+                Response::Update(long_update.clone())
+            ),
+            Ok(vec![Call::EditOriginal(update_parts[0].clone()), rest])
+        );
+        assert_eq!(
+            calls(None, Response::Update(long_update)),
+            Ok(vec![
+                Call::Update(update_parts[0].clone()),
+                Call::FollowUp(update_parts[1].clone())
+            ])
         );
 
         // What cannot come after a deferral.
