@@ -105,7 +105,7 @@ where
             },
             outgoing = rx.recv() => match outgoing {
                 Some(Outgoing::Text(text)) => {
-                    if sink.send(Frame::Text(text)).await.is_err() {
+                    if !write_queued(&mut sink, &mut rx, text).await {
                         break;
                     }
                 }
@@ -119,6 +119,33 @@ where
             s.gateway.live = None;
         }
     });
+}
+
+/// Writes `first` and whatever is queued behind it, then flushes once: a burst of dispatches
+/// leaves in a few TCP segments, as from Discord, not one write per event. False when the
+/// connection is to end: a write failed, or a drop was queued.
+async fn write_queued<S>(
+    sink: &mut S,
+    rx: &mut mpsc::UnboundedReceiver<Outgoing>,
+    first: String,
+) -> bool
+where
+    S: futures::Sink<Frame> + Unpin,
+{
+    let mut next = Some(Outgoing::Text(first));
+    let mut open = true;
+    while let Some(outgoing) = next.take() {
+        match outgoing {
+            Outgoing::Text(text) => {
+                if sink.feed(Frame::Text(text)).await.is_err() {
+                    return false;
+                }
+                next = rx.try_recv().ok();
+            }
+            Outgoing::Drop => open = false,
+        }
+    }
+    sink.flush().await.is_ok() && open
 }
 
 /// serenity sends the token with its `Bot ` prefix; Discord accepts either.

@@ -370,6 +370,26 @@ impl FakeDiscord {
             .await;
     }
 
+    /// Forgets `done` and what they left behind: their records, their messages, the dispatches
+    /// kept for a RESUME and the request log. A benchmark that sends thousands keeps the fake's
+    /// memory flat this way, as a long-running Discord would.
+    pub fn forget(&self, done: Vec<Interaction>) {
+        self.shared.with(|s| {
+            for interaction in done {
+                let Some(rec) = s.interactions.remove(&interaction.id) else {
+                    continue;
+                };
+                for message in rec.original.into_iter().chain(rec.followups) {
+                    s.remove_message(message);
+                }
+            }
+            if let Some(session) = s.gateway.session.as_mut() {
+                session.events.clear();
+            }
+            s.requests.clear();
+        });
+    }
+
     /// `user` runs a slash command in the first channel: `command` is the command name, with
     /// its group and subcommand after spaces (`"request create"`). Options are checked against
     /// the registered command like Discord's client does (names, types, required, choices,

@@ -47,7 +47,12 @@ async fn connection(shared: Arc<Shared>, stream: TcpStream, tls: TlsAcceptor) {
     let mut head = [0u8; 8];
     match stream.peek(&mut head).await {
         Ok(8) if &head == b"CONNECT " => tunnel(shared, stream, tls).await,
-        Ok(_) => serve_http(shared, TokioIo::new(stream), false).await,
+        Ok(_) => {
+            // The gateway: Discord does not hold small frames back, and with Nagle's algorithm a
+            // lone frame could wait 40 ms for the bot's delayed ACK.
+            let _ = stream.set_nodelay(true);
+            serve_http(shared, TokioIo::new(stream), false).await
+        }
         Err(_) => {}
     }
 }
@@ -80,8 +85,11 @@ where
     I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
 {
     let service = service_fn(move |request| {
+        // Stamped as hyper accepts the request, before its task waits its turn behind the
+        // fake's other work: Discord times a response from its arrival.
+        let received = Instant::now();
         let shared = shared.clone();
-        async move { Ok::<_, Infallible>(handle(shared, request).await) }
+        async move { Ok::<_, Infallible>(handle(shared, request, received).await) }
     });
     let _ = if http2 {
         hyper::server::conn::http2::Builder::new(hyper_util::rt::TokioExecutor::new())
@@ -95,8 +103,11 @@ where
     };
 }
 
-async fn handle(shared: Arc<Shared>, request: Request<Incoming>) -> Response<Full<Bytes>> {
-    let received = Instant::now();
+async fn handle(
+    shared: Arc<Shared>,
+    request: Request<Incoming>,
+    received: Instant,
+) -> Response<Full<Bytes>> {
     if request.uri().path() == "/gateway" {
         return gateway::upgrade(shared, request);
     }
