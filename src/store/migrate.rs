@@ -14,7 +14,7 @@ use super::db::{Store, Writer};
 use super::tables::{META, meta};
 use super::{OpenError, StoreError};
 
-/// The schema this build writes. Bump it together with a new entry in [`MIGRATIONS`].
+/// The schema this build writes. Bump it together with a new entry in `MIGRATIONS`.
 pub const SCHEMA_VERSION: u64 = 1;
 
 /// One step from `to - 1` to `to`.

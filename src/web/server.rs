@@ -54,7 +54,7 @@ pub struct Listeners {
 /// How long in-flight requests may take to finish once shutdown starts.
 const DRAIN: Duration = Duration::from_secs(3);
 
-/// Serves until `shutdown` resolves, then drains in-flight requests for at most [`DRAIN`].
+/// Serves until `shutdown` resolves, then drains in-flight requests for at most 3 s (`DRAIN`).
 pub async fn serve(
     state: Arc<State>,
     listeners: Listeners,
