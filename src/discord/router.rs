@@ -19,6 +19,7 @@ use serenity::all::{
     CreateInteractionResponse, CreateInteractionResponseMessage, Http, Interaction, InteractionId,
 };
 use serenity::builder::Builder as _;
+use serenity::http::Route;
 use tokio::task::JoinError;
 
 use super::commands;
@@ -303,7 +304,26 @@ async fn perform(http: &Http, target: &Target, call: Call) -> Result<(), serenit
             return followup.execute(http, (None, token)).await.map(drop);
         }
     };
-    initial.execute(http, (target.id, token)).await
+    let sent = initial.execute(http, (target.id, token)).await;
+    forget_bucket(http, target).await;
+    sent
+}
+
+/// serenity's ratelimiter keeps a bucket for every interaction it ever answered (0.12.5 never
+/// removes one), so a long-running bot would grow without end. An interaction is answered once:
+/// its bucket goes as soon as the initial response did.
+async fn forget_bucket(http: &Http, target: &Target) {
+    if let Some(ratelimiter) = &http.ratelimiter {
+        let route = Route::InteractionResponse {
+            interaction_id: target.id,
+            token: &target.token,
+        };
+        ratelimiter
+            .routes()
+            .write()
+            .await
+            .remove(&route.ratelimiting_bucket());
+    }
 }
 
 /// Serenity's interaction as plain values; `None` for kinds Stagehand does not answer (pings).
@@ -690,6 +710,31 @@ mod tests {
             outcome,
             "panicked with message \"index 3 out of range\"",
         );
+    }
+
+    #[tokio::test]
+    async fn an_answered_interaction_leaves_no_ratelimit_bucket_behind() {
+        let http = Http::new("token");
+        let routes = http.ratelimiter.as_ref().unwrap().routes();
+        let target = |id| Target {
+            id: InteractionId::new(id),
+            token: format!("token-{id}"),
+        };
+        let bucket = |t: &Target| {
+            Route::InteractionResponse {
+                interaction_id: t.id,
+                token: &t.token,
+            }
+            .ratelimiting_bucket()
+        };
+        let (answered, other) = (target(1), target(2));
+        for t in [&answered, &other] {
+            routes.write().await.insert(bucket(t), Default::default());
+        }
+        forget_bucket(&http, &answered).await;
+        let left = routes.read().await;
+        assert!(!left.contains_key(&bucket(&answered)));
+        assert!(left.contains_key(&bucket(&other)));
     }
 
     #[test]
