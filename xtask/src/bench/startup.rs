@@ -36,7 +36,20 @@ pub fn figures() -> anyhow::Result<Vec<Figure>> {
 /// Builds the release binary and returns its path.
 pub(super) fn build() -> anyhow::Result<std::path::PathBuf> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let status = Command::new(cargo)
+    // `cargo run` described xtask's package to this process; build scripts that watch those
+    // variables (ring's) would rebuild every dependant, here and again on the next
+    // `cargo xtask`.
+    let package_vars = std::env::vars_os()
+        .map(|(name, _)| name)
+        .filter(|name| {
+            let name = name.to_string_lossy();
+            name.starts_with("CARGO_PKG_") || name.starts_with("CARGO_MANIFEST_")
+        });
+    let mut command = Command::new(cargo);
+    for name in package_vars {
+        command.env_remove(name);
+    }
+    let status = command
         .current_dir(crate::project_root())
         .args(["build", "--release", "--quiet", "--bin", "stagehand"])
         .status()?;
