@@ -85,9 +85,9 @@ fn main() -> ExitCode {
     })
 }
 
+/// One worker thread per core; `TOKIO_WORKER_THREADS` overrides the count.
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
     Ok(tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
         .enable_all()
         .build()?)
 }
