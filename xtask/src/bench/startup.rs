@@ -39,12 +39,10 @@ pub(super) fn build() -> anyhow::Result<std::path::PathBuf> {
     // `cargo run` described xtask's package to this process; build scripts that watch those
     // variables (ring's) would rebuild every dependant, here and again on the next
     // `cargo xtask`.
-    let package_vars = std::env::vars_os()
-        .map(|(name, _)| name)
-        .filter(|name| {
-            let name = name.to_string_lossy();
-            name.starts_with("CARGO_PKG_") || name.starts_with("CARGO_MANIFEST_")
-        });
+    let package_vars = std::env::vars_os().map(|(name, _)| name).filter(|name| {
+        let name = name.to_string_lossy();
+        name.starts_with("CARGO_PKG_") || name.starts_with("CARGO_MANIFEST_")
+    });
     let mut command = Command::new(cargo);
     for name in package_vars {
         command.env_remove(name);
