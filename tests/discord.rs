@@ -133,6 +133,32 @@ async fn a_refused_answer_is_apologised_for_reported_to_the_owner_and_the_bot_ke
     c.server.stop();
 }
 
+/// A 429 on the initial response is waited out: the answer arrives once, well within Discord's
+/// 3 seconds, and nobody hears of a failure.
+#[tokio::test]
+async fn a_rate_limited_answer_is_retried_and_arrives_once() {
+    let c = Connected::start(Guild::sample()).await;
+    let user = member(&c.guild);
+    let before = c.fake.requests().len();
+    c.fake.fail_next("/callback", 429, Some(0.2));
+    let help = c.fake.invoke(user, "help", &[], "en-US").await;
+    let reply = help.response().await;
+    assert_eq!(reply.embeds[0]["title"], "Stagehand — commands");
+    assert!(help.acked_after() >= Duration::from_millis(200));
+    assert!(help.acked_after() < Duration::from_secs(3));
+    let statuses: Vec<u16> = c
+        .fake
+        .requests()
+        .iter()
+        .skip(before)
+        .filter(|(_, path, _)| path.ends_with("/callback"))
+        .map(|r| r.2)
+        .collect();
+    assert_eq!(statuses, [429, 204]);
+    assert!(c.fake.dms(c.guild.owner).is_empty(), "no failure to report");
+    c.server.stop();
+}
+
 /// A server on a new fake Discord, once it has registered the commands for the first time.
 async fn first_registration(dir: &std::path::Path) -> (Guild, FakeDiscord, Server) {
     let guild = Guild::sample();

@@ -3,6 +3,7 @@
 //! Stagehand listens to and command registration.
 
 use crate::store::Read as _;
+use anyhow::Context as _;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -12,6 +13,7 @@ use serenity::all::{
 };
 use tokio::sync::watch;
 
+use super::callback::Callbacks;
 use super::commands;
 use super::handlers::Ctx;
 use super::outbox::Outbox;
@@ -145,9 +147,11 @@ async fn start(
 ) -> anyhow::Result<Running> {
     // serenity's own `HttpBuilder::proxy` is skipped by its ratelimiter (0.12.5), so a proxy is
     // configured on the HTTP client instead, and the ratelimiter stays on in every setup.
+    let client = http_client(config)?;
+    let client_for_callbacks = client.clone();
     let http = HttpBuilder::new(&config.token)
         .application_id(config.application_id.into())
-        .client(http_client(config)?);
+        .client(client);
     let intents = GatewayIntents::GUILDS
         | GatewayIntents::GUILD_MEMBERS
         | GatewayIntents::GUILD_MESSAGES
@@ -166,11 +170,15 @@ async fn start(
         owner: AtomicU64::new(0),
         gd,
     });
+    let http = http.build();
+    let callbacks = Callbacks::new(client_for_callbacks, http.token())
+        .context("discord.token is not a valid header value")?;
     let handler = Handler {
         ctx: ctx.clone(),
+        callbacks,
         guild: GuildId::new(config.guild_id),
     };
-    let mut client = serenity::all::ClientBuilder::new_with_http(http.build(), intents)
+    let mut client = serenity::all::ClientBuilder::new_with_http(http, intents)
         .event_handler(handler)
         .await?;
     let shards = client.shard_manager.clone();
@@ -189,7 +197,6 @@ async fn start(
 
 /// The HTTP client for Discord's REST API, with the configured proxy and extra root certificate.
 fn http_client(config: &Config) -> anyhow::Result<reqwest::Client> {
-    use anyhow::Context as _;
     let mut builder = reqwest::Client::builder().use_rustls_tls();
     if let Some(proxy) = &config.proxy {
         builder = builder.proxy(reqwest::Proxy::all(proxy).context("discord.proxy")?);
@@ -210,6 +217,7 @@ fn http_client(config: &Config) -> anyhow::Result<reqwest::Client> {
 
 struct Handler {
     ctx: Arc<Ctx>,
+    callbacks: Callbacks,
     guild: GuildId,
 }
 
@@ -299,7 +307,11 @@ impl EventHandler for Handler {
     }
 
     async fn interaction_create(&self, ctx: Context, interaction: Interaction) {
-        super::router::handle(self.ctx.clone(), ctx.http.clone(), interaction).await;
+        let api = super::router::Api {
+            http: &ctx.http,
+            callbacks: &self.callbacks,
+        };
+        super::router::handle(self.ctx.clone(), api, interaction).await;
     }
 }
 

@@ -6,6 +6,7 @@
 //! never see serenity types.
 
 mod admin;
+mod callback;
 mod client;
 mod commands;
 mod convert;

@@ -14,19 +14,19 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use super::callback::Callbacks;
 use serenity::all::{
     ActionRowComponent, CommandDataOption, CommandDataOptionValue, CommandInteraction,
     CreateInteractionResponse, CreateInteractionResponseMessage, Http, Interaction, InteractionId,
 };
 use serenity::builder::Builder as _;
-use serenity::http::Route;
 use tokio::task::JoinError;
 
 use super::commands;
 use super::convert;
 use super::handlers::{self, Ctx, HandlerError};
 use super::interaction::{Effect, Invocation, Kind, Outcome, Response, Value};
-use super::message::{Choice, Message, Modal, check_modal, fit_choices, prepare};
+use super::message::{Choice, File, Message, Modal, check_modal, fit_choices, prepare};
 
 /// How long a handler may run before the interaction is deferred.
 pub const DEFER_AFTER: Duration = Duration::from_secs(1);
@@ -61,7 +61,13 @@ fn deferral(kind: &Kind) -> Option<Deferral> {
     }
 }
 
-pub async fn handle(ctx: Arc<Ctx>, http: Arc<Http>, interaction: Interaction) {
+/// The ways to Discord: [`Callbacks`] for initial responses, serenity's `Http` for the rest.
+pub struct Api<'a> {
+    pub http: &'a Http,
+    pub callbacks: &'a Callbacks,
+}
+
+pub async fn handle(ctx: Arc<Ctx>, api: Api<'_>, interaction: Interaction) {
     let Some((target, inv)) = invocation(&interaction) else {
         return;
     };
@@ -75,12 +81,12 @@ pub async fn handle(ctx: Arc<Ctx>, http: Arc<Http>, interaction: Interaction) {
         Err(_) => match deferral(&inv.kind) {
             None => {
                 task.abort();
-                return send(&http, &target, None, Response::Choices(Vec::new()))
+                return send(&api, &target, None, Response::Choices(Vec::new()))
                     .await
                     .unwrap_or_else(log_send_error);
             }
             Some(deferral) => {
-                if let Err(err) = perform(&http, &target, Call::Defer(deferral)).await {
+                if let Err(err) = perform(&api, &target, Call::Defer(deferral)).await {
                     tracing::warn!(error = %err, "deferring an interaction failed");
                 }
                 (Some(deferral), task.await)
@@ -88,13 +94,13 @@ pub async fn handle(ctx: Arc<Ctx>, http: Arc<Http>, interaction: Interaction) {
         },
     };
     let Outcome { response, effects } = settle(&ctx, &inv, joined);
-    if let Err(unsent) = send(&http, &target, deferred, response).await {
+    if let Err(unsent) = send(&api, &target, deferred, response).await {
         tracing::error!(error = %unsent.detail, "answering an interaction failed");
         report(&ctx, &inv, &unsent.detail);
         // The apology is the initial response if none went out, else a follow-up (which also
         // fills a "thinking…" message the answer could not).
         let after = unsent.acknowledged.then_some(Deferral::Update);
-        if let Err(again) = send(&http, &target, after, apology(&ctx, &inv).response).await {
+        if let Err(again) = send(&api, &target, after, apology(&ctx, &inv).response).await {
             tracing::warn!(error = %again.detail, "the apology did not go out either");
         }
     }
@@ -252,7 +258,7 @@ fn calls(deferred: Option<Deferral>, response: Response) -> Result<Vec<Call>, St
 
 /// Sends the response: see [`calls`].
 async fn send(
-    http: &Http,
+    api: &Api<'_>,
     target: &Target,
     deferred: Option<Deferral>,
     response: Response,
@@ -264,7 +270,7 @@ async fn send(
     };
     for call in calls(deferred, response).map_err(|e| unsent(acknowledged, e))? {
         let initial = call.is_initial();
-        perform(http, target, call)
+        perform(api, target, call)
             .await
             .map_err(|e| unsent(acknowledged, e.to_string()))?;
         acknowledged |= initial;
@@ -280,50 +286,50 @@ struct Unsent {
 }
 
 /// Makes one call.
-async fn perform(http: &Http, target: &Target, call: Call) -> Result<(), serenity::Error> {
-    let token = target.token.as_str();
-    let initial = match call {
-        Call::Defer(Deferral::Thinking { ephemeral }) => CreateInteractionResponse::Defer(
-            CreateInteractionResponseMessage::new().ephemeral(ephemeral),
+async fn perform(api: &Api<'_>, target: &Target, call: Call) -> anyhow::Result<()> {
+    let (http, token) = (api.http, target.token.as_str());
+    let no_files: &[File] = &[];
+    let (initial, files) = match &call {
+        Call::Defer(Deferral::Thinking { ephemeral }) => (
+            CreateInteractionResponse::Defer(
+                CreateInteractionResponseMessage::new().ephemeral(*ephemeral),
+            ),
+            no_files,
         ),
-        Call::Defer(Deferral::Update) => CreateInteractionResponse::Acknowledge,
-        Call::Reply(message) => CreateInteractionResponse::Message(convert::response(&message)),
-        Call::Update(message) => {
-            CreateInteractionResponse::UpdateMessage(convert::response(&message))
-        }
-        Call::Modal(modal) => CreateInteractionResponse::Modal(convert::modal(&modal)),
-        Call::Choices(choices) => {
-            CreateInteractionResponse::Autocomplete(convert::choices(&choices))
-        }
+        Call::Defer(Deferral::Update) => (CreateInteractionResponse::Acknowledge, no_files),
+        Call::Reply(message) => (
+            CreateInteractionResponse::Message(convert::response(message)),
+            &message.files[..],
+        ),
+        Call::Update(message) => (
+            CreateInteractionResponse::UpdateMessage(convert::response(message)),
+            &message.files[..],
+        ),
+        Call::Modal(modal) => (
+            CreateInteractionResponse::Modal(convert::modal(modal)),
+            no_files,
+        ),
+        Call::Choices(choices) => (
+            CreateInteractionResponse::Autocomplete(convert::choices(choices)),
+            no_files,
+        ),
         Call::EditOriginal(message) => {
-            return convert::edit(&message).execute(http, token).await.map(drop);
+            convert::edit(message).execute(http, token).await?;
+            return Ok(());
         }
-        Call::DeleteOriginal => return http.delete_original_interaction_response(token).await,
+        Call::DeleteOriginal => {
+            return Ok(http.delete_original_interaction_response(token).await?);
+        }
         Call::FollowUp(message) => {
-            let followup = convert::followup(&message);
-            return followup.execute(http, (None, token)).await.map(drop);
+            let followup = convert::followup(message);
+            followup.execute(http, (None, token)).await?;
+            return Ok(());
         }
     };
-    let sent = initial.execute(http, (target.id, token)).await;
-    forget_bucket(http, target).await;
-    sent
-}
-
-/// serenity's ratelimiter keeps a bucket for every interaction it ever answered (0.12.5 never
-/// removes one), so a long-running bot would grow without end. An interaction is answered once:
-/// its bucket goes as soon as the initial response did.
-async fn forget_bucket(http: &Http, target: &Target) {
-    if let Some(ratelimiter) = &http.ratelimiter {
-        let route = Route::InteractionResponse {
-            interaction_id: target.id,
-            token: &target.token,
-        };
-        ratelimiter
-            .routes()
-            .write()
-            .await
-            .remove(&route.ratelimiting_bucket());
-    }
+    api.callbacks
+        .send(target.id, token, &initial, files)
+        .await?;
+    Ok(())
 }
 
 /// Serenity's interaction as plain values; `None` for kinds Stagehand does not answer (pings).
@@ -710,31 +716,6 @@ mod tests {
             outcome,
             "panicked with message \"index 3 out of range\"",
         );
-    }
-
-    #[tokio::test]
-    async fn an_answered_interaction_leaves_no_ratelimit_bucket_behind() {
-        let http = Http::new("token");
-        let routes = http.ratelimiter.as_ref().unwrap().routes();
-        let target = |id| Target {
-            id: InteractionId::new(id),
-            token: format!("token-{id}"),
-        };
-        let bucket = |t: &Target| {
-            Route::InteractionResponse {
-                interaction_id: t.id,
-                token: &t.token,
-            }
-            .ratelimiting_bucket()
-        };
-        let (answered, other) = (target(1), target(2));
-        for t in [&answered, &other] {
-            routes.write().await.insert(bucket(t), Default::default());
-        }
-        forget_bucket(&http, &answered).await;
-        let left = routes.read().await;
-        assert!(!left.contains_key(&bucket(&answered)));
-        assert!(left.contains_key(&bucket(&other)));
     }
 
     #[test]
