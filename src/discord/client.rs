@@ -311,7 +311,7 @@ impl EventHandler for Handler {
             http: &ctx.http,
             callbacks: &self.callbacks,
         };
-        super::router::handle(self.ctx.clone(), api, interaction).await;
+        super::router::handle(self.ctx.clone(), api, &interaction).await;
     }
 }
 

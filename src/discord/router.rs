@@ -11,6 +11,7 @@
 //! - the handler's other effects go to the [`super::outbox`] once the answer is out;
 //! - answers pass through [`prepare`] first, so Discord never receives what it would reject.
 
+use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -20,7 +21,7 @@ use serenity::all::{
     CreateInteractionResponse, CreateInteractionResponseMessage, Http, Interaction, InteractionId,
 };
 use serenity::builder::Builder as _;
-use tokio::task::JoinError;
+use tokio::task::{JoinError, JoinHandle};
 
 use super::commands;
 use super::convert;
@@ -67,8 +68,8 @@ pub struct Api<'a> {
     pub callbacks: &'a Callbacks,
 }
 
-pub async fn handle(ctx: Arc<Ctx>, api: Api<'_>, interaction: Interaction) {
-    let Some((target, inv)) = invocation(&interaction) else {
+pub async fn handle(ctx: Arc<Ctx>, api: Api<'_>, interaction: &Interaction) {
+    let Some((target, inv)) = invocation(interaction) else {
         return;
     };
     let task = {
@@ -78,19 +79,10 @@ pub async fn handle(ctx: Arc<Ctx>, api: Api<'_>, interaction: Interaction) {
     tokio::pin!(task);
     let (deferred, joined) = match tokio::time::timeout(DEFER_AFTER, &mut task).await {
         Ok(joined) => (None, joined),
-        Err(_) => match deferral(&inv.kind) {
-            None => {
-                task.abort();
-                return send(&api, &target, None, Response::Choices(Vec::new()))
-                    .await
-                    .unwrap_or_else(log_send_error);
-            }
-            Some(deferral) => {
-                if let Err(err) = perform(&api, &target, Call::Defer(deferral)).await {
-                    tracing::warn!(error = %err, "deferring an interaction failed");
-                }
-                (Some(deferral), task.await)
-            }
+        // Boxed: the slow path's futures would otherwise weigh on every interaction's.
+        Err(_) => match Box::pin(defer(&api, &target, &inv.kind, task)).await {
+            Some((deferral, joined)) => (Some(deferral), joined),
+            None => return,
         },
     };
     let Outcome { response, effects } = settle(&ctx, &inv, joined);
@@ -110,17 +102,34 @@ pub async fn handle(ctx: Arc<Ctx>, api: Api<'_>, interaction: Interaction) {
     }
 }
 
-fn log_send_error(unsent: Unsent) {
-    tracing::warn!(error = %unsent.detail, "answering an autocomplete failed");
+/// The result of a handler's task.
+type Joined = Result<Result<Outcome, HandlerError>, JoinError>;
+
+/// Acknowledges the interaction of a handler still running the way it will be answered
+/// ([`deferral`]), then waits for the handler; `None` for an autocomplete, which cannot wait: it
+/// is answered with no choices and its handler stopped.
+async fn defer(
+    api: &Api<'_>,
+    target: &Target,
+    kind: &Kind,
+    task: Pin<&mut JoinHandle<Result<Outcome, HandlerError>>>,
+) -> Option<(Deferral, Joined)> {
+    let Some(deferral) = deferral(kind) else {
+        task.abort();
+        if let Err(unsent) = send(api, target, None, Response::Choices(Vec::new())).await {
+            tracing::warn!(error = %unsent.detail, "answering an autocomplete failed");
+        }
+        return None;
+    };
+    if let Err(err) = perform(api, target, Call::Defer(deferral)).await {
+        tracing::warn!(error = %err, "deferring an interaction failed");
+    }
+    Some((deferral, task.await))
 }
 
 /// The handler's outcome; when it failed or panicked, the apology instead, and the maintainers
 /// are told.
-fn settle(
-    ctx: &Ctx,
-    inv: &Invocation,
-    joined: Result<Result<Outcome, HandlerError>, JoinError>,
-) -> Outcome {
+fn settle(ctx: &Ctx, inv: &Invocation, joined: Joined) -> Outcome {
     let detail = match joined {
         Ok(Ok(outcome)) => return outcome,
         Ok(Err(err)) => format!("{err:#}"),
@@ -313,16 +322,17 @@ async fn perform(api: &Api<'_>, target: &Target, call: Call) -> anyhow::Result<(
             CreateInteractionResponse::Autocomplete(convert::choices(choices)),
             no_files,
         ),
+        // serenity's futures are kilobytes: boxed, they do not weigh on every interaction's
+        // future, though few interactions get here.
         Call::EditOriginal(message) => {
-            convert::edit(message).execute(http, token).await?;
+            Box::pin(convert::edit(message).execute(http, token)).await?;
             return Ok(());
         }
         Call::DeleteOriginal => {
-            return Ok(http.delete_original_interaction_response(token).await?);
+            return Ok(Box::pin(http.delete_original_interaction_response(token)).await?);
         }
         Call::FollowUp(message) => {
-            let followup = convert::followup(message);
-            followup.execute(http, (None, token)).await?;
+            Box::pin(convert::followup(message).execute(http, (None, token))).await?;
             return Ok(());
         }
     };

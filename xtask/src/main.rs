@@ -11,6 +11,12 @@ mod samples;
 
 use std::process::ExitCode;
 
+/// The allocator `stagehand` itself runs on, so the benchmarks that run its code in this process
+/// measure what it costs there; and the fake Discord, which shares the bot's cores in `bench
+/// discord`, spent a quarter of its CPU in glibc's malloc and free.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
