@@ -15,7 +15,6 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::callback::Callbacks;
 use serenity::all::{
     ActionRowComponent, CommandDataOption, CommandDataOptionValue, CommandInteraction,
     CreateInteractionResponse, CreateInteractionResponseMessage, Http, Interaction, InteractionId,
@@ -23,6 +22,7 @@ use serenity::all::{
 use serenity::builder::Builder as _;
 use tokio::task::{JoinError, JoinHandle};
 
+use super::callback::Callbacks;
 use super::commands;
 use super::convert;
 use super::handlers::{self, Ctx, HandlerError};
