@@ -87,22 +87,32 @@ impl Errors {
     }
 
     /// An optional string no longer than `max` characters.
-    fn max_len(&mut self, value: Option<&Value>, path: &[String], max: usize) {
+    fn max_len(&mut self, value: Option<&Value>, path: impl FnOnce() -> Vec<String>, max: usize) {
         if let Some(text) = value.and_then(Value::as_str)
             && text.chars().count() > max
         {
             let message = format!("Must be {max} or fewer in length.");
-            self.add(path, "BASE_TYPE_MAX_LENGTH", message);
+            self.add(&path(), "BASE_TYPE_MAX_LENGTH", message);
         }
     }
 
     /// A required string of `min..=max` characters.
-    fn required_len(&mut self, value: Option<&Value>, path: &[String], min: usize, max: usize) {
+    fn required_len(
+        &mut self,
+        value: Option<&Value>,
+        path: impl FnOnce() -> Vec<String>,
+        min: usize,
+        max: usize,
+    ) {
         match value.and_then(Value::as_str) {
-            None => self.add(path, "BASE_TYPE_REQUIRED", "This field is required".into()),
+            None => self.add(
+                &path(),
+                "BASE_TYPE_REQUIRED",
+                "This field is required".into(),
+            ),
             Some(text) if !(min..=max).contains(&text.chars().count()) => {
                 let message = format!("Must be between {min} and {max} in length.");
-                self.add(path, "BASE_TYPE_BAD_LENGTH", message);
+                self.add(&path(), "BASE_TYPE_BAD_LENGTH", message);
             }
             Some(_) => {}
         }
@@ -112,7 +122,7 @@ impl Errors {
     fn max_items<'a>(
         &mut self,
         value: Option<&'a Value>,
-        path: &[String],
+        path: impl FnOnce() -> Vec<String>,
         max: usize,
     ) -> &'a [Value] {
         let items = value
@@ -120,18 +130,24 @@ impl Errors {
             .map_or(&[][..], Vec::as_slice);
         if items.len() > max {
             let message = format!("Must be {max} or fewer in length.");
-            self.add(path, "BASE_TYPE_MAX_LENGTH", message);
+            self.add(&path(), "BASE_TYPE_MAX_LENGTH", message);
         }
         items
     }
 
     /// An optional integer within `min..=max`.
-    fn int_range(&mut self, value: Option<&Value>, path: &[String], min: i64, max: i64) {
+    fn int_range(
+        &mut self,
+        value: Option<&Value>,
+        path: impl FnOnce() -> Vec<String>,
+        min: i64,
+        max: i64,
+    ) {
         if let Some(n) = value.and_then(Value::as_i64)
             && !(min..=max).contains(&n)
         {
             let message = format!("int value should be between {min} and {max}.");
-            self.add(path, "NUMBER_TYPE_OUT_OF_RANGE", message);
+            self.add(&path(), "NUMBER_TYPE_OUT_OF_RANGE", message);
         }
     }
 
@@ -161,8 +177,8 @@ pub fn message(
         return Err(Rejection::TooLarge);
     }
     let mut errors = Errors::new(prefix);
-    errors.max_len(body.get("content"), &path(&[&"content"]), 2000);
-    let embeds = errors.max_items(body.get("embeds"), &path(&[&"embeds"]), 10);
+    errors.max_len(body.get("content"), || path(&[&"content"]), 2000);
+    let embeds = errors.max_items(body.get("embeds"), || path(&[&"embeds"]), 10);
     let mut total = 0;
     for (i, embed) in embeds.iter().enumerate() {
         total += embed_checks(&mut errors, embed, i);
@@ -192,28 +208,32 @@ pub fn message(
 /// Checks one embed and returns its length as Discord counts it towards the 6000 total.
 fn embed_checks(errors: &mut Errors, embed: &Value, i: usize) -> usize {
     let chars = |v: Option<&Value>| v.and_then(Value::as_str).map_or(0, |s| s.chars().count());
-    errors.max_len(embed.get("title"), &path(&[&"embeds", &i, &"title"]), 256);
+    errors.max_len(embed.get("title"), || path(&[&"embeds", &i, &"title"]), 256);
     errors.max_len(
         embed.get("description"),
-        &path(&[&"embeds", &i, &"description"]),
+        || path(&[&"embeds", &i, &"description"]),
         4096,
     );
     let mut total = chars(embed.get("title")) + chars(embed.get("description"));
-    let fields = errors.max_items(embed.get("fields"), &path(&[&"embeds", &i, &"fields"]), 25);
+    let fields = errors.max_items(
+        embed.get("fields"),
+        || path(&[&"embeds", &i, &"fields"]),
+        25,
+    );
     for (j, field) in fields.iter().enumerate() {
         let at = |key: &str| path(&[&"embeds", &i, &"fields", &j, &key]);
-        errors.required_len(field.get("name"), &at("name"), 1, 256);
-        errors.required_len(field.get("value"), &at("value"), 1, 1024);
+        errors.required_len(field.get("name"), || at("name"), 1, 256);
+        errors.required_len(field.get("value"), || at("value"), 1, 1024);
         total += chars(field.get("name")) + chars(field.get("value"));
     }
     if let Some(footer) = embed.get("footer").filter(|f| !f.is_null()) {
-        let at = path(&[&"embeds", &i, &"footer", &"text"]);
-        errors.required_len(footer.get("text"), &at, 1, 2048);
+        let at = || path(&[&"embeds", &i, &"footer", &"text"]);
+        errors.required_len(footer.get("text"), at, 1, 2048);
         total += chars(footer.get("text"));
     }
     if let Some(author) = embed.get("author").filter(|a| !a.is_null()) {
-        let at = path(&[&"embeds", &i, &"author", &"name"]);
-        errors.required_len(author.get("name"), &at, 1, 256);
+        let at = || path(&[&"embeds", &i, &"author", &"name"]);
+        errors.required_len(author.get("name"), at, 1, 256);
         total += chars(author.get("name"));
     }
     total
@@ -221,7 +241,7 @@ fn embed_checks(errors: &mut Errors, embed: &Value, i: usize) -> usize {
 
 /// Action rows of buttons and select menus on a message.
 fn message_components(errors: &mut Errors, components: Option<&Value>) {
-    let rows = errors.max_items(components, &path(&[&"components"]), 5);
+    let rows = errors.max_items(components, || path(&[&"components"]), 5);
     let mut seen = HashSet::new();
     for (i, row) in rows.iter().enumerate() {
         let items = row.get("components").and_then(Value::as_array);
@@ -251,18 +271,18 @@ fn message_components(errors: &mut Errors, components: Option<&Value>) {
             }
             match item.get("type").and_then(Value::as_u64) {
                 Some(2) => {
-                    errors.max_len(item.get("label"), &at("label"), 80);
+                    errors.max_len(item.get("label"), || at("label"), 80);
                     if item.get("style").and_then(Value::as_u64) == Some(5) {
-                        errors.required_len(item.get("url"), &at("url"), 1, 512);
+                        errors.required_len(item.get("url"), || at("url"), 1, 512);
                     } else {
-                        errors.required_len(item.get("custom_id"), &at("custom_id"), 1, 100);
+                        errors.required_len(item.get("custom_id"), || at("custom_id"), 1, 100);
                     }
                 }
                 Some(3 | 5..=8) => {
-                    errors.required_len(item.get("custom_id"), &at("custom_id"), 1, 100);
-                    errors.max_len(item.get("placeholder"), &at("placeholder"), 150);
-                    errors.int_range(item.get("min_values"), &at("min_values"), 0, 25);
-                    errors.int_range(item.get("max_values"), &at("max_values"), 1, 25);
+                    errors.required_len(item.get("custom_id"), || at("custom_id"), 1, 100);
+                    errors.max_len(item.get("placeholder"), || at("placeholder"), 150);
+                    errors.int_range(item.get("min_values"), || at("min_values"), 0, 25);
+                    errors.int_range(item.get("max_values"), || at("max_values"), 1, 25);
                     if item.get("type").and_then(Value::as_u64) == Some(3) {
                         select_options(errors, item, i, j);
                     }
@@ -290,9 +310,9 @@ fn select_options(errors: &mut Errors, select: &Value, i: usize, j: usize) {
         errors.add(&at(&[]), "BASE_TYPE_BAD_LENGTH", message);
     }
     for (k, option) in options.iter().enumerate() {
-        errors.required_len(option.get("label"), &at(&[&k, &"label"]), 1, 100);
-        errors.required_len(option.get("value"), &at(&[&k, &"value"]), 1, 100);
-        errors.max_len(option.get("description"), &at(&[&k, &"description"]), 100);
+        errors.required_len(option.get("label"), || at(&[&k, &"label"]), 1, 100);
+        errors.required_len(option.get("value"), || at(&[&k, &"value"]), 1, 100);
+        errors.max_len(option.get("description"), || at(&[&k, &"description"]), 100);
     }
 }
 
@@ -300,8 +320,8 @@ fn select_options(errors: &mut Errors, select: &Value, i: usize, j: usize) {
 /// input each.
 pub fn modal(data: &Value) -> Result<(), Rejection> {
     let mut errors = Errors::new(&["data"]);
-    errors.required_len(data.get("title"), &path(&[&"title"]), 1, 45);
-    errors.required_len(data.get("custom_id"), &path(&[&"custom_id"]), 1, 100);
+    errors.required_len(data.get("title"), || path(&[&"title"]), 1, 45);
+    errors.required_len(data.get("custom_id"), || path(&[&"custom_id"]), 1, 100);
     let rows = data.get("components").and_then(Value::as_array);
     let rows = rows.map_or(&[][..], Vec::as_slice);
     if !(1..=5).contains(&rows.len()) {
@@ -325,19 +345,19 @@ pub fn modal(data: &Value) -> Result<(), Rejection> {
                 continue;
             }
         };
-        errors.required_len(input.get("custom_id"), &at("custom_id"), 1, 100);
+        errors.required_len(input.get("custom_id"), || at("custom_id"), 1, 100);
         if let Some(id) = input.get("custom_id").and_then(Value::as_str)
             && !seen.insert(id.to_string())
         {
             let message = "Component custom id cannot be duplicated".to_string();
             errors.add(&at("custom_id"), "COMPONENT_CUSTOM_ID_DUPLICATED", message);
         }
-        errors.required_len(input.get("label"), &at("label"), 1, 45);
-        errors.int_range(input.get("style"), &at("style"), 1, 2);
-        errors.int_range(input.get("min_length"), &at("min_length"), 0, 4000);
-        errors.int_range(input.get("max_length"), &at("max_length"), 1, 4000);
-        errors.max_len(input.get("value"), &at("value"), 4000);
-        errors.max_len(input.get("placeholder"), &at("placeholder"), 100);
+        errors.required_len(input.get("label"), || at("label"), 1, 45);
+        errors.int_range(input.get("style"), || at("style"), 1, 2);
+        errors.int_range(input.get("min_length"), || at("min_length"), 0, 4000);
+        errors.int_range(input.get("max_length"), || at("max_length"), 1, 4000);
+        errors.max_len(input.get("value"), || at("value"), 4000);
+        errors.max_len(input.get("placeholder"), || at("placeholder"), 100);
     }
     errors.finish()
 }
@@ -346,15 +366,19 @@ pub fn modal(data: &Value) -> Result<(), Rejection> {
 /// string values at most 100.
 pub fn choices(data: &Value) -> Result<(), Rejection> {
     let mut errors = Errors::new(&["data"]);
-    let choices = errors.max_items(data.get("choices"), &path(&[&"choices"]), 25);
+    let choices = errors.max_items(data.get("choices"), || path(&[&"choices"]), 25);
     for (i, choice) in choices.iter().enumerate() {
         errors.required_len(
             choice.get("name"),
-            &path(&[&"choices", &i, &"name"]),
+            || path(&[&"choices", &i, &"name"]),
             1,
             100,
         );
-        errors.max_len(choice.get("value"), &path(&[&"choices", &i, &"value"]), 100);
+        errors.max_len(
+            choice.get("value"),
+            || path(&[&"choices", &i, &"value"]),
+            100,
+        );
     }
     errors.finish()
 }
@@ -413,9 +437,9 @@ fn command_item(errors: &mut Errors, item: &Value, at: Vec<String>, slash: bool)
         errors.add(&field("name"), "APPLICATION_COMMAND_INVALID_NAME", message);
     }
     if slash {
-        errors.required_len(item.get("description"), &field("description"), 1, 100);
+        errors.required_len(item.get("description"), || field("description"), 1, 100);
     }
-    let options = errors.max_items(item.get("options"), &field("options"), 25);
+    let options = errors.max_items(item.get("options"), || field("options"), 25);
     let mut optional_seen = false;
     for (i, option) in options.iter().enumerate() {
         let mut option_at = field("options");
@@ -433,11 +457,11 @@ fn command_item(errors: &mut Errors, item: &Value, at: Vec<String>, slash: bool)
         optional_seen |= !required;
         let mut choices_at = option_at;
         choices_at.push("choices".to_string());
-        let choices = errors.max_items(option.get("choices"), &choices_at, 25);
+        let choices = errors.max_items(option.get("choices"), || choices_at.clone(), 25);
         for (j, choice) in choices.iter().enumerate() {
             let mut name_at = choices_at.clone();
             name_at.extend([j.to_string(), "name".to_string()]);
-            errors.required_len(choice.get("name"), &name_at, 1, 100);
+            errors.required_len(choice.get("name"), || name_at.clone(), 1, 100);
         }
     }
 }

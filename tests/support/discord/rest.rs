@@ -1033,13 +1033,14 @@ fn callback(state: &mut State, id: u64, token: &str, req: &Req) -> Answer {
         );
     }
     let (user, channel, source) = (rec.user, rec.channel_id, rec.source_message);
-    let data = req.json.get("data").cloned().unwrap_or_else(|| json!({}));
+    let no_data = json!({});
+    let data = req.json.get("data").unwrap_or(&no_data);
     let sizes = req.file_sizes();
     let checked = match kind {
-        4 => limits::message(&data, &sizes, &["data"], true),
-        7 => limits::message(&data, &sizes, &["data"], false),
-        8 => limits::choices(&data),
-        9 => limits::modal(&data),
+        4 => limits::message(data, &sizes, &["data"], true),
+        7 => limits::message(data, &sizes, &["data"], false),
+        8 => limits::choices(data),
+        9 => limits::modal(data),
         _ => Ok(()),
     };
     if let Err(rejection) = checked {
@@ -1048,7 +1049,7 @@ fn callback(state: &mut State, id: u64, token: &str, req: &Req) -> Answer {
     let mut original = source;
     match kind {
         4 | 5 => {
-            let mut message = new_message(state, channel, &data, req);
+            let mut message = new_message(state, channel, data, req);
             if kind == 5 {
                 message.content.clear();
                 message.flags = LOADING | (message.flags & EPHEMERAL);
@@ -1063,7 +1064,7 @@ fn callback(state: &mut State, id: u64, token: &str, req: &Req) -> Answer {
             }
         }
         7 => {
-            if let Err(answer) = apply_edit(state, source.unwrap_or_default(), &data, req) {
+            if let Err(answer) = apply_edit(state, source.unwrap_or_default(), data, req) {
                 return answer;
             }
         }
@@ -1079,7 +1080,7 @@ fn callback(state: &mut State, id: u64, token: &str, req: &Req) -> Answer {
                     .unwrap_or_default(),
             )
         }
-        9 => rec.modal = Some(data),
+        9 => rec.modal = Some(data.clone()),
         _ => rec.original = original,
     }
     rec.initial = Some(Initial { kind, at: now });
