@@ -28,7 +28,7 @@ const LONGEST_WAIT: Duration = Duration::from_secs(3);
 #[derive(Clone)]
 pub struct Callbacks {
     client: reqwest::Client,
-    /// `Bot <token>`: Discord accepts callbacks without it, the fake and proxies may not.
+    /// `Bot <token>`, as on every other request the bot makes (the fake Discord checks it).
     authorization: HeaderValue,
 }
 
@@ -180,6 +180,18 @@ mod tests {
             "[0.5]",
         ] {
             assert_eq!(wait(garbage), Duration::from_secs(1), "{garbage:?}");
+        }
+    }
+
+    #[test]
+    fn a_token_that_cannot_be_a_header_is_refused() {
+        let client = reqwest::Client::new();
+        assert!(Callbacks::new(client.clone(), "Bot abc.def").is_ok());
+        for garbage in ["Bot abc\ndef", "Bot abc\r\nX-Evil: 1", "Bot \u{7f}"] {
+            assert!(
+                Callbacks::new(client.clone(), garbage).is_err(),
+                "{garbage:?}"
+            );
         }
     }
 

@@ -148,10 +148,13 @@ async fn start(
     // serenity's own `HttpBuilder::proxy` is skipped by its ratelimiter (0.12.5), so a proxy is
     // configured on the HTTP client instead, and the ratelimiter stays on in every setup.
     let client = http_client(config)?;
-    let client_for_callbacks = client.clone();
     let http = HttpBuilder::new(&config.token)
         .application_id(config.application_id.into())
-        .client(client);
+        .client(client.clone())
+        .build();
+    // Initial responses share the client, and so its connections, proxy and certificates.
+    let callbacks = Callbacks::new(client, http.token())
+        .context("discord.token is not a valid header value")?;
     let intents = GatewayIntents::GUILDS
         | GatewayIntents::GUILD_MEMBERS
         | GatewayIntents::GUILD_MESSAGES
@@ -170,9 +173,6 @@ async fn start(
         owner: AtomicU64::new(0),
         gd,
     });
-    let http = http.build();
-    let callbacks = Callbacks::new(client_for_callbacks, http.token())
-        .context("discord.token is not a valid header value")?;
     let handler = Handler {
         ctx: ctx.clone(),
         callbacks,
