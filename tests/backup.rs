@@ -133,17 +133,19 @@ fn restore_refuses_garbage_and_newer_stores_and_changes_nothing() {
 fn serve_refuses_a_newer_store_without_touching_it() {
     let dir = tempfile::tempdir().unwrap();
     let live = dir.path().join("data/stagehand.redb");
+    let newer = stagehand::store::SCHEMA_VERSION + 1;
     {
         let store = Store::open(&live, &StoreOptions::default()).unwrap();
         store
-            .write(|w| w.insert(&tables::META, tables::meta::SCHEMA, &2))
+            .write(|w| w.insert(&tables::META, tables::meta::SCHEMA, &newer))
             .unwrap();
     }
     let before = std::fs::read(&live).unwrap();
     let (code, err) = Server::try_start(dir.path(), &[]).err().unwrap();
     assert_eq!(code, Some(1));
     assert!(
-        err.contains("schema version 2") && err.contains("the file was not modified"),
+        err.contains(&format!("schema version {newer}"))
+            && err.contains("the file was not modified"),
         "{err}"
     );
     assert_eq!(std::fs::read(&live).unwrap(), before);

@@ -403,8 +403,10 @@ mod tests {
         store.write(|w| submit(w, asker, level, &Form::default(), now))
     }
 
-    fn count(store: &Store) -> usize {
-        store.read(model::all_states).unwrap().len()
+    fn count(store: &Store) -> u64 {
+        store
+            .read(|r| r.len(&crate::store::tables::REQUESTS))
+            .unwrap()
     }
 
     #[test]

@@ -198,16 +198,6 @@ impl Reader {
             Err(err) => Err(err.into()),
         }
     }
-
-    pub fn len<K: Key + ?Sized, V: Serialize + DeserializeOwned>(
-        &self,
-        table: &Table<K, V>,
-    ) -> Result<u64, StoreError> {
-        match self.open(table.name)? {
-            Some(raw) => Ok(raw.len()?),
-            None => Ok(0),
-        }
-    }
 }
 
 /// A write transaction; see [`Store::write`].
@@ -265,6 +255,12 @@ pub trait Read {
         end: &K,
         limit: usize,
     ) -> Result<Vec<(K::Owned, V)>, StoreError>;
+
+    /// How many entries the table holds (redb keeps the count: no scan).
+    fn len<K: Key + ?Sized, V: Serialize + DeserializeOwned>(
+        &self,
+        table: &Table<K, V>,
+    ) -> Result<u64, StoreError>;
 }
 
 impl Read for Reader {
@@ -295,6 +291,16 @@ impl Read for Reader {
         self.open(table.name)?
             .map_or(Ok(Vec::new()), |raw| range(table, &raw, start, end, limit))
     }
+
+    fn len<K: Key + ?Sized, V: Serialize + DeserializeOwned>(
+        &self,
+        table: &Table<K, V>,
+    ) -> Result<u64, StoreError> {
+        match self.open(table.name)? {
+            Some(raw) => Ok(raw.len()?),
+            None => Ok(0),
+        }
+    }
 }
 
 impl Read for Writer {
@@ -321,6 +327,13 @@ impl Read for Writer {
         limit: usize,
     ) -> Result<Vec<(K::Owned, V)>, StoreError> {
         range(table, &self.txn.open_table(table.raw())?, start, end, limit)
+    }
+
+    fn len<K: Key + ?Sized, V: Serialize + DeserializeOwned>(
+        &self,
+        table: &Table<K, V>,
+    ) -> Result<u64, StoreError> {
+        Ok(self.txn.open_table(table.raw())?.len()?)
     }
 }
 

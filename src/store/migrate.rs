@@ -15,7 +15,7 @@ use super::tables::{META, meta};
 use super::{OpenError, StoreError};
 
 /// The schema this build writes. Bump it together with a new entry in `MIGRATIONS`.
-pub const SCHEMA_VERSION: u64 = 1;
+pub const SCHEMA_VERSION: u64 = 2;
 
 /// One step from `to - 1` to `to`.
 #[derive(Clone, Copy)]
@@ -24,8 +24,12 @@ pub(super) struct Migration {
     pub run: fn(&mut Writer) -> Result<(), StoreError>,
 }
 
-/// Every migration, in order. Version 1 is the first release, so there is none yet.
-pub(super) const MIGRATIONS: &[Migration] = &[];
+/// Every migration, in order.
+pub(super) const MIGRATIONS: &[Migration] = &[Migration {
+    // 2: the request desk indexes its pending requests.
+    to: 2,
+    run: crate::requests::model::index_pending,
+}];
 
 /// Refuses a store whose schema is newer than `supported`, without modifying the file.
 pub(super) fn refuse_newer(path: &Path, supported: u64) -> Result<(), OpenError> {
@@ -175,6 +179,44 @@ mod tests {
     }
 
     #[test]
+    fn version_2_indexes_the_pending_requests_of_a_version_1_desk() {
+        use crate::requests::model::{self, Grade, Resolution, State, tests::request};
+        use crate::store::tables::REQUESTS_PENDING;
+
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.redb");
+        let v1 = Store::open_with(&path, &StoreOptions::default(), 1, &[]).unwrap();
+        v1.write(|w| {
+            for at in 0..4 {
+                model::insert(w, &request(100 + at as u64, 7, at))?;
+            }
+            let resolution = Resolution {
+                grade: Some(Grade::Epic),
+                review: None,
+                comment: None,
+                at: 9,
+            };
+            model::put_resolution(w, 1, 42, &resolution)?;
+            model::put_resolution(w, 3, 42, &resolution)?;
+            // Version 1 had no index.
+            for (id, ()) in w.all(&REQUESTS_PENDING)? {
+                w.remove(&REQUESTS_PENDING, &id)?;
+            }
+            Ok::<_, StoreError>(())
+        })
+        .unwrap();
+        drop(v1);
+
+        let store = Store::open(&path, &StoreOptions::default()).unwrap();
+        assert_eq!(version(&store), SCHEMA_VERSION);
+        assert_eq!(store.read(model::pending_count).unwrap(), 2);
+        assert_eq!(
+            store.read(|r| model::oldest(r, State::Ignored)).unwrap(),
+            Some(2)
+        );
+    }
+
+    #[test]
     fn a_failed_migration_keeps_the_old_version_and_data() {
         let dir = tempfile::tempdir().unwrap();
         let path = v1_store(dir.path());
@@ -200,18 +242,16 @@ mod tests {
     #[test]
     fn a_newer_store_is_refused_and_not_modified() {
         let dir = tempfile::tempdir().unwrap();
-        let path = v1_store(dir.path());
-        drop(Store::open_with(&path, &StoreOptions::default(), 2, TO_V2).unwrap());
+        let path = dir.path().join("s.redb");
+        let newer = SCHEMA_VERSION + 1;
+        drop(Store::open_with(&path, &StoreOptions::default(), newer, &[]).unwrap());
         let before = std::fs::read(&path).unwrap();
         let err = Store::open(&path, &StoreOptions::default()).err().unwrap();
         assert!(
             matches!(
                 err,
-                OpenError::TooNew {
-                    found: 2,
-                    supported: 1,
-                    ..
-                }
+                OpenError::TooNew { found, supported, .. }
+                    if found == newer && supported == SCHEMA_VERSION
             ),
             "{err}"
         );

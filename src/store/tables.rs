@@ -123,6 +123,11 @@ pub const REQUESTS_BY_LEVEL: Table<(u64, u64), ()> = Table::new("requests_by_lev
 /// Requests by the member they are for: `(user id, request id)`.
 pub const REQUESTS_BY_AUTHOR: Table<(u64, u64), ()> = Table::new("requests_by_author");
 
+/// Requests no GD moderator has resolved yet: request id. An index of the facts in `requests`
+/// and `request_resolutions`, written with them in the same transaction (see
+/// `requests::model`), so the queue counts its pending requests without reading every request.
+pub const REQUESTS_PENDING: Table<u64, ()> = Table::new("requests_pending");
+
 /// Reviewers' opinions: `(request id, reviewer id)` → opinion.
 pub const OPINIONS: Table<(u64, u64), crate::requests::Opinion> = Table::new("request_opinions");
 

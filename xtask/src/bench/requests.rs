@@ -4,16 +4,26 @@
 //! binary on the fake Discord and the fake GD server (loopback). The GD answers are cached first
 //! (as for a level looked up a moment ago), so the figure is Stagehand's own time, not the GD
 //! server's request spacing. Median over one request by each member of the sample guild.
+//!
+//! `queue_info_20k_requests_us` is what the queue reads after every request and resolution (and
+//! `/queue info` shows) on a desk with 20,000 stored requests, 5,000 of them pending: the
+//! pending count and the auto-close settings, read transaction included.
 
 use std::time::Instant;
 
 use anyhow::Context as _;
 use serde_json::json;
 
-use super::Figure;
+use stagehand::gd::Difficulty;
+use stagehand::i18n::Lang;
+use stagehand::requests::model::{self, Author, LevelFacts, Resolution};
+use stagehand::requests::{Request, queue};
+use stagehand::store::{Store, StoreOptions};
+
 use super::discord::fake;
 use super::fakes::gd;
 use super::startup::{Run, build};
+use super::{Figure, median};
 
 /// The first of the benchmark's levels (ids no fixture uses).
 const FIRST_LEVEL: u64 = 60_000_000;
@@ -24,11 +34,78 @@ pub fn figures() -> anyhow::Result<Vec<Figure>> {
     let mut times = runtime.block_on(measure(&binary))?;
     anyhow::ensure!(!times.is_empty(), "no request went through");
     times.sort_by(f64::total_cmp);
-    Ok(vec![Figure {
-        name: "request_flow_ms",
-        value: times[times.len() / 2],
-        unit: "ms",
-    }])
+    Ok(vec![
+        Figure {
+            name: "request_flow_ms",
+            value: times[times.len() / 2],
+            unit: "ms",
+        },
+        Figure {
+            name: "queue_info_20k_requests_us",
+            value: queue_info()?,
+            unit: "us",
+        },
+    ])
+}
+
+/// Stored requests, and how many of them are still pending, for `queue_info_20k_requests_us`.
+const STORED: u64 = 20_000;
+const PENDING: u64 = 5_000;
+
+fn queue_info() -> anyhow::Result<f64> {
+    let dir = std::env::temp_dir().join(format!("stagehand-bench-queue-{}", std::process::id()));
+    let result = measure_queue_info(&dir);
+    let _ = std::fs::remove_dir_all(&dir);
+    result
+}
+
+fn measure_queue_info(dir: &std::path::Path) -> anyhow::Result<f64> {
+    let store = Store::open(&dir.join("bench.redb"), &StoreOptions::default())
+        .context("opening a scratch store")?;
+    let resolution = Resolution {
+        grade: None,
+        review: None,
+        comment: None,
+        at: 0,
+    };
+    store.write(|w| {
+        for i in 0..STORED {
+            let id = model::insert(w, &stored_request(i))?;
+            if i >= PENDING {
+                model::put_resolution(w, id, 1, &resolution)?;
+            }
+        }
+        Ok::<_, stagehand::store::StoreError>(())
+    })?;
+    let info = store.read(queue::info)?;
+    anyhow::ensure!(info.pending == PENDING, "{} pending", info.pending);
+    median(31, || {
+        let started = Instant::now();
+        std::hint::black_box(store.read(queue::info)?);
+        Ok(started.elapsed().as_secs_f64() * 1e6)
+    })
+}
+
+fn stored_request(i: u64) -> Request {
+    Request {
+        level: LevelFacts {
+            id: 90_000_000 + i,
+            name: format!("Stored {i}"),
+            creator: "bencher".into(),
+            requested_stars: 5,
+            length: 2,
+            demon: false,
+            difficulty: Difficulty::Unrated,
+            game_version: 22,
+            copied_from: 0,
+        },
+        author: Author::User(1_000 + i % 500),
+        lang: Lang::En,
+        showcase: None,
+        comment: Some("a comment the widgets show".into()),
+        requested_at: 1_700_000_000 + i as i64,
+        submitted_by: 1_000 + i % 500,
+    }
 }
 
 async fn measure(binary: &std::path::Path) -> anyhow::Result<Vec<f64>> {
