@@ -147,11 +147,13 @@ pub async fn serve(paths: Paths) -> anyhow::Result<()> {
     let saved_settings = settings_rx.clone();
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let outbox = crate::discord::Outbox::new(store.clone());
+    let osu = crate::osu::Shared::default();
     let scheduler = tokio::spawn(
         crate::schedule::Scheduler {
             store: store.clone(),
             settings: settings_rx.clone(),
             clock: clock.clone(),
+            osu: osu.clone(),
         }
         .run(),
     );
@@ -159,6 +161,7 @@ pub async fn serve(paths: Paths) -> anyhow::Result<()> {
         store.clone(),
         outbox.clone(),
         clock.clone(),
+        osu.clone(),
         https_port,
         settings_rx,
         stop_rx,
@@ -180,6 +183,7 @@ pub async fn serve(paths: Paths) -> anyhow::Result<()> {
         saved_settings: saved_settings.clone(),
         outbox: outbox.clone(),
         clock,
+        osu,
         metrics: web::Metrics::default(),
         https_port,
         on_settings_saved: Box::new(reload),

@@ -225,6 +225,18 @@ async fn a_member_links_on_the_built_in_page_and_shows_up_in_the_league_table() 
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
     assert!(emptied, "anna left the Gold table");
+
+    // A second sign-in uses the same osu! client as the first: two code exchanges, but the
+    // app's own token (for the best score) is fetched once.
+    let url = league.link_url("kira").await;
+    let back = league.authorize(&url, player(12).id).await;
+    let (status, page) = league.open(&back, "en-GB").await;
+    assert!(
+        page.contains("Your osu! account is linked"),
+        "{status}: {page}"
+    );
+    assert_eq!(league.osu.calls("/scores/best"), 2);
+    assert_eq!(league.osu.calls("/oauth/token"), 2 + 1);
     league.server.stop();
 }
 

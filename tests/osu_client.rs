@@ -5,7 +5,7 @@
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
-use stagehand::osu::{Client, OsuError};
+use stagehand::osu::{Client, OsuError, Shared};
 
 use crate::support::osu::{self, FakeOsu, RateLimit};
 
@@ -379,8 +379,8 @@ async fn osu_client_sends_at_most_ten_requests_a_second() {
 }
 
 #[tokio::test]
-async fn osu_client_from_settings() {
-    let fake = FakeOsu::start().await;
+async fn osu_client_is_shared_until_its_settings_change() {
+    let (fake, other) = (FakeOsu::start().await, FakeOsu::start().await);
     let settings = |rows: &[(&str, String)]| {
         let sources = stagehand::config::Sources {
             database: rows
@@ -393,24 +393,38 @@ async fn osu_client_from_settings() {
             .settings()
             .unwrap()
     };
-    let base = ("osu.base_url", fake.base_url());
+    let base = |fake: &FakeOsu| ("osu.base_url", fake.base_url());
     let id = ("osu.client_id", osu::CLIENT_ID.to_string());
     let secret = ("osu.client_secret", osu::CLIENT_SECRET.to_string());
+    let shared = Shared::default();
     for rows in [
-        vec![base.clone()],
-        vec![base.clone(), id.clone()],
-        vec![base.clone(), secret.clone()],
+        vec![base(&fake)],
+        vec![base(&fake), id.clone()],
+        vec![base(&fake), secret.clone()],
     ] {
         assert_eq!(
-            Client::from_settings(&settings(&rows)).unwrap_err(),
+            shared.client(&settings(&rows)).unwrap_err(),
             OsuError::NotConfigured
         );
     }
-    let client = Client::from_settings(&settings(&[base, id, secret])).unwrap();
+    let configured = settings(&[base(&fake), id.clone(), secret.clone()]);
+    let client = shared.client(&configured).unwrap();
     assert!(
         client
             .authorize_url(CALLBACK, "s")
             .starts_with(&fake.base_url())
     );
     assert_eq!(client.users(&[1]).await, Ok(Vec::new()));
+    // Asked again (by the sign-in page, say), it is the same client: no second token.
+    let again = shared.client(&configured).unwrap();
+    assert_eq!(again.users(&[2]).await, Ok(Vec::new()));
+    assert_eq!(fake.calls("/oauth/token"), 1);
+    assert_eq!(fake.calls("/api/v2/users"), 2);
+    // Settings that point elsewhere get a client of their own, with its own token.
+    let moved = shared
+        .client(&settings(&[base(&other), id, secret]))
+        .unwrap();
+    assert_eq!(moved.users(&[3]).await, Ok(Vec::new()));
+    assert_eq!(other.calls("/oauth/token"), 1);
+    assert_eq!(fake.calls("/oauth/token"), 1);
 }

@@ -72,6 +72,7 @@ pub async fn supervise(
     store: Arc<Store>,
     outbox: Outbox,
     clock: Clock,
+    osu: crate::osu::Shared,
     https_port: u16,
     mut settings: watch::Receiver<Arc<Settings>>,
     mut stop: watch::Receiver<bool>,
@@ -86,6 +87,7 @@ pub async fn supervise(
                     store.clone(),
                     outbox.clone(),
                     clock.clone(),
+                    osu.client(&current).ok(),
                     https_port,
                     current.clone(),
                 )
@@ -142,6 +144,7 @@ async fn start(
     store: Arc<Store>,
     outbox: Outbox,
     clock: Clock,
+    osu: Option<crate::osu::Client>,
     https_port: u16,
     settings: Arc<Settings>,
 ) -> anyhow::Result<Running> {
@@ -161,7 +164,7 @@ async fn start(
         | GatewayIntents::DIRECT_MESSAGES;
     let gd = Arc::new(crate::gd::Client::new(&settings.gd_base_url.0));
     let ctx = Arc::new(Ctx {
-        osu: crate::osu::Client::from_settings(&settings).ok(),
+        osu,
         texts: Catalogue::open(&store)?,
         permissions: Permissions::load(&store)?,
         store,

@@ -73,13 +73,40 @@ impl fmt::Debug for Client {
     }
 }
 
+/// The process's one osu! client, which the Discord handlers, the sign-in page and the sync job
+/// all take from here, so that they share its limiter and its client-credentials token. It is
+/// built when first asked for and replaced only when the osu! settings change.
+#[derive(Clone, Default)]
+pub struct Shared {
+    current: Arc<std::sync::Mutex<Option<Client>>>,
+}
+
+impl Shared {
+    /// The client the settings describe (`osu.base_url`, `osu.client_id`,
+    /// `osu.client_secret`), or [`OsuError::NotConfigured`] while the credentials are missing.
+    pub fn client(&self, settings: &Settings) -> Result<Client, OsuError> {
+        let (Some(id), Some(secret)) = (settings.osu_client_id, &settings.osu_client_secret) else {
+            return Err(OsuError::NotConfigured);
+        };
+        let (base, secret) = (&settings.osu_base_url.0, secret.expose());
+        let mut current = self
+            .current
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        match current.as_ref() {
+            Some(client) if client.is_for(base, id, secret) => Ok(client.clone()),
+            _ => Ok(current
+                .insert(Client::new(base, id, secret.to_string()))
+                .clone()),
+        }
+    }
+}
+
 impl Client {
     /// A client for the osu! at `base` (`https://osu.ppy.sh`), with the OAuth application
     /// `client_id` / `client_secret`.
     pub fn new(base: &url::Url, client_id: u64, client_secret: String) -> Client {
-        let mut base = base.clone();
-        base.set_query(None);
-        base.set_fragment(None);
+        let base = Client::new_base(base);
         let http = reqwest::Client::builder()
             .use_rustls_tls()
             .user_agent(concat!("stagehand/", env!("CARGO_PKG_VERSION")))
@@ -102,17 +129,20 @@ impl Client {
         }
     }
 
-    /// The client the settings describe (`osu.base_url`, `osu.client_id`,
-    /// `osu.client_secret`), or [`OsuError::NotConfigured`] while the credentials are missing.
-    pub fn from_settings(settings: &Settings) -> Result<Client, OsuError> {
-        match (&settings.osu_client_id, &settings.osu_client_secret) {
-            (Some(id), Some(secret)) => Ok(Client::new(
-                &settings.osu_base_url.0,
-                *id,
-                secret.expose().to_string(),
-            )),
-            _ => Err(OsuError::NotConfigured),
-        }
+    /// Whether this is the client for `base`, `client_id` and `client_secret`.
+    fn is_for(&self, base: &url::Url, client_id: u64, client_secret: &str) -> bool {
+        let inner = &self.inner;
+        inner.client_id == client_id
+            && inner.client_secret == client_secret
+            && inner.base.as_str() == Client::new_base(base).as_str()
+    }
+
+    /// `base` as requests are built on it: no query, no fragment.
+    fn new_base(base: &url::Url) -> url::Url {
+        let mut base = base.clone();
+        base.set_query(None);
+        base.set_fragment(None);
+        base
     }
 
     /// The browser-facing authorize URL for `state` and `redirect_uri` (scopes `identify public`).

@@ -1,7 +1,8 @@
 //! osu! API v2 client: OAuth code exchange, client-credentials token, users, best scores; rate
 //! limited. No serenity, redb or Discord types.
 //!
-//! - [`Client`] (`client.rs`) is the one client of an app, cheap to clone. Every request, token
+//! - [`Client`] (`client.rs`) is the one client of an app, cheap to clone; [`Shared`] hands it
+//!   out, and builds a new one only when the osu! settings change. Every request, token
 //!   requests included, goes through one shared limiter (`limit.rs`) (at most 10 per second), has a
 //!   timeout, and waits out a 429 by its `Retry-After` a bounded number of times.
 //! - A user's code exchange ([`Client::me_from_code`]) gets a token of its own that never leaves
@@ -17,6 +18,6 @@ mod error;
 mod limit;
 mod model;
 
-pub use client::Client;
+pub use client::{Client, Shared};
 pub use error::OsuError;
 pub use model::{Score, User};

@@ -52,6 +52,8 @@ pub struct Scheduler {
     /// The settings as saved (the setup page may add osu! credentials while running).
     pub settings: tokio::sync::watch::Receiver<Arc<Settings>>,
     pub clock: Clock,
+    /// The app's osu! client, shared with the sign-in page and the Discord handlers.
+    pub osu: crate::osu::Shared,
 }
 
 /// How often the loop looks at the clock while waiting (a manual clock in tests, or a system
@@ -105,7 +107,7 @@ impl Scheduler {
         let settings = self.settings.borrow().clone();
         let result = match job {
             // One run at a time: the loop awaits it before looking for the next job.
-            Job::SyncPlayers => match crate::osu::Client::from_settings(&settings).ok() {
+            Job::SyncPlayers => match self.osu.client(&settings).ok() {
                 Some(osu) => crate::league::sync::run(&self.store, &osu, now)
                     .await
                     .map(|report| format!("{report:?}")),
@@ -137,6 +139,7 @@ mod tests {
             store: Arc::new(store),
             settings: tokio::sync::watch::channel(settings).1,
             clock: clock.clone(),
+            osu: crate::osu::Shared::default(),
         }
     }
 

@@ -179,7 +179,7 @@ async fn outcome(state: &State, texts: &Catalogue, query: Query) -> (Page, Optio
         Err(err) => return failed(&err),
     }
     let settings = state.settings_now();
-    let Ok(client) = osu::Client::from_settings(&settings) else {
+    let Ok(client) = state.osu.client(&settings) else {
         tracing::error!(
             "an osu! sign-in arrived, but osu.client_id / osu.client_secret are not set"
         );

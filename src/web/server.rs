@@ -31,6 +31,8 @@ pub struct State {
     /// Where a completed sign-in queues its Discord changes.
     pub outbox: crate::discord::Outbox,
     pub clock: Clock,
+    /// The app's osu! client, shared with the sync job and the Discord handlers.
+    pub osu: crate::osu::Shared,
     pub metrics: Metrics,
     /// The port the HTTPS listener actually bound (differs from the setting when that is 0).
     pub https_port: u16,
