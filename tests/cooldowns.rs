@@ -263,3 +263,126 @@ async fn only_the_caster_or_an_overrider_changes_a_cooldown_and_bad_input_change
         "Nothing changed: it already was that way."
     );
 }
+
+#[tokio::test]
+async fn long_lists_turn_their_pages_with_buttons_and_refuse_forged_ones() {
+    let s = setup(&[("ban_levels", "GD Moderator")]).await;
+    for level in 1001..=1013 {
+        let ban = [
+            ("level_id", json!(level.to_string())),
+            ("duration", json!("inf")),
+        ];
+        assert_eq!(s.says("max", "levelcd update", &ban).await, DONE);
+    }
+    let max = s.guild.user("max");
+    let endless = [("listing", json!("endless"))];
+    let first = s
+        .fake
+        .invoke(max, "levelcd list", &endless, "en-US")
+        .await
+        .response()
+        .await;
+    assert!(first.ephemeral);
+    let lines: Vec<&str> = first.content.lines().collect();
+    // Ten to a page, oldest ban first, then where the reader is.
+    assert_eq!(lines.len(), 1 + 10 + 1, "{}", first.content);
+    assert_eq!(lines[0], "Banned (13), oldest first:");
+    assert_eq!(lines[1], "- `1001`");
+    assert_eq!(lines[10], "- `1010`");
+    assert_eq!(lines[11], "-# Page 1 of 2");
+    let buttons = &first.components[0]["components"];
+    assert_eq!(buttons[0]["disabled"], true, "no page before the first");
+    assert_eq!(buttons[1]["disabled"], false);
+
+    let turn = |label: &'static str| {
+        let (fake, message) = (&s.fake, first.message.clone());
+        async move {
+            fake.click(max, &message, label, "en-US")
+                .await
+                .response()
+                .await
+        }
+    };
+    let second = turn("⏵").await;
+    assert_eq!(
+        second.message.id, first.message.id,
+        "the page is turned in place"
+    );
+    assert_eq!(
+        second.content,
+        "Banned (13), oldest first:\n- `1011`\n- `1012`\n- `1013`\n-# Page 2 of 2"
+    );
+    let buttons = &second.components[0]["components"];
+    assert_eq!(buttons[1]["disabled"], true, "no page after the last");
+    let back = turn("⏴").await;
+    assert_eq!(back.content, first.content);
+
+    // In Russian for a member who reads Russian, from the same buttons.
+    let russian = [("language", json!("ru"))];
+    s.fake
+        .invoke(max, "language", &russian, "en-US")
+        .await
+        .response()
+        .await;
+    let again = turn("⏵").await;
+    assert!(
+        again.content.ends_with("-# Страница 2 из 2"),
+        "{}",
+        again.content
+    );
+
+    // A page past the end (the list shrank since, or a forged number) shows the last page; a
+    // forged list or page is outdated and the page stays as it was.
+    let past = s
+        .fake
+        .click_forged(
+            max,
+            &first.message,
+            "v1:page:level_endless:0:999999",
+            "en-US",
+        )
+        .await
+        .response()
+        .await;
+    assert!(
+        past.content.ends_with("-# Страница 2 из 2"),
+        "{}",
+        past.content
+    );
+    for forged in [
+        "v1:page:level_endless:0:-1",
+        "v1:page:level_endless:7:1",
+        "v1:page:level_forever:0:1",
+    ] {
+        let reply = s
+            .fake
+            .click_forged(max, &first.message, forged, "en-US")
+            .await
+            .response()
+            .await;
+        assert!(reply.ephemeral, "{forged}");
+        assert!(
+            reply.content.contains("устарел"),
+            "{forged}: {}",
+            reply.content
+        );
+    }
+    assert!(
+        s.fake
+            .message(first.message.id)
+            .unwrap()
+            .content
+            .ends_with("-# Страница 2 из 2"),
+        "nothing changed"
+    );
+
+    // Turning a page needs the list's permission, as the command does.
+    let none = [
+        ("permission", json!("ban_levels")),
+        ("role", json!(s.guild.role("GD Moderator").to_string())),
+    ];
+    assert_eq!(s.says("owner", "permission unbind", &none).await, DONE);
+    let refused = turn("⏴").await;
+    assert!(refused.ephemeral);
+    assert_eq!(refused.content, "У вас нет прав на это действие.");
+}

@@ -5,20 +5,18 @@
 //! `history`). Whether the member may touch cooldowns others set is decided here from
 //! `remove_other_user_bans` / `remove_other_level_bans`. Every reply is private and in the
 //! member's language; a bad duration or level id is explained and changes nothing. Changes are
-//! mirrored to the `log` route like every administrative change. Lists show at most
-//! [`SHOWN`] entries (most relevant first) and say how many more there are.
+//! mirrored to the `log` route like every administrative change. Lists and histories are shown a
+//! page at a time ([`super::pages`]).
 
 use super::admin::{self, Refusal};
 use super::handlers::{Ctx, HandlerError};
 use super::interaction::{Invocation, Outcome, Value};
+use super::pages::{self, Lines, List};
 use crate::access::Flag;
 use crate::audit::Actor;
 use crate::i18n::{self, Lang};
 use crate::requests::cooldown::{self, By, CooldownError, Entity, EntityKind, Listing, Term};
 use crate::time::DurationChange;
-
-/// The most entries a list or history reply shows.
-const SHOWN: usize = 50;
 
 impl Refusal for CooldownError {
     fn refusal(self) -> Result<i18n::Message, HandlerError> {
@@ -37,11 +35,11 @@ pub fn command(ctx: &Ctx, inv: &Invocation, path: &[String]) -> Result<Outcome, 
         ["levelcd", sub] => (EntityKind::Level, *sub),
         _ => return super::handlers::outdated(ctx, inv),
     };
+    if sub == "list" {
+        return list(ctx, inv, kind);
+    }
     let now = ctx.clock.now();
     let lang = ctx.language(inv)?.lang;
-    if sub == "list" {
-        return list(ctx, inv, kind, lang, now);
-    }
     let entity = match kind {
         EntityKind::User => match inv.option("user") {
             Some(Value::Member { id, .. } | Value::User(id)) => Entity::User(*id),
@@ -66,7 +64,7 @@ pub fn command(ctx: &Ctx, inv: &Invocation, path: &[String]) -> Result<Outcome, 
         .filter(|r| !r.is_empty());
     match sub {
         "describe" => describe(ctx, entity, lang, now),
-        "history" => history(ctx, entity, lang),
+        "history" => pages::first(ctx, inv, List::CooldownHistory(entity)),
         "update" => {
             let input = inv.str_option("duration").unwrap_or_default();
             let change = match DurationChange::parse(input) {
@@ -173,79 +171,85 @@ fn describe(ctx: &Ctx, entity: Entity, lang: Lang, now: i64) -> Result<Outcome, 
     Ok(admin::reply_text(text))
 }
 
-fn list(
-    ctx: &Ctx,
-    inv: &Invocation,
-    kind: EntityKind,
-    lang: Lang,
-    now: i64,
-) -> Result<Outcome, HandlerError> {
-    let (listing, title) = match inv.str_option("listing") {
-        Some("temporary") => (Listing::Temporary, "cooldown.list.temporary"),
-        Some("endless") => (Listing::Endless, "cooldown.list.endless"),
+fn list(ctx: &Ctx, inv: &Invocation, kind: EntityKind) -> Result<Outcome, HandlerError> {
+    let listing = match inv.str_option("listing") {
+        Some("temporary") => Listing::Temporary,
+        Some("endless") => Listing::Endless,
         _ => return super::handlers::outdated(ctx, inv),
     };
-    let found = ctx.store.read(|r| cooldown::list(r, kind, listing, now))?;
-    if found.is_empty() {
-        return Ok(admin::reply_text(ctx.texts.render(
-            lang,
-            "cooldown.list.empty",
-            &[],
-        )));
-    }
-    let count = found.len().to_string();
-    let mut lines = vec![ctx.texts.render(lang, title, &[("count", &count)])];
-    for (entity, restriction) in found.iter().take(SHOWN) {
-        let mut line = format!("- {}", label(*entity));
-        if let Some(at) = restriction.ends_at {
-            line.push_str(&format!(" <t:{at}:R>"));
-        }
-        if let Some(text) = &restriction.reason {
-            line.push_str(&format!(" (`{}`)", text.replace('`', "'")));
-        }
-        lines.push(line);
-    }
-    if found.len() > SHOWN {
-        let more = (found.len() - SHOWN).to_string();
-        lines.push(
-            ctx.texts
-                .render(lang, "cooldown.list.more", &[("count", &more)]),
-        );
-    }
-    Ok(admin::reply_text(lines.join("\n")))
+    pages::first(ctx, inv, List::Cooldowns(kind, listing))
 }
 
-fn history(ctx: &Ctx, entity: Entity, lang: Lang) -> Result<Outcome, HandlerError> {
+/// The lines of `/usercd list` or `/levelcd list`, most relevant first.
+pub(super) fn listed(
+    ctx: &Ctx,
+    lang: Lang,
+    kind: EntityKind,
+    listing: Listing,
+) -> Result<Lines, HandlerError> {
+    let now = ctx.clock.now();
+    let found = ctx.store.read(|r| cooldown::list(r, kind, listing, now))?;
+    if found.is_empty() {
+        let text = ctx.texts.render(lang, "cooldown.list.empty", &[]);
+        return Ok(Lines::Empty(text));
+    }
+    let title = match listing {
+        Listing::Temporary => "cooldown.list.temporary",
+        Listing::Endless => "cooldown.list.endless",
+    };
+    let title = ctx
+        .texts
+        .render(lang, title, &[("count", &found.len().to_string())]);
+    let entries = found
+        .iter()
+        .map(|(entity, restriction)| {
+            let mut line = format!("- {}", label(*entity));
+            if let Some(at) = restriction.ends_at {
+                line.push_str(&format!(" <t:{at}:R>"));
+            }
+            if let Some(text) = &restriction.reason {
+                line.push_str(&format!(" (`{}`)", text.replace('`', "'")));
+            }
+            line
+        })
+        .collect();
+    Ok(Lines::Entries { title, entries })
+}
+
+/// The lines of `/usercd history` or `/levelcd history`, oldest first.
+pub(super) fn history(ctx: &Ctx, lang: Lang, entity: Entity) -> Result<Lines, HandlerError> {
     let target = label(entity);
     let entries = ctx.store.read(|r| cooldown::history(r, entity))?;
     if entries.is_empty() {
         let text = ctx
             .texts
             .render(lang, "cooldown.history.empty", &[("target", &target)]);
-        return Ok(admin::reply_text(text));
+        return Ok(Lines::Empty(text));
     }
     let count = entries.len().to_string();
-    let shown = entries.len().min(SHOWN).to_string();
-    let mut lines = vec![ctx.texts.render(
+    let title = ctx.texts.render(
         lang,
         "cooldown.history.title",
-        &[("target", &target), ("count", &count), ("shown", &shown)],
-    )];
-    for entry in entries.iter().skip(entries.len().saturating_sub(SHOWN)) {
-        let at = entry.at;
-        lines.push(ctx.texts.render(
-            lang,
-            "cooldown.history.entry",
-            &[
-                ("when", &format!("<t:{at}:f>")),
-                ("caster", &caster(ctx, lang, entry.actor)),
-                ("before", &term(ctx, lang, entry.before)),
-                ("after", &term(ctx, lang, entry.after)),
-                ("reason", &reason(ctx, lang, entry.reason.as_deref())),
-            ],
-        ));
-    }
-    Ok(admin::reply_text(lines.join("\n")))
+        &[("target", &target), ("count", &count)],
+    );
+    let entries = entries
+        .iter()
+        .map(|entry| {
+            let at = entry.at;
+            ctx.texts.render(
+                lang,
+                "cooldown.history.entry",
+                &[
+                    ("when", &format!("<t:{at}:f>")),
+                    ("caster", &caster(ctx, lang, entry.actor)),
+                    ("before", &term(ctx, lang, entry.before)),
+                    ("after", &term(ctx, lang, entry.after)),
+                    ("reason", &reason(ctx, lang, entry.reason.as_deref())),
+                ],
+            )
+        })
+        .collect();
+    Ok(Lines::Entries { title, entries })
 }
 
 #[cfg(test)]

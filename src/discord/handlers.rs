@@ -14,6 +14,7 @@ use super::custom_id::CustomId;
 use super::interaction::{Invocation, Kind, Outcome, Response};
 use super::league;
 use super::message::{Button, ButtonStyle, ButtonTarget, Embed, Field, Message};
+use super::pages::{self, List};
 use super::requests;
 use crate::access::{Member, Permissions};
 use crate::clock::Clock;
@@ -119,6 +120,7 @@ fn control_access(id: &CustomId) -> Option<Access> {
     match (id.module.as_str(), id.action.as_str()) {
         ("core", "language") => Some(Access::Everyone),
         ("req", _) => requests::control_access(id),
+        ("page", _) => List::parse(id).and_then(|(list, _)| list.access()),
         _ => None,
     }
 }
@@ -179,6 +181,10 @@ pub async fn dispatch(ctx: &Ctx, inv: &Invocation) -> Result<Outcome, HandlerErr
             Some(("core", "language", Some(lang))) => set_language(ctx, inv, lang),
             Some(("req", ..)) => match &control {
                 Some(id) => requests::control(ctx, inv, id).await,
+                None => outdated(ctx, inv),
+            },
+            Some(("page", ..)) => match control.as_ref().and_then(List::parse) {
+                Some((list, to)) => pages::turn(ctx, inv, list, to),
                 None => outdated(ctx, inv),
             },
             _ => outdated(ctx, inv),

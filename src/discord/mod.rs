@@ -18,6 +18,7 @@ mod league;
 pub mod limits;
 pub mod message;
 pub mod outbox;
+mod pages;
 mod requests;
 mod router;
 

@@ -9,6 +9,7 @@ use super::super::handlers::{Ctx, HandlerError, outdated};
 use super::super::interaction::{Effect, Invocation, Outcome, Value};
 use super::super::message::Message;
 use super::super::outbox;
+use super::super::pages::{self, Lines, List};
 use super::{mirror, post_notice, reply};
 use crate::audit::{self, Actor, Change, Event, EventKind};
 use crate::i18n::{self, Lang};
@@ -134,7 +135,7 @@ pub fn queue(ctx: &Ctx, inv: &Invocation, sub: &str) -> Result<Outcome, HandlerE
         "open" => set(ctx, inv, false),
         "close" => set(ctx, inv, true),
         "info" => info(ctx, inv),
-        "history" => history(ctx, inv),
+        "history" => pages::first(ctx, inv, List::QueueHistory),
         _ => outdated(ctx, inv),
     }
 }
@@ -183,39 +184,39 @@ fn info(ctx: &Ctx, inv: &Invocation) -> Result<Outcome, HandlerError> {
     Ok(Outcome::reply(Message::text(text).ephemeral()))
 }
 
-/// The most changes `/queue history` lists (the latest).
-const HISTORY_SHOWN: usize = 20;
-
-fn history(ctx: &Ctx, inv: &Invocation) -> Result<Outcome, HandlerError> {
-    let lang = ctx.language(inv)?.lang;
+/// The lines of `/queue history`, oldest first.
+pub fn history(ctx: &Ctx, lang: Lang) -> Result<Lines, HandlerError> {
     let all = ctx.store.read(queue::history)?;
     if all.is_empty() {
-        return reply(ctx, inv, &i18n::Message::new("queue.history.empty"));
+        let text = ctx.texts.render(lang, "queue.history.empty", &[]);
+        return Ok(Lines::Empty(text));
     }
-    let mut lines = vec![ctx.texts.render(
-        lang,
-        "queue.history.title",
-        &[("count", &all.len().to_string())],
-    )];
-    for change in all.iter().skip(all.len().saturating_sub(HISTORY_SHOWN)) {
-        let who = match change.actor {
-            Actor::User(id) => format!("<@{id}>"),
-            Actor::Bot => "Stagehand".to_string(),
-        };
-        let state = if change.closed {
-            "queue.history.closed"
-        } else {
-            "queue.history.opened"
-        };
-        lines.push(ctx.texts.render(
-            lang,
-            "queue.history.entry",
-            &[
-                ("when", &format!("<t:{}:f>", change.at)),
-                ("actor", &who),
-                ("state", &ctx.texts.render(lang, state, &[])),
-            ],
-        ));
-    }
-    Ok(Outcome::reply(Message::text(lines.join("\n")).ephemeral()))
+    let count = all.len().to_string();
+    let title = ctx
+        .texts
+        .render(lang, "queue.history.title", &[("count", &count)]);
+    let entries = all
+        .iter()
+        .map(|change| {
+            let who = match change.actor {
+                Actor::User(id) => format!("<@{id}>"),
+                Actor::Bot => "Stagehand".to_string(),
+            };
+            let state = if change.closed {
+                "queue.history.closed"
+            } else {
+                "queue.history.opened"
+            };
+            ctx.texts.render(
+                lang,
+                "queue.history.entry",
+                &[
+                    ("when", &format!("<t:{}:f>", change.at)),
+                    ("actor", &who),
+                    ("state", &ctx.texts.render(lang, state, &[])),
+                ],
+            )
+        })
+        .collect();
+    Ok(Lines::Entries { title, entries })
 }

@@ -18,6 +18,8 @@ mod desk;
 mod opinions;
 mod widgets;
 
+pub use desk::history as queue_history;
+
 use super::admin::reply;
 use super::commands::Access;
 use super::custom_id::CustomId;

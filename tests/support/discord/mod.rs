@@ -659,6 +659,11 @@ impl FakeDiscord {
         }
     }
 
+    /// The current version of a message, private ones included; `None` once it is deleted.
+    pub fn message(&self, id: u64) -> Option<Message> {
+        self.shared.read(|s| s.messages.get(&id).map(Message::from))
+    }
+
     /// The messages everyone sees in a channel or thread, oldest first.
     pub fn messages(&self, channel_id: u64) -> Vec<Message> {
         self.shared.read(|s| {
@@ -1131,11 +1136,7 @@ impl Interaction {
     }
 
     fn message(&self, id: u64) -> Message {
-        let found = self
-            .fake
-            .shared
-            .read(|s| s.messages.get(&id).map(Message::from));
-        found.unwrap_or_else(|| {
+        self.fake.message(id).unwrap_or_else(|| {
             panic!(
                 "fake Discord: the reply to interaction {} was deleted",
                 self.id
