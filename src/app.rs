@@ -154,6 +154,7 @@ pub async fn serve(paths: Paths) -> anyhow::Result<()> {
             settings: settings_rx.clone(),
             clock: clock.clone(),
             osu: osu.clone(),
+            backups: paths.backups(),
         }
         .run(),
     );

@@ -92,6 +92,27 @@ impl fmt::Debug for Secret {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Snowflake(pub u64);
 
+/// A time of day in UTC, written `HH:MM`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TimeOfDay {
+    /// Seconds after midnight.
+    seconds: i64,
+}
+
+impl TimeOfDay {
+    const DAY: i64 = 86_400;
+
+    /// The first moment at this time of day strictly after `now` (unix seconds).
+    pub fn next_after(self, now: i64) -> i64 {
+        let today = now.div_euclid(Self::DAY) * Self::DAY + self.seconds;
+        if today > now {
+            today
+        } else {
+            today.saturating_add(Self::DAY)
+        }
+    }
+}
+
 /// An `http(s)` URL with a host, without a trailing slash.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct BaseUrl(pub url::Url);
@@ -184,6 +205,30 @@ impl SettingType for Snowflake {
     }
     fn show(&self) -> String {
         self.0.to_string()
+    }
+}
+
+impl SettingType for TimeOfDay {
+    fn parse(text: &str) -> Result<Self, String> {
+        let wrong = || "expected a time of day in UTC from 00:00 to 23:59, like 01:00".to_string();
+        let (hours, minutes) = text.split_once(':').ok_or_else(wrong)?;
+        // Hours with one or two digits, minutes with two; each below its limit.
+        let number = |part: &str, widths: std::ops::RangeInclusive<usize>, below: i64| {
+            let digits = widths.contains(&part.len()) && part.bytes().all(|b| b.is_ascii_digit());
+            let value = part.parse::<i64>().ok().filter(|n| digits && *n < below);
+            value.ok_or_else(wrong)
+        };
+        let (hours, minutes) = (number(hours, 1..=2, 24)?, number(minutes, 2..=2, 60)?);
+        Ok(TimeOfDay {
+            seconds: hours * 3_600 + minutes * 60,
+        })
+    }
+    fn show(&self) -> String {
+        format!(
+            "{:02}:{:02}",
+            self.seconds / 3_600,
+            self.seconds % 3_600 / 60
+        )
     }
 }
 
@@ -311,6 +356,8 @@ settings! {
     modules_requests: bool = "modules.requests", "false";
     /// How many snapshots to keep in the backups folder.
     backup_keep: u32 = "backup.keep", "7";
+    /// Time of day (UTC, `HH:MM`) of the daily snapshot into the backups folder; empty: none.
+    backup_daily_at: Option<TimeOfDay> = "backup.daily_at", "01:00";
     /// Page cache of the store, in MiB.
     store_cache_mb: u32 = "store.cache_mb", "16";
     /// Log filter (tracing's syntax, e.g. `info` or `stagehand=debug,info`).
@@ -767,6 +814,28 @@ mod tests {
         assert!(!shown.iter().any(|v| v.contains("hunter2")));
         assert!(format!("{:?}", layers.settings().unwrap()).contains("Secret(********)"));
         assert!(!format!("{:?}", layers.settings().unwrap()).contains("hunter2"));
+    }
+
+    #[test]
+    fn times_of_day_parse_and_find_the_next_one() {
+        let at = |text: &str| TimeOfDay::parse(text);
+        for (text, shown) in [("01:00", "01:00"), ("1:30", "01:30"), ("23:59", "23:59")] {
+            assert_eq!(at(text).map(|t| t.show()).as_deref(), Ok(shown), "{text}");
+        }
+        for garbage in [
+            "", "1", "01", "24:00", "12:60", "1:5", "01:000", "001:00", "-1:00", "+1:00", "1 :00",
+            "01:00Z", "01:00:00", "ab:cd", "١:٠٠", "1.5:00",
+        ] {
+            assert!(at(garbage).is_err(), "{garbage:?}");
+        }
+        let one = at("01:00").unwrap();
+        let midnight = 1_793_491_200; // 2026-11-01 00:00 UTC
+        assert_eq!(one.next_after(midnight), midnight + 3_600);
+        assert_eq!(one.next_after(midnight + 3_599), midnight + 3_600);
+        // Exactly at the time, or after it: tomorrow's.
+        assert_eq!(one.next_after(midnight + 3_600), midnight + 86_400 + 3_600);
+        assert_eq!(one.next_after(midnight + 80_000), midnight + 86_400 + 3_600);
+        assert_eq!(at("00:00").unwrap().next_after(-1), 0);
     }
 
     #[test]

@@ -150,3 +150,25 @@ fn serve_refuses_a_newer_store_without_touching_it() {
     );
     assert_eq!(std::fs::read(&live).unwrap(), before);
 }
+
+#[tokio::test]
+async fn a_running_server_takes_its_daily_snapshot_which_restores() {
+    let dir = tempfile::tempdir().unwrap();
+    // A manual clock at 2026-11-01 00:00 UTC, and the daily snapshot at 00:30.
+    let env = [
+        (stagehand::clock::FAKE_CLOCK_ENV, "1793491200"),
+        ("STAGEHAND_BACKUP_DAILY_AT", "00:30"),
+    ];
+    let server = Server::start(dir.path(), &env);
+    // The scheduler looks every half second; by now it has booked 00:30 and taken nothing.
+    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    assert_eq!(snapshots(dir.path()), Vec::<String>::new());
+    server.advance_clock(31 * 60).await;
+    let expected = "stagehand-20261101T003100.000Z-daily.redb";
+    support::eventually("the daily snapshot", || snapshots(dir.path()) == [expected]).await;
+    server.stop();
+
+    let snapshot = dir.path().join("data/backups").join(expected);
+    let (code, out, err) = support::run(dir.path(), &["restore", snapshot.to_str().unwrap()], &[]);
+    assert_eq!(code, 0, "{out}{err}");
+}

@@ -3,6 +3,7 @@
 //! — and runs it. A restart resumes from the stored times, and a due time fires at most once.
 //! Jobs call domain code and queue messages in the outbox; they never touch serenity.
 
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration as StdDuration;
 
@@ -16,22 +17,27 @@ use crate::time::Duration;
 /// Every scheduled job.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Job {
-    /// Refresh every linked player from osu! (`league::sync`), every `sync.interval`.
+    /// Refresh every linked player from osu! (`league::sync`), every `sync.interval`; the first
+    /// time as soon as it is on.
     SyncPlayers,
+    /// A snapshot into the backups folder every day at `backup.daily_at`, then retention
+    /// (`backup.keep`); the first at the next such time.
+    Backup,
 }
 
 impl Job {
-    pub const ALL: [Job; 1] = [Job::SyncPlayers];
+    pub const ALL: [Job; 2] = [Job::SyncPlayers, Job::Backup];
 
     /// The key of its due time in the store.
     pub fn name(self) -> &'static str {
         match self {
             Job::SyncPlayers => "sync_players",
+            Job::Backup => "backup",
         }
     }
 
-    /// Seconds between runs; `None` while the job is off.
-    fn interval(self, r: &impl Read, settings: &Settings) -> Result<Option<u64>, StoreError> {
+    /// When it is due after a run that starts at `now`; `None` while the job is off.
+    fn next(self, r: &impl Read, settings: &Settings, now: i64) -> Result<Option<i64>, StoreError> {
         match self {
             Job::SyncPlayers => {
                 if !settings.modules_league || settings.osu_client_id.is_none() {
@@ -39,9 +45,20 @@ impl Job {
                 }
                 Ok(match params::duration(r, Param::SyncInterval)? {
                     Duration::Finite(0) | Duration::Infinite => None,
-                    Duration::Finite(secs) => Some(secs),
+                    Duration::Finite(secs) => {
+                        Some(now.saturating_add(i64::try_from(secs).unwrap_or(i64::MAX)))
+                    }
                 })
             }
+            Job::Backup => Ok(settings.backup_daily_at.map(|at| at.next_after(now))),
+        }
+    }
+
+    /// Whether a job that was never due runs at once (or waits for its first [`Job::next`]).
+    fn starts_at_once(self) -> bool {
+        match self {
+            Job::SyncPlayers => true,
+            Job::Backup => false,
         }
     }
 }
@@ -54,6 +71,8 @@ pub struct Scheduler {
     pub clock: Clock,
     /// The app's osu! client, shared with the sign-in page and the Discord handlers.
     pub osu: crate::osu::Shared,
+    /// Where the daily snapshots go (`data/backups`).
+    pub backups: PathBuf,
 }
 
 /// How often the loop looks at the clock while waiting (a manual clock in tests, or a system
@@ -76,29 +95,31 @@ impl Scheduler {
     }
 
     /// Claims the first job that is due: its next due time is stored before it runs. A job with
-    /// no due time yet is due now. Looking is a read; only a claim writes.
+    /// no due time yet is due now if it [starts at once](Job::starts_at_once); otherwise its
+    /// first due time is stored and it waits for it. Looking is a read; only a claim writes.
     fn next_due(&self) -> Result<Option<Job>, StoreError> {
         let now = self.clock.now();
         let settings = self.settings.borrow().clone();
         // One loop claims: nothing else writes due times between this read and the claim.
         let looked = self.store.read(|r| {
             for job in Job::ALL {
-                let Some(interval) = job.interval(r, &settings)? else {
+                let Some(next) = job.next(r, &settings, now)? else {
                     continue;
                 };
-                if r.get(&SCHEDULE, job.name())?.unwrap_or(now) <= now {
-                    return Ok(Some((job, interval)));
+                match r.get(&SCHEDULE, job.name())? {
+                    Some(due) if due <= now => return Ok(Some((job, next, true))),
+                    Some(_) => {}
+                    None => return Ok(Some((job, next, job.starts_at_once()))),
                 }
             }
             Ok::<_, StoreError>(None)
         })?;
-        let Some((job, interval)) = looked else {
+        let Some((job, next, runs)) = looked else {
             return Ok(None);
         };
-        let next = now.saturating_add(i64::try_from(interval).unwrap_or(i64::MAX));
         self.store
             .write(|w| w.insert(&SCHEDULE, job.name(), &next))?;
-        Ok(Some(job))
+        Ok(runs.then_some(job))
     }
 
     async fn fire(&self, job: Job) {
@@ -110,14 +131,31 @@ impl Scheduler {
             Job::SyncPlayers => match self.osu.client(&settings).ok() {
                 Some(osu) => crate::league::sync::run(&self.store, &osu, now)
                     .await
-                    .map(|report| format!("{report:?}")),
+                    .map(|report| format!("{report:?}"))
+                    .map_err(anyhow::Error::from),
                 None => Ok("osu! is not configured".into()),
             },
+            Job::Backup => self.backup(now, settings.backup_keep).await,
         };
         match result {
             Ok(summary) => tracing::info!(job = job.name(), %summary, "job finished"),
-            Err(err) => tracing::error!(job = job.name(), error = %err, "job failed"),
+            Err(err) => {
+                tracing::error!(job = job.name(), error = %format!("{err:#}"), "job failed")
+            }
         }
+    }
+
+    /// Writes `stagehand-<now>-daily.redb` into the backups folder (off the runtime's threads:
+    /// a large store takes a while), then keeps the newest `keep` snapshots.
+    async fn backup(&self, now: i64, keep: u32) -> anyhow::Result<String> {
+        let at = jiff::Timestamp::from_second(now)?;
+        let out = crate::backup::snapshot_path(&self.backups, at, "daily");
+        let (store, dir, path) = (self.store.clone(), self.backups.clone(), out.clone());
+        let info = tokio::task::spawn_blocking(move || {
+            crate::backup::create(&store, &path, &dir, keep, &mut |_, _| {})
+        })
+        .await??;
+        Ok(crate::app::describe_snapshot(&out, &info))
     }
 }
 
@@ -140,6 +178,7 @@ mod tests {
             settings: tokio::sync::watch::channel(settings).1,
             clock: clock.clone(),
             osu: crate::osu::Shared::default(),
+            backups: PathBuf::from("backups"),
         }
     }
 
@@ -193,5 +232,66 @@ mod tests {
             .unwrap();
         let s = scheduler(store, &clock, LEAGUE);
         assert_eq!(s.next_due().unwrap(), None);
+    }
+
+    /// 2026-11-01 00:00 UTC.
+    const MIDNIGHT: i64 = 1_793_491_200;
+
+    #[test]
+    fn the_backup_is_due_daily_at_its_time_and_not_at_first_start() {
+        let (_dir, store) = Store::temporary();
+        let clock = Clock::manual(MIDNIGHT);
+        let s = scheduler(store, &clock, &[]);
+        let due = |s: &Scheduler| {
+            s.store
+                .read(|r| r.get(&SCHEDULE, Job::Backup.name()))
+                .unwrap()
+        };
+        assert_eq!(s.next_due().unwrap(), None, "not at first start");
+        assert_eq!(due(&s), Some(MIDNIGHT + 3_600), "but at the next 01:00");
+        clock.advance(3_599);
+        assert_eq!(s.next_due().unwrap(), None);
+        clock.advance(1);
+        assert_eq!(s.next_due().unwrap(), Some(Job::Backup));
+        assert_eq!(due(&s), Some(MIDNIGHT + 86_400 + 3_600));
+        // A server that was off at 01:00 takes it when it starts again, then keeps the hour.
+        clock.advance(2 * 86_400);
+        assert_eq!(s.next_due().unwrap(), Some(Job::Backup));
+        assert_eq!(s.next_due().unwrap(), None);
+        assert_eq!(due(&s), Some(MIDNIGHT + 3 * 86_400 + 3_600));
+
+        let (_dir, store) = Store::temporary();
+        let s = scheduler(store, &clock, &[("STAGEHAND_BACKUP_DAILY_AT", "")]);
+        assert_eq!(s.next_due().unwrap(), None);
+        clock.advance(5 * 86_400);
+        assert_eq!(s.next_due().unwrap(), None, "off");
+        assert_eq!(due(&s), None);
+    }
+
+    #[tokio::test]
+    async fn the_backup_writes_a_daily_snapshot_and_keeps_the_newest() {
+        let (_dir, store) = Store::temporary();
+        let folder = tempfile::tempdir().unwrap();
+        let clock = Clock::manual(MIDNIGHT + 3_600);
+        let mut s = scheduler(store, &clock, &[("STAGEHAND_BACKUP_KEEP", "2")]);
+        s.backups = folder.path().join("backups");
+        for _ in 0..3 {
+            s.fire(Job::Backup).await;
+            clock.advance(86_400);
+        }
+        let mut names: Vec<String> = std::fs::read_dir(&s.backups)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        names.sort();
+        assert_eq!(
+            names,
+            [
+                "stagehand-20261102T010000.000Z-daily.redb",
+                "stagehand-20261103T010000.000Z-daily.redb"
+            ]
+        );
+        let info = crate::store::inspect(&s.backups.join(&names[1])).unwrap();
+        assert_eq!(info.schema, crate::store::SCHEMA_VERSION);
     }
 }
