@@ -106,7 +106,7 @@ impl Client {
     /// A client for the osu! at `base` (`https://osu.ppy.sh`), with the OAuth application
     /// `client_id` / `client_secret`.
     pub fn new(base: &url::Url, client_id: u64, client_secret: String) -> Client {
-        let base = Client::new_base(base);
+        let base = Client::request_base(base);
         let http = reqwest::Client::builder()
             .use_rustls_tls()
             .user_agent(concat!("stagehand/", env!("CARGO_PKG_VERSION")))
@@ -134,11 +134,11 @@ impl Client {
         let inner = &self.inner;
         inner.client_id == client_id
             && inner.client_secret == client_secret
-            && inner.base.as_str() == Client::new_base(base).as_str()
+            && inner.base.as_str() == Client::request_base(base).as_str()
     }
 
     /// `base` as requests are built on it: no query, no fragment.
-    fn new_base(base: &url::Url) -> url::Url {
+    fn request_base(base: &url::Url) -> url::Url {
         let mut base = base.clone();
         base.set_query(None);
         base.set_fragment(None);
