@@ -1,88 +1,15 @@
-//! Wires the parts together: the store, settings, the HTTPS server and the admin socket, for
-//! `serve`; and the reports behind `check`.
+//! Wires the parts together for `serve`: the store, settings, logging, the HTTPS server, the
+//! Discord client, the scheduler and the admin socket. The only module that knows them all.
 
-use crate::store::Read as _;
-use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::Context as _;
 
 use crate::clock::Clock;
-use crate::config::{Layers, Settings, Sources};
-use crate::store::{OpenError, SnapshotInfo, Store, StoreOptions, tables};
+use crate::config::Settings;
+use crate::paths::{Paths, layers, open_store};
+use crate::store::Store;
 use crate::web;
-
-/// Where Stagehand keeps its files.
-#[derive(Clone, Debug)]
-pub struct Paths {
-    pub data_dir: PathBuf,
-    /// `--config`; when absent, `stagehand.toml` in the working directory is read if it exists.
-    pub config: Option<PathBuf>,
-}
-
-impl Paths {
-    pub fn store(&self) -> PathBuf {
-        self.data_dir.join("stagehand.redb")
-    }
-
-    pub fn backups(&self) -> PathBuf {
-        self.data_dir.join("backups")
-    }
-
-    pub fn admin_socket(&self) -> PathBuf {
-        self.data_dir.join("admin.sock")
-    }
-
-    /// The config file's path and text, if there is one to read.
-    fn config_file(&self) -> anyhow::Result<Option<(PathBuf, String)>> {
-        let (path, required) = match &self.config {
-            Some(path) => (path.clone(), true),
-            None => (PathBuf::from("stagehand.toml"), false),
-        };
-        match std::fs::read_to_string(&path) {
-            Ok(text) => Ok(Some((path, text))),
-            Err(err) if err.kind() == std::io::ErrorKind::NotFound && !required => Ok(None),
-            Err(err) => {
-                Err(err).with_context(|| format!("cannot read the config file {}", path.display()))
-            }
-        }
-    }
-}
-
-/// Gathers every source of settings.
-pub fn layers(paths: &Paths, store: Option<&Store>) -> anyhow::Result<Layers> {
-    let database = match store {
-        Some(store) => store.read(|r| r.all(&tables::SETTINGS))?,
-        None => Vec::new(),
-    };
-    let sources = Sources {
-        database,
-        file: paths.config_file()?,
-        env: std::env::vars().collect(),
-    };
-    Ok(Layers::collect(&sources))
-}
-
-/// Opens the store for a command, creating the data directory (owner-only) on first use.
-pub fn open_store(paths: &Paths, cache_mb: u32) -> Result<Store, OpenError> {
-    if !paths.data_dir.exists() {
-        use std::os::unix::fs::DirBuilderExt as _;
-        std::fs::DirBuilder::new()
-            .recursive(true)
-            .mode(0o700)
-            .create(&paths.data_dir)
-            .map_err(|e| OpenError::Io {
-                path: paths.data_dir.clone(),
-                detail: e.to_string(),
-            })?;
-    }
-    Store::open(
-        &paths.store(),
-        &StoreOptions {
-            cache_bytes: usize::try_from(cache_mb).unwrap_or(16) << 20,
-        },
-    )
-}
 
 /// Settings from every source, or an error listing every problem.
 fn settings(paths: &Paths, store: &Store) -> anyhow::Result<Settings> {
@@ -116,7 +43,7 @@ pub async fn serve(paths: Paths) -> anyhow::Result<()> {
     let https = bind(settings.http_port)?;
     let redirect = settings.http_redirect_port.map(bind).transpose()?;
     let https_port = https.local_addr()?.port();
-    let admin = crate::admin::bind(&paths.admin_socket())?;
+    let admin = crate::ops::socket::bind(&paths.admin_socket())?;
 
     let clock = Clock::from_env().map_err(anyhow::Error::msg)?;
     if !web::setup::is_complete(&store)? {
@@ -134,9 +61,9 @@ pub async fn serve(paths: Paths) -> anyhow::Result<()> {
     );
     tracing::info!(port = https_port, "serving");
 
-    let admin_task = tokio::spawn(crate::admin::serve(
+    let admin_task = tokio::spawn(crate::ops::socket::serve(
         admin,
-        Arc::new(crate::admin::Admin {
+        Arc::new(crate::ops::socket::Admin {
             store: store.clone(),
             settings: settings.clone(),
             paths: paths.clone(),
@@ -146,7 +73,7 @@ pub async fn serve(paths: Paths) -> anyhow::Result<()> {
     let (settings_tx, settings_rx) = tokio::sync::watch::channel(settings.clone());
     let saved_settings = settings_rx.clone();
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let outbox = crate::discord::Outbox::new(store.clone());
+    let outbox = crate::outbox::Outbox::new(store.clone());
     let osu = crate::osu::Shared::default();
     let scheduler = tokio::spawn(
         crate::schedule::Scheduler {
@@ -155,6 +82,7 @@ pub async fn serve(paths: Paths) -> anyhow::Result<()> {
             clock: clock.clone(),
             osu: osu.clone(),
             backups: paths.backups(),
+            outbox: outbox.clone(),
         }
         .run(),
     );
@@ -244,123 +172,4 @@ where
         .with_writer(writer)
         .with_filter(filter.and(filter_fn(|meta| !crate::discord::is_serenity_span(meta))));
     tracing_subscriber::registry().with(layer)
-}
-
-/// One line about a written snapshot.
-pub fn describe_snapshot(path: &Path, info: &SnapshotInfo) -> String {
-    format!(
-        "snapshot written to {} ({} entries in {} tables, {} KiB, schema {})",
-        path.display(),
-        info.entries,
-        info.tables,
-        info.bytes.div_ceil(1024),
-        info.schema
-    )
-}
-
-/// What `stagehand check` prints, and how many problems it found.
-pub struct Report {
-    pub lines: Vec<String>,
-    pub problems: usize,
-}
-
-/// Checks the store (when open) and every setting. `store` is `None` when it could not be opened
-/// because it does not exist yet.
-pub fn check_report(paths: &Paths, store: Option<&Store>) -> Report {
-    let mut lines = vec![
-        format!("Stagehand {}", env!("CARGO_PKG_VERSION")),
-        format!("data directory: {}", paths.data_dir.display()),
-    ];
-    let mut problems = Vec::new();
-    match store {
-        Some(store) => {
-            match store.read(|r| {
-                Ok((
-                    r.get(&tables::META, tables::meta::SCHEMA)?,
-                    r.get(&tables::META, tables::meta::SETUP_COMPLETED_AT)?,
-                ))
-            }) {
-                Ok((schema, completed)) => {
-                    lines.push(format!(
-                        "store: {} (schema {}, {} KiB)",
-                        store.path().display(),
-                        schema.unwrap_or(0),
-                        store.file_size().div_ceil(1024)
-                    ));
-                    lines.push(
-                        match completed
-                            .and_then(|t| jiff::Timestamp::from_second(i64::try_from(t).ok()?).ok())
-                        {
-                            Some(at) => format!("setup: complete (since {at})"),
-                            None => {
-                                "setup: pending (run `stagehand serve` and open the link it prints)"
-                                    .to_string()
-                            }
-                        },
-                    );
-                }
-                Err(err) => problems.push(format!("store: cannot be read: {err}")),
-            }
-        }
-        None => lines.push(format!(
-            "store: {} does not exist yet (`stagehand serve` creates it)",
-            paths.store().display()
-        )),
-    }
-    match layers(paths, store) {
-        Ok(layers) => {
-            lines.push("settings:".into());
-            let effective = layers.effective();
-            let width = effective
-                .iter()
-                .map(|(spec, _, _)| spec.key.len())
-                .max()
-                .unwrap_or(0);
-            for (spec, value, source) in effective {
-                let value = if value.is_empty() {
-                    "(not set)".to_string()
-                } else {
-                    value
-                };
-                lines.push(format!("  {:width$} = {value}  [{source}]", spec.key));
-            }
-            match layers.settings() {
-                Ok(settings) => problems.extend(readiness(&settings, store)),
-                Err(found) => problems.extend(found.iter().map(ToString::to_string)),
-            }
-        }
-        Err(err) => problems.push(format!("{err:#}")),
-    }
-    if problems.is_empty() {
-        lines.push("no problems found".into());
-    } else {
-        lines.push(format!("{} problem(s):", problems.len()));
-        lines.extend(problems.iter().map(|p| format!("  - {p}")));
-    }
-    Report {
-        lines,
-        problems: problems.len(),
-    }
-}
-
-/// Problems with settings that are each valid but do not fit together with the setup state.
-fn readiness(settings: &Settings, store: Option<&Store>) -> Vec<String> {
-    let complete = store.is_some_and(|s| web::setup::is_complete(s).unwrap_or(false));
-    let mut problems = Vec::new();
-    let wants_discord = complete || settings.modules_league || settings.modules_requests;
-    let has_discord = settings.discord_token.is_some()
-        && settings.discord_application_id.is_some()
-        && settings.discord_guild_id.is_some();
-    if wants_discord && !has_discord {
-        problems.push("discord.token, discord.application_id and discord.guild_id are needed to run any module".into());
-    }
-    if settings.modules_league
-        && (settings.osu_client_id.is_none() || settings.osu_client_secret.is_none())
-    {
-        problems.push("the osu! league needs osu.client_id and osu.client_secret".into());
-    }
-    if settings.modules_league && settings.public_url.is_none() {
-        problems.push("the osu! league needs public_url for its OAuth redirect".into());
-    }
-    problems
 }

@@ -6,10 +6,25 @@
 //! and checks rules across settings. Every problem names the key, the value and where it came
 //! from; all are reported, not just the first.
 
+use crate::store::{Read, StoreError, Table, Writer};
 use std::collections::BTreeMap;
 use std::fmt;
 use std::net::IpAddr;
 use std::path::PathBuf;
+
+/// Settings saved through the setup page: setting key → value as text, parsed like any other
+/// source of settings (see `config`).
+const SETTINGS: Table<str, String> = Table::new("settings");
+
+/// The settings saved in the store, as `(key, text)`.
+pub fn saved(r: &impl Read) -> Result<Vec<(String, String)>, StoreError> {
+    r.all(&SETTINGS)
+}
+
+/// Saves setting `key` as `value` (text, parsed like any other source).
+pub fn save(w: &mut Writer, key: &str, value: &str) -> Result<(), StoreError> {
+    w.insert(&SETTINGS, key, &value.to_string())
+}
 
 /// Where a setting's value came from.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -3,19 +3,21 @@
 //! The map of the modules, their responsibilities and invariants is `ARCHITECTURE.md`.
 
 pub mod access;
-pub mod admin;
 pub mod app;
 mod assets;
 pub mod audit;
-pub mod backup;
+pub mod bot;
 pub mod clock;
 pub mod config;
 pub mod discord;
 pub mod gd;
 pub mod i18n;
 pub mod league;
+pub mod ops;
 pub mod osu;
+pub mod outbox;
 pub mod params;
+pub mod paths;
 pub mod render;
 pub mod requests;
 pub mod routes;

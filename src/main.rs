@@ -11,7 +11,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use stagehand::app::{self, Paths};
+use stagehand::app;
+use stagehand::ops::{backup, check, socket};
+use stagehand::paths::{self, Paths};
 use stagehand::store::OpenError;
 
 #[derive(Parser)]
@@ -105,7 +107,7 @@ fn progress_bar(what: &'static str) -> indicatif::ProgressBar {
 fn backup(paths: &Paths, out: Option<PathBuf>) -> anyhow::Result<ExitCode> {
     let out = match out {
         Some(out) => std::path::absolute(out)?,
-        None => std::path::absolute(stagehand::backup::snapshot_path(
+        None => std::path::absolute(backup::snapshot_path(
             &paths.backups(),
             jiff::Timestamp::now(),
             "",
@@ -116,23 +118,18 @@ fn backup(paths: &Paths, out: Option<PathBuf>) -> anyhow::Result<ExitCode> {
         bar.set_length(total);
         bar.set_position(done);
     };
-    match app::open_store(paths, 16) {
+    match paths::open_store(paths, 16) {
         Ok(store) => {
-            let keep = app::layers(paths, Some(&store))?
+            let keep = paths::layers(paths, Some(&store))?
                 .settings()
                 .map_or(7, |s| s.backup_keep);
-            let info =
-                stagehand::backup::create(&store, &out, &paths.backups(), keep, &mut progress)?;
+            let info = backup::create(&store, &out, &paths.backups(), keep, &mut progress)?;
             bar.finish_and_clear();
-            println!("{}", app::describe_snapshot(&out, &info));
+            println!("{}", backup::describe_snapshot(&out, &info));
         }
         Err(OpenError::InUse(_)) => {
             let request = format!("backup {}", out.display());
-            runtime()?.block_on(stagehand::admin::ask(
-                &paths.admin_socket(),
-                &request,
-                &mut progress,
-            ))?;
+            runtime()?.block_on(socket::ask(&paths.admin_socket(), &request, &mut progress))?;
             bar.finish_and_clear();
         }
         Err(err) => return Err(err.into()),
@@ -141,11 +138,11 @@ fn backup(paths: &Paths, out: Option<PathBuf>) -> anyhow::Result<ExitCode> {
 }
 
 fn restore(paths: &Paths, file: &std::path::Path) -> anyhow::Result<ExitCode> {
-    let keep = app::layers(paths, None)?
+    let keep = paths::layers(paths, None)?
         .settings()
         .map_or(7, |s| s.backup_keep);
     let bar = progress_bar("restoring");
-    let restored = stagehand::backup::restore(paths, file, keep, &mut |done, total| {
+    let restored = backup::restore(paths, file, keep, &mut |done, total| {
         bar.set_length(total);
         bar.set_position(done);
     })?;
@@ -164,14 +161,11 @@ fn restore(paths: &Paths, file: &std::path::Path) -> anyhow::Result<ExitCode> {
 
 fn check(paths: &Paths) -> anyhow::Result<ExitCode> {
     let report = if paths.store().exists() {
-        match app::open_store(paths, 16) {
-            Ok(store) => app::check_report(paths, Some(&store)),
+        match paths::open_store(paths, 16) {
+            Ok(store) => check::report(paths, Some(&store)),
             Err(OpenError::InUse(_)) => {
-                let verdict = runtime()?.block_on(stagehand::admin::ask(
-                    &paths.admin_socket(),
-                    "check",
-                    |_, _| {},
-                ));
+                let verdict =
+                    runtime()?.block_on(socket::ask(&paths.admin_socket(), "check", |_, _| {}));
                 return Ok(if verdict.is_ok() {
                     ExitCode::SUCCESS
                 } else {
@@ -184,7 +178,7 @@ fn check(paths: &Paths) -> anyhow::Result<ExitCode> {
             }
         }
     } else {
-        app::check_report(paths, None)
+        check::report(paths, None)
     };
     for line in &report.lines {
         println!("{line}");

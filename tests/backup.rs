@@ -1,6 +1,6 @@
 //! Backups and restores through the CLI, with and without a running server.
 
-use stagehand::store::{Store, StoreOptions, tables};
+use stagehand::store::{META, SCHEMA, Store, StoreOptions};
 
 use crate::support::{self, SETUP_FORM, Server, get, post_setup};
 
@@ -106,9 +106,7 @@ fn restore_refuses_garbage_and_newer_stores_and_changes_nothing() {
     let newer = dir.path().join("newer.redb");
     {
         let store = Store::open(&newer, &StoreOptions::default()).unwrap();
-        store
-            .write(|w| w.insert(&tables::META, tables::meta::SCHEMA, &99))
-            .unwrap();
+        store.write(|w| w.insert(&META, SCHEMA, &99)).unwrap();
     }
     let (code, _, err) = support::run(dir.path(), &["restore", newer.to_str().unwrap()], &[]);
     assert_eq!(code, 1);
@@ -136,9 +134,7 @@ fn serve_refuses_a_newer_store_without_touching_it() {
     let newer = stagehand::store::SCHEMA_VERSION + 1;
     {
         let store = Store::open(&live, &StoreOptions::default()).unwrap();
-        store
-            .write(|w| w.insert(&tables::META, tables::meta::SCHEMA, &newer))
-            .unwrap();
+        store.write(|w| w.insert(&META, SCHEMA, &newer)).unwrap();
     }
     let before = std::fs::read(&live).unwrap();
     let (code, err) = Server::try_start(dir.path(), &[]).err().unwrap();

@@ -4,8 +4,8 @@
 use std::time::{Duration, Instant};
 
 use serde_json::json;
-use stagehand::discord::message::{Embed, Message};
-use stagehand::discord::{Destination, Effect, deliver};
+use stagehand::discord::deliver;
+use stagehand::outbox::{Destination, Effect, Embed, Message};
 
 use crate::support::discord::{FakeDiscord, Guild};
 use crate::support::{Connected, Server, eventually, start_with_discord as start};
@@ -301,7 +301,7 @@ async fn commands_are_registered_once_per_change_of_the_table() {
         store
             .write(|w| {
                 w.insert(
-                    &stagehand::store::tables::COMMANDS_FINGERPRINT,
+                    &stagehand::discord::COMMANDS_FINGERPRINT,
                     "commands",
                     &[0u8; 32],
                 )
@@ -537,7 +537,7 @@ async fn an_anchored_message_can_be_edited_and_deleted_by_its_anchor() {
         .expect("a post has a place");
     // The outbox worker records the place; here the test does.
     store
-        .write(|w| w.insert(&stagehand::store::tables::ANCHORS, "req:1:review", &place))
+        .write(|w| w.insert(&stagehand::outbox::queue::ANCHORS, "req:1:review", &place))
         .unwrap();
     let edit = Effect::Edit {
         anchor: "req:1:review".into(),

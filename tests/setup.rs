@@ -232,11 +232,11 @@ async fn the_setup_link_expires_after_30_minutes_of_server_time() {
     let other = tempfile::tempdir().unwrap();
     let server = Server::start(other.path(), &[]);
     let socket = server.dir.join("data").join("admin.sock");
-    let err = stagehand::admin::ask(&socket, "clock advance 60", |_, _| {})
+    let err = stagehand::ops::socket::ask(&socket, "clock advance 60", |_, _| {})
         .await
         .unwrap_err();
     assert!(err.to_string().contains("system clock"), "{err}");
-    let err = stagehand::admin::ask(&socket, "clock advance soon", |_, _| {})
+    let err = stagehand::ops::socket::ask(&socket, "clock advance soon", |_, _| {})
         .await
         .unwrap_err();
     assert!(err.to_string().contains("clock advance <seconds>"), "{err}");

@@ -24,6 +24,8 @@ mod fakes;
 mod gd_client;
 /// The osu! league: linking through the built-in sign-in page, roles, `/show`, sync.
 mod league;
+/// Stores written by earlier releases, migrated and read back: `fixtures/`, one file per schema.
+mod migrations;
 /// The osu! API client against the fake osu!: code exchange, batches, tokens, 429s, faults.
 mod osu_client;
 /// Pictures: golden tables and charts, hostile input.

@@ -1,5 +1,7 @@
 //! Project hygiene that a reviewer would otherwise have to remember: module docs, layering
-//! invariants from ARCHITECTURE.md, and documentation that lists every setting.
+//! invariants from ARCHITECTURE.md (the one-way rule between top-level modules: no shell named
+//! below the shells, a store that names nothing above it, no import circle), and documentation
+//! that lists every setting.
 
 use std::path::{Path, PathBuf};
 
@@ -70,6 +72,140 @@ fn layering_invariants_hold() {
                 }
             }
         }
+    }
+}
+
+/// Top-level modules of `src/` and the files of each, with `#[cfg(test)] mod tests` tails cut:
+/// tests may reach across layers to set things up.
+fn modules() -> Vec<(String, Vec<(String, String)>)> {
+    let src = root().join("src");
+    let mut modules = Vec::new();
+    for entry in std::fs::read_dir(&src).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_stem().unwrap().to_string_lossy().into_owned();
+        if name == "main" || name == "lib" {
+            continue;
+        }
+        let files = if path.is_dir() {
+            rust_files(&path)
+        } else {
+            vec![path.clone()]
+        };
+        let files = files
+            .into_iter()
+            .map(|file| {
+                let text = std::fs::read_to_string(&file).unwrap();
+                let code = match text.find("#[cfg(test)]\nmod tests") {
+                    Some(at) => text[..at].to_string(),
+                    None => text,
+                };
+                let relative = file.strip_prefix(root()).unwrap();
+                (relative.to_string_lossy().into_owned(), code)
+            })
+            .collect();
+        modules.push((name, files));
+    }
+    modules.sort();
+    modules
+}
+
+/// The top-level modules a file's code names as `crate::<module>`.
+fn named_modules(code: &str) -> Vec<String> {
+    let mut named: Vec<String> = code
+        .match_indices("crate::")
+        .map(|(at, _)| {
+            code[at + "crate::".len()..]
+                .chars()
+                .take_while(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '_')
+                .collect()
+        })
+        .collect();
+    named.sort();
+    named.dedup();
+    named
+}
+
+#[test]
+fn nothing_below_the_shells_names_them() {
+    // The domain, the shared services, the store, the outbox and the bot know no shell.
+    const BELOW: &[&str] = &[
+        "access", "audit", "bot", "gd", "i18n", "league", "outbox", "params", "render", "requests",
+        "routes", "store", "time",
+    ];
+    for (module, files) in modules() {
+        if !BELOW.contains(&module.as_str()) {
+            continue;
+        }
+        for (path, code) in files {
+            for shell in ["crate::discord::", "crate::web::", "serenity::", "hyper::"] {
+                assert!(!code.contains(shell), "{path} names {shell}");
+            }
+        }
+    }
+}
+
+#[test]
+fn the_store_names_no_module_above_it() {
+    for (module, files) in modules() {
+        if module != "store" {
+            continue;
+        }
+        for (path, code) in files {
+            let above: Vec<String> = named_modules(&code)
+                .into_iter()
+                .filter(|m| m != "store")
+                .collect();
+            assert!(above.is_empty(), "{path} names crate::{above:?}");
+        }
+    }
+}
+
+#[test]
+fn no_import_circle_between_top_level_modules() {
+    let modules = modules();
+    let names: Vec<&str> = modules.iter().map(|(name, _)| name.as_str()).collect();
+    let edges: Vec<Vec<usize>> = modules
+        .iter()
+        .map(|(name, files)| {
+            let mut to: Vec<usize> = files
+                .iter()
+                .flat_map(|(_, code)| named_modules(code))
+                .filter(|m| m != name)
+                .filter_map(|m| names.iter().position(|n| *n == m))
+                .collect();
+            to.sort_unstable();
+            to.dedup();
+            to
+        })
+        .collect();
+    // A circle exists when some module reaches itself; report the path that closes it.
+    for start in 0..names.len() {
+        let mut stack = vec![(start, vec![start])];
+        let mut seen = vec![false; names.len()];
+        while let Some((at, path)) = stack.pop() {
+            for &next in &edges[at] {
+                let mut longer = path.clone();
+                longer.push(next);
+                let circle: Vec<&str> = longer.iter().map(|&i| names[i]).collect();
+                assert!(next != start, "import circle: {}", circle.join(" -> "));
+                if !seen[next] {
+                    seen[next] = true;
+                    stack.push((next, longer));
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn the_tidy_parser_sees_modules_and_circles() {
+    assert_eq!(
+        named_modules("use crate::store::{Read, Store};\nlet x = crate::outbox::push(w, e);"),
+        ["outbox", "store"]
+    );
+    let names: Vec<String> = modules().into_iter().map(|(name, _)| name).collect();
+    for expected in ["bot", "discord", "outbox", "store", "web"] {
+        assert!(names.iter().any(|n| n == expected), "{names:?}");
     }
 }
 

@@ -26,8 +26,10 @@ use std::sync::{PoisonError, RwLock, RwLockWriteGuard};
 
 use crate::audit::{self, Actor, Change, Event, EventKind, Value};
 use crate::i18n::Message;
-use crate::store::tables::PERMISSION_BINDINGS;
-use crate::store::{Store, StoreError};
+use crate::store::{Store, StoreError, Table};
+
+/// Permission bindings: `(role id, flag name)` → nothing (see `access`).
+pub(crate) const PERMISSION_BINDINGS: Table<(u64, String), ()> = Table::new("permission_bindings");
 
 /// The facts about a member that permissions depend on.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -204,6 +204,13 @@ pub struct Event {
 }
 
 impl Event {
+    /// Whether the event is posted to the `log` route. Every event is, except a route's default
+    /// channel found by name when the guild arrives: that is the bot setting itself up, and
+    /// would greet a new log channel with a line per route.
+    pub fn posted_to_log(&self) -> bool {
+        !(self.kind == EventKind::RouteTargetUpdated && self.actor == Actor::Bot)
+    }
+
     pub fn new(kind: EventKind, actor: Actor, at: i64) -> Event {
         Event {
             kind,

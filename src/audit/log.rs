@@ -8,11 +8,23 @@
 use serde::{Deserialize, Serialize};
 
 use super::{Actor, Event, EventKind};
-use crate::i18n::Message;
-use crate::store::tables::{
-    AUDIT_BY_ACTOR, AUDIT_BY_KIND, AUDIT_BY_TIME, AUDIT_EVENTS, AUDIT_SEQUENCE,
-};
-use crate::store::{Read, StoreError, Writer};
+use crate::outbox::{self, Effect};
+use crate::store::{Read, StoreError, Table, Writer};
+
+/// The audit log: event id → event (see `audit`).
+const AUDIT_EVENTS: Table<u64, Event> = Table::new("audit_events");
+
+/// Counters of the audit log: `next_id` → the id the next event gets.
+const AUDIT_SEQUENCE: Table<str, u64> = Table::new("audit_sequence");
+
+/// Audit index by time: `(at, id)`.
+const AUDIT_BY_TIME: Table<(i64, u64), ()> = Table::new("audit_by_time");
+
+/// Audit index by kind: `(kind code, (at, id))`.
+const AUDIT_BY_KIND: Table<(u64, (i64, u64)), ()> = Table::new("audit_by_kind");
+
+/// Audit index by actor: `(user id or 0 for the bot, (at, id))`.
+const AUDIT_BY_ACTOR: Table<(u64, (i64, u64)), ()> = Table::new("audit_by_actor");
 
 /// An event's number: increasing in recording order, never reused.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -23,16 +35,6 @@ pub struct EventId(pub u64);
 pub enum Change {
     Applied(EventId),
     NoEffect,
-}
-
-impl Change {
-    /// `common.success` or `warning.no_effect`.
-    pub fn message(self) -> Message {
-        match self {
-            Change::Applied(_) => Message::new("common.success"),
-            Change::NoEffect => Message::new("warning.no_effect"),
-        }
-    }
 }
 
 /// A place in an index: events sort by time, then id.
@@ -70,7 +72,9 @@ pub enum Index {
 
 const NEXT_ID: &str = "next_id";
 
-/// Records `event` in the caller's transaction and returns its id.
+/// Records `event` in the caller's transaction and returns its id. The same transaction queues
+/// the event's post to the `log` route ([`Effect::Log`]; see [`Event::posted_to_log`]): an event
+/// reaches the log channel whoever records it, and only if its change commits.
 pub fn record(w: &mut Writer, event: &Event) -> Result<EventId, StoreError> {
     let id = w.get(&AUDIT_SEQUENCE, NEXT_ID)?.unwrap_or(1);
     w.insert(&AUDIT_SEQUENCE, NEXT_ID, &(id + 1))?;
@@ -79,6 +83,9 @@ pub fn record(w: &mut Writer, event: &Event) -> Result<EventId, StoreError> {
     w.insert(&AUDIT_BY_TIME, &tail, &())?;
     w.insert(&AUDIT_BY_KIND, &(u64::from(event.kind.code()), tail), &())?;
     w.insert(&AUDIT_BY_ACTOR, &(event.actor.key(), tail), &())?;
+    if event.posted_to_log() {
+        outbox::push(w, Effect::Log { event: id })?;
+    }
     Ok(EventId(id))
 }
 
@@ -202,6 +209,27 @@ mod tests {
         );
         let id = store.write(|w| record(w, &event)).unwrap();
         assert_eq!(id, EventId(1));
+    }
+
+    #[test]
+    fn recording_queues_the_post_to_the_log_route_in_the_same_transaction() {
+        let (_dir, store) = Store::temporary();
+        let by = |actor| Event::new(EventKind::RouteTargetUpdated, actor, 5);
+        let id = store.write(|w| record(w, &by(Actor::User(7)))).unwrap();
+        // A route's default found by the bot itself is recorded, not posted.
+        store.write(|w| record(w, &by(Actor::Bot))).unwrap();
+        let failed: Result<EventId, StoreError> = store.write(|w| {
+            record(w, &by(Actor::User(8)))?;
+            Err(StoreError::Storage("abort".into()))
+        });
+        assert!(failed.is_err());
+        let queued: Vec<Effect> = store
+            .read(outbox::queue::queued)
+            .unwrap()
+            .into_iter()
+            .map(|(_, q)| q.effect)
+            .collect();
+        assert_eq!(queued, [Effect::Log { event: id.0 }]);
     }
 
     #[test]

@@ -3,8 +3,8 @@
 //! Every significant change is an [`Event`] (kind, actor or the bot, time, typed custom fields),
 //! recorded with [`record`] inside the caller's own write transaction, so the change and its
 //! event commit together or not at all. Events are indexed by time, kind and actor for the log
-//! browser ([`query`]). Mirroring to the `log` route is the shell's job: it reads the event back
-//! and posts [`Event::summary`] or its fields.
+//! browser ([`query`]). Recording an event also queues its post to the `log` route in the same
+//! transaction (`outbox::Effect::Log`), rendered from [`Event::summary`] when it is delivered.
 //!
 //! Knows nothing of Discord: actors and mentioned entities are plain ids.
 

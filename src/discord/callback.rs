@@ -17,7 +17,7 @@ use serde_json::Value;
 use serenity::all::{CreateInteractionResponse, InteractionId};
 use serenity::http::Route;
 
-use super::message::File;
+use crate::outbox::File;
 
 /// How many times a rate-limited response is tried before the answer is given up.
 const ATTEMPTS: u32 = 3;
@@ -157,7 +157,7 @@ mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
     use crate::discord::convert;
-    use crate::discord::message::Message;
+    use crate::outbox::Message;
 
     #[test]
     fn a_rate_limits_wait_comes_from_its_body_and_garbage_waits_a_second() {

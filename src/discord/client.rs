@@ -2,27 +2,25 @@
 //! when they change (e.g. the setup page saved them), stopped on shutdown; plus the gateway events
 //! Stagehand listens to and command registration.
 
-use crate::store::Read as _;
 use anyhow::Context as _;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use serenity::all::{
-    ChannelType, Context, EventHandler, GatewayIntents, Guild, GuildId, Http, HttpBuilder,
-    Interaction, Member, Ready, ShardManager, User,
+    ChannelType, Context, EventHandler, GatewayIntents, Guild, GuildId, HttpBuilder, Interaction,
+    Member, Ready, ShardManager, User,
 };
 use tokio::sync::watch;
 
 use super::callback::Callbacks;
-use super::commands;
-use super::handlers::Ctx;
-use super::outbox::Outbox;
 use crate::access::Permissions;
+use crate::bot::Ctx;
 use crate::clock::Clock;
 use crate::config::Settings;
 use crate::i18n::Catalogue;
+use crate::outbox::Outbox;
 use crate::routes;
-use crate::store::{Store, tables};
+use crate::store::Store;
 
 /// What decides whether, and how, the client runs.
 #[derive(Clone, PartialEq, Eq)]
@@ -185,7 +183,11 @@ async fn start(
         .event_handler(handler)
         .await?;
     let shards = client.shard_manager.clone();
-    let delivery = tokio::spawn(outbox.run(ctx.clone(), client.http.clone()));
+    let delivery = tokio::spawn(super::delivery::run(
+        outbox.clone(),
+        ctx.clone(),
+        client.http.clone(),
+    ));
     let task = tokio::spawn(async move {
         if let Err(err) = client.start().await {
             tracing::error!(error = %err, "the Discord client stopped");
@@ -228,7 +230,7 @@ struct Handler {
 impl EventHandler for Handler {
     async fn ready(&self, ctx: Context, ready: Ready) {
         tracing::info!(user = %ready.user.name, "connected to Discord");
-        match register(
+        match super::register::register(
             &ctx.http,
             &self.ctx.store,
             self.guild.get(),
@@ -289,7 +291,7 @@ impl EventHandler for Handler {
         if member.guild_id != self.guild || member.user.bot {
             return;
         }
-        if let Err(err) = super::league::member_joined(&self.ctx, member.user.id.get()) {
+        if let Err(err) = crate::bot::member_joined(&self.ctx, member.user.id.get()) {
             tracing::error!(error = %format!("{err:#}"), "handling a member who joined failed");
         }
     }
@@ -304,7 +306,7 @@ impl EventHandler for Handler {
         if guild != self.guild {
             return;
         }
-        if let Err(err) = super::league::member_left(&self.ctx, user.id.get()) {
+        if let Err(err) = crate::bot::member_left(&self.ctx, user.id.get()) {
             tracing::error!(error = %format!("{err:#}"), "handling a member who left failed");
         }
     }
@@ -316,22 +318,4 @@ impl EventHandler for Handler {
         };
         super::router::handle(self.ctx.clone(), api, &interaction).await;
     }
-}
-
-/// Registers the command table in the guild, with `texts` for its names' descriptions, unless
-/// the same table was registered already (Discord allows 200 command creations a day).
-pub(super) async fn register(
-    http: &Http,
-    store: &Store,
-    guild: u64,
-    texts: &Catalogue,
-) -> anyhow::Result<bool> {
-    let list = commands::build(texts);
-    let fingerprint = commands::fingerprint(guild, &list);
-    if store.read(|r| r.get(&tables::COMMANDS_FINGERPRINT, "commands"))? == Some(fingerprint) {
-        return Ok(false);
-    }
-    GuildId::new(guild).set_commands(http, list).await?;
-    store.write(|w| w.insert(&tables::COMMANDS_FINGERPRINT, "commands", &fingerprint))?;
-    Ok(true)
 }

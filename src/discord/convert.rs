@@ -7,7 +7,7 @@ use serenity::all::{
     CreateModal, EditInteractionResponse, EditMessage, InputTextStyle,
 };
 
-use super::message::{Button, ButtonStyle, ButtonTarget, Choice, Embed, Message, Modal};
+use crate::outbox::{Button, ButtonStyle, ButtonTarget, Choice, Embed, Message, Modal};
 
 fn embed(e: &Embed) -> CreateEmbed {
     let mut out = CreateEmbed::new().color(e.color);

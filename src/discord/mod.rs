@@ -1,31 +1,21 @@
 //! The Discord shell: the only module that knows serenity.
 //!
-//! It starts the client, registers the slash commands, turns interactions into plain
-//! [`Invocation`]s for the handlers and their plain [`Outcome`]s back into API calls, and enforces
-//! Discord's limits ([`limits`], [`message`]) on everything it sends. Handlers of the modules
-//! never see serenity types.
+//! It starts the client and follows gateway events ([`client`]), registers the slash commands
+//! ([`register`]), turns interactions into plain `bot::Invocation`s and `bot::dispatch`'s plain
+//! `bot::Outcome`s back into API calls ([`router`], [`callback`], [`convert`]), and delivers the
+//! outbox ([`delivery`]). Everything it sends passes `outbox::prepare` (Discord's limits) first.
+//! The application behind it (`bot/`) never sees serenity types.
 
-mod admin;
 mod callback;
 mod client;
-mod commands;
 mod convert;
-mod cooldowns;
-pub mod custom_id;
-mod handlers;
-pub mod interaction;
-mod league;
-pub mod limits;
-pub mod message;
-pub mod outbox;
-mod pages;
-mod requests;
+mod delivery;
+mod register;
 mod router;
 
 pub use client::supervise;
-pub use interaction::Destination;
-pub use interaction::{Effect, Invocation, Outcome};
-pub use outbox::{DeliveryError, Outbox, deliver};
+pub use delivery::{DeliveryError, deliver};
+pub use register::FINGERPRINT as COMMANDS_FINGERPRINT;
 
 /// serenity wraps every REST request in INFO spans whose fields are the request itself, body
 /// bytes included (`#[instrument]` on `Http::request`, `Ratelimiter::perform`, `Request::build`).

@@ -23,11 +23,10 @@ use serenity::builder::Builder as _;
 use tokio::task::{JoinError, JoinHandle};
 
 use super::callback::Callbacks;
-use super::commands;
 use super::convert;
-use super::handlers::{self, Ctx, HandlerError};
-use super::interaction::{Effect, Invocation, Kind, Outcome, Response, Value};
-use super::message::{Choice, File, Message, Modal, check_modal, fit_choices, prepare};
+use crate::bot::{self, Ctx, HandlerError, commands};
+use crate::bot::{Invocation, Kind, Outcome, Response, Value};
+use crate::outbox::{Choice, Effect, File, Message, Modal, check_modal, fit_choices, prepare};
 
 /// How long a handler may run before the interaction is deferred.
 pub const DEFER_AFTER: Duration = Duration::from_secs(1);
@@ -74,7 +73,7 @@ pub async fn handle(ctx: Arc<Ctx>, api: Api<'_>, interaction: &Interaction) {
     };
     let task = {
         let (ctx, inv) = (ctx.clone(), inv.clone());
-        tokio::spawn(async move { handlers::dispatch(&ctx, &inv).await })
+        tokio::spawn(async move { bot::dispatch(&ctx, &inv).await })
     };
     tokio::pin!(task);
     let (deferred, joined) = match tokio::time::timeout(DEFER_AFTER, &mut task).await {
@@ -161,7 +160,10 @@ fn report(ctx: &Ctx, inv: &Invocation, detail: &str) {
         Kind::Component { custom_id, .. } => format!("control {custom_id}"),
         Kind::Modal { custom_id, .. } => format!("form {custom_id}"),
     };
-    let detail = format!("```\n{}\n```", super::limits::truncate(detail, 3500));
+    let detail = format!(
+        "```\n{}\n```",
+        crate::outbox::limits::truncate(detail, 3500)
+    );
     let user = format!("<@{}>", inv.user);
     let text = ctx.texts.render(
         crate::i18n::Lang::En,
@@ -490,12 +492,11 @@ fn flatten(command: &CommandInteraction) -> (Vec<String>, Vec<(String, Value)>) 
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
-    use crate::discord::custom_id::CustomId;
-    use crate::discord::handlers::tests::{OWNER, ctx};
-    use crate::discord::interaction::Destination;
-    use crate::discord::message::Input;
-    use crate::store::Read as _;
-    use crate::store::tables::OUTBOX;
+    use crate::bot::ctx::tests::{OWNER, ctx};
+    use crate::outbox::CustomId;
+    use crate::outbox::Destination;
+    use crate::outbox::Input;
+    use crate::outbox::queue;
 
     fn command(path: &str) -> Kind {
         Kind::Command {
@@ -662,7 +663,7 @@ mod tests {
 
     /// Every effect queued in the outbox, as (DM recipient, text).
     fn queued_dms(ctx: &Ctx) -> Vec<(u64, String)> {
-        let rows = ctx.store.read(|r| r.all(&OUTBOX)).unwrap();
+        let rows = ctx.store.read(queue::queued).unwrap();
         rows.into_iter()
             .map(|(_, queued)| match queued.effect {
                 Effect::Send {

@@ -15,8 +15,11 @@ use super::template::{EscapeError, Template, decode_escapes};
 use super::texts::{self, Declaration, TemplateError, Texts, index};
 use super::{Lang, Message};
 use crate::audit::{self, Actor, Change, Event, EventKind};
-use crate::store::tables::TEXT_OVERRIDES;
-use crate::store::{Store, StoreError};
+use crate::store::{Store, StoreError, Table};
+
+/// Texts edited with `/text edit`: text key → the edited English and Russian (see `i18n`).
+pub(crate) const TEXT_OVERRIDES: Table<str, crate::i18n::TextOverride> =
+    Table::new("text_overrides");
 
 /// A key's overrides as stored: `[English, Russian]`.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -12,7 +12,31 @@ mod texts;
 pub use catalogue::{Catalogue, TextDescription, TextError, TextOverride};
 pub use texts::{COMMAND_LIMIT, CONTENT_LIMIT, Declaration, TemplateError, Texts, TextsError};
 
+use crate::store::{Read, StoreError, Table, Writer};
 use serde::{Deserialize, Serialize};
+
+impl crate::audit::Change {
+    /// What to tell who asked for the change: `common.success` or `warning.no_effect`.
+    pub fn message(self) -> Message {
+        match self {
+            crate::audit::Change::Applied(_) => Message::new("common.success"),
+            crate::audit::Change::NoEffect => Message::new("warning.no_effect"),
+        }
+    }
+}
+
+/// Each member's chosen language (`/language`), by Discord user id.
+const USER_LANGUAGE: Table<u64, Lang> = Table::new("user_language");
+
+/// The language `user` chose with `/language`, if any.
+pub fn preference(r: &impl Read, user: u64) -> Result<Option<Lang>, StoreError> {
+    r.get(&USER_LANGUAGE, &user)
+}
+
+/// Remembers that `user` chose `lang`.
+pub fn set_preference(w: &mut Writer, user: u64, lang: Lang) -> Result<(), StoreError> {
+    w.insert(&USER_LANGUAGE, &user, &lang)
+}
 
 /// A language Stagehand speaks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]

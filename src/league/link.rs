@@ -9,8 +9,14 @@ use hmac::{Hmac, KeyInit, Mac};
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 
-use crate::store::tables::{LINK_STATES, SECRETS};
-use crate::store::{Read, StoreError, Writer};
+use crate::store::{Read, StoreError, Table, Writer};
+
+/// Pending `/link` sign-ins: state id → who asked and when (see `league::link`).
+pub(crate) const LINK_STATES: Table<str, Pending> = Table::new("link_states");
+
+/// Secrets Stagehand generates for itself: name → 32 random bytes (`link_state` signs `/link`
+/// states).
+pub(crate) const SECRETS: Table<str, [u8; 32]> = Table::new("secrets");
 
 /// How long a `/link` state is valid, in seconds (exactly this old is still valid).
 pub const VALID_FOR: i64 = 300;
@@ -44,6 +50,11 @@ pub enum StateError {
 pub struct Checked {
     id: String,
     pub pending: Pending,
+}
+
+/// Stagehand's own callback address, registered as the osu! application's redirect URL.
+pub fn redirect_uri(base_url: &str) -> String {
+    format!("{}/oauth/osu/callback", base_url.trim_end_matches('/'))
 }
 
 /// Issues a state for `discord_id`, purging expired ones, in the caller's transaction.

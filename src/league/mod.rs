@@ -5,6 +5,7 @@
 
 pub mod leagues;
 pub mod link;
+pub mod members;
 pub mod player;
 pub mod roles;
 pub mod sync;

@@ -7,8 +7,20 @@ use serde::{Deserialize, Serialize};
 
 use super::leagues::League;
 use crate::audit::{self, Actor, Event, EventKind, Value};
-use crate::store::tables::{ARCHIVED_PLAYERS, LEAGUE_MEMBERS, PLAYER_BY_OSU, PLAYERS};
-use crate::store::{Read, StoreError, Writer};
+use crate::store::{Read, StoreError, Table, Writer};
+
+/// Linked osu! league players: Discord id → player (see `league::player`).
+pub(crate) const PLAYERS: Table<u64, crate::league::player::Player> = Table::new("players");
+
+/// Unique index of [`PLAYERS`] by osu! id: osu! id → Discord id.
+pub(crate) const PLAYER_BY_OSU: Table<u64, u64> = Table::new("player_by_osu");
+
+/// Index of [`PLAYERS`] by league: `(league code, Discord id)`.
+pub(crate) const LEAGUE_MEMBERS: Table<(u64, u64), ()> = Table::new("league_members");
+
+/// Players who were unlinked (left the server, deleted): `(Discord id, unix time)` → the row.
+pub(crate) const ARCHIVED_PLAYERS: Table<(u64, i64), crate::league::player::Player> =
+    Table::new("archived_players");
 
 /// A linked player.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -5,8 +5,10 @@
 
 use super::leagues::League;
 use crate::audit::{self, Actor, Change, Event, EventKind, Value};
-use crate::store::tables::LEAGUE_ROLES;
-use crate::store::{Read, StoreError, Writer};
+use crate::store::{Read, StoreError, Table, Writer};
+
+/// Discord roles of the league: `novice` … `master`, `participant`, `inactive` → role id.
+pub(crate) const LEAGUE_ROLES: Table<str, u64> = Table::new("league_roles");
 
 /// A role the league uses.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -17,9 +17,11 @@ use std::sync::OnceLock;
 
 use crate::audit::{self, Actor, Change, Event, EventKind};
 use crate::i18n::Message;
-use crate::store::tables::PARAMETER_VALUES;
-use crate::store::{Read, Store, StoreError, Writer};
+use crate::store::{Read, Store, StoreError, Table, Writer};
 use crate::time::Duration;
+
+/// Parameter overrides: parameter name → normalised value (see `params`).
+pub(crate) const PARAMETER_VALUES: Table<str, String> = Table::new("parameter_values");
 
 macro_rules! params {
     ($($variant:ident = $name:literal,)*) => {

@@ -19,9 +19,19 @@ use serde::{Deserialize, Serialize};
 
 use crate::audit::{self, Actor, Change, Event, EventKind, Value};
 use crate::i18n::Message;
-use crate::store::tables::{COOLDOWN_HISTORY, COOLDOWNS};
-use crate::store::{Read, StoreError, Writer};
+use crate::store::{Read, StoreError, Table, Writer};
 use crate::time::{Duration, DurationChange};
+
+/// The current cooldown or ban of each user and level: `(entity kind, id)` → restriction (see
+/// `requests::cooldown`). Expired rows stay until overwritten; reads compare with now.
+pub(crate) const COOLDOWNS: Table<(u64, u64), crate::requests::cooldown::Restriction> =
+    Table::new("cooldowns");
+
+/// Every change of a cooldown: `(entity kind, (id, audit event id))` → what changed.
+pub(crate) const COOLDOWN_HISTORY: Table<
+    (u64, (u64, u64)),
+    crate::requests::cooldown::HistoryEntry,
+> = Table::new("cooldown_history");
 
 /// Who or what a restriction applies to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -404,9 +404,7 @@ mod tests {
     }
 
     fn count(store: &Store) -> u64 {
-        store
-            .read(|r| r.len(&crate::store::tables::REQUESTS))
-            .unwrap()
+        store.read(|r| r.len(&super::model::REQUESTS)).unwrap()
     }
 
     #[test]

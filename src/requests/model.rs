@@ -13,12 +13,36 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::audit::{self, Actor, Event, EventKind};
 use crate::gd;
 use crate::i18n::Lang;
-use crate::store::tables::{
-    OPINIONS, REQUESTS, REQUESTS_BY_AUTHOR, REQUESTS_BY_LEVEL, REQUESTS_PENDING, RESOLUTIONS, meta,
-};
-use crate::store::{Read, StoreError, Writer, tables};
+use crate::outbox::{self, Effect};
+use crate::store::{META, Read, StoreError, Table, Writer};
+
+/// The key of `stagehand_meta` holding the id the next request gets.
+const NEXT_ID: &str = "request_next";
+
+/// Submitted level requests: request id → request (see `requests`).
+pub(crate) const REQUESTS: Table<u64, crate::requests::Request> = Table::new("requests");
+
+/// Requests by level: `(level id, request id)`.
+pub(crate) const REQUESTS_BY_LEVEL: Table<(u64, u64), ()> = Table::new("requests_by_level");
+
+/// Requests by the member they are for: `(user id, request id)`.
+pub(crate) const REQUESTS_BY_AUTHOR: Table<(u64, u64), ()> = Table::new("requests_by_author");
+
+/// Requests no GD moderator has resolved yet: request id. An index of the facts in `requests`
+/// and `request_resolutions`, written with them in the same transaction (see
+/// `requests::model`), so the queue counts its pending requests without reading every request.
+pub(crate) const REQUESTS_PENDING: Table<u64, ()> = Table::new("requests_pending");
+
+/// Reviewers' opinions: `(request id, reviewer id)` → opinion.
+pub(crate) const OPINIONS: Table<(u64, u64), crate::requests::Opinion> =
+    Table::new("request_opinions");
+
+/// GD moderators' resolutions: `(request id, moderator id)` → resolution.
+pub(crate) const RESOLUTIONS: Table<(u64, u64), crate::requests::Resolution> =
+    Table::new("request_resolutions");
 
 /// Who a request is for: a member, or a creator named by whoever inserted it (§2.10).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -280,8 +304,8 @@ pub fn dossier(r: &impl Read, id: u64) -> Result<Option<Dossier>, StoreError> {
 
 /// Stores a new request; returns its id.
 pub fn insert(w: &mut Writer, request: &Request) -> Result<u64, StoreError> {
-    let id = w.get(&tables::META, meta::REQUEST_NEXT)?.unwrap_or(1);
-    w.insert(&tables::META, meta::REQUEST_NEXT, &(id + 1))?;
+    let id = w.get(&META, NEXT_ID)?.unwrap_or(1);
+    w.insert(&META, NEXT_ID, &(id + 1))?;
     w.insert(&REQUESTS, &id, request)?;
     w.insert(&REQUESTS_PENDING, &id, &())?;
     w.insert(&REQUESTS_BY_LEVEL, &(request.level.id, id), &())?;
@@ -308,6 +332,26 @@ pub fn remove(w: &mut Writer, id: u64) -> Result<bool, StoreError> {
     for ((_, user), _) in w.range(&RESOLUTIONS, &(id, 0), &(id, u64::MAX), usize::MAX)? {
         w.remove(&RESOLUTIONS, &(id, user))?;
     }
+    Ok(true)
+}
+
+/// `/request delete` (gd-requestbot §1.9): removes request `id` with what was said about it,
+/// queues the deletion of its widgets and records the event, in the caller's transaction;
+/// `false` (and nothing changed) when there is no such request.
+pub fn delete(w: &mut Writer, actor: Actor, id: u64, now: i64) -> Result<bool, StoreError> {
+    if !remove(w, id)? {
+        return Ok(false);
+    }
+    for anchor in [
+        anchor::reviewers(id),
+        anchor::resolution(id),
+        anchor::archive(id),
+    ] {
+        outbox::push(w, Effect::Delete { anchor })?;
+    }
+    let event = Event::new(EventKind::RequestDeleted, actor, now)
+        .with("request_id", i64::try_from(id).unwrap_or(i64::MAX));
+    audit::record(w, &event)?;
     Ok(true)
 }
 
@@ -359,18 +403,6 @@ pub fn oldest(r: &impl Read, state: State) -> Result<Option<u64>, StoreError> {
         }
     }
     Ok(None)
-}
-
-/// Builds the pending index from the requests and resolutions (schema version 2).
-pub(crate) fn index_pending(w: &mut Writer) -> Result<(), StoreError> {
-    for (id, _) in w.all(&REQUESTS)? {
-        if w.range(&RESOLUTIONS, &(id, 0), &(id, u64::MAX), 1)?
-            .is_empty()
-        {
-            w.insert(&REQUESTS_PENDING, &id, &())?;
-        }
-    }
-    Ok(())
 }
 
 pub fn put_opinion(

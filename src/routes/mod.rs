@@ -15,79 +15,24 @@ use std::sync::OnceLock;
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::outbox::Route;
+
+use crate::outbox::{self, Destination, Effect, Message};
+
 use crate::audit::{self, Actor, Change, Event, EventKind, Value};
-use crate::store::tables::{ROUTE_DEFAULTS, ROUTE_MISSING, ROUTE_STATE};
-use crate::store::{Read, Store, StoreError, Writer};
+use crate::store::{Read, Store, StoreError, Table, Writer};
 
-macro_rules! routes {
-    ($($variant:ident = $name:literal,)*) => {
-        /// A kind of message with its own destination.
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-        pub enum Route {
-            $($variant,)*
-        }
+/// Route overrides and the enabled flag: route name → state; no row means the default channel,
+/// enabled (see `routes`).
+pub(crate) const ROUTE_STATE: Table<str, crate::routes::RouteState> = Table::new("route_state");
 
-        impl Route {
-            /// Every route, in `/route list` order.
-            pub const ALL: &[Route] = &[$(Route::$variant,)*];
+/// Each route's default channel, resolved from its default name: route name → channel id.
+pub(crate) const ROUTE_DEFAULTS: Table<str, u64> = Table::new("route_defaults");
 
-            /// The name in commands and the store.
-            pub fn name(self) -> &'static str {
-                match self {
-                    $(Route::$variant => $name,)*
-                }
-            }
-
-            /// The text saying what the route carries.
-            pub fn description_key(self) -> &'static str {
-                match self {
-                    $(Route::$variant => concat!("route.description.", $name),)*
-                }
-            }
-        }
-    };
-}
-
-routes! {
-    Log = "log",
-    PendingRequest = "pending_request",
-    Resolution = "resolution",
-    ApprovalNotification = "approval_notification",
-    RejectionNotification = "rejection_notification",
-    ReviewText = "review_text",
-    TraineeReviewText = "trainee_review_text",
-    RequestsClosed = "requests_closed",
-    RequestsReopened = "requests_reopened",
-    Archive = "archive",
-    StreamStartAnnouncement = "stream_start_announcement",
-    StreamEndGoodbye = "stream_end_goodbye",
-    Rivals = "rivals",
-    Welcome = "welcome",
-    BotUpdates = "bot_updates",
-    TopPlay = "top_play",
-}
-
-/// Stored by name, so the order of the routes is not part of the on-disk format.
-impl Serialize for Route {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.name())
-    }
-}
-
-impl<'de> Deserialize<'de> for Route {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Route, D::Error> {
-        let name = String::deserialize(deserializer)?;
-        Route::parse(&name)
-            .ok_or_else(|| serde::de::Error::custom(format!("unknown route {name:?}")))
-    }
-}
+/// The channel last reported missing for each route: route name → channel id.
+pub(crate) const ROUTE_MISSING: Table<str, u64> = Table::new("route_missing");
 
 impl Route {
-    /// The route named `name` (as listed).
-    pub fn parse(name: &str) -> Option<Route> {
-        Route::ALL.iter().copied().find(|r| r.name() == name.trim())
-    }
-
     /// The name of the channel this route uses by default, if any.
     pub fn default_channel_name(self) -> Option<&'static str> {
         default_names().get(&self).map(String::as_str)
@@ -117,6 +62,36 @@ impl Description {
     /// Where messages go now (ignoring whether the route is enabled).
     pub fn channel(&self) -> Option<u64> {
         self.channel_override.or(self.default_channel)
+    }
+}
+
+/// The effect that sends `message` along `route`, if the route sends anything now (a disabled
+/// route, or one without a channel, drops it silently: gd-requestbot §6.3).
+pub fn post(
+    r: &impl Read,
+    route: Route,
+    message: Message,
+    anchor: Option<String>,
+) -> Result<Option<Effect>, StoreError> {
+    let channel = resolve(r, route)?;
+    Ok(channel.map(|channel| Effect::Send {
+        to: Destination::Route { route, channel },
+        message,
+        anchor,
+    }))
+}
+
+/// Queues the post of `message` along `route` in the caller's transaction (nothing when the
+/// route is off).
+pub fn push(
+    w: &mut Writer,
+    route: Route,
+    message: Message,
+    anchor: Option<String>,
+) -> Result<(), StoreError> {
+    match post(w, route, message, anchor)? {
+        Some(effect) => outbox::push(w, effect),
+        None => Ok(()),
     }
 }
 

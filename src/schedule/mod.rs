@@ -9,10 +9,13 @@ use std::time::Duration as StdDuration;
 
 use crate::clock::Clock;
 use crate::config::Settings;
+use crate::outbox::Outbox;
 use crate::params::{self, Param};
-use crate::store::tables::SCHEDULE;
-use crate::store::{Read, Store, StoreError};
+use crate::store::{Read, Store, StoreError, Table};
 use crate::time::Duration;
+
+/// When each scheduled job runs next: job name → unix time (see `schedule`).
+pub(crate) const SCHEDULE: Table<str, i64> = Table::new("schedule");
 
 /// Every scheduled job.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -73,6 +76,8 @@ pub struct Scheduler {
     pub osu: crate::osu::Shared,
     /// Where the daily snapshots go (`data/backups`).
     pub backups: PathBuf,
+    /// Woken after each job, to deliver what the job queued (its audit events' posts).
+    pub outbox: Outbox,
 }
 
 /// How often the loop looks at the clock while waiting (a manual clock in tests, or a system
@@ -137,6 +142,7 @@ impl Scheduler {
             },
             Job::Backup => self.backup(now, settings.backup_keep).await,
         };
+        self.outbox.wake();
         match result {
             Ok(summary) => tracing::info!(job = job.name(), %summary, "job finished"),
             Err(err) => {
@@ -149,13 +155,13 @@ impl Scheduler {
     /// a large store takes a while), then keeps the newest `keep` snapshots.
     async fn backup(&self, now: i64, keep: u32) -> anyhow::Result<String> {
         let at = jiff::Timestamp::from_second(now)?;
-        let out = crate::backup::snapshot_path(&self.backups, at, "daily");
+        let out = crate::ops::backup::snapshot_path(&self.backups, at, "daily");
         let (store, dir, path) = (self.store.clone(), self.backups.clone(), out.clone());
         let info = tokio::task::spawn_blocking(move || {
-            crate::backup::create(&store, &path, &dir, keep, &mut |_, _| {})
+            crate::ops::backup::create(&store, &path, &dir, keep, &mut |_, _| {})
         })
         .await??;
-        Ok(crate::app::describe_snapshot(&out, &info))
+        Ok(crate::ops::backup::describe_snapshot(&out, &info))
     }
 }
 
@@ -173,11 +179,13 @@ mod tests {
             ..Sources::default()
         };
         let settings = Arc::new(Layers::collect(&sources).settings().expect("settings"));
+        let store = Arc::new(store);
         Scheduler {
-            store: Arc::new(store),
+            store: Arc::clone(&store),
             settings: tokio::sync::watch::channel(settings).1,
             clock: clock.clone(),
             osu: crate::osu::Shared::default(),
+            outbox: Outbox::new(Arc::clone(&store)),
             backups: PathBuf::from("backups"),
         }
     }

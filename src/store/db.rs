@@ -229,6 +229,46 @@ impl Writer {
         let removed = raw.remove(key::encode(key).as_slice())?.is_some();
         Ok(removed)
     }
+
+    // Raw access for migrations (`migrate`), which name their tables themselves and never decode
+    // a row with today's types, so a store of any earlier schema stays migratable.
+
+    /// Every key of the table `name` as stored, in key order.
+    pub(super) fn raw_keys(&self, name: &'static str) -> Result<Vec<Vec<u8>>, StoreError> {
+        let raw = self.txn.open_table(RawTable::new(name))?;
+        let mut out = Vec::new();
+        for entry in raw.iter()? {
+            out.push(entry?.0.value().to_vec());
+        }
+        Ok(out)
+    }
+
+    /// Whether the table `name` holds a key that starts with `prefix`.
+    pub(super) fn raw_has_prefix(
+        &self,
+        name: &'static str,
+        prefix: &[u8],
+    ) -> Result<bool, StoreError> {
+        let raw = self.txn.open_table(RawTable::new(name))?;
+        let found = match raw.range(prefix..)?.next() {
+            Some(entry) => entry?.0.value().starts_with(prefix),
+            None => false,
+        };
+        Ok(found)
+    }
+
+    /// Stores `value` under `key` in the table `name`, both as given.
+    pub(super) fn raw_insert(
+        &mut self,
+        name: &'static str,
+        key: &[u8],
+        value: &[u8],
+    ) -> Result<(), StoreError> {
+        self.txn
+            .open_table(RawTable::new(name))?
+            .insert(key, value)?;
+        Ok(())
+    }
 }
 
 /// Reading, shared by [`Reader`] and [`Writer`], so domain code can read inside either kind of

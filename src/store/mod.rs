@@ -1,6 +1,6 @@
 //! The one source of truth: a redb database with typed tables.
 //!
-//! Owns every table definition ([`tables`]), the value codec (postcard), the schema version and
+//! Owns the table machinery ([`Table`]), the value codec (postcard), the schema version and
 //! its forward migrations, and consistent snapshots for backups. Only this module opens redb; the
 //! rest of Stagehand reads and writes through [`Store::read`] and [`Store::write`], where one
 //! closure is one transaction.
@@ -12,12 +12,13 @@
 mod db;
 mod error;
 mod key;
+mod meta;
 mod migrate;
 mod snapshot;
-pub mod tables;
 
 pub use db::{Read, Reader, Store, StoreOptions, Table, Writer};
 pub use error::{OpenError, SnapshotError, StoreError};
 pub use key::Key;
+pub use meta::{CREATED_AT, META, SCHEMA};
 pub use migrate::SCHEMA_VERSION;
 pub use snapshot::{Progress, SnapshotInfo, inspect};

@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 
 use redb::{ReadableDatabase, ReadableTable, ReadableTableMetadata, TableDefinition, TableHandle};
 
+use super::meta::{META, SCHEMA};
 use super::migrate::SCHEMA_VERSION;
-use super::tables::{META, meta};
 use super::{OpenError, SnapshotError, Store, StoreError};
 
 /// Receives `(entries copied, entries in all)` while a snapshot is written.
@@ -131,7 +131,7 @@ pub fn inspect(path: &Path) -> Result<SnapshotInfo, OpenError> {
             entries += txn.open_table(raw(table.name()))?.len()?;
         }
         let reader = super::db::Reader { txn };
-        Ok((reader.get(&META, meta::SCHEMA)?, tables, entries))
+        Ok((reader.get(&META, SCHEMA)?, tables, entries))
     };
     let (schema, tables, entries) = read().map_err(|e| not_a_store(e.to_string()))?;
     let schema = schema.ok_or_else(|| not_a_store("no Stagehand metadata".into()))?;

@@ -13,24 +13,20 @@
 //! | osu! unreachable, store failure           | 502 / 500 |
 //!
 //! The state is checked (signature, then the store) before osu! is asked anything. The code is
-//! exchanged with a token of this request's own (§17.13). Only a successful link writes: in one
-//! transaction the state is consumed, the player and their league membership stored, the event
-//! recorded, and the role changes and welcome message queued in the outbox.
+//! exchanged with a token of this request's own (§17.13). Only a successful link writes, through
+//! the league's own use case (`league::members::link`): in one transaction the state is
+//! consumed, the player and their league membership stored, the event recorded, and the role
+//! changes and welcome message queued in the outbox.
 
 use hyper::StatusCode;
 
 use super::pages::{self, Body};
 use super::server::State;
-use crate::discord::message::Message;
-use crate::discord::{Effect, outbox};
 use crate::i18n::{Catalogue, Lang};
-use crate::league::link::{self, StateError};
-use crate::league::player::{self, LinkError, Player};
-use crate::league::{League, Thresholds, roles};
+use crate::league::link::{self, StateError, redirect_uri};
+use crate::league::members::{self, LinkRefusal};
+use crate::league::player::{self, Player};
 use crate::osu;
-use crate::routes::Route;
-use crate::store::Read as _;
-use crate::store::tables;
 
 /// The outcome pages.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -206,35 +202,9 @@ async fn outcome(state: &State, texts: &Catalogue, query: Query) -> (Page, Optio
             None
         }
     };
-    let result = state.store.write(|w| -> Result<Player, Refusal> {
-        let thresholds = Thresholds::load(w)?;
-        let league = thresholds.league(user.global_rank);
-        let mut player = new_player(&checked.pending, &user, league, now);
-        player.top_play.clone_from(&top_play);
-        match player::link(w, &player, now) {
-            Ok(()) => {}
-            Err(LinkError::AlreadyLinked(existing)) => {
-                return Err(Refusal::Page(Page::AlreadyLinked, Some(existing)));
-            }
-            Err(LinkError::OsuTaken(owner)) => {
-                tracing::warn!(
-                    osu_id = user.id,
-                    owner,
-                    "osu! account already linked to another member"
-                );
-                return Err(Refusal::Page(Page::TakenElsewhere, None));
-            }
-            Err(LinkError::Store(err)) => return Err(err.into()),
-        }
-        // Consumed last: a refusal above rolls back, leaving the state as it was.
-        if !link::consume(w, &checked)? {
-            return Err(Refusal::Page(Page::Used, None));
-        }
-        for effect in on_link_effects(w, texts, &player)? {
-            outbox::push(w, effect)?;
-        }
-        Ok(player)
-    });
+    let result = state
+        .store
+        .write(|w| members::link(w, texts, &checked, &user, top_play, now));
     match result {
         Ok(player) => {
             state.outbox.wake();
@@ -246,88 +216,23 @@ async fn outcome(state: &State, texts: &Catalogue, query: Query) -> (Page, Optio
             );
             (Page::Linked, Some(player))
         }
-        Err(Refusal::Page(page, player)) => (page, player.map(|p| *p)),
-        Err(Refusal::Store(err)) => failed(&err),
-    }
-}
-
-/// Why the linking transaction rolled back.
-enum Refusal {
-    Page(Page, Option<Box<Player>>),
-    Store(crate::store::StoreError),
-}
-
-impl From<crate::store::StoreError> for Refusal {
-    fn from(err: crate::store::StoreError) -> Refusal {
-        Refusal::Store(err)
+        Err(LinkRefusal::AlreadyLinked(existing)) => (Page::AlreadyLinked, Some(*existing)),
+        Err(LinkRefusal::OsuTaken(owner)) => {
+            tracing::warn!(
+                osu_id = user.id,
+                owner,
+                "osu! account already linked to another member"
+            );
+            (Page::TakenElsewhere, None)
+        }
+        Err(LinkRefusal::StateUsed) => (Page::Used, None),
+        Err(LinkRefusal::Store(err)) => failed(&err),
     }
 }
 
 fn failed(err: &dyn std::fmt::Display) -> (Page, Option<Player>) {
     tracing::error!(error = %err, "an osu! sign-in failed in the store");
     (Page::Error, None)
-}
-
-/// Stagehand's own callback address, registered as the osu! application's redirect URL.
-pub fn redirect_uri(base_url: &str) -> String {
-    format!("{}/oauth/osu/callback", base_url.trim_end_matches('/'))
-}
-
-fn new_player(pending: &link::Pending, user: &osu::User, league: League, now: i64) -> Player {
-    let pp = user.whole_pp();
-    Player {
-        discord_id: pending.discord_id,
-        discord_name: pending.discord_name.clone(),
-        osu_id: user.id,
-        osu_username: user.username.clone(),
-        pp,
-        global_rank: user.global_rank,
-        play_time_secs: user.play_time,
-        ii: player::improvement_indicator(pp, user.play_time),
-        league,
-        future_league: league,
-        initial_pp: pp,
-        linked_at: now,
-        top_play: None,
-        points: 0,
-        seasonal_points: 0,
-    }
-}
-
-/// What a new link changes in Discord (osu-arena §7.2): the league role and Participant given,
-/// Inactive taken, the nickname set to the osu! name, and the welcome message.
-fn on_link_effects(
-    w: &mut crate::store::Writer,
-    texts: &Catalogue,
-    player: &Player,
-) -> Result<Vec<Effect>, crate::store::StoreError> {
-    let (add_roles, remove_roles) = roles::on_link(w, player.league)?;
-    let mut effects = vec![Effect::Member {
-        user: player.discord_id,
-        add_roles,
-        remove_roles,
-        nick: Some(crate::discord::limits::truncate(&player.osu_username, 32)),
-    }];
-    let lang = w
-        .get(&tables::USER_LANGUAGE, &player.discord_id)?
-        .unwrap_or(Lang::En);
-    let league = texts.render(lang, player.league.text_key(), &[]);
-    let mention = format!("<@{}>", player.discord_id);
-    let mut text = texts.render(
-        lang,
-        "league.welcome",
-        &[("member", &mention), ("league", &league)],
-    );
-    if player.global_rank.is_none() {
-        text.push('\n');
-        text.push_str(&texts.render(lang, "league.welcome_unranked", &[]));
-    }
-    let message = Message {
-        ping_users: true,
-        ..Message::text(text)
-    };
-    effects.extend(outbox::post(w, Route::Welcome, message, None)?);
-    Ok(effects)
 }
 
 fn render(

@@ -96,15 +96,8 @@ fn method_not_allowed(allow: &'static str) -> Response<Body> {
 fn health(state: &State) -> Response<Body> {
     let read = state.store.read(|r| {
         Ok((
-            r.get(
-                &crate::store::tables::META,
-                crate::store::tables::meta::SCHEMA,
-            )?,
-            r.get(
-                &crate::store::tables::META,
-                crate::store::tables::meta::SETUP_COMPLETED_AT,
-            )?
-            .is_some(),
+            r.get(&crate::store::META, crate::store::SCHEMA)?,
+            super::setup::completed_at(r)?.is_some(),
         ))
     });
     let (status, body) = match read {

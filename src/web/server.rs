@@ -29,7 +29,7 @@ pub struct State {
     /// The settings as saved since (the setup page may have added osu! credentials).
     pub saved_settings: tokio::sync::watch::Receiver<Arc<Settings>>,
     /// Where a completed sign-in queues its Discord changes.
-    pub outbox: crate::discord::Outbox,
+    pub outbox: crate::outbox::Outbox,
     pub clock: Clock,
     /// The app's osu! client, shared with the sync job and the Discord handlers.
     pub osu: crate::osu::Shared,

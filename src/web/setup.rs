@@ -4,14 +4,16 @@
 //! [`TOKEN_LIFETIME_SECS`]. Issuing a new one replaces the old. Completing setup stores every
 //! value, marks setup done and deletes the token in one transaction; from then on `/setup/…` is 404.
 
-use crate::store::Read as _;
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::config::{BaseUrl, Secret, SettingType, Snowflake};
-use crate::store::{Store, StoreError, tables};
+use crate::store::{META, Read, Store, StoreError, Table};
+
+/// The pending setup token (key `current`), stored as a hash.
+pub(crate) const SETUP_TOKEN: Table<str, crate::web::setup::SetupToken> = Table::new("setup_token");
 
 /// How long a setup link works.
 pub const TOKEN_LIFETIME_SECS: i64 = 30 * 60;
@@ -36,10 +38,16 @@ fn hash(token: &str) -> [u8; 32] {
     Sha256::digest(token.as_bytes()).into()
 }
 
+/// The key of `stagehand_meta` holding when the setup page was completed; absent before.
+const COMPLETED_AT: &str = "setup_completed_at";
+
+/// The unix time the setup page was completed, if it was.
+pub fn completed_at(r: &impl Read) -> Result<Option<u64>, StoreError> {
+    r.get(&META, COMPLETED_AT)
+}
+
 pub fn is_complete(store: &Store) -> Result<bool, StoreError> {
-    Ok(store
-        .read(|r| r.get(&tables::META, tables::meta::SETUP_COMPLETED_AT))?
-        .is_some())
+    Ok(store.read(completed_at)?.is_some())
 }
 
 /// Makes a new setup token valid from `now`, replacing any earlier one, and returns it.
@@ -51,22 +59,16 @@ pub fn issue(store: &Store, now: i64) -> Result<String, StoreError> {
         hash: hash(&token),
         expires_at: now + TOKEN_LIFETIME_SECS,
     };
-    store.write(|w| w.insert(&tables::SETUP_TOKEN, "current", &stored))?;
+    store.write(|w| w.insert(&SETUP_TOKEN, "current", &stored))?;
     Ok(token)
 }
 
 pub fn check(store: &Store, token: &str, now: i64) -> Result<TokenCheck, StoreError> {
     store.read(|r| {
-        if r.get(&tables::META, tables::meta::SETUP_COMPLETED_AT)?
-            .is_some()
-        {
+        if completed_at(r)?.is_some() {
             return Ok(TokenCheck::Invalid);
         }
-        Ok(classify(
-            r.get(&tables::SETUP_TOKEN, "current")?,
-            token,
-            now,
-        ))
+        Ok(classify(r.get(&SETUP_TOKEN, "current")?, token, now))
     })
 }
 
@@ -265,9 +267,9 @@ pub fn complete(
     now: i64,
 ) -> Result<Completion, StoreError> {
     store.write(|w| {
-        let state = match w.get(&tables::META, tables::meta::SETUP_COMPLETED_AT)? {
+        let state = match completed_at(w)? {
             Some(_) => TokenCheck::Invalid,
-            None => classify(w.get(&tables::SETUP_TOKEN, "current")?, token, now),
+            None => classify(w.get(&SETUP_TOKEN, "current")?, token, now),
         };
         if state != TokenCheck::Valid {
             return Ok(Completion::TokenGone(state));
@@ -288,14 +290,10 @@ pub fn complete(
             rows.push(("osu.client_secret", secret.expose().to_string()));
         }
         for (key, value) in rows {
-            w.insert(&tables::SETTINGS, key, &value)?;
+            crate::config::save(w, key, &value)?;
         }
-        w.insert(
-            &tables::META,
-            tables::meta::SETUP_COMPLETED_AT,
-            &u64::try_from(now).unwrap_or(0),
-        )?;
-        w.remove(&tables::SETUP_TOKEN, "current")?;
+        w.insert(&META, COMPLETED_AT, &u64::try_from(now).unwrap_or(0))?;
+        w.remove(&SETUP_TOKEN, "current")?;
         Ok(Completion::Done)
     })
 }
@@ -430,7 +428,7 @@ mod tests {
             Completion::TokenGone(TokenCheck::Expired)
         );
         assert!(!is_complete(&store).unwrap());
-        assert_eq!(store.read(|r| r.len(&tables::SETTINGS)).unwrap(), 0);
+        assert_eq!(store.read(crate::config::saved).unwrap().len(), 0);
 
         assert_eq!(
             complete(&store, &second, &values, 2_001).unwrap(),
@@ -442,9 +440,11 @@ mod tests {
             complete(&store, &second, &values, 2_001).unwrap(),
             Completion::TokenGone(TokenCheck::Invalid)
         );
-        let saved = store
-            .read(|r| r.get(&tables::SETTINGS, "osu.client_secret"))
-            .unwrap();
-        assert_eq!(saved.as_deref(), Some("s3cret"));
+        let saved = store.read(crate::config::saved).unwrap();
+        let saved = saved
+            .iter()
+            .find(|(key, _)| key == "osu.client_secret")
+            .map(|(_, value)| value.as_str());
+        assert_eq!(saved, Some("s3cret"));
     }
 }

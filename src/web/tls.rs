@@ -11,7 +11,11 @@ use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use serde::{Deserialize, Serialize};
 
 use crate::config::Settings;
-use crate::store::{Store, StoreError, tables};
+use crate::store::{Store, StoreError, Table};
+
+/// The self-signed certificate (key `current`), reused across restarts while its names fit.
+pub(crate) const SELF_SIGNED_CERT: Table<str, crate::web::tls::SelfSigned> =
+    Table::new("self_signed_cert");
 
 /// A self-signed certificate and the names it was made for.
 #[derive(Clone, Serialize, Deserialize)]
@@ -59,7 +63,7 @@ pub fn self_signed_names(settings: &Settings) -> Vec<String> {
 
 /// The stored self-signed certificate if it covers `names`, otherwise a new one (stored).
 pub fn self_signed(store: &Store, names: &[String]) -> Result<SelfSigned, TlsError> {
-    let existing = store.read(|r| r.get(&tables::SELF_SIGNED_CERT, "current"))?;
+    let existing = store.read(|r| r.get(&SELF_SIGNED_CERT, "current"))?;
     if let Some(existing) = existing.filter(|e| e.names == names) {
         return Ok(existing);
     }
@@ -69,7 +73,7 @@ pub fn self_signed(store: &Store, names: &[String]) -> Result<SelfSigned, TlsErr
         cert_pem: made.cert.pem(),
         key_pem: made.signing_key.serialize_pem(),
     };
-    store.write(|w| w.insert(&tables::SELF_SIGNED_CERT, "current", &cert))?;
+    store.write(|w| w.insert(&SELF_SIGNED_CERT, "current", &cert))?;
     tracing::info!(names = ?names, "made a self-signed certificate");
     Ok(cert)
 }

@@ -150,7 +150,7 @@ impl Server {
 
     /// Moves the server's manual clock (see [`discord_env`]) forward by `secs`.
     pub async fn advance_clock(&self, secs: i64) {
-        stagehand::admin::ask(
+        stagehand::ops::socket::ask(
             &self.dir.join("data").join("admin.sock"),
             &format!("clock advance {secs}"),
             |_, _| {},

@@ -16,14 +16,13 @@
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use anyhow::Context as _;
-use stagehand::discord::interaction::Response;
-use stagehand::discord::message::{Embed, Message, prepare};
-use stagehand::discord::{Invocation, Outcome};
+use stagehand::bot::{Invocation, Kind, Outcome, Response, Value};
 use stagehand::i18n::{self, Catalogue};
 use stagehand::league::player::{self, Player, TopPlay, improvement_indicator};
 use stagehand::league::tables::{self, Board};
 use stagehand::league::{League, Thresholds, sync};
-use stagehand::store::{Read as _, Store, StoreOptions};
+use stagehand::outbox::{Embed, Message, prepare};
+use stagehand::store::{Store, StoreOptions};
 
 use super::fakes::osu as fake_osu;
 use super::{Figure, median};
@@ -44,7 +43,7 @@ const SHOW_WARM_UPS: usize = 3;
 /// The embed colour of `discord::league` (`COLOUR`).
 const SHOW_COLOUR: u32 = 0x3B82F6;
 /// The attachments one reply may carry (`discord::limits::FILES`).
-const FILES: usize = stagehand::discord::limits::FILES;
+const FILES: usize = stagehand::outbox::limits::FILES;
 
 pub fn figures() -> anyhow::Result<Vec<Figure>> {
     let dir = std::env::temp_dir().join(format!("stagehand-bench-league-{}", std::process::id()));
@@ -221,20 +220,16 @@ fn show_gold(runtime: &tokio::runtime::Runtime, dir: &std::path::Path) -> anyhow
         administrator: false,
         locale: "en-US".into(),
         channel: 1,
-        kind: stagehand::discord::interaction::Kind::Command {
+        kind: Kind::Command {
             path: vec!["show".into()],
-            options: vec![(
-                "table".into(),
-                stagehand::discord::interaction::Value::Str("gold".into()),
-            )],
+            options: vec![("table".into(), Value::Str("gold".into()))],
         },
     };
 
     // `discord::league::show` and the router's `prepare`, step by step.
     let answer = || -> anyhow::Result<usize> {
         runtime.block_on(async {
-            let preference =
-                store.read(|r| r.get(&stagehand::store::tables::USER_LANGUAGE, &inv.user))?;
+            let preference = store.read(|r| i18n::preference(r, inv.user))?;
             let choice = i18n::detect(preference, Some(&inv.locale), false);
             let lang = choice.lang;
             let typed = inv.str_option("table").unwrap_or_default();

@@ -2,14 +2,15 @@
 //! HTTPS callback), `/show` (a rendered table), `/league role`, and what happens when a member
 //! joins (welcome, Inactive) or leaves (their player row archived).
 
-use super::handlers::{Ctx, HandlerError};
-use super::interaction::{Effect, Invocation, Outcome, Value};
-use super::message::{Button, ButtonStyle, ButtonTarget, Choice, Embed, Message};
-use super::outbox;
-use crate::audit::{self, Actor, Change};
+mod commands;
+
+pub use commands::COMMANDS;
+
+use crate::audit::{Actor, Change};
+use crate::bot::{Ctx, HandlerError, Invocation, Outcome, Value};
 use crate::league::tables::{self, Board};
-use crate::league::{link, player, roles};
-use crate::routes::Route;
+use crate::league::{link, members, player, roles};
+use crate::outbox::{Button, ButtonStyle, ButtonTarget, Choice, Embed, Message};
 
 /// The league's colour in embeds.
 const COLOUR: u32 = 0x3B82F6;
@@ -25,7 +26,7 @@ pub async fn command(
         ["link"] => link(ctx, inv),
         ["show"] => show(ctx, inv).await,
         ["league", "role"] => set_role(ctx, inv),
-        _ => super::handlers::outdated(ctx, inv),
+        _ => crate::bot::outdated(ctx, inv),
     }
 }
 
@@ -48,7 +49,7 @@ fn link(ctx: &Ctx, inv: &Invocation) -> Result<Outcome, HandlerError> {
     let state = ctx
         .store
         .write(|w| link::issue(w, inv.user, &inv.user_name, now))?;
-    let redirect = crate::web::oauth::redirect_uri(&ctx.settings.base_url(ctx.https_port));
+    let redirect = link::redirect_uri(&ctx.settings.base_url(ctx.https_port));
     let url = osu.authorize_url(&redirect, &state);
     let embed = Embed {
         title: ctx.texts.render(lang, "league.link.title", &[]),
@@ -95,7 +96,11 @@ async fn show(ctx: &Ctx, inv: &Invocation) -> Result<Outcome, HandlerError> {
         image: Some("table.png".into()),
         ..Embed::default()
     });
-    for (n, page) in pages.into_iter().take(super::limits::FILES).enumerate() {
+    for (n, page) in pages
+        .into_iter()
+        .take(crate::outbox::limits::FILES)
+        .enumerate()
+    {
         let name = if n == 0 {
             "table.png".to_string()
         } else {
@@ -130,19 +135,12 @@ fn set_role(ctx: &Ctx, inv: &Invocation) -> Result<Outcome, HandlerError> {
         return ctx.private(inv, "league.role.unknown", &[("name", name)]);
     };
     let Some(Value::Role(role)) = inv.option("role") else {
-        return super::handlers::outdated(ctx, inv);
+        return crate::bot::outdated(ctx, inv);
     };
     let now = ctx.clock.now();
-    let change = ctx.store.write(|w| {
-        let change = roles::set(w, key, *role, Actor::User(inv.user), now)?;
-        if let Change::Applied(id) = change
-            && let Some(event) = audit::get(w, id)?
-            && let Some(post) = outbox::post(w, Route::Log, Message::text(event.summary()), None)?
-        {
-            outbox::push(w, post)?;
-        }
-        Ok::<_, crate::store::StoreError>(change)
-    })?;
+    let change = ctx
+        .store
+        .write(|w| roles::set(w, key, *role, Actor::User(inv.user), now))?;
     ctx.outbox.wake();
     match change {
         Change::Applied(_) => ctx.private(
@@ -162,33 +160,7 @@ pub fn member_joined(ctx: &Ctx, user: u64) -> Result<(), HandlerError> {
     if !ctx.settings.modules_league {
         return Ok(());
     }
-    ctx.store.write(|w| {
-        let mention = format!("<@{user}>");
-        let text = ctx.texts.render(
-            crate::i18n::Lang::En,
-            "league.join_welcome",
-            &[("member", &mention)],
-        );
-        let message = Message {
-            ping_users: true,
-            ..Message::text(text)
-        };
-        if let Some(post) = outbox::post(w, Route::Welcome, message, None)? {
-            outbox::push(w, post)?;
-        }
-        if let Some(inactive) = roles::get(w, roles::RoleKey::Inactive)? {
-            outbox::push(
-                w,
-                Effect::Member {
-                    user,
-                    add_roles: vec![inactive],
-                    remove_roles: Vec::new(),
-                    nick: None,
-                },
-            )?;
-        }
-        Ok::<_, crate::store::StoreError>(())
-    })?;
+    ctx.store.write(|w| members::joined(w, &ctx.texts, user))?;
     ctx.outbox.wake();
     Ok(())
 }
@@ -197,20 +169,7 @@ pub fn member_joined(ctx: &Ctx, user: u64) -> Result<(), HandlerError> {
 /// route told.
 pub fn member_left(ctx: &Ctx, user: u64) -> Result<(), HandlerError> {
     let now = ctx.clock.now();
-    let archived = ctx.store.write(|w| {
-        let Some(gone) = player::archive(w, user, Actor::Bot, "left", now)? else {
-            return Ok::<_, crate::store::StoreError>(None);
-        };
-        let text = format!(
-            "<@{user}> left the server; their league data ({}) was archived.",
-            gone.osu_username
-        );
-        if let Some(post) = outbox::post(w, Route::Log, Message::text(text), None)? {
-            outbox::push(w, post)?;
-        }
-        Ok(Some(gone))
-    })?;
-    if let Some(gone) = archived {
+    if let Some(gone) = ctx.store.write(|w| members::left(w, user, now))? {
         tracing::info!(user, osu = %gone.osu_username, "a linked member left; archived");
         ctx.outbox.wake();
     }

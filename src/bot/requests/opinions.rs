@@ -8,16 +8,16 @@
 //! consensus links to it), and on a request's first resolution the archive entry (the Reviewer's
 //! Widget is deleted) and the author's notice.
 
-use super::super::custom_id::CustomId;
-use super::super::handlers::{Ctx, HandlerError, outdated};
-use super::super::interaction::{Effect, Invocation, Outcome, Response};
-use super::super::message::{Input, Modal};
-use super::super::outbox;
-use super::{field, mirror, post, post_notice, reply, widgets};
+use super::{field, post_notice, reply, widgets};
+use crate::bot::{Ctx, HandlerError, outdated};
+use crate::bot::{Effect, Invocation, Outcome, Response};
 use crate::i18n;
+use crate::outbox;
+use crate::outbox::CustomId;
+use crate::outbox::{Input, Modal};
 use crate::requests::model::{Grade, Verdict, anchor};
 use crate::requests::review::{self, MAX_TEXT, MIN_REVIEW, Recorded, ReviewError, Said};
-use crate::routes::Route;
+use crate::routes::{self, Route};
 use crate::store::{StoreError, Writer};
 
 /// The shortest reason accepted, in characters (§2.4).
@@ -232,7 +232,7 @@ fn messages(w: &mut Writer, ctx: &Ctx, user: u64, done: &Recorded) -> Result<(),
     if let Some(text) = &done.said.review {
         let is_final = resolution.is_some();
         let message = widgets::review(w, ctx, dossier, user, verdict, text, is_final)?;
-        post(
+        routes::push(
             w,
             Route::ReviewText,
             message,
@@ -241,7 +241,7 @@ fn messages(w: &mut Writer, ctx: &Ctx, user: u64, done: &Recorded) -> Result<(),
     }
     let widget = widgets::resolution(w, ctx, dossier)?;
     if dossier.opinions.len() + dossier.resolutions.len() == 1 {
-        post(w, Route::Resolution, widget, Some(anchor::resolution(id)))?;
+        routes::push(w, Route::Resolution, widget, Some(anchor::resolution(id)))?;
     } else {
         outbox::push(
             w,
@@ -264,7 +264,7 @@ fn messages(w: &mut Writer, ctx: &Ctx, user: u64, done: &Recorded) -> Result<(),
                 },
             )?;
             let entry = widgets::archive(w, ctx, dossier)?;
-            post(w, Route::Archive, entry, Some(anchor::archive(id)))?;
+            routes::push(w, Route::Archive, entry, Some(anchor::archive(id)))?;
         }
         let notice = widgets::verdict_notice(
             ctx,
@@ -277,8 +277,7 @@ fn messages(w: &mut Writer, ctx: &Ctx, user: u64, done: &Recorded) -> Result<(),
             Some(_) => Route::ApprovalNotification,
             None => Route::RejectionNotification,
         };
-        post(w, route, notice, None)?;
+        routes::push(w, route, notice, None)?;
     }
-    mirror(w, done.event)?;
     post_notice(w, ctx, done.notice)
 }

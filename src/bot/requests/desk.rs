@@ -5,14 +5,14 @@
 //! delivered (its route off) is said to be missing. Every change records its audit event,
 //! mirrored to the `log` route, in its transaction.
 
-use super::super::handlers::{Ctx, HandlerError, outdated};
-use super::super::interaction::{Effect, Invocation, Outcome, Value};
-use super::super::message::Message;
-use super::super::outbox;
-use super::super::pages::{self, Lines, List};
-use super::{mirror, post_notice, reply};
-use crate::audit::{self, Actor, Change, Event, EventKind};
+use super::{post_notice, reply};
+use crate::audit::{Actor, Change};
+use crate::bot::pages::{self, Lines, List};
+use crate::bot::{Ctx, HandlerError, outdated};
+use crate::bot::{Invocation, Outcome, Value};
 use crate::i18n::{self, Lang};
+use crate::outbox;
+use crate::outbox::Message;
 use crate::requests::model::{self, State, anchor};
 use crate::requests::queue::{self, Notice};
 
@@ -104,23 +104,9 @@ fn widgets(ctx: &Ctx, inv: &Invocation, lang: Lang, level: u64) -> Result<Outcom
 /// `/request delete request_id`: the request, what was said about it, and its widgets.
 fn delete(ctx: &Ctx, inv: &Invocation, id: u64) -> Result<Outcome, HandlerError> {
     let now = ctx.clock.now();
-    let deleted = ctx.store.write(|w| {
-        if !model::remove(w, id)? {
-            return Ok(false);
-        }
-        for anchor in [
-            anchor::reviewers(id),
-            anchor::resolution(id),
-            anchor::archive(id),
-        ] {
-            outbox::push(w, Effect::Delete { anchor })?;
-        }
-        let event = Event::new(EventKind::RequestDeleted, Actor::User(inv.user), now)
-            .with("request_id", i64::try_from(id).unwrap_or(i64::MAX));
-        let event = audit::record(w, &event)?;
-        mirror(w, event)?;
-        Ok::<_, crate::store::StoreError>(true)
-    })?;
+    let deleted = ctx
+        .store
+        .write(|w| model::delete(w, Actor::User(inv.user), id, now))?;
     if !deleted {
         let message = i18n::Message::new("request.delete.not_found").with("request_id", id);
         return reply(ctx, inv, &message);
@@ -145,8 +131,7 @@ fn set(ctx: &Ctx, inv: &Invocation, closed: bool) -> Result<Outcome, HandlerErro
     let now = ctx.clock.now();
     let change = ctx.store.write(|w| {
         let change = queue::set(w, Actor::User(inv.user), closed, now)?;
-        if let Change::Applied(event) = change {
-            mirror(w, event)?;
+        if let Change::Applied(_) = change {
             let notice = if closed {
                 Notice::Closed
             } else {

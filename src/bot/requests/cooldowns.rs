@@ -6,14 +6,14 @@
 //! `remove_other_user_bans` / `remove_other_level_bans`. Every reply is private and in the
 //! member's language; a bad duration or level id is explained and changes nothing. Changes are
 //! mirrored to the `log` route like every administrative change. Lists and histories are shown a
-//! page at a time ([`super::pages`]).
+//! page at a time (`bot::pages`).
 
-use super::admin::{self, Refusal};
-use super::handlers::{Ctx, HandlerError};
-use super::interaction::{Invocation, Outcome, Value};
-use super::pages::{self, Lines, List};
 use crate::access::Flag;
 use crate::audit::Actor;
+use crate::bot::pages::{self, Lines, List};
+use crate::bot::reply::{self as admin, Refusal};
+use crate::bot::{Ctx, HandlerError};
+use crate::bot::{Invocation, Outcome, Value};
 use crate::i18n::{self, Lang};
 use crate::requests::cooldown::{self, By, CooldownError, Entity, EntityKind, Listing, Term};
 use crate::time::DurationChange;
@@ -33,7 +33,7 @@ pub fn command(ctx: &Ctx, inv: &Invocation, path: &[String]) -> Result<Outcome, 
     let (kind, sub) = match path.as_slice() {
         ["usercd", sub] => (EntityKind::User, *sub),
         ["levelcd", sub] => (EntityKind::Level, *sub),
-        _ => return super::handlers::outdated(ctx, inv),
+        _ => return crate::bot::outdated(ctx, inv),
     };
     if sub == "list" {
         return list(ctx, inv, kind);
@@ -43,7 +43,7 @@ pub fn command(ctx: &Ctx, inv: &Invocation, path: &[String]) -> Result<Outcome, 
     let entity = match kind {
         EntityKind::User => match inv.option("user") {
             Some(Value::Member { id, .. } | Value::User(id)) => Entity::User(*id),
-            _ => return super::handlers::outdated(ctx, inv),
+            _ => return crate::bot::outdated(ctx, inv),
         },
         EntityKind::Level => {
             let input = inv.str_option("level_id").unwrap_or_default();
@@ -84,7 +84,7 @@ pub fn command(ctx: &Ctx, inv: &Invocation, path: &[String]) -> Result<Outcome, 
                 .write(|w| cooldown::amend(w, by, entity, reason, now));
             admin::changed(ctx, inv, result)
         }
-        _ => super::handlers::outdated(ctx, inv),
+        _ => crate::bot::outdated(ctx, inv),
     }
 }
 
@@ -175,13 +175,13 @@ fn list(ctx: &Ctx, inv: &Invocation, kind: EntityKind) -> Result<Outcome, Handle
     let listing = match inv.str_option("listing") {
         Some("temporary") => Listing::Temporary,
         Some("endless") => Listing::Endless,
-        _ => return super::handlers::outdated(ctx, inv),
+        _ => return crate::bot::outdated(ctx, inv),
     };
     pages::first(ctx, inv, List::Cooldowns(kind, listing))
 }
 
 /// The lines of `/usercd list` or `/levelcd list`, most relevant first.
-pub(super) fn listed(
+pub(crate) fn listed(
     ctx: &Ctx,
     lang: Lang,
     kind: EntityKind,
@@ -217,7 +217,7 @@ pub(super) fn listed(
 }
 
 /// The lines of `/usercd history` or `/levelcd history`, oldest first.
-pub(super) fn history(ctx: &Ctx, lang: Lang, entity: Entity) -> Result<Lines, HandlerError> {
+pub(crate) fn history(ctx: &Ctx, lang: Lang, entity: Entity) -> Result<Lines, HandlerError> {
     let target = label(entity);
     let entries = ctx.store.read(|r| cooldown::history(r, entity))?;
     if entries.is_empty() {

@@ -7,11 +7,11 @@
 //! widget is rendered from the store, an edit after a restart shows exactly what the store
 //! holds (the original rebuilt consensus from the old message, §14).
 
-use super::super::custom_id::CustomId;
-use super::super::handlers::Ctx;
-use super::super::message::{Button, ButtonStyle, ButtonTarget, Embed, Field, Message};
-use super::super::outbox;
+use crate::bot::Ctx;
 use crate::i18n::Lang;
+use crate::outbox;
+use crate::outbox::CustomId;
+use crate::outbox::{Button, ButtonStyle, ButtonTarget, Embed, Field, Message};
 use crate::params::{self, Param};
 use crate::requests::model::{Dossier, Grade, Verdict, anchor};
 use crate::requests::queue::Notice;

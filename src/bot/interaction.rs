@@ -1,9 +1,7 @@
 //! An interaction as plain values ([`Invocation`]) and what a handler answers ([`Outcome`]).
 //! The router converts serenity's types to these and back, so handlers never see serenity.
 
-use serde::{Deserialize, Serialize};
-
-use super::message::{Choice, Message, Modal};
+use crate::outbox::{Choice, Effect, Message, Modal};
 
 /// Who did what, where.
 #[derive(Clone, Debug)]
@@ -106,59 +104,4 @@ pub enum Response {
     Update(Message),
     Modal(Modal),
     Choices(Vec<Choice>),
-}
-
-/// A change Stagehand makes in Discord besides answering: queued in the store by
-/// [`super::outbox`] (in the transaction that decided it) and delivered in order by its worker.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub enum Effect {
-    /// A new message. With an `anchor`, where it landed is recorded under that name, so later
-    /// effects can edit or delete it (the first part, when a long message is split).
-    Send {
-        to: Destination,
-        message: Message,
-        anchor: Option<String>,
-    },
-    /// Replaces the content, embeds and buttons of the message recorded under `anchor`.
-    Edit { anchor: String, message: Message },
-    /// Deletes the message recorded under `anchor`, and forgets the anchor.
-    Delete { anchor: String },
-    /// Gives and takes a member's roles, and sets their nickname (`Some("")` clears it).
-    Member {
-        user: u64,
-        add_roles: Vec<u64>,
-        remove_roles: Vec<u64>,
-        nick: Option<String>,
-    },
-    /// Registers the slash commands again, with the current texts, if they changed (after an
-    /// edit of a `command.*` text).
-    RegisterCommands,
-    /// Edits request `request`'s Resolution Widget with what the store holds when this is
-    /// delivered: the links to reviews posted by the effects before it.
-    RefreshResolution { request: u64 },
-}
-
-/// Where a new message goes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Destination {
-    /// A direct message to a user.
-    Dm(u64),
-    /// A channel.
-    Channel(u64),
-    /// The channel a route pointed at when the message was queued (see [`super::outbox::post`]).
-    Route {
-        route: crate::routes::Route,
-        channel: u64,
-    },
-}
-
-impl Effect {
-    /// A direct message.
-    pub fn dm(user: u64, message: Message) -> Effect {
-        Effect::Send {
-            to: Destination::Dm(user),
-            message,
-            anchor: None,
-        }
-    }
 }

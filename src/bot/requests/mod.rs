@@ -13,25 +13,27 @@
 //! `v1:req:opinion_form:<request>:<kind>` (reviewers), `v1:req:resolve:<request>:<grade|reject>`
 //! and `v1:req:resolve_form:<request>:<grade|reject>` (GD moderators).
 
+mod commands;
+pub(super) mod cooldowns;
 mod create;
 mod desk;
 mod opinions;
 mod widgets;
 
+pub use commands::COMMANDS;
+
 pub use desk::history as queue_history;
 
-use super::admin::reply;
 use super::commands::Access;
-use super::custom_id::CustomId;
-use super::handlers::{Ctx, HandlerError, outdated};
-use super::interaction::{Effect, Invocation, Kind, Outcome, Value};
-use super::message::Message;
-use super::outbox;
 use crate::access::Flag;
-use crate::audit::{self, EventId};
+use crate::bot::reply;
+use crate::bot::{Ctx, HandlerError, outdated};
+use crate::bot::{Invocation, Kind, Outcome, Value};
+use crate::outbox::CustomId;
+use crate::outbox::Effect;
 use crate::requests::model::{self, anchor};
 use crate::requests::queue::Notice;
-use crate::routes::Route;
+use crate::routes::{self, Route};
 use crate::store::{StoreError, Writer};
 
 /// Who may use a request desk control; `None` for actions the desk does not have.
@@ -86,12 +88,9 @@ pub async fn control(ctx: &Ctx, inv: &Invocation, id: &CustomId) -> Result<Outco
 }
 
 /// The `level_id` option.
-/// The effect to deliver for `effect`: a widget refresh becomes the edit it stands for, built
-/// from the store now; `None` when there is nothing left to refresh (the request was deleted).
-pub fn resolve(ctx: &Ctx, effect: Effect) -> Result<Option<Effect>, StoreError> {
-    let Effect::RefreshResolution { request } = effect else {
-        return Ok(Some(effect));
-    };
+/// The Resolution Widget of `request` as the store holds it now, as the edit that shows it;
+/// `None` when the request was deleted.
+pub(super) fn refresh(ctx: &Ctx, request: u64) -> Result<Option<Effect>, StoreError> {
     ctx.store.read(|r| {
         let Some(dossier) = model::dossier(r, request)? else {
             return Ok(None);
@@ -119,27 +118,6 @@ fn field(fields: &[(String, String)], name: &str) -> Option<String> {
         .filter(|v| !v.is_empty())
 }
 
-/// Queues the post of an event to the `log` route, in the transaction that recorded it.
-fn mirror(w: &mut Writer, id: EventId) -> Result<(), StoreError> {
-    let Some(event) = audit::get(w, id)? else {
-        return Ok(());
-    };
-    post(w, Route::Log, Message::text(event.summary()), None)
-}
-
-/// Queues a post to `route` (nothing when the route is off).
-fn post(
-    w: &mut Writer,
-    route: Route,
-    message: Message,
-    anchor: Option<String>,
-) -> Result<(), StoreError> {
-    match outbox::post(w, route, message, anchor)? {
-        Some(effect) => outbox::push(w, effect),
-        None => Ok(()),
-    }
-}
-
 /// Queues the notice of a queue that closed or reopened.
 fn post_notice(w: &mut Writer, ctx: &Ctx, notice: Option<Notice>) -> Result<(), StoreError> {
     let Some(notice) = notice else {
@@ -149,7 +127,7 @@ fn post_notice(w: &mut Writer, ctx: &Ctx, notice: Option<Notice>) -> Result<(), 
         Notice::Closed => Route::RequestsClosed,
         Notice::Reopened => Route::RequestsReopened,
     };
-    post(w, route, widgets::queue_notice(ctx, notice), None)
+    routes::push(w, route, widgets::queue_notice(ctx, notice), None)
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
-use crate::app::Paths;
+use crate::paths::Paths;
 use crate::store::{
     OpenError, Progress, SnapshotError, SnapshotInfo, Store, StoreOptions, inspect,
 };
@@ -158,6 +158,18 @@ fn copy_with_progress(from: &Path, to: &Path, progress: Progress) -> Result<(), 
         progress(done, total);
     }
     output.sync_all().map_err(io(to))
+}
+
+/// One line about a written snapshot.
+pub fn describe_snapshot(path: &Path, info: &SnapshotInfo) -> String {
+    format!(
+        "snapshot written to {} ({} entries in {} tables, {} KiB, schema {})",
+        path.display(),
+        info.entries,
+        info.tables,
+        info.bytes.div_ceil(1024),
+        info.schema
+    )
 }
 
 #[cfg(test)]

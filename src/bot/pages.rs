@@ -9,11 +9,11 @@
 //! the last one.
 
 use super::commands::{self, Access};
-use super::custom_id::CustomId;
-use super::handlers::{Ctx, HandlerError};
-use super::interaction::{Invocation, Outcome, Response};
-use super::message::{Button, ButtonStyle, ButtonTarget, Message};
+use crate::bot::{Ctx, HandlerError};
+use crate::bot::{Invocation, Outcome, Response};
 use crate::i18n::Lang;
+use crate::outbox::CustomId;
+use crate::outbox::{Button, ButtonStyle, ButtonTarget, Message};
 use crate::requests::cooldown::{Entity, EntityKind, Listing};
 
 const MODULE: &str = "page";
@@ -122,8 +122,10 @@ pub fn turn(ctx: &Ctx, inv: &Invocation, list: List, to: usize) -> Result<Outcom
 fn lines(ctx: &Ctx, lang: Lang, list: List) -> Result<Lines, HandlerError> {
     match list {
         List::QueueHistory => super::requests::queue_history(ctx, lang),
-        List::Cooldowns(kind, listing) => super::cooldowns::listed(ctx, lang, kind, listing),
-        List::CooldownHistory(entity) => super::cooldowns::history(ctx, lang, entity),
+        List::Cooldowns(kind, listing) => {
+            super::requests::cooldowns::listed(ctx, lang, kind, listing)
+        }
+        List::CooldownHistory(entity) => super::requests::cooldowns::history(ctx, lang, entity),
     }
 }
 
@@ -179,7 +181,7 @@ mod tests {
             for page in [0, 1, 41] {
                 let id = list.custom_id(page);
                 let text = id.to_string();
-                assert!(text.len() <= super::super::custom_id::MAX_LEN, "{text}");
+                assert!(text.len() <= crate::outbox::custom_id::MAX_LEN, "{text}");
                 let parsed = CustomId::parse(&text).ok();
                 assert_eq!(parsed.as_ref().and_then(List::parse), Some((list, page)));
             }

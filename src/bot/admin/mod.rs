@@ -1,61 +1,24 @@
 //! Administration commands (gd-requestbot §1.7, §1.8, §1.12, §1.13): `/permission`,
 //! `/parameter`, `/route` and `/text`, on top of `access`, `params`, `routes` and `i18n`.
 //!
-//! The permission [`super::handlers::gate`] has already passed when these run. Every reply is
+//! The permission `bot::gate` has already passed when these run. Every reply is
 //! private and in the member's language: `common.success`, `warning.no_effect`, or why the
 //! change was refused (then nothing changed). Every change that took effect is mirrored to the
 //! `log` route as its audit event's summary. Long lists are one message that delivery splits
 //! within Discord's limits.
 
-use super::handlers::{Ctx, HandlerError};
-use super::interaction::{Effect, Invocation, Outcome, Value};
-use super::message::{Choice, Message};
-use super::outbox;
-use crate::access::{AccessError, Flag, FlagSet, Member};
-use crate::audit::{self, Actor, Change};
+mod commands;
+
+pub use commands::COMMANDS;
+
+use crate::access::{Flag, FlagSet, Member};
+use crate::audit::{Actor, Change};
+use crate::bot::reply::{Refusal, changed, reply, reply_text};
+use crate::bot::{Ctx, HandlerError, Invocation, Outcome, Value};
 use crate::i18n::{self, Lang, TextError};
-use crate::params::{self, Param, ParameterError};
+use crate::outbox::Choice;
+use crate::params::{self, Param};
 use crate::routes::{self, Route};
-use crate::store::StoreError;
-
-/// A refusal's localised reason, or the failure it really is (a store error is not the
-/// member's fault: it is reported to the maintainers).
-pub(super) trait Refusal {
-    fn refusal(self) -> Result<i18n::Message, HandlerError>;
-}
-
-impl Refusal for AccessError {
-    fn refusal(self) -> Result<i18n::Message, HandlerError> {
-        match self {
-            AccessError::Store(err) => Err(err.into()),
-            other => Ok(other.message()),
-        }
-    }
-}
-
-impl Refusal for ParameterError {
-    fn refusal(self) -> Result<i18n::Message, HandlerError> {
-        match self {
-            ParameterError::Store(err) => Err(err.into()),
-            other => Ok(other.message()),
-        }
-    }
-}
-
-impl Refusal for TextError {
-    fn refusal(self) -> Result<i18n::Message, HandlerError> {
-        match self {
-            TextError::Store(err) => Err(err.into()),
-            other => Ok(other.message()),
-        }
-    }
-}
-
-impl Refusal for StoreError {
-    fn refusal(self) -> Result<i18n::Message, HandlerError> {
-        Err(self.into())
-    }
-}
 
 /// Runs `/permission`, `/parameter`, `/route` or `/text` (`path` is the command and subcommand).
 pub fn command(ctx: &Ctx, inv: &Invocation, path: &[String]) -> Result<Outcome, HandlerError> {
@@ -65,7 +28,7 @@ pub fn command(ctx: &Ctx, inv: &Invocation, path: &[String]) -> Result<Outcome, 
         ["parameter", sub] => parameter(ctx, inv, sub),
         ["route", sub] => route(ctx, inv, sub),
         ["text", sub] => text(ctx, inv, sub),
-        _ => super::handlers::outdated(ctx, inv),
+        _ => crate::bot::outdated(ctx, inv),
     }
 }
 
@@ -92,50 +55,6 @@ pub fn complete(ctx: &Ctx, inv: &Invocation, focused: &str) -> Vec<Choice> {
             value: n.to_string(),
         })
         .collect()
-}
-
-/// A private reply in the member's language.
-pub(super) fn reply(
-    ctx: &Ctx,
-    inv: &Invocation,
-    message: &i18n::Message,
-) -> Result<Outcome, HandlerError> {
-    ctx.private(inv, message.key, &message.params())
-}
-
-/// A private reply made of text already in the member's language.
-pub(super) fn reply_text(text: String) -> Outcome {
-    Outcome::reply(Message::text(text).ephemeral())
-}
-
-/// The reply to a mutation: its outcome, and the audit event mirrored to the `log` route.
-pub(super) fn changed<E: Refusal>(
-    ctx: &Ctx,
-    inv: &Invocation,
-    result: Result<Change, E>,
-) -> Result<Outcome, HandlerError> {
-    match result {
-        Ok(change) => {
-            let mut outcome = reply(ctx, inv, &change.message())?;
-            outcome.effects = mirror(ctx, change)?;
-            Ok(outcome)
-        }
-        Err(err) => reply(ctx, inv, &err.refusal()?),
-    }
-}
-
-/// The post of an applied change's event to the `log` route (none when the route is off).
-fn mirror(ctx: &Ctx, change: Change) -> Result<Vec<Effect>, HandlerError> {
-    let Change::Applied(id) = change else {
-        return Ok(Vec::new());
-    };
-    let Some(event) = ctx.store.read(|r| audit::get(r, id))? else {
-        return Ok(Vec::new());
-    };
-    let post = ctx
-        .store
-        .read(|r| outbox::post(r, Route::Log, Message::text(event.summary()), None))?;
-    Ok(post.into_iter().collect())
 }
 
 fn actor(inv: &Invocation) -> Actor {
@@ -236,9 +155,9 @@ fn permission(ctx: &Ctx, inv: &Invocation, sub: &str) -> Result<Outcome, Handler
                 };
                 Ok(reply_text(describe_member(ctx, &member, lang)))
             }
-            _ => super::handlers::outdated(ctx, inv),
+            _ => crate::bot::outdated(ctx, inv),
         },
-        _ => super::handlers::outdated(ctx, inv),
+        _ => crate::bot::outdated(ctx, inv),
     }
 }
 
@@ -331,7 +250,7 @@ fn parameter(ctx: &Ctx, inv: &Invocation, sub: &str) -> Result<Outcome, HandlerE
             changed(ctx, inv, result)
         }
         "reset" => changed(ctx, inv, params::reset(&ctx.store, actor(inv), param, now)),
-        _ => super::handlers::outdated(ctx, inv),
+        _ => crate::bot::outdated(ctx, inv),
     }
 }
 
@@ -349,7 +268,7 @@ fn route(ctx: &Ctx, inv: &Invocation, sub: &str) -> Result<Outcome, HandlerError
         return Ok(reply_text(lines.join("\n")));
     }
     let Some(route) = inv.str_option("route").and_then(Route::parse) else {
-        return super::handlers::outdated(ctx, inv);
+        return crate::bot::outdated(ctx, inv);
     };
     let actor = actor(inv);
     match sub {
@@ -391,14 +310,14 @@ fn route(ctx: &Ctx, inv: &Invocation, sub: &str) -> Result<Outcome, HandlerError
                 let result = routes::update_channel(&ctx.store, actor, route, *channel, now);
                 changed(ctx, inv, result)
             }
-            _ => super::handlers::outdated(ctx, inv),
+            _ => crate::bot::outdated(ctx, inv),
         },
         "reset_channel" => changed(
             ctx,
             inv,
             routes::reset_channel(&ctx.store, actor, route, now),
         ),
-        _ => super::handlers::outdated(ctx, inv),
+        _ => crate::bot::outdated(ctx, inv),
     }
 }
 
@@ -452,7 +371,7 @@ fn text(ctx: &Ctx, inv: &Invocation, sub: &str) -> Result<Outcome, HandlerError>
             let result = ctx.texts.reset(&ctx.store, actor(inv), key, language, now);
             text_changed(ctx, inv, key, result)
         }
-        _ => super::handlers::outdated(ctx, inv),
+        _ => crate::bot::outdated(ctx, inv),
     }
 }
 
@@ -467,7 +386,9 @@ fn text_changed(
     let applied = matches!(result, Ok(Change::Applied(_)));
     let mut outcome = changed(ctx, inv, result)?;
     if applied && key.starts_with("command.") {
-        outcome.effects.push(Effect::RegisterCommands);
+        outcome
+            .effects
+            .push(crate::outbox::Effect::RegisterCommands);
     }
     Ok(outcome)
 }

@@ -12,8 +12,8 @@ use anyhow::Context as _;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{UnixListener, UnixStream};
 
-use crate::app::Paths;
 use crate::config::Settings;
+use crate::paths::Paths;
 use crate::store::Store;
 
 /// What the server side needs.
@@ -80,7 +80,7 @@ fn run(
         Some(("backup", path)) => {
             tracing::info!(path, "backup requested");
             let mut last_sent = 0;
-            let info = crate::backup::create(
+            let info = super::backup::create(
                 &admin.store,
                 Path::new(path),
                 &admin.paths.backups(),
@@ -94,12 +94,12 @@ fn run(
             )?;
             let _ = out.send(format!(
                 "line {}\n",
-                crate::app::describe_snapshot(Path::new(path), &info)
+                super::backup::describe_snapshot(Path::new(path), &info)
             ));
             Ok(())
         }
         None if request == "check" => {
-            let report = crate::app::check_report(&admin.paths, Some(&admin.store));
+            let report = super::check::report(&admin.paths, Some(&admin.store));
             for line in report.lines {
                 let _ = out.send(format!("line {line}\n"));
             }

@@ -7,17 +7,17 @@
 
 use std::time::Duration;
 
-use super::super::custom_id::CustomId;
-use super::super::handlers::{Ctx, HandlerError, outdated};
-use super::super::interaction::{Invocation, Outcome, Response, Value};
-use super::super::message::{Button, ButtonStyle, ButtonTarget, Input, Message, Modal};
-use super::{field, mirror, post, post_notice, reply, widgets};
+use super::{field, post_notice, reply, widgets};
 use crate::access::Flag;
+use crate::bot::{Ctx, HandlerError, outdated};
+use crate::bot::{Invocation, Outcome, Response, Value};
 use crate::gd;
 use crate::i18n::{self, Lang};
+use crate::outbox::CustomId;
+use crate::outbox::{Button, ButtonStyle, ButtonTarget, Input, Message, Modal};
 use crate::requests::create::{self, Asker, Form, RequestError, Submitted};
 use crate::requests::model::{self, Author, anchor};
-use crate::routes::Route;
+use crate::routes::{self, Route};
 
 /// How long `/request create` waits for the GD server before offering a button instead.
 const LOOKUP_BUDGET: Duration = Duration::from_millis(700);
@@ -188,14 +188,13 @@ fn store(
         };
         if let Some(dossier) = model::dossier(w, done.id)? {
             let widget = widgets::reviewers(ctx, &dossier);
-            post(
+            routes::push(
                 w,
                 Route::PendingRequest,
                 widget,
                 Some(anchor::reviewers(done.id)),
             )?;
         }
-        mirror(w, done.event)?;
         post_notice(w, ctx, done.notice)?;
         Ok(Ok(done))
     })?;

@@ -1,0 +1,48 @@
+//! The Discord-facing application, without serenity: what a member's command, click or form does.
+//!
+//! `discord/` hands [`dispatch`] a plain [`Invocation`]; the permission gate runs, then the
+//! feature's handler reads the invocation, calls one use case of a domain module (which owns its
+//! write transaction and queues its effects and audit event there), and renders the reply as an
+//! [`Outcome`]. One folder per feature declares its slice of the command table, its controls and
+//! its paged lists: [`general`] (`/help`, `/language`), `admin`, `league`, `requests`.
+//!
+//! May call the domain modules, the shared services, `outbox` and `store`; names no serenity,
+//! hyper or `discord::`/`web::` item.
+
+mod admin;
+pub mod commands;
+pub(crate) mod ctx;
+mod dispatch;
+mod general;
+mod interaction;
+mod league;
+pub(crate) mod pages;
+pub(crate) mod reply;
+mod requests;
+
+pub use ctx::{Ctx, HandlerError};
+pub use dispatch::{dispatch, gate, outdated};
+pub use interaction::{Invocation, Kind, Outcome, Response, Value};
+pub use league::{member_joined, member_left};
+pub use reply::{Refusal, changed, reply, reply_text};
+
+use crate::outbox::{Effect, Message, Route};
+use crate::routes;
+use crate::store::StoreError;
+
+/// The effect to deliver for `effect`: what stands for a message built at delivery time becomes
+/// that message, read from the store now: a widget refresh becomes the edit it stands for, an
+/// audit event's `Log` the post of its summary to the `log` route. `None` when there is nothing
+/// left to send (the request was deleted, the route is off).
+pub fn expand(ctx: &Ctx, effect: Effect) -> Result<Option<Effect>, StoreError> {
+    match effect {
+        Effect::RefreshResolution { request } => requests::refresh(ctx, request),
+        Effect::Log { event } => ctx.store.read(|r| {
+            let Some(event) = crate::audit::get(r, crate::audit::EventId(event))? else {
+                return Ok(None);
+            };
+            routes::post(r, Route::Log, Message::text(event.summary()), None)
+        }),
+        other => Ok(Some(other)),
+    }
+}

@@ -1,0 +1,311 @@
+//! Delivery of the outbox (see `outbox`): one worker, while the bot is connected, carries out the
+//! queued effects in order through serenity's HTTP client.
+//!
+//! Delivery failures: a route whose channel was deleted is reported to the log route once, not on
+//! every message; what Discord refuses for good (a member who left, closed DMs, missing
+//! permissions) is logged and dropped; anything else is retried with a growing pause, then
+//! dropped after [`ATTEMPTS`] tries so one bad row never blocks the queue. An effect that stands
+//! for a message built at delivery time (a widget refresh, an audit event's post) is first
+//! expanded by `bot::expand`.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serenity::all::{ChannelId, EditMember, GuildId, Http, MessageId, RoleId, UserId};
+
+use super::convert;
+use crate::bot::Ctx;
+use crate::i18n::{Catalogue, Lang};
+use crate::outbox::{
+    Destination, Effect, LimitError, Message, Outbox, Posted, Queued, Route, prepare, queue,
+};
+use crate::routes;
+use crate::store::{Store, StoreError};
+
+/// Tries before a delivery that keeps failing is dropped.
+pub const ATTEMPTS: u32 = 5;
+
+/// Delivers the queue, oldest first, for as long as the task runs.
+pub async fn run(outbox: Outbox, ctx: Arc<Ctx>, http: Arc<Http>) {
+    let mut pause = Duration::ZERO;
+    loop {
+        if !pause.is_zero() {
+            tokio::time::sleep(pause).await;
+        }
+        let next = ctx.store.read(queue::next);
+        let (id, queued) = match next {
+            Ok(Some(row)) => row,
+            Ok(None) => {
+                outbox.woken().await;
+                pause = Duration::ZERO;
+                continue;
+            }
+            Err(err) => {
+                tracing::error!(error = %err, "cannot read the outbox");
+                pause = Duration::from_secs(5);
+                continue;
+            }
+        };
+        pause = match deliver_one(&ctx, &http, id, queued).await {
+            Ok(()) => Duration::ZERO,
+            Err(err) => {
+                tracing::error!(error = %err, "cannot update the outbox");
+                Duration::from_secs(5)
+            }
+        };
+    }
+}
+
+/// Delivers one row and settles it: removed (delivered or given up on) or retried later.
+async fn deliver_one(
+    ctx: &Ctx,
+    http: &Http,
+    id: u64,
+    mut queued: Queued,
+) -> Result<(), StoreError> {
+    let result = match crate::bot::expand(ctx, queued.effect.clone()) {
+        Ok(Some(effect)) => deliver(http, &ctx.store, ctx.guild, effect).await,
+        Ok(None) => Ok(None),
+        Err(err) => Err(DeliveryError::Failed(err.to_string())),
+    };
+    let mut follow_up = None;
+    match result {
+        Ok(place) => {
+            return ctx
+                .store
+                .write(|w| queue::settle(w, id, &queued.effect, place));
+        }
+        Err(DeliveryError::ChannelGone { route, channel }) => {
+            tracing::warn!(
+                route = route.name(),
+                channel,
+                "the route's channel no longer exists"
+            );
+            follow_up = channel_missing(ctx, route, channel)?;
+        }
+        Err(DeliveryError::Refused(reason)) => {
+            tracing::warn!(effect = ?summary(&queued.effect), %reason, "Discord refused a delivery; dropped");
+        }
+        Err(DeliveryError::Failed(reason)) => {
+            queued.attempts += 1;
+            if queued.attempts < ATTEMPTS {
+                tracing::warn!(attempt = queued.attempts, %reason, "a delivery failed; will retry");
+                ctx.store.write(|w| queue::retry(w, id, &queued))?;
+                tokio::time::sleep(retry_pause(queued.attempts)).await;
+                return Ok(());
+            }
+            tracing::error!(effect = ?summary(&queued.effect), %reason, "a delivery kept failing; dropped");
+        }
+    }
+    ctx.store.write(|w| {
+        queue::settle(w, id, &queued.effect, None)?;
+        match follow_up {
+            Some(effect) => crate::outbox::push(w, effect),
+            None => Ok(()),
+        }
+    })
+}
+
+/// 1 s, 2 s, 4 s, … between tries of a failing delivery.
+fn retry_pause(attempts: u32) -> Duration {
+    Duration::from_secs(1 << attempts.saturating_sub(1).min(6))
+}
+
+/// What an effect was, for the log, without its (possibly long) message.
+fn summary(effect: &Effect) -> String {
+    match effect {
+        Effect::Send { to, anchor, .. } => format!("send to {to:?} (anchor {anchor:?})"),
+        Effect::Edit { anchor, .. } => format!("edit {anchor}"),
+        Effect::Delete { anchor } => format!("delete {anchor}"),
+        Effect::Member { user, .. } => format!("member {user}"),
+        Effect::RegisterCommands => "register the commands".to_string(),
+        Effect::RefreshResolution { request } => format!("refresh the widget of request {request}"),
+        Effect::Log { event } => format!("post event {event} to the log route"),
+    }
+}
+
+/// Records that `route`'s `channel` is gone; the first time for that channel, returns the report
+/// to post to the log route (unless the log route itself lost its channel).
+pub fn channel_missing(
+    ctx: &Ctx,
+    route: Route,
+    channel: u64,
+) -> Result<Option<Effect>, StoreError> {
+    if !routes::report_missing(&ctx.store, route, channel, ctx.clock.now())? || route == Route::Log
+    {
+        return Ok(None);
+    }
+    let text = ctx.texts.render(
+        Lang::En,
+        "route.channel_missing",
+        &[
+            ("route", route.name()),
+            ("channel", &format!("<#{channel}>")),
+        ],
+    );
+    ctx.store
+        .read(|r| routes::post(r, Route::Log, Message::text(text), None))
+}
+
+/// Why an effect was not delivered.
+#[derive(Debug, thiserror::Error)]
+pub enum DeliveryError {
+    /// The channel of a route no longer exists (Discord's Unknown Channel).
+    #[error("the channel {channel} of route {} no longer exists", route.name())]
+    ChannelGone { route: Route, channel: u64 },
+    /// Discord refused for good: trying again would not help.
+    #[error("refused: {0}")]
+    Refused(String),
+    /// Anything else (network, Discord's 5xx): worth another try.
+    #[error("{0}")]
+    Failed(String),
+}
+
+/// Discord's "Unknown Channel" error code.
+const UNKNOWN_CHANNEL: isize = 10003;
+
+impl DeliveryError {
+    fn from_serenity(err: serenity::Error, route: Option<(Route, u64)>) -> DeliveryError {
+        let serenity::Error::Http(serenity::http::HttpError::UnsuccessfulRequest(response)) = &err
+        else {
+            return DeliveryError::Failed(err.to_string());
+        };
+        match route {
+            Some((route, channel)) if response.error.code == UNKNOWN_CHANNEL => {
+                DeliveryError::ChannelGone { route, channel }
+            }
+            _ if response.status_code.is_client_error() => DeliveryError::Refused(err.to_string()),
+            _ => DeliveryError::Failed(err.to_string()),
+        }
+    }
+}
+
+/// Carries out one effect; for a new message, returns where its first part landed. The one way
+/// Stagehand changes Discord other than by answering an interaction.
+pub async fn deliver(
+    http: &Http,
+    store: &Store,
+    guild: u64,
+    effect: Effect,
+) -> Result<Option<Posted>, DeliveryError> {
+    let limits = |e: LimitError| DeliveryError::Refused(e.to_string());
+    match effect {
+        Effect::Send { to, message, .. } => {
+            let (channel, route) = match to {
+                Destination::Dm(user) => {
+                    let channel = UserId::new(user)
+                        .create_dm_channel(http)
+                        .await
+                        .map_err(|e| DeliveryError::from_serenity(e, None))?;
+                    (channel.id, None)
+                }
+                Destination::Channel(channel) => (ChannelId::new(channel), None),
+                Destination::Route { route, channel } => {
+                    (ChannelId::new(channel), Some((route, channel)))
+                }
+            };
+            let mut first = None;
+            for part in prepare(message).map_err(limits)? {
+                let sent = channel
+                    .send_message(http, convert::message(&part))
+                    .await
+                    .map_err(|e| DeliveryError::from_serenity(e, route))?;
+                first.get_or_insert(Posted {
+                    channel: channel.get(),
+                    message: sent.id.get(),
+                });
+            }
+            Ok(first)
+        }
+        Effect::Edit { anchor, message } => {
+            let Some(place) = anchored(store, &anchor)? else {
+                return Ok(None);
+            };
+            let part = prepare(message)
+                .map_err(limits)?
+                .into_iter()
+                .next()
+                .unwrap_or_default();
+            ChannelId::new(place.channel)
+                .edit_message(
+                    http,
+                    MessageId::new(place.message),
+                    convert::edit_message(&part),
+                )
+                .await
+                .map_err(|e| DeliveryError::from_serenity(e, None))?;
+            Ok(Some(place))
+        }
+        Effect::Delete { anchor } => {
+            let Some(place) = anchored(store, &anchor)? else {
+                return Ok(None);
+            };
+            ChannelId::new(place.channel)
+                .delete_message(http, MessageId::new(place.message))
+                .await
+                .map_err(|e| DeliveryError::from_serenity(e, None))?;
+            Ok(None)
+        }
+        Effect::Member {
+            user,
+            add_roles,
+            remove_roles,
+            nick,
+        } => {
+            let (guild, user) = (GuildId::new(guild), UserId::new(user));
+            let refused = |e| DeliveryError::from_serenity(e, None);
+            for role in add_roles {
+                http.add_member_role(guild, user, RoleId::new(role), None)
+                    .await
+                    .map_err(refused)?;
+            }
+            for role in remove_roles {
+                http.remove_member_role(guild, user, RoleId::new(role), None)
+                    .await
+                    .map_err(refused)?;
+            }
+            if let Some(nick) = nick {
+                guild
+                    .edit_member(http, user, EditMember::new().nickname(nick))
+                    .await
+                    .map_err(refused)?;
+            }
+            Ok(None)
+        }
+        Effect::RefreshResolution { .. } | Effect::Log { .. } => Err(DeliveryError::Refused(
+            "built by the outbox worker before delivery".into(),
+        )),
+        Effect::RegisterCommands => {
+            let texts = Catalogue::open(store).map_err(|e| DeliveryError::Failed(e.to_string()))?;
+            super::register::register(http, store, guild, &texts)
+                .await
+                .map_err(|e| DeliveryError::Failed(format!("{e:#}")))?;
+            Ok(None)
+        }
+    }
+}
+
+/// The place recorded under `anchor`; an edit or delete of a message that was never delivered
+/// (its post was dropped) has nothing to act on and is skipped.
+fn anchored(store: &Store, anchor: &str) -> Result<Option<Posted>, DeliveryError> {
+    let place = store
+        .read(|r| queue::posted(r, anchor))
+        .map_err(|e| DeliveryError::Failed(e.to_string()))?;
+    if place.is_none() {
+        tracing::warn!(anchor, "no delivered message under this anchor; skipped");
+    }
+    Ok(place)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_pauses_grow_and_stay_bounded() {
+        assert_eq!(retry_pause(1), Duration::from_secs(1));
+        assert_eq!(retry_pause(2), Duration::from_secs(2));
+        assert_eq!(retry_pause(4), Duration::from_secs(8));
+        assert_eq!(retry_pause(100), Duration::from_secs(64));
+    }
+}

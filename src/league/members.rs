@@ -1,0 +1,137 @@
+//! The use cases that change who is in the league, each in the caller's write transaction with
+//! its Discord effects queued there (osu-arena §7.2–7.3): a sign-in that completes `/link`
+//! ([`link`]), a member who joins the server ([`joined`]) and one who leaves ([`left`]). The web
+//! sign-in page and the Discord gateway both call these; neither builds a role change or a
+//! message of its own.
+
+use crate::audit::Actor;
+use crate::i18n::{Catalogue, Lang};
+use crate::league::link::{self, Checked};
+use crate::league::player::{self, LinkError, Player, TopPlay};
+use crate::league::{Thresholds, roles};
+use crate::osu;
+use crate::outbox::{self, Effect, Message};
+use crate::routes::{self, Route};
+use crate::store::{StoreError, Writer};
+
+/// Why a sign-in did not link; the transaction rolls back and nothing changes.
+#[derive(Debug)]
+pub enum LinkRefusal {
+    /// The member is linked already (to this row).
+    AlreadyLinked(Box<Player>),
+    /// The osu! account is linked to another member (this Discord id).
+    OsuTaken(u64),
+    /// The state was consumed by another sign-in meanwhile.
+    StateUsed,
+    Store(StoreError),
+}
+
+impl From<StoreError> for LinkRefusal {
+    fn from(err: StoreError) -> LinkRefusal {
+        LinkRefusal::Store(err)
+    }
+}
+
+/// Completes the sign-in of `checked` as osu! account `user`: stores the player in the league
+/// their rank puts them in, consumes the state, records the event, and queues what a new link
+/// changes in Discord (the league role and Participant given, Inactive taken, the nickname set
+/// to the osu! name, and the welcome message).
+pub fn link(
+    w: &mut Writer,
+    texts: &Catalogue,
+    checked: &Checked,
+    user: &osu::User,
+    top_play: Option<TopPlay>,
+    now: i64,
+) -> Result<Player, LinkRefusal> {
+    let thresholds = Thresholds::load(w)?;
+    let league = thresholds.league(user.global_rank);
+    let pp = user.whole_pp();
+    let pending = &checked.pending;
+    let player = Player {
+        discord_id: pending.discord_id,
+        discord_name: pending.discord_name.clone(),
+        osu_id: user.id,
+        osu_username: user.username.clone(),
+        pp,
+        global_rank: user.global_rank,
+        play_time_secs: user.play_time,
+        ii: player::improvement_indicator(pp, user.play_time),
+        league,
+        future_league: league,
+        initial_pp: pp,
+        linked_at: now,
+        top_play,
+        points: 0,
+        seasonal_points: 0,
+    };
+    match player::link(w, &player, now) {
+        Ok(()) => {}
+        Err(LinkError::AlreadyLinked(existing)) => {
+            return Err(LinkRefusal::AlreadyLinked(existing));
+        }
+        Err(LinkError::OsuTaken(owner)) => return Err(LinkRefusal::OsuTaken(owner)),
+        Err(LinkError::Store(err)) => return Err(err.into()),
+    }
+    // Consumed last: a refusal above rolls back, leaving the state as it was.
+    if !link::consume(w, checked)? {
+        return Err(LinkRefusal::StateUsed);
+    }
+    let (add_roles, remove_roles) = roles::on_link(w, player.league)?;
+    outbox::push(
+        w,
+        Effect::Member {
+            user: player.discord_id,
+            add_roles,
+            remove_roles,
+            nick: Some(outbox::limits::truncate(&player.osu_username, 32)),
+        },
+    )?;
+    let lang = crate::i18n::preference(w, player.discord_id)?.unwrap_or(Lang::En);
+    let league = texts.render(lang, player.league.text_key(), &[]);
+    let mention = format!("<@{}>", player.discord_id);
+    let mut text = texts.render(
+        lang,
+        "league.welcome",
+        &[("member", &mention), ("league", &league)],
+    );
+    if player.global_rank.is_none() {
+        text.push('\n');
+        text.push_str(&texts.render(lang, "league.welcome_unranked", &[]));
+    }
+    let message = Message {
+        ping_users: true,
+        ..Message::text(text)
+    };
+    routes::push(w, Route::Welcome, message, None)?;
+    Ok(player)
+}
+
+/// A member joined the server: the welcome message, and the Inactive role until they link.
+pub fn joined(w: &mut Writer, texts: &Catalogue, user: u64) -> Result<(), StoreError> {
+    let mention = format!("<@{user}>");
+    let text = texts.render(Lang::En, "league.join_welcome", &[("member", &mention)]);
+    let message = Message {
+        ping_users: true,
+        ..Message::text(text)
+    };
+    routes::push(w, Route::Welcome, message, None)?;
+    if let Some(inactive) = roles::get(w, roles::RoleKey::Inactive)? {
+        outbox::push(
+            w,
+            Effect::Member {
+                user,
+                add_roles: vec![inactive],
+                remove_roles: Vec::new(),
+                nick: None,
+            },
+        )?;
+    }
+    Ok(())
+}
+
+/// A member left the server: their player row is archived (not deleted), which records the
+/// event that reaches the log route. Returns the archived row, if they were linked.
+pub fn left(w: &mut Writer, user: u64, now: i64) -> Result<Option<Player>, StoreError> {
+    player::archive(w, user, Actor::Bot, "left", now)
+}

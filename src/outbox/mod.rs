@@ -1,0 +1,23 @@
+//! What Stagehand wants done on Discord, as data: [`Effect`]s and the [`Message`]s they carry,
+//! Discord's [`limits`] (applied by [`prepare`] before anything is sent), the [`custom_id`] codec
+//! of every control, the [`Route`]s a message can be sent along, and the durable [`queue`] with
+//! the anchors of posted messages.
+//!
+//! No serenity, hyper or HTTP: `discord::delivery` turns queued effects into API calls. May call
+//! `store` only.
+
+pub mod custom_id;
+mod effect;
+pub mod limits;
+mod message;
+pub mod queue;
+mod route;
+
+pub use custom_id::{CustomId, CustomIdError};
+pub use effect::{Destination, Effect};
+pub use message::{
+    Button, ButtonStyle, ButtonTarget, Choice, Embed, Field, File, Input, LimitError, Message,
+    Modal, check_modal, fit_choices, prepare,
+};
+pub use queue::{Outbox, Posted, Queued, posted, push};
+pub use route::Route;

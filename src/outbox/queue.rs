@@ -1,0 +1,178 @@
+//! The outbox queue: every [`Effect`] — a post to a route, a DM, an edit of a widget, a role
+//! change — is first a row in the store, written in the same transaction as the change that caused
+//! it ([`push`]), and then delivered, in order, by one worker while the bot is connected (see
+//! `discord::delivery`). A restart, a Discord outage or a crash between the two loses nothing: the
+//! worker picks up where it stopped.
+//!
+//! Messages posted with an anchor have their place (channel, message id) recorded under it
+//! ([`settle`]), so a later effect can edit or delete them (widgets, notices) even after a
+//! restart.
+
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+use tokio::sync::Notify;
+
+use super::effect::Effect;
+use crate::store::{META, Read, Store, StoreError, Table, Writer};
+
+/// Effects waiting to be delivered to Discord, in order: id → queued effect.
+const OUTBOX: Table<u64, Queued> = Table::new("outbox");
+
+/// Where anchored messages landed: anchor → channel and message id.
+pub const ANCHORS: Table<str, Posted> = Table::new("anchors");
+
+/// The key of `stagehand_meta` holding the id the next row of the outbox gets.
+const NEXT: &str = "outbox_next";
+
+/// A queued effect.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Queued {
+    pub effect: Effect,
+    /// Failed deliveries so far.
+    pub attempts: u32,
+}
+
+/// Where an anchored message landed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Posted {
+    pub channel: u64,
+    pub message: u64,
+}
+
+impl Posted {
+    /// The message's link, for "see the widget" buttons.
+    pub fn link(&self, guild: u64) -> String {
+        format!(
+            "https://discord.com/channels/{guild}/{}/{}",
+            self.channel, self.message
+        )
+    }
+}
+
+/// The handle producers use: queue inside a transaction ([`push`]), then [`Outbox::wake`].
+#[derive(Clone)]
+pub struct Outbox {
+    store: Arc<Store>,
+    wake: Arc<Notify>,
+}
+
+/// Queues `effect` in the caller's transaction; it is delivered after the commit, once the
+/// worker is woken.
+pub fn push(w: &mut Writer, effect: Effect) -> Result<(), StoreError> {
+    let id = w.get(&META, NEXT)?.unwrap_or(1);
+    w.insert(&META, NEXT, &(id + 1))?;
+    w.insert(
+        &OUTBOX,
+        &id,
+        &Queued {
+            effect,
+            attempts: 0,
+        },
+    )
+}
+
+/// Where the message anchored as `anchor` landed, once it has been delivered.
+pub fn posted(r: &impl Read, anchor: &str) -> Result<Option<Posted>, StoreError> {
+    r.get(&ANCHORS, anchor)
+}
+
+/// Every queued effect, oldest first, with its row id.
+pub fn queued(r: &impl Read) -> Result<Vec<(u64, Queued)>, StoreError> {
+    r.all(&OUTBOX)
+}
+
+/// The oldest queued effect, with its row id.
+pub fn next(r: &impl Read) -> Result<Option<(u64, Queued)>, StoreError> {
+    Ok(r.range(&OUTBOX, &0, &u64::MAX, 1)?.pop())
+}
+
+/// Takes row `id` off the queue once it is delivered or given up on, recording where an anchored
+/// message landed (`place`) or forgetting the anchor of a deleted one.
+pub fn settle(
+    w: &mut Writer,
+    id: u64,
+    effect: &Effect,
+    place: Option<Posted>,
+) -> Result<(), StoreError> {
+    w.remove(&OUTBOX, &id)?;
+    match (effect, effect.anchor(), place) {
+        (Effect::Delete { .. }, Some(anchor), _) => w.remove(&ANCHORS, anchor).map(drop),
+        (_, Some(anchor), Some(place)) => w.insert(&ANCHORS, anchor, &place),
+        _ => Ok(()),
+    }
+}
+
+/// Keeps row `id` for another try, with its failed attempts counted.
+pub fn retry(w: &mut Writer, id: u64, queued: &Queued) -> Result<(), StoreError> {
+    w.insert(&OUTBOX, &id, queued)
+}
+
+impl Outbox {
+    pub fn new(store: Arc<Store>) -> Outbox {
+        Outbox {
+            store,
+            wake: Arc::new(Notify::new()),
+        }
+    }
+
+    /// Tells the worker there is something to deliver (call after committing a [`push`]).
+    pub fn wake(&self) {
+        self.wake.notify_one();
+    }
+
+    /// Waits until [`Outbox::wake`] is called (at once if it was called since the last wait).
+    pub async fn woken(&self) {
+        self.wake.notified().await;
+    }
+
+    /// Queues `effects` in one transaction and wakes the worker, which also delivers what the
+    /// caller's own transactions queued (an audit event's post, a widget).
+    pub fn send(&self, effects: Vec<Effect>) -> Result<(), StoreError> {
+        if !effects.is_empty() {
+            self.store
+                .write(|w| effects.into_iter().try_for_each(|effect| push(w, effect)))?;
+        }
+        self.wake();
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::outbox::{Destination, Message};
+
+    #[test]
+    fn pushed_effects_queue_in_order_across_transactions() {
+        let (_dir, store) = Store::temporary();
+        for n in 0..3 {
+            store
+                .write(|w| push(w, Effect::dm(n, Message::text(format!("m{n}")))))
+                .expect("push");
+        }
+        let rows = store.read(|r| r.all(&OUTBOX)).expect("read the outbox");
+        let users: Vec<_> = rows
+            .iter()
+            .map(|(id, q)| match &q.effect {
+                Effect::Send {
+                    to: Destination::Dm(user),
+                    ..
+                } => (*id, *user),
+                other => panic!("unexpected {other:?}"),
+            })
+            .collect();
+        assert_eq!(users, [(1, 0), (2, 1), (3, 2)]);
+    }
+
+    #[test]
+    fn a_rolled_back_transaction_queues_nothing() {
+        let (_dir, store) = Store::temporary();
+        let failed: Result<(), StoreError> = store.write(|w| {
+            push(w, Effect::dm(1, Message::text("never")))?;
+            Err(StoreError::Storage("abort".into()))
+        });
+        assert!(failed.is_err());
+        assert!(store.read(|r| r.all(&OUTBOX)).expect("read").is_empty());
+    }
+}
