@@ -15,6 +15,7 @@ use super::template::{EscapeError, Template, decode_escapes};
 use super::texts::{self, Declaration, TemplateError, Texts, index};
 use super::{Lang, Message};
 use crate::audit::{self, Actor, Change, Event, EventKind};
+use crate::outbox::{self, Effect};
 use crate::store::{Store, StoreError, Table};
 
 /// Texts edited with `/text edit`: text key → the edited English and Russian (see `i18n`).
@@ -212,7 +213,8 @@ impl Catalogue {
     }
 
     /// Stores `text` (or no override) for `key` in `lang` and records the event, whose
-    /// `new_text` is what now shows.
+    /// `new_text` is what now shows; a command text (a description Discord shows) also queues
+    /// the registration of the commands again.
     #[allow(clippy::too_many_arguments)]
     fn save(
         &self,
@@ -235,6 +237,9 @@ impl Catalogue {
                 w.remove(&TEXT_OVERRIDES, key)?;
             } else {
                 w.insert(&TEXT_OVERRIDES, key, &row)?;
+            }
+            if key.starts_with("command.") {
+                outbox::push(w, Effect::RegisterCommands)?;
             }
             audit::record(w, &event)
         })

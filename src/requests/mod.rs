@@ -10,9 +10,11 @@
 
 pub mod cooldown;
 pub mod create;
+pub mod desk;
 pub mod model;
 pub mod queue;
 pub mod review;
+pub mod widgets;
 pub mod youtube;
 
 pub use model::{Opinion, Request, Resolution};

@@ -12,10 +12,10 @@ mod commands;
 pub use commands::COMMANDS;
 
 use crate::access::{Flag, FlagSet, Member};
-use crate::audit::{Actor, Change};
+use crate::audit::Actor;
 use crate::bot::reply::{Refusal, changed, reply, reply_text};
 use crate::bot::{Ctx, HandlerError, Invocation, Outcome, Value};
-use crate::i18n::{self, Lang, TextError};
+use crate::i18n::{self, Lang};
 use crate::outbox::Choice;
 use crate::params::{self, Param};
 use crate::routes::{self, Route};
@@ -365,30 +365,12 @@ fn text(ctx: &Ctx, inv: &Invocation, sub: &str) -> Result<Outcome, HandlerError>
             let result = ctx
                 .texts
                 .edit(&ctx.store, actor(inv), key, language, input, now);
-            text_changed(ctx, inv, key, result)
+            changed(ctx, inv, result)
         }
         ("reset", Some(language)) => {
             let result = ctx.texts.reset(&ctx.store, actor(inv), key, language, now);
-            text_changed(ctx, inv, key, result)
+            changed(ctx, inv, result)
         }
         _ => crate::bot::outdated(ctx, inv),
     }
-}
-
-/// [`changed`] for a text; a changed command text (a description Discord shows) also registers
-/// the commands again.
-fn text_changed(
-    ctx: &Ctx,
-    inv: &Invocation,
-    key: &str,
-    result: Result<Change, TextError>,
-) -> Result<Outcome, HandlerError> {
-    let applied = matches!(result, Ok(Change::Applied(_)));
-    let mut outcome = changed(ctx, inv, result)?;
-    if applied && key.starts_with("command.") {
-        outcome
-            .effects
-            .push(crate::outbox::Effect::RegisterCommands);
-    }
-    Ok(outcome)
 }

@@ -7,7 +7,7 @@
 
 use std::time::Duration;
 
-use super::{field, post_notice, reply, widgets};
+use super::{field, look, reply};
 use crate::access::Flag;
 use crate::bot::{Ctx, HandlerError, outdated};
 use crate::bot::{Invocation, Outcome, Response, Value};
@@ -16,8 +16,7 @@ use crate::i18n::{self, Lang};
 use crate::outbox::CustomId;
 use crate::outbox::{Button, ButtonStyle, ButtonTarget, Input, Message, Modal};
 use crate::requests::create::{self, Asker, Form, RequestError, Submitted};
-use crate::requests::model::{self, Author, anchor};
-use crate::routes::{self, Route};
+use crate::requests::model::Author;
 
 /// How long `/request create` waits for the GD server before offering a button instead.
 const LOOKUP_BUDGET: Duration = Duration::from_millis(700);
@@ -172,7 +171,8 @@ pub async fn submit(
     }
 }
 
-/// Stores a request with its widget, its event and any queue notice, in one transaction.
+/// Stores a request with its widget, its event and any queue notice, in one transaction
+/// (`requests::desk::submit`).
 fn store(
     ctx: &Ctx,
     asker: &Asker,
@@ -181,22 +181,11 @@ fn store(
 ) -> Result<Result<Submitted, RequestError>, HandlerError> {
     let now = ctx.clock.now();
     let result = ctx.store.write(|w| {
-        let done = match create::submit(w, asker, level, form, now) {
-            Ok(done) => done,
-            Err(RequestError::Store(err)) => return Err(err),
-            Err(refused) => return Ok(Err(refused)),
-        };
-        if let Some(dossier) = model::dossier(w, done.id)? {
-            let widget = widgets::reviewers(ctx, &dossier);
-            routes::push(
-                w,
-                Route::PendingRequest,
-                widget,
-                Some(anchor::reviewers(done.id)),
-            )?;
+        match crate::requests::desk::submit(w, &look(ctx), asker, level, form, now) {
+            Ok(done) => Ok(Ok(done)),
+            Err(RequestError::Store(err)) => Err(err),
+            Err(refused) => Ok(Err(refused)),
         }
-        post_notice(w, ctx, done.notice)?;
-        Ok(Ok(done))
     })?;
     if result.is_ok() {
         ctx.outbox.wake();

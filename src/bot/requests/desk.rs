@@ -5,8 +5,8 @@
 //! delivered (its route off) is said to be missing. Every change records its audit event,
 //! mirrored to the `log` route, in its transaction.
 
-use super::{post_notice, reply};
-use crate::audit::{Actor, Change};
+use super::{look, reply};
+use crate::audit::Actor;
 use crate::bot::pages::{self, Lines, List};
 use crate::bot::{Ctx, HandlerError, outdated};
 use crate::bot::{Invocation, Outcome, Value};
@@ -14,7 +14,7 @@ use crate::i18n::{self, Lang};
 use crate::outbox;
 use crate::outbox::Message;
 use crate::requests::model::{self, State, anchor};
-use crate::requests::queue::{self, Notice};
+use crate::requests::queue;
 
 /// Runs `/request <sub>` other than `create` and `insert`.
 pub fn request(ctx: &Ctx, inv: &Invocation, sub: &str) -> Result<Outcome, HandlerError> {
@@ -130,16 +130,7 @@ pub fn queue(ctx: &Ctx, inv: &Invocation, sub: &str) -> Result<Outcome, HandlerE
 fn set(ctx: &Ctx, inv: &Invocation, closed: bool) -> Result<Outcome, HandlerError> {
     let now = ctx.clock.now();
     let change = ctx.store.write(|w| {
-        let change = queue::set(w, Actor::User(inv.user), closed, now)?;
-        if let Change::Applied(_) = change {
-            let notice = if closed {
-                Notice::Closed
-            } else {
-                Notice::Reopened
-            };
-            post_notice(w, ctx, Some(notice))?;
-        }
-        Ok::<_, crate::store::StoreError>(change)
+        crate::requests::desk::set_queue(w, &look(ctx), Actor::User(inv.user), closed, now)
     })?;
     ctx.outbox.wake();
     reply(ctx, inv, &change.message())

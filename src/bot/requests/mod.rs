@@ -18,7 +18,6 @@ pub(super) mod cooldowns;
 mod create;
 mod desk;
 mod opinions;
-mod widgets;
 
 pub use commands::COMMANDS;
 
@@ -32,9 +31,8 @@ use crate::bot::{Invocation, Kind, Outcome, Value};
 use crate::outbox::CustomId;
 use crate::outbox::Effect;
 use crate::requests::model::{self, anchor};
-use crate::requests::queue::Notice;
-use crate::routes::{self, Route};
-use crate::store::{StoreError, Writer};
+use crate::requests::widgets::{self, Look};
+use crate::store::StoreError;
 
 /// Who may use a request desk control; `None` for actions the desk does not have.
 pub fn control_access(id: &CustomId) -> Option<Access> {
@@ -97,7 +95,7 @@ pub(super) fn refresh(ctx: &Ctx, request: u64) -> Result<Option<Effect>, StoreEr
         };
         Ok(Some(Effect::Edit {
             anchor: anchor::resolution(request),
-            message: widgets::resolution(r, ctx, &dossier)?,
+            message: widgets::resolution(r, &look(ctx), &dossier)?,
         }))
     })
 }
@@ -118,16 +116,12 @@ fn field(fields: &[(String, String)], name: &str) -> Option<String> {
         .filter(|v| !v.is_empty())
 }
 
-/// Queues the notice of a queue that closed or reopened.
-fn post_notice(w: &mut Writer, ctx: &Ctx, notice: Option<Notice>) -> Result<(), StoreError> {
-    let Some(notice) = notice else {
-        return Ok(());
-    };
-    let route = match notice {
-        Notice::Closed => Route::RequestsClosed,
-        Notice::Reopened => Route::RequestsReopened,
-    };
-    routes::push(w, route, widgets::queue_notice(ctx, notice), None)
+/// How the desk's messages look in this guild.
+fn look(ctx: &Ctx) -> Look<'_> {
+    Look {
+        texts: &ctx.texts,
+        guild: ctx.guild,
+    }
 }
 
 #[cfg(test)]

@@ -1,24 +1,21 @@
 //! The widgets' buttons and forms (gd-requestbot §2.4–2.6): reviewers' opinions on the
 //! Reviewer's Widget, GD moderators' resolutions on the Resolution Widget.
 //!
-//! A click checks the request's state before opening a form; the form's submission checks it
-//! again inside the transaction that stores the answer and queues every message it causes: the
-//! review (to `review_text`, pinging the author), the Resolution Widget (posted on the first
-//! opinion, edited on every later one, and refreshed once a review is posted so that its
-//! consensus links to it), and on a request's first resolution the archive entry (the Reviewer's
-//! Widget is deleted) and the author's notice.
+//! A click checks the request's state before opening a form; the form's submission runs
+//! `requests::desk::opine` or `resolve`, which checks it again inside the transaction that stores
+//! the answer and queues every message it causes.
 
-use super::{field, post_notice, reply, widgets};
+use super::{field, look, reply};
 use crate::bot::{Ctx, HandlerError, outdated};
-use crate::bot::{Effect, Invocation, Outcome, Response};
+use crate::bot::{Invocation, Outcome, Response};
 use crate::i18n;
-use crate::outbox;
 use crate::outbox::CustomId;
 use crate::outbox::{Input, Modal};
-use crate::requests::model::{Grade, Verdict, anchor};
-use crate::requests::review::{self, MAX_TEXT, MIN_REVIEW, Recorded, ReviewError, Said};
-use crate::routes::{self, Route};
-use crate::store::{StoreError, Writer};
+use crate::requests::desk;
+use crate::requests::model::{Grade, Verdict};
+use crate::requests::review::{self, MAX_TEXT, MIN_REVIEW, ReviewError, Said};
+use crate::requests::widgets::OPINIONS;
+use crate::store::Writer;
 
 /// The shortest reason accepted, in characters (§2.4).
 const MIN_REASON: u16 = 4;
@@ -84,7 +81,7 @@ pub fn opinion_clicked(
     id: u64,
     kind: Option<&str>,
 ) -> Result<Outcome, HandlerError> {
-    let Some(kind) = kind.filter(|k| widgets::OPINIONS.contains(k)) else {
+    let Some(kind) = kind.filter(|k| OPINIONS.contains(k)) else {
         return outdated(ctx, inv);
     };
     if let Err(err) = ctx.store.read(|r| Ok(review::may_opine(r, id, inv.user)))? {
@@ -94,8 +91,9 @@ pub fn opinion_clicked(
     let title = "request.opinion_form.title";
     match kind {
         "approve" => record(ctx, inv, |w| {
-            review::opine(
+            desk::opine(
                 w,
+                &look(ctx),
                 id,
                 inv.user,
                 Verdict::Approve,
@@ -133,7 +131,7 @@ pub fn opinion_submitted(
         reason: field(fields, "reason"),
     };
     record(ctx, inv, |w| {
-        review::opine(w, id, inv.user, verdict, &said, ctx.clock.now())
+        desk::opine(w, &look(ctx), id, inv.user, verdict, &said, ctx.clock.now())
     })
 }
 
@@ -184,24 +182,20 @@ pub fn resolve_submitted(
         reason: field(fields, "reason"),
     };
     record(ctx, inv, |w| {
-        review::resolve(w, id, inv.user, grade, &said, ctx.clock.now())
+        desk::resolve(w, &look(ctx), id, inv.user, grade, &said, ctx.clock.now())
     })
 }
 
-/// Runs `step` (an opinion or a resolution) and queues its messages in the same transaction.
+/// Runs `step` (an opinion or a resolution, with its messages) in one transaction.
 fn record(
     ctx: &Ctx,
     inv: &Invocation,
-    step: impl FnOnce(&mut Writer) -> Result<Recorded, ReviewError>,
+    step: impl FnOnce(&mut Writer) -> Result<(), ReviewError>,
 ) -> Result<Outcome, HandlerError> {
-    let result = ctx.store.write(|w| {
-        let done = match step(w) {
-            Ok(done) => done,
-            Err(ReviewError::Store(err)) => return Err(err),
-            Err(refused) => return Ok(Err(refused)),
-        };
-        messages(w, ctx, inv.user, &done)?;
-        Ok(Ok(()))
+    let result = ctx.store.write(|w| match step(w) {
+        Ok(()) => Ok(Ok(())),
+        Err(ReviewError::Store(err)) => Err(err),
+        Err(refused) => Ok(Err(refused)),
     })?;
     match result {
         Ok(()) => {
@@ -210,74 +204,4 @@ fn record(
         }
         Err(err) => refuse(ctx, inv, err),
     }
-}
-
-/// Everything a new opinion or resolution posts, edits and deletes.
-fn messages(w: &mut Writer, ctx: &Ctx, user: u64, done: &Recorded) -> Result<(), StoreError> {
-    let dossier = &done.dossier;
-    let id = dossier.id;
-    let resolution = dossier
-        .resolutions
-        .iter()
-        .find(|(u, _)| *u == user)
-        .map(|(_, r)| r.clone());
-    let verdict = match &resolution {
-        Some(r) => r.verdict(),
-        None => dossier
-            .opinions
-            .iter()
-            .find(|(u, _)| *u == user)
-            .map_or(Verdict::Approve, |(_, o)| o.verdict),
-    };
-    if let Some(text) = &done.said.review {
-        let is_final = resolution.is_some();
-        let message = widgets::review(w, ctx, dossier, user, verdict, text, is_final)?;
-        routes::push(
-            w,
-            Route::ReviewText,
-            message,
-            Some(anchor::review(id, user, is_final)),
-        )?;
-    }
-    let widget = widgets::resolution(w, ctx, dossier)?;
-    if dossier.opinions.len() + dossier.resolutions.len() == 1 {
-        routes::push(w, Route::Resolution, widget, Some(anchor::resolution(id)))?;
-    } else {
-        outbox::push(
-            w,
-            Effect::Edit {
-                anchor: anchor::resolution(id),
-                message: widget,
-            },
-        )?;
-    }
-    if done.said.review.is_some() {
-        // The review's link exists once it is posted, after this transaction.
-        outbox::push(w, Effect::RefreshResolution { request: id })?;
-    }
-    if let Some(resolved) = &resolution {
-        if done.first {
-            outbox::push(
-                w,
-                Effect::Delete {
-                    anchor: anchor::reviewers(id),
-                },
-            )?;
-            let entry = widgets::archive(w, ctx, dossier)?;
-            routes::push(w, Route::Archive, entry, Some(anchor::archive(id)))?;
-        }
-        let notice = widgets::verdict_notice(
-            ctx,
-            dossier,
-            user,
-            resolved.grade,
-            resolved.comment.as_deref(),
-        );
-        let route = match resolved.grade {
-            Some(_) => Route::ApprovalNotification,
-            None => Route::RejectionNotification,
-        };
-        routes::push(w, route, notice, None)?;
-    }
-    post_notice(w, ctx, done.notice)
 }

@@ -7,15 +7,22 @@
 //! widget is rendered from the store, an edit after a restart shows exactly what the store
 //! holds (the original rebuilt consensus from the old message, §14).
 
-use crate::bot::Ctx;
+use super::model::{Dossier, Grade, Verdict, anchor};
+use super::queue::Notice;
+use crate::i18n::Catalogue;
 use crate::i18n::Lang;
 use crate::outbox;
 use crate::outbox::CustomId;
 use crate::outbox::{Button, ButtonStyle, ButtonTarget, Embed, Field, Message};
 use crate::params::{self, Param};
-use crate::requests::model::{Dossier, Grade, Verdict, anchor};
-use crate::requests::queue::Notice;
 use crate::store::{Read, StoreError};
+
+/// What the messages are drawn with: the texts (with admins' edits) and the guild (for links).
+#[derive(Clone, Copy)]
+pub struct Look<'a> {
+    pub texts: &'a Catalogue,
+    pub guild: u64,
+}
 
 const PENDING: u32 = 0x979B1F;
 const UNRESOLVED: u32 = 0x990000;
@@ -25,8 +32,8 @@ const ARCHIVED: u32 = 0x666666;
 /// What each Reviewer's Widget button asks for.
 pub const OPINIONS: [&str; 4] = ["approve_review", "approve", "reject_review", "reject"];
 
-fn en(ctx: &Ctx, key: &str, params: &[(&str, &str)]) -> String {
-    ctx.texts.render(Lang::En, key, params)
+fn en(look: &Look, key: &str, params: &[(&str, &str)]) -> String {
+    look.texts.render(Lang::En, key, params)
 }
 
 fn field(name: String, value: String, inline: bool) -> Field {
@@ -58,18 +65,18 @@ fn length_name(code: u8) -> &'static str {
 }
 
 /// The request's facts: the embed all three widgets start from.
-fn details(ctx: &Ctx, dossier: &Dossier, color: u32) -> Embed {
+fn details(look: &Look, dossier: &Dossier, color: u32) -> Embed {
     let request = &dossier.request;
     let level = &request.level;
     let id = dossier.id.to_string();
     let mut fields = vec![
         field(
-            en(ctx, "request.widget.id", &[]),
+            en(look, "request.widget.id", &[]),
             level.id.to_string(),
             false,
         ),
         field(
-            en(ctx, "request.widget.language", &[]),
+            en(look, "request.widget.language", &[]),
             match request.lang {
                 Lang::En => ":flag_gb: English".to_string(),
                 Lang::Ru => ":flag_ru: Русский".to_string(),
@@ -79,45 +86,45 @@ fn details(ctx: &Ctx, dossier: &Dossier, color: u32) -> Embed {
     ];
     if let Some(link) = &request.showcase {
         fields.push(field(
-            en(ctx, "request.widget.showcase", &[]),
+            en(look, "request.widget.showcase", &[]),
             link.clone(),
             false,
         ));
     }
     let copied = match level.copied_from {
-        0 => en(ctx, "request.widget.not_a_copy", &[]),
+        0 => en(look, "request.widget.not_a_copy", &[]),
         id => format!("{id} :exclamation:"),
     };
-    fields.push(field(en(ctx, "request.widget.copied", &[]), copied, false));
+    fields.push(field(en(look, "request.widget.copied", &[]), copied, false));
     let stars = match level.requested_stars {
         0 => "NA".to_string(),
         n => n.to_string(),
     };
-    fields.push(field(en(ctx, "request.widget.stars", &[]), stars, false));
+    fields.push(field(en(look, "request.widget.stars", &[]), stars, false));
     fields.push(field(
-        en(ctx, "request.widget.length", &[]),
+        en(look, "request.widget.length", &[]),
         length_name(level.length).to_string(),
         true,
     ));
     fields.push(field(
-        en(ctx, "request.widget.difficulty", &[]),
+        en(look, "request.widget.difficulty", &[]),
         level.difficulty.name().to_string(),
         true,
     ));
     fields.push(field(
-        en(ctx, "request.widget.game_version", &[]),
+        en(look, "request.widget.game_version", &[]),
         crate::gd::game_version_name(level.game_version),
         true,
     ));
     if let Some(comment) = &request.comment {
         fields.push(field(
-            en(ctx, "request.widget.comment", &[]),
+            en(look, "request.widget.comment", &[]),
             comment.clone(),
             false,
         ));
     }
     fields.push(field(
-        en(ctx, "request.widget.requested_by", &[]),
+        en(look, "request.widget.requested_by", &[]),
         request.author.shown(),
         false,
     ));
@@ -127,9 +134,9 @@ fn details(ctx: &Ctx, dossier: &Dossier, color: u32) -> Embed {
         level.creator.replace('*', "\\*")
     };
     Embed {
-        title: en(ctx, "request.widget.title", &[("request_id", &id)]),
+        title: en(look, "request.widget.title", &[("request_id", &id)]),
         description: en(
-            ctx,
+            look,
             "request.widget.description",
             &[
                 ("level_name", &level.name.replace('*', "\\*")),
@@ -149,7 +156,7 @@ fn details(ctx: &Ctx, dossier: &Dossier, color: u32) -> Embed {
 }
 
 /// The Reviewer's Widget (route `pending_request`): the facts and the four opinion buttons.
-pub fn reviewers(ctx: &Ctx, dossier: &Dossier) -> Message {
+pub fn reviewers(look: &Look, dossier: &Dossier) -> Message {
     let id = dossier.id;
     let buttons: Vec<Button> = OPINIONS
         .iter()
@@ -159,7 +166,7 @@ pub fn reviewers(ctx: &Ctx, dossier: &Dossier) -> Message {
             } else {
                 ButtonStyle::Danger
             };
-            let label = en(ctx, &format!("request.button.{kind}"), &[]);
+            let label = en(look, &format!("request.button.{kind}"), &[]);
             button(
                 label,
                 style,
@@ -168,7 +175,7 @@ pub fn reviewers(ctx: &Ctx, dossier: &Dossier) -> Message {
         })
         .collect();
     let (approve, reject) = buttons.split_at(2);
-    Message::embed(details(ctx, dossier, PENDING))
+    Message::embed(details(look, dossier, PENDING))
         .with_row(approve.to_vec())
         .with_row(reject.to_vec())
 }
@@ -176,7 +183,7 @@ pub fn reviewers(ctx: &Ctx, dossier: &Dossier) -> Message {
 /// `<@user>` with a link to their review once it is posted, else the reason in code.
 fn entry(
     r: &impl Read,
-    ctx: &Ctx,
+    look: &Look,
     dossier: &Dossier,
     user: u64,
     resolution: bool,
@@ -188,9 +195,9 @@ fn entry(
     } else {
         None
     };
-    let label = en(ctx, "request.widget.review_link", &[]);
+    let label = en(look, "request.widget.review_link", &[]);
     Ok(match (posted, has_review, reason) {
-        (Some(place), _, _) => format!("<@{user}> ([{label}]({}))", place.link(ctx.guild)),
+        (Some(place), _, _) => format!("<@{user}> ([{label}]({}))", place.link(look.guild)),
         (None, true, _) => format!("<@{user}> ({label})"),
         (None, false, Some(reason)) => format!("<@{user}> (`{}`)", reason.replace('`', "'")),
         (None, false, None) => format!("<@{user}>"),
@@ -199,18 +206,18 @@ fn entry(
 
 /// The Resolution Widget (route `resolution`): the facts, the consensus of the reviewers, the
 /// resolutions so far (green once there is one), and the moderators' buttons, which stay.
-pub fn resolution(r: &impl Read, ctx: &Ctx, dossier: &Dossier) -> Result<Message, StoreError> {
+pub fn resolution(r: &impl Read, look: &Look, dossier: &Dossier) -> Result<Message, StoreError> {
     let color = if dossier.resolutions.is_empty() {
         UNRESOLVED
     } else {
         RESOLVED
     };
-    let mut embed = details(ctx, dossier, color);
+    let mut embed = details(look, dossier, color);
     let (mut yes, mut no) = (Vec::new(), Vec::new());
     for (user, opinion) in &dossier.opinions {
         let line = entry(
             r,
-            ctx,
+            look,
             dossier,
             *user,
             false,
@@ -222,7 +229,7 @@ pub fn resolution(r: &impl Read, ctx: &Ctx, dossier: &Dossier) -> Result<Message
             Verdict::Reject => no.push(line),
         }
     }
-    let none = en(ctx, "request.widget.no_votes", &[]);
+    let none = en(look, "request.widget.no_votes", &[]);
     let side = |list: &[String]| {
         if list.is_empty() {
             none.clone()
@@ -231,7 +238,7 @@ pub fn resolution(r: &impl Read, ctx: &Ctx, dossier: &Dossier) -> Result<Message
         }
     };
     embed.fields.push(field(
-        en(ctx, "request.widget.consensus", &[]),
+        en(look, "request.widget.consensus", &[]),
         format!("✅: {}\n❌: {}", side(&yes), side(&no)),
         false,
     ));
@@ -241,13 +248,13 @@ pub fn resolution(r: &impl Read, ctx: &Ctx, dossier: &Dossier) -> Result<Message
             let mark = match resolution.grade {
                 Some(grade) => format!(
                     "✅ {}",
-                    en(ctx, &format!("request.button.{}", grade.name()), &[])
+                    en(look, &format!("request.button.{}", grade.name()), &[])
                 ),
                 None => "❌".to_string(),
             };
             let said = entry(
                 r,
-                ctx,
+                look,
                 dossier,
                 *user,
                 true,
@@ -257,7 +264,7 @@ pub fn resolution(r: &impl Read, ctx: &Ctx, dossier: &Dossier) -> Result<Message
             lines.push(format!("{mark}: {said}"));
         }
         embed.fields.push(field(
-            en(ctx, "request.widget.resolutions", &[]),
+            en(look, "request.widget.resolutions", &[]),
             lines.join("\n"),
             false,
         ));
@@ -266,7 +273,7 @@ pub fn resolution(r: &impl Read, ctx: &Ctx, dossier: &Dossier) -> Result<Message
     let grades = Grade::ALL
         .iter()
         .map(|grade| {
-            let label = en(ctx, &format!("request.button.{}", grade.name()), &[]);
+            let label = en(look, &format!("request.button.{}", grade.name()), &[]);
             button(
                 label,
                 ButtonStyle::Success,
@@ -275,7 +282,7 @@ pub fn resolution(r: &impl Read, ctx: &Ctx, dossier: &Dossier) -> Result<Message
         })
         .collect();
     let reject = button(
-        en(ctx, "request.button.resolve_reject", &[]),
+        en(look, "request.button.resolve_reject", &[]),
         ButtonStyle::Danger,
         CustomId::new("req", "resolve", id, Some("reject")),
     );
@@ -286,13 +293,13 @@ pub fn resolution(r: &impl Read, ctx: &Ctx, dossier: &Dossier) -> Result<Message
 
 /// The archive entry (route `archive`): the facts greyed, no buttons, and a link to the
 /// Resolution Widget.
-pub fn archive(r: &impl Read, ctx: &Ctx, dossier: &Dossier) -> Result<Message, StoreError> {
-    let mut embed = details(ctx, dossier, ARCHIVED);
+pub fn archive(r: &impl Read, look: &Look, dossier: &Dossier) -> Result<Message, StoreError> {
+    let mut embed = details(look, dossier, ARCHIVED);
     if let Some(place) = outbox::posted(r, &anchor::resolution(dossier.id))? {
-        let link = place.link(ctx.guild);
+        let link = place.link(look.guild);
         embed.fields.push(field(
-            en(ctx, "request.widget.archive", &[]),
-            en(ctx, "request.widget.see_widget", &[("link", &link)]),
+            en(look, "request.widget.archive", &[]),
+            en(look, "request.widget.see_widget", &[("link", &link)]),
             true,
         ));
     }
@@ -302,7 +309,7 @@ pub fn archive(r: &impl Read, ctx: &Ctx, dossier: &Dossier) -> Result<Message, S
 /// A review, in the request's language, pinging the author (§2.5).
 pub fn review(
     r: &impl Read,
-    ctx: &Ctx,
+    look: &Look,
     dossier: &Dossier,
     user: u64,
     verdict: Verdict,
@@ -321,7 +328,7 @@ pub fn review(
             Verdict::Approve => "request.review.summary.good",
             Verdict::Reject => "request.review.summary.bad",
         };
-        ctx.texts.render(lang, key, &[])
+        look.texts.render(lang, key, &[])
     } else {
         String::new()
     };
@@ -329,7 +336,7 @@ pub fn review(
         "```\n{}\n```",
         text.trim().replace("```", "`\u{200b}`\u{200b}`")
     );
-    let content = ctx.texts.render(
+    let content = look.texts.render(
         lang,
         "request.review",
         &[
@@ -353,7 +360,7 @@ fn pinging(content: String) -> Message {
 
 /// The author's notice of a resolution (§2.6 step 9), in the request's language.
 pub fn verdict_notice(
-    ctx: &Ctx,
+    look: &Look,
     dossier: &Dossier,
     moderator: u64,
     grade: Option<Grade>,
@@ -374,17 +381,17 @@ pub fn verdict_notice(
     let in_code = |text: &str| format!("`{}`", text.replace('`', "'"));
     let content = match grade {
         Some(grade) => {
-            let grade_text = ctx.texts.render(
+            let grade_text = look.texts.render(
                 lang,
                 &format!("request.approved.grade.{}", grade.name()),
                 &[],
             );
             let mut params = common.to_vec();
             params.push(("grade", &grade_text));
-            let mut text = ctx.texts.render(lang, "request.approved", &params);
+            let mut text = look.texts.render(lang, "request.approved", &params);
             if let Some(comment) = comment {
                 text.push('\n');
-                text.push_str(&ctx.texts.render(
+                text.push_str(&look.texts.render(
                     lang,
                     "request.approved.comment_addendum",
                     &[("comment", &in_code(comment))],
@@ -394,22 +401,22 @@ pub fn verdict_notice(
         }
         None => {
             let reason = comment.map_or_else(
-                || ctx.texts.render(lang, "common.not_specified", &[]),
+                || look.texts.render(lang, "common.not_specified", &[]),
                 in_code,
             );
             let mut params = common.to_vec();
             params.push(("reason", &reason));
-            ctx.texts.render(lang, "request.rejected", &params)
+            look.texts.render(lang, "request.rejected", &params)
         }
     };
     pinging(content)
 }
 
 /// The notice that the queue closed or reopened (its texts carry both languages).
-pub fn queue_notice(ctx: &Ctx, notice: Notice) -> Message {
+pub fn queue_notice(look: &Look, notice: Notice) -> Message {
     let key = match notice {
         Notice::Closed => "queue.closed_notice",
         Notice::Reopened => "queue.reopened_notice",
     };
-    Message::text(en(ctx, key, &[]))
+    Message::text(en(look, key, &[]))
 }

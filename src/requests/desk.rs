@@ -1,0 +1,179 @@
+//! The request desk's use cases as their callers run them (the bot today, the Control Panel API
+//! next): each runs one step's rules (`create`, `review`, `queue`) and queues, in the caller's
+//! write transaction, every message the step causes (gd-requestbot §2.1–2.6, §3.1):
+//!
+//! - a submission posts the Reviewer's Widget ([`submit`]);
+//! - an opinion or a resolution posts the review (to `review_text`, pinging the author), posts
+//!   the Resolution Widget on the first opinion and edits it on every later one, refreshing it
+//!   once a review is posted so that its consensus links to it; a request's first resolution
+//!   also deletes the Reviewer's Widget, posts the archive entry, and every resolution notifies
+//!   the author ([`opine`], [`resolve`]);
+//! - the queue closing or reopening, by hand or by itself, posts its notice ([`set_queue`]).
+//!
+//! The audit event of each step is recorded by its rule, which queues its post to the `log`
+//! route. A refused step returns its refusal and the caller rolls the transaction back.
+
+use crate::audit::{Actor, Change};
+use crate::gd;
+use crate::outbox::{self, Effect};
+use crate::routes::{self, Route};
+use crate::store::{StoreError, Writer};
+
+use super::create::{self, Asker, Form, RequestError, Submitted};
+use super::model::{self, Grade, Verdict, anchor};
+use super::queue::{self, Notice};
+use super::review::{self, Recorded, ReviewError, Said};
+use super::widgets::{self, Look};
+
+/// Submits a request for `level` (every check of `/request create` again) and posts its
+/// Reviewer's Widget.
+pub fn submit(
+    w: &mut Writer,
+    look: &Look,
+    asker: &Asker,
+    level: &gd::Level,
+    form: &Form,
+    now: i64,
+) -> Result<Submitted, RequestError> {
+    let done = create::submit(w, asker, level, form, now)?;
+    if let Some(dossier) = model::dossier(w, done.id)? {
+        routes::push(
+            w,
+            Route::PendingRequest,
+            widgets::reviewers(look, &dossier),
+            Some(anchor::reviewers(done.id)),
+        )?;
+    }
+    post_notice(w, look, done.notice)?;
+    Ok(done)
+}
+
+/// Reviewer `user`'s opinion on request `id`, with its messages.
+pub fn opine(
+    w: &mut Writer,
+    look: &Look,
+    id: u64,
+    user: u64,
+    verdict: Verdict,
+    said: &Said,
+    now: i64,
+) -> Result<(), ReviewError> {
+    let done = review::opine(w, id, user, verdict, said, now)?;
+    Ok(messages(w, look, user, &done)?)
+}
+
+/// GD moderator `user`'s resolution of request `id` (`None`: rejected), with its messages.
+pub fn resolve(
+    w: &mut Writer,
+    look: &Look,
+    id: u64,
+    user: u64,
+    grade: Option<Grade>,
+    said: &Said,
+    now: i64,
+) -> Result<(), ReviewError> {
+    let done = review::resolve(w, id, user, grade, said, now)?;
+    Ok(messages(w, look, user, &done)?)
+}
+
+/// `/queue open` and `/queue close`: the change and its notice.
+pub fn set_queue(
+    w: &mut Writer,
+    look: &Look,
+    actor: Actor,
+    closed: bool,
+    now: i64,
+) -> Result<Change, StoreError> {
+    let change = queue::set(w, actor, closed, now)?;
+    if let Change::Applied(_) = change {
+        let notice = if closed {
+            Notice::Closed
+        } else {
+            Notice::Reopened
+        };
+        post_notice(w, look, Some(notice))?;
+    }
+    Ok(change)
+}
+
+/// Everything a new opinion or resolution of `user` posts, edits and deletes.
+fn messages(w: &mut Writer, look: &Look, user: u64, done: &Recorded) -> Result<(), StoreError> {
+    let dossier = &done.dossier;
+    let id = dossier.id;
+    let resolution = dossier
+        .resolutions
+        .iter()
+        .find(|(u, _)| *u == user)
+        .map(|(_, r)| r.clone());
+    let verdict = match &resolution {
+        Some(r) => r.verdict(),
+        None => dossier
+            .opinions
+            .iter()
+            .find(|(u, _)| *u == user)
+            .map_or(Verdict::Approve, |(_, o)| o.verdict),
+    };
+    if let Some(text) = &done.said.review {
+        let is_final = resolution.is_some();
+        let message = widgets::review(w, look, dossier, user, verdict, text, is_final)?;
+        routes::push(
+            w,
+            Route::ReviewText,
+            message,
+            Some(anchor::review(id, user, is_final)),
+        )?;
+    }
+    let widget = widgets::resolution(w, look, dossier)?;
+    if dossier.opinions.len() + dossier.resolutions.len() == 1 {
+        routes::push(w, Route::Resolution, widget, Some(anchor::resolution(id)))?;
+    } else {
+        outbox::push(
+            w,
+            Effect::Edit {
+                anchor: anchor::resolution(id),
+                message: widget,
+            },
+        )?;
+    }
+    if done.said.review.is_some() {
+        // The review's link exists once it is posted, after this transaction.
+        outbox::push(w, Effect::RefreshResolution { request: id })?;
+    }
+    if let Some(resolved) = &resolution {
+        if done.first {
+            outbox::push(
+                w,
+                Effect::Delete {
+                    anchor: anchor::reviewers(id),
+                },
+            )?;
+            let entry = widgets::archive(w, look, dossier)?;
+            routes::push(w, Route::Archive, entry, Some(anchor::archive(id)))?;
+        }
+        let notice = widgets::verdict_notice(
+            look,
+            dossier,
+            user,
+            resolved.grade,
+            resolved.comment.as_deref(),
+        );
+        let route = match resolved.grade {
+            Some(_) => Route::ApprovalNotification,
+            None => Route::RejectionNotification,
+        };
+        routes::push(w, route, notice, None)?;
+    }
+    post_notice(w, look, done.notice)
+}
+
+/// Queues the notice of a queue that closed or reopened.
+fn post_notice(w: &mut Writer, look: &Look, notice: Option<Notice>) -> Result<(), StoreError> {
+    let Some(notice) = notice else {
+        return Ok(());
+    };
+    let route = match notice {
+        Notice::Closed => Route::RequestsClosed,
+        Notice::Reopened => Route::RequestsReopened,
+    };
+    routes::push(w, route, widgets::queue_notice(look, notice), None)
+}
