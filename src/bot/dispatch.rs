@@ -5,8 +5,8 @@
 
 use super::commands::{self, Access};
 use super::ctx::{Ctx, HandlerError};
-use super::pages::List;
-use super::{admin, general, league, pages, requests};
+use super::paging::List;
+use super::{admin, general, league, paging, requests};
 use crate::bot::{Invocation, Kind, Outcome, Response};
 use crate::i18n::Lang;
 use crate::outbox::CustomId;
@@ -67,7 +67,7 @@ pub async fn dispatch(ctx: &Ctx, inv: &Invocation) -> Result<Outcome, HandlerErr
             Some("help") => general::help(ctx, inv),
             Some("language") => general::language(ctx, inv),
             Some("link" | "show" | "league") => league::command(ctx, inv, path).await,
-            Some("usercd" | "levelcd") => requests::cooldowns::command(ctx, inv, path),
+            Some("usercd" | "levelcd") => requests::cooldown_commands::command(ctx, inv, path),
             Some("request" | "queue") => requests::command(ctx, inv, path).await,
             Some(_) => admin::command(ctx, inv, path),
             None => outdated(ctx, inv),
@@ -89,7 +89,7 @@ pub async fn dispatch(ctx: &Ctx, inv: &Invocation) -> Result<Outcome, HandlerErr
                 None => outdated(ctx, inv),
             },
             Some(("page", ..)) => match control.as_ref().and_then(List::parse) {
-                Some((list, to)) => pages::turn(ctx, inv, list, to),
+                Some((list, to)) => paging::turn(ctx, inv, list, to),
                 None => outdated(ctx, inv),
             },
             _ => outdated(ctx, inv),

@@ -1,5 +1,5 @@
 //! An interaction as plain values ([`Invocation`]) and what a handler answers ([`Outcome`]).
-//! The router converts serenity's types to these and back, so handlers never see serenity.
+//! `discord::interactions` converts serenity's types to these and back, so handlers never see serenity.
 
 use crate::outbox::{Choice, Effect, Message, Modal};
 

@@ -16,7 +16,7 @@ mod dispatch;
 mod general;
 mod interaction;
 mod league;
-pub(crate) mod pages;
+pub(crate) mod paging;
 pub(crate) mod reply;
 mod requests;
 

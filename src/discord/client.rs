@@ -312,10 +312,10 @@ impl EventHandler for Handler {
     }
 
     async fn interaction_create(&self, ctx: Context, interaction: Interaction) {
-        let api = super::router::Api {
+        let api = super::interactions::Api {
             http: &ctx.http,
             callbacks: &self.callbacks,
         };
-        super::router::handle(self.ctx.clone(), api, &interaction).await;
+        super::interactions::handle(self.ctx.clone(), api, &interaction).await;
     }
 }

@@ -2,7 +2,7 @@
 //!
 //! It starts the client and follows gateway events ([`client`]), registers the slash commands
 //! ([`register`]), turns interactions into plain `bot::Invocation`s and `bot::dispatch`'s plain
-//! `bot::Outcome`s back into API calls ([`router`], [`callback`], [`convert`]), and delivers the
+//! `bot::Outcome`s back into API calls ([`interactions`], [`callback`], [`convert`]), and delivers the
 //! outbox ([`delivery`]). Everything it sends passes `outbox::prepare` (Discord's limits) first.
 //! The application behind it (`bot/`) never sees serenity types.
 
@@ -10,8 +10,8 @@ mod callback;
 mod client;
 mod convert;
 mod delivery;
+mod interactions;
 mod register;
-mod router;
 
 pub use client::supervise;
 pub use delivery::{DeliveryError, deliver};

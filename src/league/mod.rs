@@ -8,7 +8,7 @@ pub mod link;
 pub mod members;
 pub mod player;
 pub mod roles;
+pub mod standings;
 pub mod sync;
-pub mod tables;
 
 pub use leagues::{League, Thresholds};

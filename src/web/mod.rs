@@ -5,10 +5,10 @@
 //! the outbox. Reads and writes the store only through `store`'s API; settings arrive already
 //! parsed.
 
+mod endpoints;
 mod metrics;
 pub mod oauth;
 mod pages;
-mod routes;
 mod server;
 pub mod setup;
 pub mod tls;

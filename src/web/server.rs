@@ -118,7 +118,7 @@ pub async fn serve(
             };
             let service = service_fn(move |req| {
                 let state = state.clone();
-                async move { Ok::<_, Infallible>(super::routes::handle(req, state).await) }
+                async move { Ok::<_, Infallible>(super::endpoints::handle(req, state).await) }
             });
             let connection = builder
                 .serve_connection(TokioIo::new(stream), service)

@@ -8,7 +8,7 @@ pub use commands::COMMANDS;
 
 use crate::audit::{Actor, Change};
 use crate::bot::{Ctx, HandlerError, Invocation, Outcome, Value};
-use crate::league::tables::{self, Board};
+use crate::league::standings::{self, Board};
 use crate::league::{link, members, player, roles};
 use crate::outbox::{Button, ButtonStyle, ButtonTarget, Choice, Embed, Message};
 
@@ -85,7 +85,7 @@ async fn show(ctx: &Ctx, inv: &Invocation) -> Result<Outcome, HandlerError> {
         );
     };
     let text = |key: &str| ctx.texts.render(lang, key, &[]);
-    let Some(table) = ctx.store.read(|r| tables::build(r, board, &text))? else {
+    let Some(table) = ctx.store.read(|r| standings::build(r, board, &text))? else {
         return ctx.private(inv, "league.show.empty", &[]);
     };
     let title = table.title.clone();

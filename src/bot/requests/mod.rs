@@ -1,6 +1,7 @@
 //! The GD request desk in Discord (gd-requestbot §1.1, §1.9, §2–3), on top of `requests`:
-//! `/request …` and `/queue …` ([`create`], [`desk`]), the widgets' buttons and forms
-//! ([`opinions`]), and the messages they post ([`widgets`]).
+//! `/request …` and `/queue …` ([`create`], [`manage`]), the widgets' buttons and forms
+//! ([`controls`]), and `/usercd`, `/levelcd` ([`cooldown_commands`]); the messages they post are
+//! the use cases' (`requests::desk`, `requests::widgets`).
 //!
 //! Every step is one write transaction that stores the change, records its audit event, and
 //! queues its posts, edits and deletions in the outbox (see `outbox`); nothing is sent that the
@@ -14,14 +15,14 @@
 //! and `v1:req:resolve_form:<request>:<grade|reject>` (GD moderators).
 
 mod commands;
-pub(super) mod cooldowns;
+mod controls;
+pub(super) mod cooldown_commands;
 mod create;
-mod desk;
-mod opinions;
+mod manage;
 
 pub use commands::COMMANDS;
 
-pub use desk::history as queue_history;
+pub use manage::history as queue_history;
 
 use super::commands::Access;
 use crate::access::Flag;
@@ -57,8 +58,8 @@ pub async fn command(
             None => outdated(ctx, inv),
         },
         ["request", "insert"] => create::insert(ctx, inv).await,
-        ["request", sub] => desk::request(ctx, inv, sub),
-        ["queue", sub] => desk::queue(ctx, inv, sub),
+        ["request", sub] => manage::request(ctx, inv, sub),
+        ["queue", sub] => manage::queue(ctx, inv, sub),
         _ => outdated(ctx, inv),
     }
 }
@@ -73,13 +74,13 @@ pub async fn control(ctx: &Ctx, inv: &Invocation, id: &CustomId) -> Result<Outco
     match (id.action.as_str(), &inv.kind) {
         ("form", Kind::Component { .. }) => create::create(ctx, inv, id.id).await,
         ("submit", Kind::Modal { .. }) => create::submit(ctx, inv, id.id, fields).await,
-        ("opinion", Kind::Component { .. }) => opinions::opinion_clicked(ctx, inv, id.id, arg),
+        ("opinion", Kind::Component { .. }) => controls::opinion_clicked(ctx, inv, id.id, arg),
         ("opinion_form", Kind::Modal { .. }) => {
-            opinions::opinion_submitted(ctx, inv, id.id, arg, fields)
+            controls::opinion_submitted(ctx, inv, id.id, arg, fields)
         }
-        ("resolve", Kind::Component { .. }) => opinions::resolve_clicked(ctx, inv, id.id, arg),
+        ("resolve", Kind::Component { .. }) => controls::resolve_clicked(ctx, inv, id.id, arg),
         ("resolve_form", Kind::Modal { .. }) => {
-            opinions::resolve_submitted(ctx, inv, id.id, arg, fields)
+            controls::resolve_submitted(ctx, inv, id.id, arg, fields)
         }
         _ => outdated(ctx, inv),
     }

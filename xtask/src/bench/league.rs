@@ -8,7 +8,7 @@
 //!   request. The client spaces its requests at 10/s, so the figure is mostly that spacing:
 //!   `sync_500_players_requests` says how many requests one run makes. Median of 3 runs.
 //! - `show_table_50_ms`: `/show gold` with 50 players in Gold, from the interaction to the reply
-//!   handed to Discord: what `discord::league::show` does (the member's language, the table
+//!   handed to Discord: what `bot::league::show` does (the member's language, the table
 //!   from the store, drawing and PNG encoding on the blocking pool, the message), plus the
 //!   router's `prepare`. Only serenity's conversion to its builders and the HTTP call are
 //!   left out. Median of 20 runs after 3 warm-ups.
@@ -19,7 +19,7 @@ use anyhow::Context as _;
 use stagehand::bot::{Invocation, Kind, Outcome, Response, Value};
 use stagehand::i18n::{self, Catalogue};
 use stagehand::league::player::{self, Player, TopPlay, improvement_indicator};
-use stagehand::league::tables::{self, Board};
+use stagehand::league::standings::{self, Board};
 use stagehand::league::{League, Thresholds, sync};
 use stagehand::outbox::{Embed, Message, prepare};
 use stagehand::store::{Store, StoreOptions};
@@ -237,7 +237,7 @@ fn show_gold(runtime: &tokio::runtime::Runtime, dir: &std::path::Path) -> anyhow
             let board = Board::parse(typed).context("the board")?;
             let text = |key: &str| texts.render(lang, key, &[]);
             let table = store
-                .read(|r| tables::build(r, board, &text))?
+                .read(|r| standings::build(r, board, &text))?
                 .context("an empty table")?;
             anyhow::ensure!(
                 table.rows.len() == SHOW_PLAYERS,

@@ -1,4 +1,4 @@
-//! The interaction router: serenity's interaction → [`Invocation`], through [`handlers::dispatch`],
+//! The interaction router: serenity's interaction → [`Invocation`], through `bot::dispatch`,
 //! → answers sent with serenity.
 //!
 //! Policies that hold for every interaction live here:

@@ -7,7 +7,7 @@
 
 use super::{look, reply};
 use crate::audit::Actor;
-use crate::bot::pages::{self, Lines, List};
+use crate::bot::paging::{self, Lines, List};
 use crate::bot::{Ctx, HandlerError, outdated};
 use crate::bot::{Invocation, Outcome, Value};
 use crate::i18n::{self, Lang};
@@ -121,7 +121,7 @@ pub fn queue(ctx: &Ctx, inv: &Invocation, sub: &str) -> Result<Outcome, HandlerE
         "open" => set(ctx, inv, false),
         "close" => set(ctx, inv, true),
         "info" => info(ctx, inv),
-        "history" => pages::first(ctx, inv, List::QueueHistory),
+        "history" => paging::first(ctx, inv, List::QueueHistory),
         _ => outdated(ctx, inv),
     }
 }

@@ -123,9 +123,11 @@ fn lines(ctx: &Ctx, lang: Lang, list: List) -> Result<Lines, HandlerError> {
     match list {
         List::QueueHistory => super::requests::queue_history(ctx, lang),
         List::Cooldowns(kind, listing) => {
-            super::requests::cooldowns::listed(ctx, lang, kind, listing)
+            super::requests::cooldown_commands::listed(ctx, lang, kind, listing)
         }
-        List::CooldownHistory(entity) => super::requests::cooldowns::history(ctx, lang, entity),
+        List::CooldownHistory(entity) => {
+            super::requests::cooldown_commands::history(ctx, lang, entity)
+        }
     }
 }
 

@@ -10,7 +10,7 @@
 
 use crate::access::Flag;
 use crate::audit::Actor;
-use crate::bot::pages::{self, Lines, List};
+use crate::bot::paging::{self, Lines, List};
 use crate::bot::reply::{self as admin, Refusal};
 use crate::bot::{Ctx, HandlerError};
 use crate::bot::{Invocation, Outcome, Value};
@@ -64,7 +64,7 @@ pub fn command(ctx: &Ctx, inv: &Invocation, path: &[String]) -> Result<Outcome, 
         .filter(|r| !r.is_empty());
     match sub {
         "describe" => describe(ctx, entity, lang, now),
-        "history" => pages::first(ctx, inv, List::CooldownHistory(entity)),
+        "history" => paging::first(ctx, inv, List::CooldownHistory(entity)),
         "update" => {
             let input = inv.str_option("duration").unwrap_or_default();
             let change = match DurationChange::parse(input) {
@@ -177,7 +177,7 @@ fn list(ctx: &Ctx, inv: &Invocation, kind: EntityKind) -> Result<Outcome, Handle
         Some("endless") => Listing::Endless,
         _ => return crate::bot::outdated(ctx, inv),
     };
-    pages::first(ctx, inv, List::Cooldowns(kind, listing))
+    paging::first(ctx, inv, List::Cooldowns(kind, listing))
 }
 
 /// The lines of `/usercd list` or `/levelcd list`, most relevant first.
