@@ -71,6 +71,7 @@ pub async fn handle(ctx: Arc<Ctx>, api: Api<'_>, interaction: &Interaction) {
     let Some((target, inv)) = invocation(interaction) else {
         return;
     };
+    let mark = ctx.outbox.mark();
     let task = {
         let (ctx, inv) = (ctx.clone(), inv.clone());
         tokio::spawn(async move { bot::dispatch(&ctx, &inv).await })
@@ -95,7 +96,7 @@ pub async fn handle(ctx: Arc<Ctx>, api: Api<'_>, interaction: &Interaction) {
             tracing::warn!(error = %again.detail, "the apology did not go out either");
         }
     }
-    if let Err(err) = ctx.outbox.send(effects) {
+    if let Err(err) = ctx.outbox.send(effects, mark) {
         tracing::error!(error = %err, "queueing an interaction's messages failed");
         report(&ctx, &inv, &err.to_string());
     }
@@ -170,10 +171,10 @@ fn report(ctx: &Ctx, inv: &Invocation, detail: &str) {
         "error.maintainer_report",
         &[("place", &place), ("user", &user), ("detail", &detail)],
     );
-    if let Err(err) = ctx
-        .outbox
-        .send(vec![Effect::dm(owner, Message::text(text))])
-    {
+    if let Err(err) = ctx.outbox.send(
+        vec![Effect::dm(owner, Message::text(text))],
+        ctx.outbox.mark(),
+    ) {
         tracing::warn!(error = %err, "could not report the failure to the guild owner");
     }
 }

@@ -126,14 +126,22 @@ impl Outbox {
         self.wake.notified().await;
     }
 
-    /// Queues `effects` in one transaction and wakes the worker, which also delivers what the
-    /// caller's own transactions queued (an audit event's post, a widget).
-    pub fn send(&self, effects: Vec<Effect>) -> Result<(), StoreError> {
+    /// A mark to pass to [`Outbox::send`]: where the store's commits stand now.
+    pub fn mark(&self) -> u64 {
+        self.store.commits()
+    }
+
+    /// Queues `effects` in one transaction and wakes the worker when there is anything to
+    /// deliver: these effects, or what a transaction committed since `mark` may have queued (a
+    /// use case's widget, an audit event's post). A caller that wrote nothing wakes nobody.
+    pub fn send(&self, effects: Vec<Effect>, mark: u64) -> Result<(), StoreError> {
         if !effects.is_empty() {
             self.store
                 .write(|w| effects.into_iter().try_for_each(|effect| push(w, effect)))?;
         }
-        self.wake();
+        if self.store.commits() != mark {
+            self.wake();
+        }
         Ok(())
     }
 }
@@ -163,6 +171,27 @@ mod tests {
             })
             .collect();
         assert_eq!(users, [(1, 0), (2, 1), (3, 2)]);
+    }
+
+    #[test]
+    fn the_mark_moves_with_commits_only() {
+        let (_dir, store) = Store::temporary();
+        let outbox = Outbox::new(Arc::new(store));
+        let mark = outbox.mark();
+        let rolled_back: Result<(), StoreError> = outbox.store.write(|w| {
+            push(w, Effect::dm(1, Message::text("never")))?;
+            Err(StoreError::Storage("abort".into()))
+        });
+        assert!(rolled_back.is_err());
+        assert_eq!(
+            outbox.mark(),
+            mark,
+            "nothing committed: nothing to wake for"
+        );
+        outbox
+            .send(vec![Effect::dm(1, Message::text("m"))], mark)
+            .expect("send");
+        assert_eq!(outbox.mark(), mark + 1);
     }
 
     #[test]

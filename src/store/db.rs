@@ -2,6 +2,7 @@
 
 use std::marker::PhantomData;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use redb::{ReadableDatabase, ReadableTable, ReadableTableMetadata, TableDefinition};
 use serde::Serialize;
@@ -72,6 +73,8 @@ pub struct Store {
     db: redb::Database,
     path: PathBuf,
     repaired: bool,
+    /// Write transactions committed since the store was opened (see [`Store::commits`]).
+    commits: AtomicU64,
 }
 
 impl Store {
@@ -101,13 +104,14 @@ impl Store {
         let flag = repaired.clone();
         let db = redb::Database::builder()
             .set_cache_size(options.cache_bytes)
-            .set_repair_callback(move |_| flag.store(true, std::sync::atomic::Ordering::Relaxed))
+            .set_repair_callback(move |_| flag.store(true, Ordering::Relaxed))
             .create(path)
             .map_err(|e| open_error(path, e))?;
         let store = Store {
             db,
             path: path.to_path_buf(),
-            repaired: repaired.load(std::sync::atomic::Ordering::Relaxed),
+            repaired: repaired.load(Ordering::Relaxed),
+            commits: AtomicU64::new(0),
         };
         migrate::bring_up_to_date(&store, existed, target, migrations)?;
         Ok(store)
@@ -154,7 +158,14 @@ impl Store {
         let mut writer = Writer { txn };
         let value = f(&mut writer)?;
         writer.txn.commit().map_err(StoreError::from)?;
+        self.commits.fetch_add(1, Ordering::Relaxed);
         Ok(value)
+    }
+
+    /// How many write transactions this handle has committed: a caller that compares two readings
+    /// learns, without reading the store, whether anything was written in between.
+    pub fn commits(&self) -> u64 {
+        self.commits.load(Ordering::Relaxed)
     }
 
     pub(super) fn begin_read(&self) -> Result<redb::ReadTransaction, StoreError> {
