@@ -8,7 +8,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::{Actor, Event, EventKind};
-use crate::outbox::{self, Effect};
+use crate::outbox::{self, Destination, Effect, Message, Route, route};
 use crate::store::{Read, StoreError, Table, Writer};
 
 /// The audit log: event id → event (see `audit`).
@@ -73,8 +73,9 @@ pub enum Index {
 const NEXT_ID: &str = "next_id";
 
 /// Records `event` in the caller's transaction and returns its id. The same transaction queues
-/// the event's post to the `log` route ([`Effect::Log`]; see [`Event::posted_to_log`]): an event
-/// reaches the log channel whoever records it, and only if its change commits.
+/// the event's post to the `log` route (unless that route is off; see also
+/// [`Event::posted_to_log`]): an event reaches the log channel whoever records it, and only if
+/// its change commits.
 pub fn record(w: &mut Writer, event: &Event) -> Result<EventId, StoreError> {
     let id = w.get(&AUDIT_SEQUENCE, NEXT_ID)?.unwrap_or(1);
     w.insert(&AUDIT_SEQUENCE, NEXT_ID, &(id + 1))?;
@@ -83,8 +84,18 @@ pub fn record(w: &mut Writer, event: &Event) -> Result<EventId, StoreError> {
     w.insert(&AUDIT_BY_TIME, &tail, &())?;
     w.insert(&AUDIT_BY_KIND, &(u64::from(event.kind.code()), tail), &())?;
     w.insert(&AUDIT_BY_ACTOR, &(event.actor.key(), tail), &())?;
-    if event.posted_to_log() {
-        outbox::push(w, Effect::Log { event: id })?;
+    if event.posted_to_log()
+        && let Some(channel) = route::resolve(w, Route::Log)?
+    {
+        let post = Effect::Send {
+            to: Destination::Route {
+                route: Route::Log,
+                channel,
+            },
+            message: Message::text(event.summary()),
+            anchor: None,
+        };
+        outbox::push(w, post)?;
     }
     Ok(EventId(id))
 }
@@ -215,6 +226,11 @@ mod tests {
     fn recording_queues_the_post_to_the_log_route_in_the_same_transaction() {
         let (_dir, store) = Store::temporary();
         let by = |actor| Event::new(EventKind::RouteTargetUpdated, actor, 5);
+        // The log route is off until it has a channel: the event is recorded, not posted.
+        store.write(|w| record(w, &by(Actor::User(6)))).unwrap();
+        store
+            .write(|w| route::set_default(w, Route::Log, 70))
+            .unwrap();
         let id = store.write(|w| record(w, &by(Actor::User(7)))).unwrap();
         // A route's default found by the bot itself is recorded, not posted.
         store.write(|w| record(w, &by(Actor::Bot))).unwrap();
@@ -229,7 +245,18 @@ mod tests {
             .into_iter()
             .map(|(_, q)| q.effect)
             .collect();
-        assert_eq!(queued, [Effect::Log { event: id.0 }]);
+        let summary = store.read(|r| get(r, id)).unwrap().unwrap().summary();
+        assert_eq!(
+            queued,
+            [Effect::Send {
+                to: Destination::Route {
+                    route: Route::Log,
+                    channel: 70
+                },
+                message: Message::text(summary),
+                anchor: None,
+            }]
+        );
     }
 
     #[test]

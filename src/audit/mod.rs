@@ -4,7 +4,8 @@
 //! recorded with [`record`] inside the caller's own write transaction, so the change and its
 //! event commit together or not at all. Events are indexed by time, kind and actor for the log
 //! browser ([`query`]). Recording an event also queues its post to the `log` route in the same
-//! transaction (`outbox::Effect::Log`), rendered from [`Event::summary`] when it is delivered.
+//! transaction: [`Event::summary`] to the channel the route points at then (nothing when it is
+//! off).
 //!
 //! Knows nothing of Discord: actors and mentioned entities are plain ids.
 

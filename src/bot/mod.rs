@@ -26,23 +26,14 @@ pub use interaction::{Invocation, Kind, Outcome, Response, Value};
 pub use league::{member_joined, member_left};
 pub use reply::{Refusal, changed, reply, reply_text};
 
-use crate::outbox::{Effect, Message, Route};
-use crate::routes;
+use crate::outbox::Effect;
 use crate::store::StoreError;
 
-/// The effect to deliver for `effect`: what stands for a message built at delivery time becomes
-/// that message, read from the store now: a widget refresh becomes the edit it stands for, an
-/// audit event's `Log` the post of its summary to the `log` route. `None` when there is nothing
-/// left to send (the request was deleted, the route is off).
+/// The effect to deliver for `effect`: a widget refresh becomes the edit it stands for, built
+/// from the store now; `None` when there is nothing left to refresh (the request was deleted).
 pub fn expand(ctx: &Ctx, effect: Effect) -> Result<Option<Effect>, StoreError> {
     match effect {
         Effect::RefreshResolution { request } => requests::refresh(ctx, request),
-        Effect::Log { event } => ctx.store.read(|r| {
-            let Some(event) = crate::audit::get(r, crate::audit::EventId(event))? else {
-                return Ok(None);
-            };
-            routes::post(r, Route::Log, Message::text(event.summary()), None)
-        }),
         other => Ok(Some(other)),
     }
 }

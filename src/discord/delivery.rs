@@ -5,7 +5,7 @@
 //! every message; what Discord refuses for good (a member who left, closed DMs, missing
 //! permissions) is logged and dropped; anything else is retried with a growing pause, then
 //! dropped after [`ATTEMPTS`] tries so one bad row never blocks the queue. An effect that stands
-//! for a message built at delivery time (a widget refresh, an audit event's post) is first
+//! for a message built at delivery time (a widget refresh) is first
 //! expanded by `bot::expand`.
 
 use std::sync::Arc;
@@ -120,7 +120,6 @@ fn summary(effect: &Effect) -> String {
         Effect::Member { user, .. } => format!("member {user}"),
         Effect::RegisterCommands => "register the commands".to_string(),
         Effect::RefreshResolution { request } => format!("refresh the widget of request {request}"),
-        Effect::Log { event } => format!("post event {event} to the log route"),
     }
 }
 
@@ -272,7 +271,7 @@ pub async fn deliver(
             }
             Ok(None)
         }
-        Effect::RefreshResolution { .. } | Effect::Log { .. } => Err(DeliveryError::Refused(
+        Effect::RefreshResolution { .. } => Err(DeliveryError::Refused(
             "built by the outbox worker before delivery".into(),
         )),
         Effect::RegisterCommands => {

@@ -36,10 +36,6 @@ pub enum Effect {
     /// Edits request `request`'s Resolution Widget with what the store holds when this is
     /// delivered: the links to reviews posted by the effects before it.
     RefreshResolution { request: u64 },
-    /// Posts audit event `event` to the `log` route (nothing when the route is off). Queued by
-    /// `audit::record` in the transaction that records the event, whoever records it; the text is
-    /// rendered and the route resolved when it is delivered.
-    Log { event: u64 },
 }
 
 /// Where a new message goes.
@@ -59,11 +55,24 @@ impl Effect {
         match self {
             Effect::Send { anchor, .. } => anchor.as_deref(),
             Effect::Edit { anchor, .. } | Effect::Delete { anchor } => Some(anchor),
-            Effect::Member { .. }
-            | Effect::RegisterCommands
-            | Effect::RefreshResolution { .. }
-            | Effect::Log { .. } => None,
+            Effect::Member { .. } | Effect::RegisterCommands | Effect::RefreshResolution { .. } => {
+                None
+            }
         }
+    }
+
+    /// A post to the `log` route: it waits behind every other effect (see [`super::queue`]).
+    pub fn is_log_post(&self) -> bool {
+        matches!(
+            self,
+            Effect::Send {
+                to: Destination::Route {
+                    route: Route::Log,
+                    ..
+                },
+                ..
+            }
+        )
     }
 
     /// A direct message.

@@ -11,7 +11,7 @@ mod effect;
 pub mod limits;
 mod message;
 pub mod queue;
-mod route;
+pub mod route;
 
 pub use custom_id::{CustomId, CustomIdError};
 pub use effect::{Destination, Effect};

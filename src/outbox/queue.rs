@@ -7,6 +7,10 @@
 //! Messages posted with an anchor have their place (channel, message id) recorded under it
 //! ([`settle`]), so a later effect can edit or delete them (widgets, notices) even after a
 //! restart.
+//!
+//! Posts to the `log` route (audit events, missing-channel reports) wait in a queue of their own,
+//! delivered in order once the main queue is empty: a change's own messages (a widget, a
+//! notification) go out first, though its event was recorded, and its post queued, before them.
 
 use std::sync::Arc;
 
@@ -18,6 +22,19 @@ use crate::store::{META, Read, Store, StoreError, Table, Writer};
 
 /// Effects waiting to be delivered to Discord, in order: id → queued effect.
 const OUTBOX: Table<u64, Queued> = Table::new("outbox");
+
+/// Posts to the `log` route waiting to be delivered, in order: id (from the same sequence as
+/// [`OUTBOX`]) → queued effect.
+const LOG_POSTS: Table<u64, Queued> = Table::new("outbox_log");
+
+/// The queue `effect` waits in.
+fn queue_of(effect: &Effect) -> &'static Table<u64, Queued> {
+    if effect.is_log_post() {
+        &LOG_POSTS
+    } else {
+        &OUTBOX
+    }
+}
 
 /// Where anchored messages landed: anchor → channel and message id.
 pub const ANCHORS: Table<str, Posted> = Table::new("anchors");
@@ -63,7 +80,7 @@ pub fn push(w: &mut Writer, effect: Effect) -> Result<(), StoreError> {
     let id = w.get(&META, NEXT)?.unwrap_or(1);
     w.insert(&META, NEXT, &(id + 1))?;
     w.insert(
-        &OUTBOX,
+        queue_of(&effect),
         &id,
         &Queued {
             effect,
@@ -79,12 +96,19 @@ pub fn posted(r: &impl Read, anchor: &str) -> Result<Option<Posted>, StoreError>
 
 /// Every queued effect, oldest first, with its row id.
 pub fn queued(r: &impl Read) -> Result<Vec<(u64, Queued)>, StoreError> {
-    r.all(&OUTBOX)
+    let mut rows = r.all(&OUTBOX)?;
+    rows.extend(r.all(&LOG_POSTS)?);
+    rows.sort_by_key(|(id, _)| *id);
+    Ok(rows)
 }
 
-/// The oldest queued effect, with its row id.
+/// The next effect to deliver, with its row id: the oldest of the main queue, or when that is
+/// empty the oldest post to the `log` route.
 pub fn next(r: &impl Read) -> Result<Option<(u64, Queued)>, StoreError> {
-    Ok(r.range(&OUTBOX, &0, &u64::MAX, 1)?.pop())
+    match r.range(&OUTBOX, &0, &u64::MAX, 1)?.pop() {
+        Some(row) => Ok(Some(row)),
+        None => Ok(r.range(&LOG_POSTS, &0, &u64::MAX, 1)?.pop()),
+    }
 }
 
 /// Takes row `id` off the queue once it is delivered or given up on, recording where an anchored
@@ -95,7 +119,7 @@ pub fn settle(
     effect: &Effect,
     place: Option<Posted>,
 ) -> Result<(), StoreError> {
-    w.remove(&OUTBOX, &id)?;
+    w.remove(queue_of(effect), &id)?;
     match (effect, effect.anchor(), place) {
         (Effect::Delete { .. }, Some(anchor), _) => w.remove(&ANCHORS, anchor).map(drop),
         (_, Some(anchor), Some(place)) => w.insert(&ANCHORS, anchor, &place),
@@ -105,7 +129,7 @@ pub fn settle(
 
 /// Keeps row `id` for another try, with its failed attempts counted.
 pub fn retry(w: &mut Writer, id: u64, queued: &Queued) -> Result<(), StoreError> {
-    w.insert(&OUTBOX, &id, queued)
+    w.insert(queue_of(&queued.effect), &id, queued)
 }
 
 impl Outbox {
@@ -171,6 +195,40 @@ mod tests {
             })
             .collect();
         assert_eq!(users, [(1, 0), (2, 1), (3, 2)]);
+    }
+
+    fn log_post() -> Effect {
+        Effect::Send {
+            to: Destination::Route {
+                route: crate::outbox::Route::Log,
+                channel: 7,
+            },
+            message: Message::text("EVENT"),
+            anchor: None,
+        }
+    }
+
+    #[test]
+    fn log_posts_wait_until_the_main_queue_is_empty() {
+        let (_dir, store) = Store::temporary();
+        store
+            .write(|w| {
+                push(w, log_post())?;
+                push(w, Effect::dm(1, Message::text("widget")))
+            })
+            .expect("push");
+        let (first, queued) = store.read(next).expect("read").expect("a row");
+        assert_eq!((first, queued.effect.anchor()), (2, None));
+        assert!(matches!(queued.effect, Effect::Send { .. }));
+        store
+            .write(|w| settle(w, first, &queued.effect, None))
+            .expect("settle");
+        let (second, queued) = store.read(next).expect("read").expect("a row");
+        assert_eq!((second, &queued.effect), (1, &log_post()));
+        store
+            .write(|w| settle(w, second, &queued.effect, None))
+            .expect("settle");
+        assert!(store.read(next).expect("read").is_none());
     }
 
     #[test]

@@ -1,8 +1,19 @@
-//! The kinds of message that have a destination of their own ([`Route`]): what a queued post
-//! names, so the channel it goes to can be chosen, changed and switched off by the `routes`
-//! service. Stored by name.
+//! The kinds of message that have a destination of their own ([`Route`]), and where each one
+//! points now ([`resolve`]): what a queued post names and the channel it goes to. The `routes`
+//! service chooses, changes and switches them off through [`save`] and [`set_default`]; the
+//! audit log resolves the `log` route here when it queues an event's post. Routes are stored by
+//! name.
 
 use serde::{Deserialize, Serialize};
+
+use crate::store::{Read, StoreError, Table, Writer};
+
+/// Route overrides and the enabled flag: route name → state; no row means the default channel,
+/// enabled.
+pub(crate) const STATE: Table<str, RouteState> = Table::new("route_state");
+
+/// Each route's default channel, resolved from its default name: route name → channel id.
+const DEFAULTS: Table<str, u64> = Table::new("route_defaults");
 
 macro_rules! routes {
     ($($variant:ident = $name:literal,)*) => {
@@ -72,4 +83,71 @@ impl Route {
     pub fn parse(name: &str) -> Option<Route> {
         Route::ALL.iter().copied().find(|r| r.name() == name.trim())
     }
+}
+
+/// A route's stored state; no row means "default channel, enabled".
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RouteState {
+    /// The channel chosen with `update_channel`, replacing the default.
+    pub channel: Option<u64>,
+    pub disabled: bool,
+}
+
+/// Everything `/route describe` shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Description {
+    pub route: Route,
+    /// The default channel, once resolved from its name.
+    pub default_channel: Option<u64>,
+    /// The channel set with `update_channel`, if any.
+    pub channel_override: Option<u64>,
+    pub enabled: bool,
+}
+
+impl Description {
+    /// Where messages go now (ignoring whether the route is enabled).
+    pub fn channel(&self) -> Option<u64> {
+        self.channel_override.or(self.default_channel)
+    }
+}
+
+/// Where to post a message of `route`: `None` when disabled or no channel is set.
+pub fn resolve(r: &impl Read, route: Route) -> Result<Option<u64>, StoreError> {
+    let described = describe(r, route)?;
+    Ok(described.channel().filter(|_| described.enabled))
+}
+
+pub fn describe(r: &impl Read, route: Route) -> Result<Description, StoreError> {
+    let state = state(r, route)?;
+    Ok(Description {
+        route,
+        default_channel: default_channel(r, route)?,
+        channel_override: state.channel,
+        enabled: !state.disabled,
+    })
+}
+
+/// Route `route`'s stored state (the default when there is no row).
+pub fn state(r: &impl Read, route: Route) -> Result<RouteState, StoreError> {
+    Ok(r.get(&STATE, route.name())?.unwrap_or_default())
+}
+
+/// Route `route`'s default channel, once resolved from its name.
+pub fn default_channel(r: &impl Read, route: Route) -> Result<Option<u64>, StoreError> {
+    r.get(&DEFAULTS, route.name())
+}
+
+/// Remembers `channel` as route `route`'s default.
+pub fn set_default(w: &mut Writer, route: Route, channel: u64) -> Result<(), StoreError> {
+    w.insert(&DEFAULTS, route.name(), &channel)
+}
+
+/// Stores route `route`'s state; the default state removes the row.
+pub fn save(w: &mut Writer, route: Route, state: RouteState) -> Result<(), StoreError> {
+    if state == RouteState::default() {
+        w.remove(&STATE, route.name())?;
+    } else {
+        w.insert(&STATE, route.name(), &state)?;
+    }
+    Ok(())
 }

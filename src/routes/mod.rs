@@ -13,21 +13,15 @@
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 pub use crate::outbox::Route;
+pub use crate::outbox::route::{Description, RouteState, describe, resolve};
 
-use crate::outbox::{self, Destination, Effect, Message};
+use crate::outbox::{self, Destination, Effect, Message, route};
 
 use crate::audit::{self, Actor, Change, Event, EventKind, Value};
 use crate::store::{Read, Store, StoreError, Table, Writer};
-
-/// Route overrides and the enabled flag: route name → state; no row means the default channel,
-/// enabled (see `routes`).
-pub(crate) const ROUTE_STATE: Table<str, crate::routes::RouteState> = Table::new("route_state");
-
-/// Each route's default channel, resolved from its default name: route name → channel id.
-pub(crate) const ROUTE_DEFAULTS: Table<str, u64> = Table::new("route_defaults");
 
 /// The channel last reported missing for each route: route name → channel id.
 pub(crate) const ROUTE_MISSING: Table<str, u64> = Table::new("route_missing");
@@ -36,32 +30,6 @@ impl Route {
     /// The name of the channel this route uses by default, if any.
     pub fn default_channel_name(self) -> Option<&'static str> {
         default_names().get(&self).map(String::as_str)
-    }
-}
-
-/// A route's stored state; no row means "default channel, enabled".
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RouteState {
-    /// The channel chosen with `update_channel`, replacing the default.
-    pub channel: Option<u64>,
-    pub disabled: bool,
-}
-
-/// Everything `/route describe` shows.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Description {
-    pub route: Route,
-    /// The default channel, once resolved from its name.
-    pub default_channel: Option<u64>,
-    /// The channel set with `update_channel`, if any.
-    pub channel_override: Option<u64>,
-    pub enabled: bool,
-}
-
-impl Description {
-    /// Where messages go now (ignoring whether the route is enabled).
-    pub fn channel(&self) -> Option<u64> {
-        self.channel_override.or(self.default_channel)
     }
 }
 
@@ -95,22 +63,6 @@ pub fn push(
     }
 }
 
-/// Where to post a message of `route`: `None` when disabled or no channel is set.
-pub fn resolve(r: &impl Read, route: Route) -> Result<Option<u64>, StoreError> {
-    let described = describe(r, route)?;
-    Ok(described.channel().filter(|_| described.enabled))
-}
-
-pub fn describe(r: &impl Read, route: Route) -> Result<Description, StoreError> {
-    let state = r.get(&ROUTE_STATE, route.name())?.unwrap_or_default();
-    Ok(Description {
-        route,
-        default_channel: r.get(&ROUTE_DEFAULTS, route.name())?,
-        channel_override: state.channel,
-        enabled: !state.disabled,
-    })
-}
-
 /// Resolves the default channel names of routes that have none yet against the guild's text
 /// channels `(id, name)`, matching names in any case. Returns the routes resolved now.
 pub fn resolve_defaults(
@@ -124,12 +76,12 @@ pub fn resolve_defaults(
             let Some(name) = route.default_channel_name() else {
                 continue;
             };
-            if w.get(&ROUTE_DEFAULTS, route.name())?.is_some() {
+            if route::default_channel(w, route)?.is_some() {
                 continue;
             }
             let found = channels.iter().find(|(_, n)| n.eq_ignore_ascii_case(name));
             if let Some(&(id, _)) = found {
-                w.insert(&ROUTE_DEFAULTS, route.name(), &id)?;
+                route::set_default(w, route, id)?;
                 record_target(w, Actor::Bot, route, Some(id), now)?;
                 resolved.push(route);
             }
@@ -155,7 +107,7 @@ pub fn update_channel(
             channel: Some(channel),
             disabled: !described.enabled,
         };
-        save(w, route, state)?;
+        route::save(w, route, state)?;
         record_target(w, actor, route, Some(channel), now)
     })
 }
@@ -176,7 +128,7 @@ pub fn reset_channel(
             channel: None,
             disabled: !described.enabled,
         };
-        save(w, route, state)?;
+        route::save(w, route, state)?;
         record_target(w, actor, route, described.default_channel, now)
     })
 }
@@ -190,12 +142,12 @@ pub fn set_enabled(
     now: i64,
 ) -> Result<Change, StoreError> {
     store.write(|w| {
-        let mut state = w.get(&ROUTE_STATE, route.name())?.unwrap_or_default();
+        let mut state = route::state(w, route)?;
         if state.disabled != enabled {
             return Ok(Change::NoEffect);
         }
         state.disabled = !enabled;
-        save(w, route, state)?;
+        route::save(w, route, state)?;
         let event = Event::new(EventKind::RouteToggled, actor, now)
             .with("route_id", route.name())
             .with("enabled", enabled);
@@ -222,15 +174,6 @@ pub fn report_missing(
         audit::record(w, &event)?;
         Ok(true)
     })
-}
-
-fn save(w: &mut Writer, route: Route, state: RouteState) -> Result<(), StoreError> {
-    if state == RouteState::default() {
-        w.remove(&ROUTE_STATE, route.name())?;
-    } else {
-        w.insert(&ROUTE_STATE, route.name(), &state)?;
-    }
-    Ok(())
 }
 
 fn record_target(
@@ -371,7 +314,7 @@ mod tests {
         );
         assert_eq!(at(&store), Some(5));
         // Back at the default and enabled: no row is left.
-        assert!(store.read(|r| r.all(&ROUTE_STATE)).unwrap().is_empty());
+        assert!(store.read(|r| r.all(&route::STATE)).unwrap().is_empty());
         assert_eq!(
             audit::summaries(&store)[1..],
             [
