@@ -8,7 +8,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::{Actor, Event, EventKind};
-use crate::outbox::{self, Destination, Effect, Message, Route, route};
+use crate::outbox::{Message, Route, route};
 use crate::store::{Read, StoreError, Table, Writer};
 
 /// The audit log: event id → event (see `audit`).
@@ -84,18 +84,8 @@ pub fn record(w: &mut Writer, event: &Event) -> Result<EventId, StoreError> {
     w.insert(&AUDIT_BY_TIME, &tail, &())?;
     w.insert(&AUDIT_BY_KIND, &(u64::from(event.kind.code()), tail), &())?;
     w.insert(&AUDIT_BY_ACTOR, &(event.actor.key(), tail), &())?;
-    if event.posted_to_log()
-        && let Some(channel) = route::resolve(w, Route::Log)?
-    {
-        let post = Effect::Send {
-            to: Destination::Route {
-                route: Route::Log,
-                channel,
-            },
-            message: Message::text(event.summary()),
-            anchor: None,
-        };
-        outbox::push(w, post)?;
+    if event.posted_to_log() {
+        route::push(w, Route::Log, Message::text(event.summary()), None)?;
     }
     Ok(EventId(id))
 }
@@ -154,6 +144,7 @@ fn keys<K>(rows: Vec<(K, ())>) -> Vec<K> {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+    use crate::outbox::{self, Destination, Effect};
     use crate::store::Store;
 
     #[test]

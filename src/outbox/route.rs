@@ -6,6 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::{Destination, Effect, Message};
 use crate::store::{Read, StoreError, Table, Writer};
 
 /// Route overrides and the enabled flag: route name → state; no row means the default channel,
@@ -108,6 +109,36 @@ impl Description {
     /// Where messages go now (ignoring whether the route is enabled).
     pub fn channel(&self) -> Option<u64> {
         self.channel_override.or(self.default_channel)
+    }
+}
+
+/// The effect that sends `message` along `route`, if the route sends anything now (a disabled
+/// route, or one without a channel, drops it silently: gd-requestbot §6.3).
+pub fn post(
+    r: &impl Read,
+    route: Route,
+    message: Message,
+    anchor: Option<String>,
+) -> Result<Option<Effect>, StoreError> {
+    let channel = resolve(r, route)?;
+    Ok(channel.map(|channel| Effect::Send {
+        to: Destination::Route { route, channel },
+        message,
+        anchor,
+    }))
+}
+
+/// Queues the post of `message` along `route` in the caller's transaction (nothing when the
+/// route is off).
+pub fn push(
+    w: &mut Writer,
+    route: Route,
+    message: Message,
+    anchor: Option<String>,
+) -> Result<(), StoreError> {
+    match post(w, route, message, anchor)? {
+        Some(effect) => super::push(w, effect),
+        None => Ok(()),
     }
 }
 

@@ -16,9 +16,9 @@ use std::sync::OnceLock;
 use serde::Deserialize;
 
 pub use crate::outbox::Route;
-pub use crate::outbox::route::{Description, RouteState, describe, resolve};
+pub use crate::outbox::route::{Description, RouteState, describe, post, push, resolve};
 
-use crate::outbox::{self, Destination, Effect, Message, route};
+use crate::outbox::route;
 
 use crate::audit::{self, Actor, Change, Event, EventKind, Value};
 use crate::store::{Read, Store, StoreError, Table, Writer};
@@ -30,36 +30,6 @@ impl Route {
     /// The name of the channel this route uses by default, if any.
     pub fn default_channel_name(self) -> Option<&'static str> {
         default_names().get(&self).map(String::as_str)
-    }
-}
-
-/// The effect that sends `message` along `route`, if the route sends anything now (a disabled
-/// route, or one without a channel, drops it silently: gd-requestbot §6.3).
-pub fn post(
-    r: &impl Read,
-    route: Route,
-    message: Message,
-    anchor: Option<String>,
-) -> Result<Option<Effect>, StoreError> {
-    let channel = resolve(r, route)?;
-    Ok(channel.map(|channel| Effect::Send {
-        to: Destination::Route { route, channel },
-        message,
-        anchor,
-    }))
-}
-
-/// Queues the post of `message` along `route` in the caller's transaction (nothing when the
-/// route is off).
-pub fn push(
-    w: &mut Writer,
-    route: Route,
-    message: Message,
-    anchor: Option<String>,
-) -> Result<(), StoreError> {
-    match post(w, route, message, anchor)? {
-        Some(effect) => outbox::push(w, effect),
-        None => Ok(()),
     }
 }
 

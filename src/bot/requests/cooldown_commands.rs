@@ -11,7 +11,7 @@
 use crate::access::Flag;
 use crate::audit::Actor;
 use crate::bot::paging::{self, Lines, List};
-use crate::bot::reply::{self as admin, Refusal};
+use crate::bot::reply::{Refusal, changed, reply, reply_text};
 use crate::bot::{Ctx, HandlerError};
 use crate::bot::{Invocation, Outcome, Value};
 use crate::i18n::{self, Lang};
@@ -53,7 +53,7 @@ pub fn command(ctx: &Ctx, inv: &Invocation, path: &[String]) -> Result<Outcome, 
                     let shown: String = input.trim().chars().take(100).collect();
                     let message =
                         i18n::Message::new("cooldown.error.bad_level_id").with("level_id", shown);
-                    return admin::reply(ctx, inv, &message);
+                    return reply(ctx, inv, &message);
                 }
             }
         }
@@ -69,20 +69,20 @@ pub fn command(ctx: &Ctx, inv: &Invocation, path: &[String]) -> Result<Outcome, 
             let input = inv.str_option("duration").unwrap_or_default();
             let change = match DurationChange::parse(input) {
                 Ok(change) => change,
-                Err(err) => return admin::reply(ctx, inv, &err.message()),
+                Err(err) => return reply(ctx, inv, &err.message()),
             };
             let by = by(ctx, inv, kind);
             let result = ctx
                 .store
                 .write(|w| cooldown::update(w, by, entity, change, reason, now));
-            admin::changed(ctx, inv, result)
+            changed(ctx, inv, result)
         }
         "amend" => {
             let by = by(ctx, inv, kind);
             let result = ctx
                 .store
                 .write(|w| cooldown::amend(w, by, entity, reason, now));
-            admin::changed(ctx, inv, result)
+            changed(ctx, inv, result)
         }
         _ => crate::bot::outdated(ctx, inv),
     }
@@ -148,7 +148,7 @@ fn describe(ctx: &Ctx, entity: Entity, lang: Lang, now: i64) -> Result<Outcome, 
         let text = ctx
             .texts
             .render(lang, "cooldown.not_on_cooldown", &[("target", &target)]);
-        return Ok(admin::reply_text(text));
+        return Ok(reply_text(text));
     };
     let restriction = &described.restriction;
     let ends_at = match restriction.ends_at {
@@ -168,7 +168,7 @@ fn describe(ctx: &Ctx, entity: Entity, lang: Lang, now: i64) -> Result<Outcome, 
             ("changes", &described.changes.to_string()),
         ],
     );
-    Ok(admin::reply_text(text))
+    Ok(reply_text(text))
 }
 
 fn list(ctx: &Ctx, inv: &Invocation, kind: EntityKind) -> Result<Outcome, HandlerError> {
