@@ -281,6 +281,62 @@ async fn discord_limits_are_refused_with_invalid_form_body() {
     );
 }
 
+/// Mentions notify whom `allowed_mentions` lets through (everyone mentioned without it), and
+/// a kind both parsed and listed is refused as Discord refuses it.
+#[tokio::test]
+async fn allowed_mentions_decide_who_is_pinged() {
+    let guild = Guild::sample();
+    let fake = FakeDiscord::start(guild.clone()).await;
+    let http = http(&fake);
+    let channel = ChannelId::new(fake.channel_named("log"));
+    let (user, role) = (guild.user("kira"), guild.role("Reviewer"));
+    let content = format!("<@{user}> <@&{role}> hello");
+    let send = |allowed: Value| {
+        let http = &http;
+        let body = json!({"content": content, "allowed_mentions": allowed});
+        async move { http.send_message(channel, vec![], &body).await }
+    };
+    let cases = [
+        (Value::Null, vec![user], vec![role]),
+        (json!({"parse": []}), vec![], vec![]),
+        (json!({"parse": ["users"]}), vec![user], vec![]),
+        (
+            json!({"parse": [], "roles": [role.to_string()]}),
+            vec![],
+            vec![role],
+        ),
+        (json!({"parse": [], "roles": ["1"]}), vec![], vec![]),
+    ];
+    for (allowed, users, roles) in cases {
+        let sent = send(allowed.clone()).await.unwrap();
+        let pinged = fake.messages(channel.get()).last().unwrap().pinged.clone();
+        assert_eq!(
+            (&pinged.users, &pinged.roles),
+            (&users, &roles),
+            "{allowed}"
+        );
+        let seen: Vec<u64> = sent.mention_roles.iter().map(|r| r.get()).collect();
+        assert_eq!(seen, roles, "serenity reads the roles it notified");
+    }
+    let both = json!({"parse": ["roles"], "roles": [role.to_string()]});
+    assert_eq!(
+        refusal(send(both).await),
+        (
+            400,
+            50035,
+            vec!["allowed_mentions MESSAGE_ALLOWED_MENTIONS_PARSE_EXCLUSIVE".to_string()]
+        )
+    );
+    assert_eq!(
+        refusal(send(json!({"parse": ["channels"]})).await),
+        (
+            400,
+            50035,
+            vec!["allowed_mentions.parse.0 BASE_TYPE_CHOICES".to_string()]
+        )
+    );
+}
+
 #[tokio::test]
 async fn unknown_ids_auth_permissions_and_unknown_routes() {
     let guild = Guild::sample();

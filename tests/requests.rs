@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use crate::support::discord::{Channel, FakeDiscord, Guild, Message};
+use crate::support::discord::{Channel, FakeDiscord, Guild, Message, Pinged};
 use crate::support::gd::{FakeGd, fixtures};
 use crate::support::{Server, discord_env};
 
@@ -295,6 +295,11 @@ async fn story(restart: bool) {
             .starts_with("Requests are temporarily closed"),
         "{}",
         closed.content
+    );
+    assert_eq!(
+        closed.pinged,
+        Pinged::default(),
+        "no notice role by default"
     );
 
     // Kira approves without a review: the Resolution Widget appears with the consensus.
@@ -714,11 +719,22 @@ async fn refused_clicks_change_nothing() {
         "{}",
         parts[0].content
     );
+    // Each part shows its piece of the review as code: the block is closed at every cut and
+    // reopened in the next part.
     for part in &parts {
         assert!(part.content.chars().count() <= 2000);
+        assert_eq!(part.content.matches("```").count(), 2, "{}", part.content);
     }
-    // Every word arrives whole: only whitespace is lost at the cuts.
-    let squeeze = |text: &str| text.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        parts[1].content.starts_with("```\n"),
+        "{}",
+        parts[1].content
+    );
+    // Every word arrives whole: only whitespace and the added fences are lost at the cuts.
+    let squeeze = |text: &str| {
+        let text = text.replace("```", " ");
+        text.split_whitespace().collect::<Vec<_>>().join(" ")
+    };
     let joined: Vec<String> = parts.iter().map(|p| squeeze(&p.content)).collect();
     assert!(joined.join(" ").contains(&squeeze(long)), "a word was cut");
 
@@ -812,6 +828,49 @@ async fn a_slow_insert_is_deferred_privately_and_then_answered() {
     assert_eq!(field(&widget, "Requested by"), "`Someone`");
 }
 
+/// With `queue.notice_role` set, every queue notice — by hand and by itself — pings that role
+/// and nobody else.
+#[tokio::test]
+async fn queue_notices_ping_the_notice_role() {
+    let d = Desk::start(&[("queue.block_at", "1")]).await;
+    let role = d.guild.role("Reviewer");
+    let set = |value: &str| {
+        [
+            ("parameter", json!("queue.notice_role")),
+            ("new_value", json!(value)),
+        ]
+    };
+    let refused = d.run("owner", "parameter set", &set("@Reviewer")).await;
+    assert!(refused.contains("is not a role"), "{refused}");
+    let mention = format!("<@&{role}>");
+    assert_eq!(d.run("owner", "parameter set", &set(&mention)).await, DONE);
+    let only_role = Pinged {
+        users: Vec::new(),
+        roles: vec![role],
+    };
+
+    let announcements = d.channel("request-announcements");
+    assert_eq!(d.run("owner", "queue close", &[]).await, DONE);
+    assert_eq!(d.run("owner", "queue open", &[]).await, DONE);
+    // Ivan's request fills the queue, which closes by itself.
+    let form = d.create("ivan", LEVEL).await.unwrap();
+    d.submit("ivan", &form, &[]).await;
+    let notices = d.fake.wait_messages(announcements, 3).await;
+    let expected = [
+        "Requests are temporarily closed",
+        "Requests are open again!",
+        "Requests are temporarily closed",
+    ];
+    for (notice, text) in notices.iter().zip(expected) {
+        assert!(
+            notice.content.starts_with(&format!("{mention} {text}")),
+            "{}",
+            notice.content
+        );
+        assert_eq!(notice.pinged, only_role);
+    }
+}
+
 /// `/request insert` takes a request on someone's behalf past the queue and the level's
 /// cooldown, but not past "already pending"; it needs `insert_requests`.
 #[tokio::test]
@@ -850,4 +909,20 @@ async fn insert_bypasses_the_queue_and_cooldowns() {
         "{again}"
     );
     assert_eq!(d.pending().await, 1);
+
+    // Staff may insert a platformer with neither video nor comment (§2.10); a video that is
+    // given must still be one.
+    let platformer = json!(fixtures::PLATFORMER_UNRATED);
+    let bare = [
+        ("level_id", platformer.clone()),
+        ("language", json!("en")),
+        ("creator_name", json!("Runner")),
+    ];
+    let mut bad = bare.to_vec();
+    bad.push(("yt_link", json!("https://twitch.tv/someone")));
+    let refused = d.run("owner", "request insert", &bad).await;
+    assert!(refused.contains("YouTube"), "{refused}");
+    assert_eq!(d.pending().await, 1);
+    assert_eq!(d.run("owner", "request insert", &bare).await, DONE);
+    assert_eq!(d.pending().await, 2);
 }

@@ -4,10 +4,10 @@ use serenity::all::{
     ButtonStyle as SerenityStyle, CreateActionRow, CreateAllowedMentions, CreateAttachment,
     CreateAutocompleteResponse, CreateButton, CreateEmbed, CreateEmbedFooter, CreateInputText,
     CreateInteractionResponseFollowup, CreateInteractionResponseMessage, CreateMessage,
-    CreateModal, EditInteractionResponse, EditMessage, InputTextStyle,
+    CreateModal, EditInteractionResponse, EditMessage, InputTextStyle, RoleId,
 };
 
-use crate::outbox::{Button, ButtonStyle, ButtonTarget, Choice, Embed, Message, Modal};
+use crate::outbox::{Button, ButtonStyle, ButtonTarget, Choice, Embed, Message, Modal, Pings};
 
 fn embed(e: &Embed) -> CreateEmbed {
     let mut out = CreateEmbed::new().color(e.color);
@@ -60,12 +60,17 @@ fn files(m: &Message) -> Vec<CreateAttachment> {
         .collect()
 }
 
-/// Mentions ping users only when the message asks to, and never roles or everyone.
+/// Mentions ping whom the message asks for, never everyone.
 fn mentions(m: &Message) -> CreateAllowedMentions {
-    CreateAllowedMentions::new()
-        .all_users(m.ping_users)
+    let none = CreateAllowedMentions::new()
+        .all_users(false)
         .everyone(false)
-        .all_roles(false)
+        .all_roles(false);
+    match m.pings {
+        Pings::Nobody => none,
+        Pings::Users => none.all_users(true),
+        Pings::Role(role) => none.roles([RoleId::new(role)]),
+    }
 }
 
 pub fn response(m: &Message) -> CreateInteractionResponseMessage {

@@ -10,7 +10,7 @@ use crate::league::link::{self, Checked};
 use crate::league::player::{self, LinkError, Player, TopPlay};
 use crate::league::{Thresholds, roles};
 use crate::osu;
-use crate::outbox::{self, Effect, Message};
+use crate::outbox::{self, Effect, Message, Pings};
 use crate::routes::{self, Route};
 use crate::store::{StoreError, Writer};
 
@@ -100,7 +100,7 @@ pub fn link(
         text.push_str(&texts.render(lang, "league.welcome_unranked", &[]));
     }
     let message = Message {
-        ping_users: true,
+        pings: Pings::Users,
         ..Message::text(text)
     };
     routes::push(w, Route::Welcome, message, None)?;
@@ -112,7 +112,7 @@ pub fn joined(w: &mut Writer, texts: &Catalogue, user: u64) -> Result<(), StoreE
     let mention = format!("<@{user}>");
     let text = texts.render(Lang::En, "league.join_welcome", &[("member", &mention)]);
     let message = Message {
-        ping_users: true,
+        pings: Pings::Users,
         ..Message::text(text)
     };
     routes::push(w, Route::Welcome, message, None)?;

@@ -44,29 +44,75 @@ pub fn truncate(text: &str, max: usize) -> String {
 }
 
 /// Splits `text` into parts of at most `max` characters, cutting at the last whitespace of each
-/// part (the whitespace is dropped), or hard at `max` when a part has none.
+/// part (the whitespace is dropped), or hard at `max` when a part has none. A part that would
+/// end inside a fenced code block closes it, and the next part reopens it with the same
+/// language tag, so that every part renders its code as code (gd-requestbot §14 "Long reviews").
 pub fn split(text: &str, max: usize) -> Vec<String> {
     let mut parts = Vec::new();
     let mut rest = text;
-    while len(rest) > max {
-        let hard = rest.char_indices().nth(max).map_or(rest.len(), |(i, _)| i);
-        let head = &rest[..hard];
-        match head.rfind(char::is_whitespace).filter(|&cut| cut > 0) {
-            Some(cut) => {
-                parts.push(head[..cut].to_string());
-                let space = head[cut..].chars().next().map_or(1, char::len_utf8);
-                rest = &rest[cut + space..];
+    let mut reopen = String::new();
+    loop {
+        let room = max.saturating_sub(len(&reopen));
+        if len(rest) <= room {
+            if !rest.is_empty() || parts.is_empty() {
+                parts.push(format!("{reopen}{rest}"));
             }
-            None => {
-                parts.push(head.to_string());
-                rest = &rest[hard..];
-            }
+            return parts;
         }
+        let (mut head, mut tail) = cut(rest, room);
+        if open_fence(&format!("{reopen}{head}")).is_some() {
+            // Cut again, leaving room for the closing fence.
+            (head, tail) = cut(rest, room.saturating_sub(len(CLOSE_FENCE)));
+        }
+        let mut part = format!("{reopen}{head}");
+        reopen = open_fence(&part).map_or_else(String::new, |fence| format!("{fence}\n"));
+        if !reopen.is_empty() {
+            part.push_str(CLOSE_FENCE);
+        }
+        parts.push(part);
+        rest = tail;
     }
-    if !rest.is_empty() || parts.is_empty() {
-        parts.push(rest.to_string());
+}
+
+/// Marks the start and the end of a code block.
+const FENCE: &str = "```";
+/// What closes a code block a part would end in.
+const CLOSE_FENCE: &str = "\n```";
+
+/// `text` cut after at most `max` characters, at its last whitespace (dropped) when there is one.
+fn cut(text: &str, max: usize) -> (&str, &str) {
+    let hard = text.char_indices().nth(max).map_or(text.len(), |(i, _)| i);
+    let head = &text[..hard];
+    match head.rfind(char::is_whitespace).filter(|&at| at > 0) {
+        Some(at) => {
+            let space = head[at..].chars().next().map_or(1, char::len_utf8);
+            (&head[..at], &text[at + space..])
+        }
+        None => (head, &text[hard..]),
     }
-    parts
+}
+
+/// The fence (with its language tag, if any) of a code block that `text` leaves open.
+fn open_fence(text: &str) -> Option<&str> {
+    let mut open = None;
+    let mut rest = text;
+    while let Some(at) = rest.find(FENCE) {
+        let after = &rest[at + FENCE.len()..];
+        open = match open {
+            Some(_) => None,
+            None => {
+                let line = after.split('\n').next().unwrap_or_default();
+                let tag = if line.contains(|c: char| c.is_whitespace() || c == '`') {
+                    ""
+                } else {
+                    line
+                };
+                Some(&rest[at..at + FENCE.len() + tag.len()])
+            }
+        };
+        rest = after;
+    }
+    open
 }
 
 #[cfg(test)]
@@ -112,6 +158,52 @@ mod tests {
     #[test]
     fn newlines_count_as_boundaries() {
         assert_eq!(split("line one\nline two", 12), ["line one", "line two"]);
+    }
+
+    #[test]
+    fn a_code_block_cut_in_two_is_closed_and_reopened() {
+        let code: String = (0..40).map(|i| format!("line{i:02}\n")).collect();
+        let text = format!("Review:\n```rust\n{code}```\nThanks.");
+        let parts = split(&text, 100);
+        assert!(parts.len() > 2, "{parts:?}");
+        for (i, part) in parts.iter().enumerate() {
+            assert!(len(part) <= 100, "{part:?}");
+            assert_eq!(
+                part.matches(FENCE).count() % 2,
+                0,
+                "part {i} is balanced: {part:?}"
+            );
+            if i > 0 {
+                assert!(part.starts_with("```rust\n"), "{part:?}");
+            }
+        }
+        assert!(parts[0].starts_with("Review:\n```rust\nline00"));
+        assert!(parts.last().unwrap().ends_with("```\nThanks."));
+        // Only the fences were added: every line is there once, in order.
+        let lines: Vec<&str> = parts
+            .iter()
+            .flat_map(|p| p.lines())
+            .filter(|l| l.starts_with("line"))
+            .collect();
+        assert_eq!(lines, code.lines().collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn fences_without_a_tag_and_closed_blocks() {
+        let text = format!("```\n{}\n```", "word ".repeat(30).trim_end());
+        let parts = split(&text, 60);
+        assert!(
+            parts
+                .iter()
+                .all(|p| p.starts_with("```\n") && p.ends_with("\n```"))
+        );
+        assert!(parts.iter().all(|p| len(p) <= 60));
+        // A block closed before the cut changes nothing.
+        assert_eq!(split("```a``` after text", 10), ["```a```", "after text"]);
+        assert_eq!(open_fence("x ```py\ncode"), Some("```py"));
+        assert_eq!(open_fence("```two words\ncode"), Some("```"));
+        assert_eq!(open_fence("```a``` ```"), Some("```"));
+        assert_eq!(open_fence("plain"), None);
     }
 
     #[test]

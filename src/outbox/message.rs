@@ -20,9 +20,22 @@ pub struct Message {
     pub files: Vec<File>,
     /// Seen only by the person who used the command (replies only).
     pub ephemeral: bool,
-    /// Whether user mentions in the content notify those users; off unless a message is meant to
-    /// ping (roles and @everyone never do).
-    pub ping_users: bool,
+    /// Whom the content's mentions notify: nobody unless the message is meant to ping.
+    pub pings: Pings,
+}
+
+/// Whom a message's mentions notify; @everyone never.
+///
+/// Stored in the outbox's queue: the first two encode exactly as the `bool` that came before
+/// (`ping_users`), so queued messages of 0.1 still read. Add variants only at the end.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Pings {
+    #[default]
+    Nobody,
+    /// Every user mentioned in the content.
+    Users,
+    /// Only this role, when the content mentions it.
+    Role(u64),
 }
 
 impl Message {
@@ -166,7 +179,7 @@ pub fn prepare(message: Message) -> Result<Vec<Message>, LimitError> {
         rows,
         files,
         ephemeral,
-        ping_users,
+        pings,
     } = message;
     if embeds.len() > limits::EMBEDS {
         return Err(LimitError::TooManyEmbeds(embeds.len()));
@@ -219,13 +232,13 @@ pub fn prepare(message: Message) -> Result<Vec<Message>, LimitError> {
         rows,
         files,
         ephemeral,
-        ping_users,
+        pings,
     };
     Ok(std::iter::once(first)
         .chain(parts.map(|content| Message {
             content,
             ephemeral,
-            ping_users,
+            pings,
             ..Message::default()
         }))
         .collect())
@@ -307,6 +320,37 @@ mod tests {
             name: format!("f{n}"),
             value: "v".into(),
             inline: false,
+        }
+    }
+
+    /// `Message` as 0.1 queued it, with `ping_users: bool` where `pings` is now.
+    #[derive(Serialize)]
+    struct MessageV01 {
+        content: String,
+        embeds: Vec<Embed>,
+        rows: Vec<Vec<Button>>,
+        files: Vec<File>,
+        ephemeral: bool,
+        ping_users: bool,
+    }
+
+    #[test]
+    fn messages_queued_by_0_1_still_read() {
+        for (ping_users, pings) in [(false, Pings::Nobody), (true, Pings::Users)] {
+            let old = MessageV01 {
+                content: "hi <@1>".into(),
+                embeds: vec![Embed::default()],
+                rows: Vec::new(),
+                files: Vec::new(),
+                ephemeral: true,
+                ping_users,
+            };
+            let bytes = postcard::to_allocvec(&(old, 7_u8)).unwrap();
+            let (read, after): (Message, u8) = postcard::from_bytes(&bytes).unwrap();
+            assert_eq!(read.pings, pings);
+            assert_eq!(read.content, "hi <@1>");
+            assert!(read.ephemeral);
+            assert_eq!(after, 7, "what follows a message still lines up");
         }
     }
 

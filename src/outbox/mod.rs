@@ -17,7 +17,7 @@ pub use custom_id::{CustomId, CustomIdError};
 pub use effect::{Destination, Effect};
 pub use message::{
     Button, ButtonStyle, ButtonTarget, Choice, Embed, Field, File, Input, LimitError, Message,
-    Modal, check_modal, fit_choices, prepare,
+    Modal, Pings, check_modal, fit_choices, prepare,
 };
 pub use queue::{Outbox, Posted, Queued, posted, push};
 pub use route::Route;

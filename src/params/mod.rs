@@ -57,6 +57,7 @@ params! {
     QueueBlockEnabled = "queue.block_enabled",
     QueueUnblockEnabled = "queue.unblock_enabled",
     QueueBlocked = "queue.blocked",
+    QueueNoticeRole = "queue.notice_role",
     PostRequestUserCooldown = "cooldown.post_request_user_cd",
     PostRejectLevelCooldown = "cooldown.post_reject_level_cd",
     AppendConclusionToReview = "request.append_conclusion_to_review",
@@ -171,6 +172,14 @@ pub fn flag(r: &impl Read, param: Param) -> Result<bool, StoreError> {
 pub fn duration(r: &impl Read, param: Param) -> Result<Duration, StoreError> {
     match get(r, param)? {
         Value::Duration(d) => Ok(d),
+        other => Err(wrong_type(param, other)),
+    }
+}
+
+/// The current value of a `role` parameter.
+pub fn role(r: &impl Read, param: Param) -> Result<Option<u64>, StoreError> {
+    match get(r, param)? {
+        Value::Role(role) => Ok(role),
         other => Err(wrong_type(param, other)),
     }
 }

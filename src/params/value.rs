@@ -17,6 +17,8 @@ pub enum Kind {
     Bool,
     /// An absolute duration, `0` or `inf` (see `/help duration`).
     Duration,
+    /// A role of the server, as a mention (`<@&id>`) or its id, or `none`.
+    Role,
 }
 
 impl Kind {
@@ -27,6 +29,7 @@ impl Kind {
             Kind::Uint => "uint",
             Kind::Bool => "bool",
             Kind::Duration => "duration",
+            Kind::Role => "role",
         }
     }
 
@@ -37,13 +40,20 @@ impl Kind {
             Kind::Uint => "parameter.kind.uint",
             Kind::Bool => "parameter.kind.bool",
             Kind::Duration => "parameter.kind.duration",
+            Kind::Role => "parameter.kind.role",
         }
     }
 
     pub(super) fn parse_name(name: &str) -> Option<Kind> {
-        [Kind::Natural, Kind::Uint, Kind::Bool, Kind::Duration]
-            .into_iter()
-            .find(|k| k.name() == name)
+        [
+            Kind::Natural,
+            Kind::Uint,
+            Kind::Bool,
+            Kind::Duration,
+            Kind::Role,
+        ]
+        .into_iter()
+        .find(|k| k.name() == name)
     }
 
     /// Reads `input` as a value of this type.
@@ -76,6 +86,22 @@ impl Kind {
             Kind::Duration => Duration::parse(text)
                 .map(Value::Duration)
                 .map_err(|e| fail(Reason::Duration(e.problem))),
+            Kind::Role => {
+                if text.eq_ignore_ascii_case("none") {
+                    return Ok(Value::Role(None));
+                }
+                let id = text
+                    .strip_prefix("<@&")
+                    .and_then(|t| t.strip_suffix('>'))
+                    .unwrap_or(text);
+                if id.is_empty() || !id.bytes().all(|b| b.is_ascii_digit()) {
+                    return Err(fail(Reason::NotARole));
+                }
+                match id.parse::<u64>() {
+                    Ok(id) if id > 0 => Ok(Value::Role(Some(id))),
+                    _ => Err(fail(Reason::NotARole)),
+                }
+            }
         }
     }
 }
@@ -89,15 +115,18 @@ pub enum Value {
     Number(u64),
     Bool(bool),
     Duration(Duration),
+    Role(Option<u64>),
 }
 
-/// The normalised form, as stored and shown (`50`, `true`, `1w2d`, `inf`).
+/// The normalised form, as stored and shown (`50`, `true`, `1w2d`, `inf`, `<@&42>`, `none`).
 impl fmt::Display for Value {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Value::Number(n) => write!(f, "{n}"),
             Value::Bool(b) => write!(f, "{b}"),
             Value::Duration(d) => write!(f, "{d}"),
+            Value::Role(Some(id)) => write!(f, "<@&{id}>"),
+            Value::Role(None) => write!(f, "none"),
         }
     }
 }
@@ -123,6 +152,8 @@ pub enum Reason {
     TooLarge,
     #[error("not yes or no")]
     NotABool,
+    #[error("not a role")]
+    NotARole,
     #[error(transparent)]
     Duration(DurationProblem),
 }
@@ -142,6 +173,7 @@ impl BadValue {
             Reason::Zero => "error.parameter.zero",
             Reason::TooLarge => "error.parameter.too_large",
             Reason::NotABool => "error.parameter.not_a_bool",
+            Reason::NotARole => "error.parameter.not_a_role",
         };
         Message::new(key)
             .with("value", &self.value)
@@ -211,6 +243,34 @@ mod tests {
             "1.5d",
             Err(Reason::Duration(DurationProblem::Fraction)),
         );
+    }
+
+    #[test]
+    fn roles() {
+        check(
+            Kind::Role,
+            "<@&1145682760074276984>",
+            Ok("<@&1145682760074276984>"),
+        );
+        check(
+            Kind::Role,
+            " 1145682760074276984 ",
+            Ok("<@&1145682760074276984>"),
+        );
+        check(Kind::Role, "None", Ok("none"));
+        for garbage in [
+            "",
+            "0",
+            "<@1145>",
+            "<@&>",
+            "<@&+5>",
+            "@Requests",
+            "-3",
+            "<@&12",
+        ] {
+            check(Kind::Role, garbage, Err(Reason::NotARole));
+        }
+        check(Kind::Role, "99999999999999999999999", Err(Reason::NotARole));
     }
 
     #[test]

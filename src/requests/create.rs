@@ -33,6 +33,9 @@ pub struct Asker {
     pub check_user_cooldown: bool,
     /// The level's cooldown applies (bypassed by `/request insert`).
     pub check_level_cooldown: bool,
+    /// The showcase rule of [`showcase_required`] applies; staff inserting a request may leave
+    /// out both the link and the comment (§2.10). A link that is given is checked either way.
+    pub require_showcase: bool,
 }
 
 /// What the member typed in the form.
@@ -302,7 +305,9 @@ pub fn submit(
                 })?
                 .url(),
         ),
-        _ if showcase_required(w, level)? => return Err(RequestError::ShowcaseRequired),
+        _ if asker.require_showcase && showcase_required(w, level)? => {
+            return Err(RequestError::ShowcaseRequired);
+        }
         _ => None,
     };
     let request = Request {
@@ -384,6 +389,7 @@ mod tests {
             check_queue: true,
             check_user_cooldown: true,
             check_level_cooldown: true,
+            require_showcase: true,
         }
     }
 
@@ -565,5 +571,23 @@ mod tests {
         );
         assert_eq!(done.request.comment, None);
         assert_eq!(count(&store), 1);
+
+        // Staff inserting a request may leave out the video, but not give a bad one.
+        let inserter = Asker {
+            check_level_cooldown: false,
+            require_showcase: false,
+            ..asker
+        };
+        let other = gd::Level {
+            id: 503,
+            ..platformer
+        };
+        let refused = store
+            .write(|w| submit(w, &inserter, &other, &bad, T0))
+            .unwrap_err();
+        assert_eq!(refused.message().key, "error.youtube.not_youtube");
+        let done = submit_now(&store, &inserter, &other, T0).unwrap();
+        assert_eq!(done.request.showcase, None);
+        assert_eq!(count(&store), 2);
     }
 }

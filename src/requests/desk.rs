@@ -16,6 +16,7 @@
 use crate::audit::{Actor, Change};
 use crate::gd;
 use crate::outbox::{self, Effect};
+use crate::params::{self, Param};
 use crate::routes::{self, Route};
 use crate::store::{StoreError, Writer};
 
@@ -175,5 +176,6 @@ fn post_notice(w: &mut Writer, look: &Look, notice: Option<Notice>) -> Result<()
         Notice::Closed => Route::RequestsClosed,
         Notice::Reopened => Route::RequestsReopened,
     };
-    routes::push(w, route, widgets::queue_notice(look, notice), None)
+    let role = params::role(w, Param::QueueNoticeRole)?;
+    routes::push(w, route, widgets::queue_notice(look, notice, role), None)
 }

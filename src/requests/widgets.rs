@@ -13,7 +13,7 @@ use crate::i18n::Catalogue;
 use crate::i18n::Lang;
 use crate::outbox;
 use crate::outbox::CustomId;
-use crate::outbox::{Button, ButtonStyle, ButtonTarget, Embed, Field, Message};
+use crate::outbox::{Button, ButtonStyle, ButtonTarget, Embed, Field, Message, Pings};
 use crate::params::{self, Param};
 use crate::store::{Read, StoreError};
 
@@ -353,7 +353,7 @@ pub fn review(
 
 fn pinging(content: String) -> Message {
     Message {
-        ping_users: true,
+        pings: Pings::Users,
         ..Message::text(content)
     }
 }
@@ -412,11 +412,19 @@ pub fn verdict_notice(
     pinging(content)
 }
 
-/// The notice that the queue closed or reopened (its texts carry both languages).
-pub fn queue_notice(look: &Look, notice: Notice) -> Message {
+/// The notice that the queue closed or reopened (its texts carry both languages), pinging
+/// `role` when there is one (`queue.notice_role`).
+pub fn queue_notice(look: &Look, notice: Notice, role: Option<u64>) -> Message {
     let key = match notice {
         Notice::Closed => "queue.closed_notice",
         Notice::Reopened => "queue.reopened_notice",
     };
-    Message::text(en(look, key, &[]))
+    let text = en(look, key, &[]);
+    match role {
+        Some(role) => Message {
+            pings: Pings::Role(role),
+            ..Message::text(format!("<@&{role}> {text}"))
+        },
+        None => Message::text(text),
+    }
 }

@@ -39,6 +39,7 @@ fn member(ctx: &Ctx, inv: &Invocation, lang: Lang) -> Asker {
         check_queue: !allowed(Flag::RequestWhileQueueClosed),
         check_user_cooldown: !allowed(Flag::NoRequestCooldown),
         check_level_cooldown: true,
+        require_showcase: true,
     }
 }
 
@@ -223,6 +224,7 @@ pub async fn insert(ctx: &Ctx, inv: &Invocation) -> Result<Outcome, HandlerError
         check_queue: false,
         check_user_cooldown: false,
         check_level_cooldown: false,
+        require_showcase: false,
     };
     let now = ctx.clock.now();
     if let Err(err) = ctx

@@ -188,6 +188,7 @@ pub fn message(
         errors.add(&path(&[&"embeds"]), "MAX_EMBED_SIZE_EXCEEDED", message);
     }
     message_components(&mut errors, body.get("components"));
+    allowed_mentions(&mut errors, body.get("allowed_mentions"));
     if creating {
         let has = |key: &str| match body.get(key) {
             Some(Value::String(s)) => !s.is_empty(),
@@ -203,6 +204,45 @@ pub fn message(
         }
     }
     errors.finish()
+}
+
+/// `allowed_mentions`: `parse` names only `users`, `roles` and `everyone`; a kind is either
+/// parsed or listed by id (at most 100), never both.
+fn allowed_mentions(errors: &mut Errors, value: Option<&Value>) {
+    let Some(allowed) = value.filter(|v| !v.is_null()) else {
+        return;
+    };
+    let parse = errors.max_items(
+        allowed.get("parse"),
+        || path(&[&"allowed_mentions", &"parse"]),
+        3,
+    );
+    for (i, kind) in parse.iter().enumerate() {
+        if !["users", "roles", "everyone"].iter().any(|k| kind == k) {
+            let message = format!("Value must be one of ('everyone', 'roles', 'users').");
+            errors.add(
+                &path(&[&"allowed_mentions", &"parse", &i]),
+                "BASE_TYPE_CHOICES",
+                message,
+            );
+        }
+    }
+    for kind in ["users", "roles"] {
+        let ids = errors.max_items(
+            allowed.get(kind),
+            || path(&[&"allowed_mentions", &kind]),
+            100,
+        );
+        if !ids.is_empty() && parse.iter().any(|k| k == kind) {
+            let message =
+                format!("parse:[\"{kind}\"] and {kind}: [ids...] are mutually exclusive.");
+            errors.add(
+                &path(&[&"allowed_mentions"]),
+                "MESSAGE_ALLOWED_MENTIONS_PARSE_EXCLUSIVE",
+                message,
+            );
+        }
+    }
 }
 
 /// Checks one embed and returns its length as Discord counts it towards the 6000 total.

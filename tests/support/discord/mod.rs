@@ -36,6 +36,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 use tokio::net::TcpListener;
 
+pub use state::Pinged;
 use state::{EPHEMERAL, InteractionRec, LOADING, MessageRec, Outgoing, Shared, State};
 
 /// How long the initial response and `@original` edits are awaited.
@@ -236,6 +237,8 @@ pub struct Message {
     pub attachments: Vec<(String, Vec<u8>)>,
     pub flags: u64,
     pub author_id: u64,
+    /// Whom it notified.
+    pub pinged: Pinged,
 }
 
 impl From<&MessageRec> for Message {
@@ -253,6 +256,7 @@ impl From<&MessageRec> for Message {
                 .collect(),
             flags: rec.flags,
             author_id: rec.author_id,
+            pinged: rec.pinged.clone(),
         }
     }
 }

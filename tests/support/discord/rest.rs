@@ -25,7 +25,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio_rustls::TlsAcceptor;
 
 use super::state::{
-    AttachmentRec, ChannelRec, EPHEMERAL, Initial, LOADING, MessageRec, Shared, State,
+    AttachmentRec, ChannelRec, EPHEMERAL, Initial, LOADING, MessageRec, Pinged, Shared, State,
 };
 use super::{FakeDiscord, gateway, limits, model};
 
@@ -750,15 +750,17 @@ fn components(value: Option<&Value>) -> Vec<Value> {
 /// A new message from a create payload (REST, interaction response or follow-up).
 fn new_message(state: &mut State, channel: u64, data: &Value, req: &Req) -> MessageRec {
     let attachments = attachments(state, req, &[]);
+    let content = data
+        .get("content")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_string();
     MessageRec {
         id: state.snowflake(),
         channel_id: channel,
         author_id: FakeDiscord::APPLICATION_ID,
-        content: data
-            .get("content")
-            .and_then(Value::as_str)
-            .unwrap_or("")
-            .to_string(),
+        pinged: pinged(&content, data.get("allowed_mentions")),
+        content,
         embeds: embeds(data.get("embeds")),
         components: components(data.get("components")),
         attachments,
@@ -768,6 +770,56 @@ fn new_message(state: &mut State, channel: u64, data: &Value, req: &Req) -> Mess
         created: SystemTime::now(),
         edited: None,
         thread: None,
+    }
+}
+
+/// Whom a new message notifies, as Discord decides: the mentions in its content, all of them
+/// without `allowed_mentions`, otherwise those its `parse` kinds or its id lists allow (the
+/// body was checked by [`limits::message`]).
+fn pinged(content: &str, allowed: Option<&Value>) -> Pinged {
+    let mentioned = |open: &str| -> Vec<u64> {
+        let mut found: Vec<u64> = content
+            .split(open)
+            .skip(1)
+            .filter_map(|rest| rest.split_once('>'))
+            .filter_map(|(id, _)| id.parse().ok())
+            .collect();
+        found.sort_unstable();
+        found.dedup();
+        found
+    };
+    let mut users = mentioned("<@");
+    users.extend(mentioned("<@!"));
+    let roles = mentioned("<@&");
+    let Some(allowed) = allowed.filter(|a| !a.is_null()) else {
+        return Pinged { users, roles };
+    };
+    let parses = |kind: &str| {
+        allowed["parse"]
+            .as_array()
+            .is_some_and(|p| p.iter().any(|k| k == kind))
+    };
+    let listed = |key: &str| -> Vec<u64> {
+        allowed[key]
+            .as_array()
+            .map(|ids| {
+                ids.iter()
+                    .filter_map(|id| id.as_str().and_then(|s| s.parse().ok()).or(id.as_u64()))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let keep = |found: Vec<u64>, kind: &str| -> Vec<u64> {
+        if parses(kind) {
+            found
+        } else {
+            let ids = listed(kind);
+            found.into_iter().filter(|id| ids.contains(id)).collect()
+        }
+    };
+    Pinged {
+        users: keep(users, "users"),
+        roles: keep(roles, "roles"),
     }
 }
 

@@ -122,6 +122,16 @@ pub struct MessageRec {
     pub edited: Option<SystemTime>,
     /// The thread started from this message.
     pub thread: Option<u64>,
+    /// Whom the message notified: the users and roles its content mentions that its
+    /// `allowed_mentions` let through.
+    pub pinged: Pinged,
+}
+
+/// The users and roles a message notified.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Pinged {
+    pub users: Vec<u64>,
+    pub roles: Vec<u64>,
 }
 
 /// The bot's first answer to an interaction.
