@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::json;
 use stagehand::discord::deliver;
-use stagehand::outbox::{Destination, Effect, Embed, Message};
+use stagehand::outbox::{Destination, Effect, Embed, Message, queue};
 
 use crate::support::discord::{FakeDiscord, Guild};
 use crate::support::{Connected, Server, eventually, start_with_discord as start};
@@ -526,19 +526,27 @@ async fn an_anchored_message_can_be_edited_and_deleted_by_its_anchor() {
     let (_dir, store) = scratch_store();
     let channel = fake.channel_named("requests");
     let http = http(&fake);
-    let sent = Effect::Send {
-        to: Destination::Channel(channel),
-        message: Message::text("pending"),
-        anchor: Some("req:1:review".into()),
+    // Delivers `message` under `anchor` and records where it landed, as the outbox worker does.
+    let post = |anchor: &str, message: Message| {
+        let (http, store) = (&http, &store);
+        let sent = Effect::Send {
+            to: Destination::Channel(channel),
+            message,
+            anchor: Some(anchor.into()),
+        };
+        async move {
+            let landed = deliver(http, store, guild_id, sent.clone())
+                .await
+                .unwrap()
+                .expect("a post has a place");
+            store
+                .write(|w| queue::settle(w, 0, &sent, Some(landed.clone())))
+                .unwrap();
+            landed
+        }
     };
-    let place = deliver(&http, &store, guild_id, sent)
-        .await
-        .unwrap()
-        .expect("a post has a place");
-    // The outbox worker records the place; here the test does.
-    store
-        .write(|w| w.insert(&stagehand::outbox::queue::ANCHORS, "req:1:review", &place))
-        .unwrap();
+    let landed = post("req:1:review", Message::text("pending")).await;
+    assert!(landed.more.is_empty());
     let edit = Effect::Edit {
         anchor: "req:1:review".into(),
         message: Message::text("archived"),
@@ -550,9 +558,26 @@ async fn an_anchored_message_can_be_edited_and_deleted_by_its_anchor() {
     };
     deliver(&http, &store, guild_id, delete).await.unwrap();
     assert!(fake.messages(channel).is_empty());
+
+    // A long message is several; deleting its anchor deletes them all, also when a person
+    // deleted one of them already.
+    let long = "word ".repeat(1000);
+    let landed = post("req:2:review", Message::text(long.trim_end())).await;
+    assert_eq!(landed.more.len(), 2);
+    assert_eq!(fake.messages(channel).len(), 3);
+    let by_hand = http
+        .delete_message(channel.into(), landed.more[0].into(), None)
+        .await;
+    by_hand.unwrap();
+    let delete = Effect::Delete {
+        anchor: "req:2:review".into(),
+    };
+    deliver(&http, &store, guild_id, delete).await.unwrap();
+    assert!(fake.messages(channel).is_empty());
+
     // An anchor that was never delivered has nothing to edit.
     let orphan = Effect::Edit {
-        anchor: "req:2:review".into(),
+        anchor: "req:3:review".into(),
         message: Message::text("x"),
     };
     assert_eq!(

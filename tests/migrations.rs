@@ -56,6 +56,8 @@ mod v0_1_0 {
     const NOW: i64 = T + 1_000;
     /// Unlinked players; no reader outside the crate, so read as stored.
     const ARCHIVED_PLAYERS: Table<(u64, i64), Player> = Table::new("archived_players");
+    /// The moderator whose resolution decided each request, as stored.
+    const DECISIONS: Table<u64, u64> = Table::new("request_decisions");
 
     fn open() -> (tempfile::TempDir, Store) {
         open_fixture("store-0.1.0.redb", 1)
@@ -313,6 +315,8 @@ mod v0_1_0 {
                 assert_eq!(ids(model::for_level(r, 4_284_013)?), [2]);
                 assert_eq!(model::latest_by(r, 1001)?.map(|(id, _)| id), Some(5));
                 assert_eq!(model::latest_by(r, 1002)?.map(|(id, _)| id), Some(4));
+                // Built by the migration to schema 3: the earliest resolution decided.
+                assert_eq!(r.all(&DECISIONS)?, [(1, MOD_A), (4, MOD_B)]);
                 Ok(())
             })
             .unwrap();

@@ -758,7 +758,7 @@ async fn refused_clicks_change_nothing() {
         .await;
     assert!(links.contains(&format!("/{})", resolution.id)), "{links}");
 
-    // Deleted: the widgets go, and the old buttons answer "gone".
+    // Deleted: the widgets and the reviews go, and the old buttons answer "gone".
     assert_eq!(
         d.run("owner", "request delete", &[("request_id", json!(1))])
             .await,
@@ -783,6 +783,8 @@ async fn refused_clicks_change_nothing() {
                 .any(|m| m.content.contains("REQUEST_DELETED"))
         })
         .await;
+    // The log's post goes out behind every other effect: the review's three parts are gone.
+    assert_eq!(d.fake.messages(d.channel("level-reviews")).len(), 0);
     // An old client still showing the widget: a deleted message takes no clicks, so another
     // message stands in for it.
     let logged = d.fake.messages(log).pop().unwrap();
@@ -826,6 +828,72 @@ async fn a_slow_insert_is_deferred_privately_and_then_answered() {
     assert_eq!(d.fake.messages(general).len(), public_before);
     let widget = d.only("pending-requests").await;
     assert_eq!(field(&widget, "Requested by"), "`Someone`");
+}
+
+/// Two GD moderators resolve the same request and disagree: the first decides — the author
+/// hears once, from it — and the second is shown on the Resolution Widget as disagreeing, its
+/// review posted without pinging the author.
+#[tokio::test]
+async fn the_first_resolution_decides_and_only_it_notifies_the_author() {
+    let d = Desk::start(&[]).await;
+    let (ivan, max, owner) = (d.id("ivan"), d.mention("max"), d.mention("owner"));
+    let form = d.create("ivan", LEVEL).await.unwrap();
+    d.submit("ivan", &form, &[]).await;
+    let widget = d.only("pending-requests").await;
+    d.click("kira", &widget, "Approve (no review)")
+        .await
+        .unwrap_err();
+    let resolution = d.only("request-resolutions").await;
+
+    let reject = d.click("max", &resolution, "Reject").await.unwrap();
+    let said = [("review", REVIEW), ("reason", "Too many spikes")];
+    assert_eq!(d.submit("max", &reject, &said).await, DONE);
+    let rejected = d.only("rejected-levels").await;
+    assert!(rejected.pinged.users.contains(&ivan));
+    let reviews = d.fake.wait_messages(d.channel("level-reviews"), 1).await;
+    assert!(reviews[0].pinged.users.contains(&ivan));
+
+    let epic = d.click("owner", &resolution, "Epic").await.unwrap();
+    assert_eq!(d.submit("owner", &epic, &[("review", REVIEW)]).await, DONE);
+    let widget = d
+        .wait_edit(
+            "request-resolutions",
+            resolution.id,
+            "the second resolution",
+            |m| field(m, "Resolutions").contains(&owner),
+        )
+        .await;
+    let lines: Vec<&str> = field(&widget, "Resolutions").lines().collect();
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    assert!(lines[0].starts_with(&format!("❌: {max}")), "{lines:?}");
+    assert!(!lines[0].contains("disagrees"), "{lines:?}");
+    assert!(
+        lines[1].starts_with(&format!("✅ Epic: {owner}")),
+        "{lines:?}"
+    );
+    assert!(
+        lines[1].ends_with("(disagrees with the first resolution, which stands)"),
+        "{lines:?}"
+    );
+    let reviews = d.fake.wait_messages(d.channel("level-reviews"), 2).await;
+    assert!(reviews[1].content.contains(REVIEW));
+    assert_eq!(
+        reviews[1].pinged,
+        Pinged::default(),
+        "the author heard already"
+    );
+
+    // The log's post of the second resolution goes out behind every other effect of it.
+    let log = d.channel("stagehand-log");
+    let logged = format!("REQUEST_RESOLUTION_ADDED by {owner}");
+    d.fake
+        .wait_until("the second resolution is logged", |f| {
+            f.messages(log).iter().any(|m| m.content.contains(&logged))
+        })
+        .await;
+    assert!(d.fake.messages(d.channel("approved-levels")).is_empty());
+    assert_eq!(d.fake.messages(d.channel("rejected-levels")).len(), 1);
+    assert_eq!(d.fake.messages(d.channel("request-archive")).len(), 1);
 }
 
 /// With `queue.notice_role` set, every queue notice — by hand and by itself — pings that role

@@ -17,7 +17,7 @@ use super::convert;
 use crate::bot::Ctx;
 use crate::i18n::{Catalogue, Lang};
 use crate::outbox::{
-    Destination, Effect, LimitError, Message, Outbox, Posted, Queued, Route, prepare, queue,
+    Destination, Effect, Landed, LimitError, Message, Outbox, Posted, Queued, Route, prepare, queue,
 };
 use crate::routes;
 use crate::store::{Store, StoreError};
@@ -162,6 +162,8 @@ pub enum DeliveryError {
 
 /// Discord's "Unknown Channel" error code.
 const UNKNOWN_CHANNEL: isize = 10003;
+/// Discord's error code for a message that does not exist.
+const UNKNOWN_MESSAGE: isize = 10008;
 
 impl DeliveryError {
     fn from_serenity(err: serenity::Error, route: Option<(Route, u64)>) -> DeliveryError {
@@ -179,14 +181,14 @@ impl DeliveryError {
     }
 }
 
-/// Carries out one effect; for a new message, returns where its first part landed. The one way
+/// Carries out one effect; for a new message, returns where its parts landed. The one way
 /// Stagehand changes Discord other than by answering an interaction.
 pub async fn deliver(
     http: &Http,
     store: &Store,
     guild: u64,
     effect: Effect,
-) -> Result<Option<Posted>, DeliveryError> {
+) -> Result<Option<Landed>, DeliveryError> {
     let limits = |e: LimitError| DeliveryError::Refused(e.to_string());
     match effect {
         Effect::Send { to, message, .. } => {
@@ -203,18 +205,29 @@ pub async fn deliver(
                     (ChannelId::new(channel), Some((route, channel)))
                 }
             };
-            let mut first = None;
+            let mut landed: Option<Landed> = None;
             for part in prepare(message).map_err(limits)? {
                 let sent = channel
                     .send_message(http, convert::message(&part))
                     .await
-                    .map_err(|e| DeliveryError::from_serenity(e, route))?;
-                first.get_or_insert(Posted {
-                    channel: channel.get(),
-                    message: sent.id.get(),
-                });
+                    .map_err(|e| DeliveryError::from_serenity(e, route))?
+                    .id
+                    .get();
+                match &mut landed {
+                    Some(landed) => landed.more.push(sent),
+                    None => {
+                        let first = Posted {
+                            channel: channel.get(),
+                            message: sent,
+                        };
+                        landed = Some(Landed {
+                            first,
+                            more: Vec::new(),
+                        });
+                    }
+                }
             }
-            Ok(first)
+            Ok(landed)
         }
         Effect::Edit { anchor, message } => {
             let Some(place) = anchored(store, &anchor)? else {
@@ -233,16 +246,25 @@ pub async fn deliver(
                 )
                 .await
                 .map_err(|e| DeliveryError::from_serenity(e, None))?;
-            Ok(Some(place))
+            Ok(None)
         }
         Effect::Delete { anchor } => {
             let Some(place) = anchored(store, &anchor)? else {
                 return Ok(None);
             };
-            ChannelId::new(place.channel)
-                .delete_message(http, MessageId::new(place.message))
-                .await
-                .map_err(|e| DeliveryError::from_serenity(e, None))?;
+            let more = store
+                .read(|r| queue::parts(r, &anchor))
+                .map_err(|e| DeliveryError::Failed(e.to_string()))?;
+            // The anchored part last: a retry after a failure finds the anchor again.
+            for message in more.into_iter().chain([place.message]) {
+                let deleted = ChannelId::new(place.channel)
+                    .delete_message(http, MessageId::new(message))
+                    .await;
+                match deleted {
+                    Err(err) if is_unknown_message(&err) => {}
+                    other => other.map_err(|e| DeliveryError::from_serenity(e, None))?,
+                }
+            }
             Ok(None)
         }
         Effect::Member {
@@ -282,6 +304,16 @@ pub async fn deliver(
             Ok(None)
         }
     }
+}
+
+/// Whether Discord answered that the message does not exist (deleted already, by a person or
+/// by an earlier try).
+fn is_unknown_message(err: &serenity::Error) -> bool {
+    matches!(
+        err,
+        serenity::Error::Http(serenity::http::HttpError::UnsuccessfulRequest(response))
+            if response.error.code == UNKNOWN_MESSAGE
+    )
 }
 
 /// The place recorded under `anchor`; an edit or delete of a message that was never delivered

@@ -19,5 +19,5 @@ pub use message::{
     Button, ButtonStyle, ButtonTarget, Choice, Embed, Field, File, Input, LimitError, Message,
     Modal, Pings, check_modal, fit_choices, prepare,
 };
-pub use queue::{Outbox, Posted, Queued, posted, push};
+pub use queue::{Landed, Outbox, Posted, Queued, posted, push};
 pub use route::Route;

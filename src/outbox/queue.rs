@@ -6,7 +6,8 @@
 //!
 //! Messages posted with an anchor have their place (channel, message id) recorded under it
 //! ([`settle`]), so a later effect can edit or delete them (widgets, notices) even after a
-//! restart.
+//! restart. A long content goes out as several messages: the anchor points at the first, and
+//! the others are recorded beside it so that deleting the anchor deletes them all.
 //!
 //! Posts to the `log` route (audit events, missing-channel reports) wait in a queue of their own,
 //! delivered in order once the main queue is empty: a change's own messages (a widget, a
@@ -39,6 +40,10 @@ fn queue_of(effect: &Effect) -> &'static Table<u64, Queued> {
 /// Where anchored messages landed: anchor → channel and message id.
 pub const ANCHORS: Table<str, Posted> = Table::new("anchors");
 
+/// The later parts of a long anchored message: anchor → their message ids, in the channel of
+/// the first part (in [`ANCHORS`]). No row when the message was one part.
+const ANCHOR_PARTS: Table<str, Vec<u64>> = Table::new("anchor_parts");
+
 /// The key of `stagehand_meta` holding the id the next row of the outbox gets.
 const NEXT: &str = "outbox_next";
 
@@ -55,6 +60,14 @@ pub struct Queued {
 pub struct Posted {
     pub channel: u64,
     pub message: u64,
+}
+
+/// Where a new message landed: its first part, and the ids of the parts a long content was
+/// split into after it, in the same channel.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Landed {
+    pub first: Posted,
+    pub more: Vec<u64>,
 }
 
 impl Posted {
@@ -94,6 +107,11 @@ pub fn posted(r: &impl Read, anchor: &str) -> Result<Option<Posted>, StoreError>
     r.get(&ANCHORS, anchor)
 }
 
+/// The ids of the later parts of the message anchored as `anchor` (see [`Landed`]).
+pub fn parts(r: &impl Read, anchor: &str) -> Result<Vec<u64>, StoreError> {
+    Ok(r.get(&ANCHOR_PARTS, anchor)?.unwrap_or_default())
+}
+
 /// Every queued effect, oldest first, with its row id.
 pub fn queued(r: &impl Read) -> Result<Vec<(u64, Queued)>, StoreError> {
     let mut rows = r.all(&OUTBOX)?;
@@ -112,17 +130,27 @@ pub fn next(r: &impl Read) -> Result<Option<(u64, Queued)>, StoreError> {
 }
 
 /// Takes row `id` off the queue once it is delivered or given up on, recording where an anchored
-/// message landed (`place`) or forgetting the anchor of a deleted one.
+/// message landed or forgetting the anchor of a deleted one.
 pub fn settle(
     w: &mut Writer,
     id: u64,
     effect: &Effect,
-    place: Option<Posted>,
+    landed: Option<Landed>,
 ) -> Result<(), StoreError> {
     w.remove(queue_of(effect), &id)?;
-    match (effect, effect.anchor(), place) {
-        (Effect::Delete { .. }, Some(anchor), _) => w.remove(&ANCHORS, anchor).map(drop),
-        (_, Some(anchor), Some(place)) => w.insert(&ANCHORS, anchor, &place),
+    match (effect, effect.anchor(), landed) {
+        (Effect::Delete { .. }, Some(anchor), _) => {
+            w.remove(&ANCHORS, anchor)?;
+            w.remove(&ANCHOR_PARTS, anchor).map(drop)
+        }
+        (Effect::Send { .. }, Some(anchor), Some(landed)) => {
+            w.insert(&ANCHORS, anchor, &landed.first)?;
+            if landed.more.is_empty() {
+                w.remove(&ANCHOR_PARTS, anchor).map(drop)
+            } else {
+                w.insert(&ANCHOR_PARTS, anchor, &landed.more)
+            }
+        }
         _ => Ok(()),
     }
 }

@@ -5,9 +5,10 @@
 //! - a submission posts the Reviewer's Widget ([`submit`]);
 //! - an opinion or a resolution posts the review (to `review_text`, pinging the author), posts
 //!   the Resolution Widget on the first opinion and edits it on every later one, refreshing it
-//!   once a review is posted so that its consensus links to it; a request's first resolution
-//!   also deletes the Reviewer's Widget, posts the archive entry, and every resolution notifies
-//!   the author ([`opine`], [`resolve`]);
+//!   once a review is posted so that its consensus links to it ([`opine`], [`resolve`]);
+//! - a request's first resolution decides: it also deletes the Reviewer's Widget, posts the
+//!   archive entry and notifies the author. A later one is only shown on the Resolution Widget,
+//!   and its review is posted without pinging the author, who heard the decision already.
 //! - the queue closing or reopening, by hand or by itself, posts its notice ([`set_queue`]).
 //!
 //! The audit event of each step is recorded by its rule, which queues its post to the `log`
@@ -15,7 +16,7 @@
 
 use crate::audit::{Actor, Change};
 use crate::gd;
-use crate::outbox::{self, Effect};
+use crate::outbox::{self, Effect, Pings};
 use crate::params::{self, Param};
 use crate::routes::{self, Route};
 use crate::store::{StoreError, Writer};
@@ -116,7 +117,10 @@ fn messages(w: &mut Writer, look: &Look, user: u64, done: &Recorded) -> Result<(
     };
     if let Some(text) = &done.said.review {
         let is_final = resolution.is_some();
-        let message = widgets::review(w, look, dossier, user, verdict, text, is_final)?;
+        let mut message = widgets::review(w, look, dossier, user, verdict, text, is_final)?;
+        if is_final && !done.first {
+            message.pings = Pings::Nobody;
+        }
         routes::push(
             w,
             Route::ReviewText,
@@ -140,17 +144,15 @@ fn messages(w: &mut Writer, look: &Look, user: u64, done: &Recorded) -> Result<(
         // The review's link exists once it is posted, after this transaction.
         outbox::push(w, Effect::RefreshResolution { request: id })?;
     }
-    if let Some(resolved) = &resolution {
-        if done.first {
-            outbox::push(
-                w,
-                Effect::Delete {
-                    anchor: anchor::reviewers(id),
-                },
-            )?;
-            let entry = widgets::archive(w, look, dossier)?;
-            routes::push(w, Route::Archive, entry, Some(anchor::archive(id)))?;
-        }
+    if let Some(resolved) = resolution.filter(|_| done.first) {
+        outbox::push(
+            w,
+            Effect::Delete {
+                anchor: anchor::reviewers(id),
+            },
+        )?;
+        let entry = widgets::archive(w, look, dossier)?;
+        routes::push(w, Route::Archive, entry, Some(anchor::archive(id)))?;
         let notice = widgets::verdict_notice(
             look,
             dossier,

@@ -44,6 +44,10 @@ pub(crate) const OPINIONS: Table<(u64, u64), crate::requests::Opinion> =
 pub(crate) const RESOLUTIONS: Table<(u64, u64), crate::requests::Resolution> =
     Table::new("request_resolutions");
 
+/// The resolution that decided each resolved request: request id → its moderator. Written with
+/// the first resolution; later ones only add to `request_resolutions` (see `requests::review`).
+pub(crate) const DECISIONS: Table<u64, u64> = Table::new("request_decisions");
+
 /// Who a request is for: a member, or a creator named by whoever inserted it (§2.10).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Author {
@@ -220,8 +224,15 @@ pub struct Dossier {
     pub request: Request,
     /// By reviewer id, in id order.
     pub opinions: Vec<(u64, Opinion)>,
-    /// By moderator id, in time order.
+    /// By moderator id: the one that decided first, then the others in the order given.
     pub resolutions: Vec<(u64, Resolution)>,
+}
+
+impl Dossier {
+    /// The resolution that decided the request, with its moderator.
+    pub fn decision(&self) -> Option<&(u64, Resolution)> {
+        self.resolutions.first()
+    }
 }
 
 /// Where a request stands (§2.12).
@@ -293,7 +304,8 @@ pub fn dossier(r: &impl Read, id: u64) -> Result<Option<Dossier>, StoreError> {
         .into_iter()
         .map(|((_, user), resolution)| (user, resolution))
         .collect();
-    resolutions.sort_by_key(|(user, r)| (r.at, *user));
+    let decided_by = r.get(&DECISIONS, &id)?;
+    resolutions.sort_by_key(|(user, r)| (Some(*user) != decided_by, r.at, *user));
     Ok(Some(Dossier {
         id,
         request,
@@ -332,21 +344,35 @@ pub fn remove(w: &mut Writer, id: u64) -> Result<bool, StoreError> {
     for ((_, user), _) in w.range(&RESOLUTIONS, &(id, 0), &(id, u64::MAX), usize::MAX)? {
         w.remove(&RESOLUTIONS, &(id, user))?;
     }
+    w.remove(&DECISIONS, &id)?;
     Ok(true)
 }
 
 /// `/request delete` (gd-requestbot §1.9): removes request `id` with what was said about it,
-/// queues the deletion of its widgets and records the event, in the caller's transaction;
+/// queues the deletion of its widgets and of the reviews posted about it, and records the
+/// event, in the caller's transaction;
 /// `false` (and nothing changed) when there is no such request.
 pub fn delete(w: &mut Writer, actor: Actor, id: u64, now: i64) -> Result<bool, StoreError> {
-    if !remove(w, id)? {
+    let Some(dossier) = dossier(w, id)? else {
         return Ok(false);
-    }
-    for anchor in [
+    };
+    remove(w, id)?;
+    let reviews = dossier
+        .opinions
+        .iter()
+        .filter(|(_, o)| o.review.is_some())
+        .map(|(user, _)| anchor::review(id, *user, false));
+    let final_reviews = dossier
+        .resolutions
+        .iter()
+        .filter(|(_, r)| r.review.is_some())
+        .map(|(user, _)| anchor::review(id, *user, true));
+    let widgets = [
         anchor::reviewers(id),
         anchor::resolution(id),
         anchor::archive(id),
-    ] {
+    ];
+    for anchor in widgets.into_iter().chain(reviews).chain(final_reviews) {
         outbox::push(w, Effect::Delete { anchor })?;
     }
     let event = Event::new(EventKind::RequestDeleted, actor, now)
@@ -414,13 +440,17 @@ pub fn put_opinion(
     w.insert(&OPINIONS, &(id, user), opinion)
 }
 
+/// Stores moderator `user`'s resolution of request `id`. The first one decides the request: it
+/// leaves the pending index and becomes the request's decision.
 pub fn put_resolution(
     w: &mut Writer,
     id: u64,
     user: u64,
     resolution: &Resolution,
 ) -> Result<(), StoreError> {
-    w.remove(&REQUESTS_PENDING, &id)?;
+    if w.remove(&REQUESTS_PENDING, &id)? {
+        w.insert(&DECISIONS, &id, &user)?;
+    }
     w.insert(&RESOLUTIONS, &(id, user), resolution)
 }
 
@@ -511,6 +541,7 @@ pub(crate) mod tests {
         assert_eq!(store.read(|r| for_level(r, 128)).unwrap().len(), 1);
         assert!(store.read(|r| r.all(&OPINIONS)).unwrap().is_empty());
         assert!(store.read(|r| r.all(&RESOLUTIONS)).unwrap().is_empty());
+        assert!(store.read(|r| r.all(&DECISIONS)).unwrap().is_empty());
     }
 
     /// Pending count and oldest ignored / unresolved request, worked out from the facts alone.

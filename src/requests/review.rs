@@ -6,8 +6,10 @@
 //! both count (§14 "double opinions"). Opinions close with the first resolution. A rejection
 //! without a review needs a reason; with a review, or from a moderator, the reason is optional.
 //!
-//! The first resolution archives the request and may reopen the queue; every rejection casts
-//! the level's `cooldown.post_reject_level_cd`.
+//! The first resolution decides: it archives the request, may reopen the queue and, when it
+//! rejects, casts the level's `cooldown.post_reject_level_cd`. Later resolutions of other
+//! moderators are recorded (and shown on the Resolution Widget) but change nothing else, even
+//! when they disagree (gd-requestbot §14 "Multiple GD-mod resolutions").
 
 use crate::audit::{self, Actor, Event, EventId, EventKind};
 use crate::i18n::Message;
@@ -197,7 +199,7 @@ pub fn resolve(
         at: now,
     };
     model::put_resolution(w, id, user, &resolution)?;
-    if grade.is_none() {
+    if first && grade.is_none() {
         let duration = params::duration(w, Param::PostRejectLevelCooldown)?;
         cooldown::apply_automatic(w, Entity::Level(before.request.level.id), duration, now)?;
     }
@@ -333,10 +335,20 @@ mod tests {
             resolve_now(MAX, Some(Grade::Epic), T0),
             Err(ReviewError::ResolutionExists { .. })
         ));
-        // Another moderator may still resolve; it is not the first.
+        // Another moderator may still resolve; it is not the first, and a later rejection
+        // casts no cooldown of its own.
         let other = resolve_now(1, Some(Grade::Epic), T0 + 5).unwrap();
         assert!(!other.first);
         assert_eq!(other.dossier.resolutions.len(), 2);
+        let later = store
+            .write(|w| resolve(w, 1, 2, None, &Said::default(), T0 + 86_400))
+            .unwrap();
+        assert!(!later.first);
+        let cooldown = store
+            .read(|r| cooldown::active(r, Entity::Level(128), T0))
+            .unwrap()
+            .unwrap();
+        assert_eq!(cooldown.ends_at, Some(T0 + 7 * 86_400), "not extended");
         // Opinions are closed.
         assert!(matches!(
             store.read(|r| Ok(may_opine(r, 1, KIRA))).unwrap(),
@@ -348,7 +360,7 @@ mod tests {
                 .iter()
                 .filter(|s| s.contains("REQUEST_RESOLUTION_ADDED"))
                 .count(),
-            2,
+            3,
             "{summaries:?}"
         );
     }

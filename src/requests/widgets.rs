@@ -205,7 +205,8 @@ fn entry(
 }
 
 /// The Resolution Widget (route `resolution`): the facts, the consensus of the reviewers, the
-/// resolutions so far (green once there is one), and the moderators' buttons, which stay.
+/// resolutions so far, the deciding one first (green once there is one; a later one that
+/// disagrees with the decision is marked), and the moderators' buttons, which stay.
 pub fn resolution(r: &impl Read, look: &Look, dossier: &Dossier) -> Result<Message, StoreError> {
     let color = if dossier.resolutions.is_empty() {
         UNRESOLVED
@@ -242,7 +243,8 @@ pub fn resolution(r: &impl Read, look: &Look, dossier: &Dossier) -> Result<Messa
         format!("✅: {}\n❌: {}", side(&yes), side(&no)),
         false,
     ));
-    if !dossier.resolutions.is_empty() {
+    if let Some((_, decision)) = dossier.decision() {
+        let decided = decision.verdict();
         let mut lines = Vec::new();
         for (user, resolution) in &dossier.resolutions {
             let mark = match resolution.grade {
@@ -261,7 +263,12 @@ pub fn resolution(r: &impl Read, look: &Look, dossier: &Dossier) -> Result<Messa
                 resolution.comment.as_deref(),
                 resolution.review.is_some(),
             )?;
-            lines.push(format!("{mark}: {said}"));
+            let mut line = format!("{mark}: {said}");
+            if resolution.verdict() != decided {
+                line.push(' ');
+                line.push_str(&en(look, "request.widget.overruled", &[]));
+            }
+            lines.push(line);
         }
         embed.fields.push(field(
             en(look, "request.widget.resolutions", &[]),

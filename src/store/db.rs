@@ -254,6 +254,17 @@ impl Writer {
         Ok(out)
     }
 
+    /// Every row of the table `name` as stored (key, value), in key order.
+    pub(super) fn raw_entries(&self, name: &'static str) -> Result<Vec<RawRow>, StoreError> {
+        let raw = self.txn.open_table(RawTable::new(name))?;
+        let mut out = Vec::new();
+        for entry in raw.iter()? {
+            let (key, value) = entry?;
+            out.push((key.value().to_vec(), value.value().to_vec()));
+        }
+        Ok(out)
+    }
+
     /// Whether the table `name` holds a key that starts with `prefix`.
     pub(super) fn raw_has_prefix(
         &self,
@@ -435,6 +446,9 @@ fn all<K: Key + ?Sized, V: Serialize + DeserializeOwned>(
     }
     Ok(out)
 }
+
+/// A row as stored: key and value bytes.
+pub(super) type RawRow = (Vec<u8>, Vec<u8>);
 
 #[cfg(test)]
 mod tests {

@@ -20,7 +20,7 @@ use super::meta::{CREATED_AT, META, SCHEMA};
 use super::{OpenError, StoreError};
 
 /// The schema this build writes. Bump it together with a new entry in `MIGRATIONS`.
-pub const SCHEMA_VERSION: u64 = 2;
+pub const SCHEMA_VERSION: u64 = 3;
 
 /// One step from `to - 1` to `to`.
 #[derive(Clone, Copy)]
@@ -30,11 +30,18 @@ pub(super) struct Migration {
 }
 
 /// Every migration, in order.
-pub(super) const MIGRATIONS: &[Migration] = &[Migration {
-    // 2: the request desk indexes its pending requests.
-    to: 2,
-    run: v2::index_pending,
-}];
+pub(super) const MIGRATIONS: &[Migration] = &[
+    Migration {
+        // 2: the request desk indexes its pending requests.
+        to: 2,
+        run: v2::index_pending,
+    },
+    Migration {
+        // 3: the request desk records which resolution decided each request.
+        to: 3,
+        run: v3::record_decisions,
+    },
+];
 
 /// Schema 1 → 2. Frozen: the tables as 0.1.0 wrote them.
 mod v2 {
@@ -61,6 +68,61 @@ mod v2 {
             if !w.raw_has_prefix(RESOLUTIONS, &id)? {
                 w.raw_insert(PENDING, &id, UNIT)?;
             }
+        }
+        Ok(())
+    }
+}
+
+/// Schema 2 → 3. Frozen: the tables as 0.1.x wrote them.
+mod v3 {
+    use std::collections::BTreeMap;
+
+    use serde::Deserialize;
+
+    use super::{StoreError, Writer};
+
+    /// `(request id, moderator id)`, 16 bytes big-endian → a resolution.
+    const RESOLUTIONS: &str = "request_resolutions";
+    /// New: request id (8 bytes big-endian) → the moderator whose resolution decided it.
+    const DECISIONS: &str = "request_decisions";
+
+    /// A resolution as schema 2 stored it (postcard). A grade is a unit variant, which postcard
+    /// writes as its index.
+    #[derive(Deserialize)]
+    struct Resolution {
+        _grade: Option<u32>,
+        _review: Option<String>,
+        _comment: Option<String>,
+        at: i64,
+    }
+
+    /// The earliest resolution of each request decided it (in the same second, the smaller
+    /// moderator id: the order its widget showed).
+    pub(super) fn record_decisions(w: &mut Writer) -> Result<(), StoreError> {
+        let decode = |detail: String| StoreError::Decode {
+            table: RESOLUTIONS,
+            detail,
+        };
+        let mut first: BTreeMap<[u8; 8], (i64, u64)> = BTreeMap::new();
+        for (key, value) in w.raw_entries(RESOLUTIONS)? {
+            if key.len() != 16 {
+                return Err(decode(format!("a key of {} bytes, expected 16", key.len())));
+            }
+            let (mut request, mut moderator) = ([0; 8], [0; 8]);
+            request.copy_from_slice(&key[..8]);
+            moderator.copy_from_slice(&key[8..]);
+            let moderator = u64::from_be_bytes(moderator);
+            let resolution: Resolution =
+                postcard::from_bytes(&value).map_err(|e| decode(e.to_string()))?;
+            let candidate = (resolution.at, moderator);
+            first
+                .entry(request)
+                .and_modify(|earliest| *earliest = (*earliest).min(candidate))
+                .or_insert(candidate);
+        }
+        for (request, (_, moderator)) in first {
+            let value = postcard::to_allocvec(&moderator).map_err(|e| decode(e.to_string()))?;
+            w.raw_insert(DECISIONS, &request, &value)?;
         }
         Ok(())
     }
@@ -245,8 +307,8 @@ mod tests {
         .unwrap();
         drop(v1);
 
-        let store = Store::open(&path, &StoreOptions::default()).unwrap();
-        assert_eq!(version(&store), SCHEMA_VERSION);
+        let store = Store::open_with(&path, &StoreOptions::default(), 2, &MIGRATIONS[..1]).unwrap();
+        assert_eq!(version(&store), 2);
         assert_eq!(
             store.read(|r| r.all(&PENDING)).unwrap(),
             vec![(2, ()), (4, ()), (0x100, ())]
@@ -256,6 +318,50 @@ mod tests {
             v2::UNIT,
             "the index's values are postcard's `()`"
         );
+    }
+
+    #[test]
+    fn version_3_records_the_resolution_that_decided_each_request() {
+        const DECISIONS: Table<u64, u64> = Table::new("request_decisions");
+        // A resolution as 0.1 wrote it: grade (a variant index), review, comment, time.
+        type Resolution = (Option<u32>, Option<String>, Option<String>, i64);
+        let row = |id: u64, moderator: u64, at: i64| {
+            let mut key = id.to_be_bytes().to_vec();
+            key.extend_from_slice(&moderator.to_be_bytes());
+            let value: Resolution = (Some(2), Some("nice".into()), None, at);
+            (key, postcard::to_allocvec(&value).unwrap())
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.redb");
+        let v2 = Store::open_with(&path, &StoreOptions::default(), 2, &MIGRATIONS[..1]).unwrap();
+        v2.write(|w| {
+            // 1: the later moderator id resolved first; 2: two in the same second; 3: one.
+            for (id, moderator, at) in [(1, 9, 100), (1, 5, 160), (2, 7, 50), (2, 6, 50), (3, 4, 1)]
+            {
+                let (key, value) = row(id, moderator, at);
+                w.raw_insert("request_resolutions", &key, &value)?;
+            }
+            Ok::<_, StoreError>(())
+        })
+        .unwrap();
+        drop(v2);
+
+        let store = Store::open(&path, &StoreOptions::default()).unwrap();
+        assert_eq!(version(&store), SCHEMA_VERSION);
+        assert_eq!(
+            store.read(|r| r.all(&DECISIONS)).unwrap(),
+            vec![(1, 9), (2, 6), (3, 4)]
+        );
+
+        // A row that is not a resolution stops the migration, which changes nothing.
+        let path = dir.path().join("bad.redb");
+        let v2 = Store::open_with(&path, &StoreOptions::default(), 2, &MIGRATIONS[..1]).unwrap();
+        v2.write(|w| w.raw_insert("request_resolutions", &row(1, 2, 3).0, b"\xff"))
+            .unwrap();
+        drop(v2);
+        assert!(Store::open(&path, &StoreOptions::default()).is_err());
+        let v2 = Store::open_with(&path, &StoreOptions::default(), 2, &MIGRATIONS[..1]).unwrap();
+        assert_eq!(version(&v2), 2);
     }
 
     #[test]

@@ -219,7 +219,7 @@ fn allowed_mentions(errors: &mut Errors, value: Option<&Value>) {
     );
     for (i, kind) in parse.iter().enumerate() {
         if !["users", "roles", "everyone"].iter().any(|k| kind == k) {
-            let message = format!("Value must be one of ('everyone', 'roles', 'users').");
+            let message = "Value must be one of ('everyone', 'roles', 'users').".to_string();
             errors.add(
                 &path(&[&"allowed_mentions", &"parse", &i]),
                 "BASE_TYPE_CHOICES",
