@@ -180,6 +180,13 @@ async fn osu_authorization_code_flow_links_the_chosen_player() {
         assert_eq!(me["statistics"]["play_time"], player.play_time);
         assert!(me["avatar_url"].as_str().unwrap().starts_with("https://"));
         assert_eq!(me["statistics_rulesets"]["osu"]["pp"], player.pp);
+        // The country rank is an include of the profile's `statistics`, and only there.
+        assert!(me["statistics"]["country_rank"].is_u64(), "{me}");
+        assert!(
+            me["statistics_rulesets"]["osu"]
+                .get("country_rank")
+                .is_none()
+        );
     }
 
     // The refresh token gives a new pair, once.
@@ -407,6 +414,11 @@ async fn osu_batches_keep_the_first_fifty_known_ids_in_id_order() {
     assert_eq!(first["statistics_rulesets"]["osu"]["pp"], player.pp);
     assert!(
         first["statistics_rulesets"]["osu"]["global_rank"].is_u64() || player.global_rank.is_none()
+    );
+    assert!(
+        first["statistics_rulesets"]["osu"]
+            .get("country_rank")
+            .is_none()
     );
     assert_eq!(fake.calls("/users?ids[]="), 1);
     assert_eq!(fake.calls("/users"), 1);

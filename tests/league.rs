@@ -1,6 +1,7 @@
 //! The osu! league end to end: `/link` on the fake Discord → the fake osu! sign-in → Stagehand's
 //! own TLS callback page → roles, nickname, welcome → `/show`; every failure page of the
-//! callback, and that none of them writes.
+//! callback, and that none of them writes; the sync with osu!, run by the library and by the
+//! server's scheduler.
 
 use serde_json::json;
 
@@ -33,8 +34,6 @@ impl League {
                 "STAGEHAND_OSU_CLIENT_SECRET".into(),
                 osu::CLIENT_SECRET.to_string(),
             ),
-            // Sync only when a test asks for it.
-            ("STAGEHAND_LOG_FILTER".into(), "stagehand=debug,info".into()),
         ]);
         let pairs: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
         let server = Server::start(dir.path(), &pairs);
@@ -43,6 +42,11 @@ impl League {
             discord.command_registrations() == 1
         })
         .await;
+        // The scheduler syncs once at start-up, with nobody linked yet (no call to osu!), then
+        // each time the manual clock passes `sync.interval`. Waiting for the first run here
+        // means it never races a test; a test syncs again by moving the clock past
+        // [`SYNC_INTERVAL`], and one that moves it less (a link's five minutes) never syncs.
+        support::eventually("the start-up sync", || syncs(&server) == 1).await;
         League {
             guild,
             discord,
@@ -107,6 +111,16 @@ impl League {
 
 fn player(i: usize) -> osu::Player {
     fixtures::players(16).swap_remove(i)
+}
+
+/// `sync.interval` by default (`defaults/parameters.toml`): how far the manual clock moves from
+/// one scheduled sync to the next.
+const SYNC_INTERVAL: i64 = 15 * 60;
+
+/// How many syncs the server's scheduler has finished, from its log (`league::sync` logs
+/// `sync: done` at the end of each run, and only the scheduler runs it).
+fn syncs(server: &Server) -> usize {
+    server.stderr().matches("sync: done").count()
 }
 
 #[tokio::test]
@@ -504,6 +518,47 @@ async fn a_sync_of_500_players_batches_follows_ranks_and_survives_failures() {
     let unranked = get(12);
     assert_eq!(players[11].global_rank, None);
     assert_eq!(unranked.future_league, League::Novice);
+}
+
+#[tokio::test]
+async fn the_scheduler_refreshes_a_linked_player_once_the_sync_interval_passes() {
+    use stagehand::league::League::{Gold, Platinum};
+    use stagehand::league::player as row;
+    let league = League::start().await;
+    let anna = league.guild.user("anna");
+    let gold = player(9);
+    let url = league.link_url("anna").await;
+    let back = league.authorize(&url, gold.id).await;
+    assert_eq!(league.open(&back, "en").await.0, 200);
+
+    // Then anna plays ten more hours, gains 2,000 pp and climbs from Gold into Platinum.
+    league.osu.update_player(gold.id, |p| {
+        p.pp += 2_000.0;
+        p.play_time += 36_000;
+        p.global_rank = Some(29_999);
+    });
+    league.server.advance_clock(SYNC_INTERVAL).await;
+    support::eventually("the scheduled sync", || syncs(&league.server) == 2).await;
+    assert_eq!(league.osu.calls("/users?ids[]="), 1, "one batch, with anna");
+
+    let dir = league.server.dir.clone();
+    league.server.stop();
+    let store = stagehand::store::Store::open(
+        &dir.join("data").join("stagehand.redb"),
+        &stagehand::store::StoreOptions::default(),
+    )
+    .unwrap();
+    let synced = store.read(|r| row::get(r, anna)).unwrap().unwrap();
+    let (pp, play_time) = ((gold.pp + 2_000.0).round() as u32, gold.play_time + 36_000);
+    assert_eq!((synced.pp, synced.play_time_secs), (pp, play_time));
+    assert_eq!(synced.ii, row::improvement_indicator(pp, play_time));
+    let linked_ii = row::improvement_indicator(gold.pp.round() as u32, gold.play_time);
+    assert_ne!(synced.ii, linked_ii, "the sync moved ii");
+    assert_eq!(synced.future_league, Platinum);
+    assert_eq!(
+        synced.league, Gold,
+        "the league itself changes at season start"
+    );
 }
 
 /// Loads `url` in headless Chromium (Debian's `chromium`, installed by `.ci/run`) with the

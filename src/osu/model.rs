@@ -3,7 +3,8 @@
 //!
 //! The decoders accept both shapes osu! serves: statistics under `statistics` (profile
 //! endpoints) or `statistics_rulesets.osu` (batches), and scores in the new ("solo",
-//! `x-api-version` ≥ 20220705) or legacy format. Optional things may be `null` or absent; required
+//! `x-api-version` ≥ 20220705) or legacy format. The country rank is an include that osu! adds
+//! to `statistics` alone, so a batch has none. Optional things may be `null` or absent; required
 //! ones (ids, names, accuracy, …) missing or of the wrong type make the whole answer an error
 //! (a detail for the logs), never a panic and never a silently wrong value.
 
@@ -19,6 +20,7 @@ pub struct User {
     pub pp: f64,
     /// `None` for an inactive or never-ranked player.
     pub global_rank: Option<u32>,
+    /// Only from the profile endpoints (`/me/osu`); `None` in a batch and for an unranked player.
     pub country_rank: Option<u32>,
     /// ISO 3166 alpha-2, e.g. `RU`; empty if osu! did not say.
     pub country_code: String,
@@ -152,25 +154,23 @@ struct WireRulesets {
 struct WireStatistics {
     pp: Option<f64>,
     global_rank: Option<u32>,
+    /// Sent in `statistics` only: osu! never includes it in `statistics_rulesets`.
     country_rank: Option<u32>,
     play_time: Option<u64>,
 }
 
 impl WireUser {
     fn into_user(self) -> User {
-        // `statistics_rulesets.osu` is always osu! standard; `statistics` is the mode asked for.
+        // `statistics` is the mode asked for (osu! standard: the client asks `/me/osu`) and the
+        // only place with a country rank; `statistics_rulesets.osu` is always osu! standard.
+        let country_rank = self.statistics.as_ref().and_then(|s| s.country_rank);
         let stats = self
             .statistics_rulesets
             .and_then(|r| r.osu)
             .or(self.statistics);
-        let (pp, global_rank, country_rank, play_time) = match stats {
-            Some(s) => (
-                s.pp.unwrap_or(0.0),
-                s.global_rank,
-                s.country_rank,
-                s.play_time.unwrap_or(0),
-            ),
-            None => (0.0, None, None, 0),
+        let (pp, global_rank, play_time) = match stats {
+            Some(s) => (s.pp.unwrap_or(0.0), s.global_rank, s.play_time.unwrap_or(0)),
+            None => (0.0, None, 0),
         };
         User {
             id: self.id,
@@ -304,14 +304,22 @@ impl WireScore {
 mod tests {
     use super::*;
 
-    /// A `/me/osu` answer, trimmed to what matters, as osu-web sends it.
+    /// A `/me/osu` answer, trimmed, as osu-web sends it: the country rank (and its older copy
+    /// `rank.country`) is in `statistics` only, never in `statistics_rulesets`.
     const ME: &str = r#"{
         "avatar_url": "https://a.ppy.sh/2?1.jpeg", "country_code": "RU", "id": 2,
         "username": "peppy", "is_restricted": true, "playmode": "osu",
-        "statistics": {"pp": 1234.5, "global_rank": 4321, "country_rank": 50, "play_time": 7200,
-                       "level": {"current": 50}, "is_ranked": true},
-        "statistics_rulesets": {"osu": {"pp": 1234.5, "global_rank": 4321, "country_rank": 50,
-                                        "play_time": 7200}, "taiko": {"pp": 0, "global_rank": null}}
+        "country": {"code": "RU", "name": "Russian Federation"},
+        "statistics": {"level": {"current": 50, "progress": 12}, "global_rank": 4321,
+                       "pp": 1234.5, "ranked_score": 98765, "hit_accuracy": 97.5,
+                       "play_count": 100, "play_time": 7200, "is_ranked": true,
+                       "grade_counts": {"ss": 0, "ssh": 0, "s": 1, "sh": 0, "a": 2},
+                       "country_rank": 50, "rank": {"country": 50}},
+        "statistics_rulesets": {
+            "osu": {"level": {"current": 50, "progress": 12}, "global_rank": 4321,
+                    "pp": 1234.5, "play_time": 7200, "is_ranked": true},
+            "taiko": {"level": {"current": 1, "progress": 0}, "global_rank": null, "pp": 0,
+                      "play_time": 0, "is_ranked": false}}
     }"#;
 
     #[test]
@@ -343,21 +351,25 @@ mod tests {
              "statistics_rulesets": {"osu": {"pp": 1234.5, "global_rank": null, "play_time": null}}},
             {"id": 3, "username": "taiko only", "statistics_rulesets": {"taiko": {"pp": 10}}},
             {"id": 4, "username": "bare"},
-            {"id": 5, "username": "old shape", "statistics": {"pp": 7.5, "global_rank": 77}}
+            {"id": 5, "username": "old shape",
+             "statistics": {"pp": 7.5, "global_rank": 77, "country_rank": 3}}
         ]}"#;
         let users = users(body.as_bytes()).unwrap();
         let summary: Vec<_> = users
             .iter()
-            .map(|u| (u.id, u.pp, u.global_rank, u.play_time, u.is_restricted))
+            .map(|u| {
+                let ranks = (u.global_rank, u.country_rank);
+                (u.id, u.pp, ranks, u.play_time, u.is_restricted)
+            })
             .collect();
         assert_eq!(
             summary,
             [
-                (1, 99.0, Some(5), 60, false),
-                (2, 1234.5, None, 0, false),
-                (3, 0.0, None, 0, false),
-                (4, 0.0, None, 0, false),
-                (5, 7.5, Some(77), 0, false),
+                (1, 99.0, (Some(5), None), 60, false),
+                (2, 1234.5, (None, None), 0, false),
+                (3, 0.0, (None, None), 0, false),
+                (4, 0.0, (None, None), 0, false),
+                (5, 7.5, (Some(77), Some(3)), 0, false),
             ]
         );
         assert_eq!(users[3].country_code, "");
@@ -405,6 +417,8 @@ mod tests {
             html,
             r#"{"id": 1}"#,
             r#"{"id": 1, "username": 5}"#,
+            r#"{"id": 1, "username": "x", "statistics": {"country_rank": "50"}}"#,
+            r#"{"id": 1, "username": "x", "statistics": {"country_rank": -1}}"#,
         ] {
             assert!(user(body.as_bytes()).is_err(), "{body:?}");
         }

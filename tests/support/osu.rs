@@ -18,6 +18,9 @@
 //!   answer is 401 `{"authentication":"basic"}`. `/me` needs a user token with scope `identify`
 //!   (and shows `is_restricted: true` to a restricted player); the other endpoints need `public`
 //!   (403 otherwise). A restricted or unknown player is 404 `{"error":null}` to everyone else.
+//!   A profile (`/me`, `/users/{id}/{mode}`) has `statistics` for its mode, `/me` and batches
+//!   `statistics_rulesets`; the country rank is in a profile's `statistics` only, as osu-web's
+//!   `country_rank` include.
 //! - **Batches.** `/users?ids[]=…` keeps only the first 50 ids, silently, like osu-web's
 //!   `array_slice($ids, 0, 50)`; unknown and restricted ids are missing from the answer, and the
 //!   users come in ascending id order, never in request order.
@@ -1010,7 +1013,7 @@ fn user_extended(p: &Player, mode: &str, own: bool) -> Value {
         "website": null,
         "is_restricted": own && p.restricted,
         "groups": [],
-        "statistics": if mode == "osu" { statistics(p) } else { empty_statistics() },
+        "statistics": profile_statistics(p, mode),
     });
     if let (Value::Object(user), Value::Object(extra)) = (&mut user, extra) {
         user.extend(extra);
@@ -1056,9 +1059,20 @@ fn statistics(p: &Player) -> Value {
             "sh": play_count / 40,
             "a": play_count / 5,
         },
-        "country_rank": p.global_rank.map(|r| r / 30 + 1),
-        "rank": {"country": p.global_rank.map(|r| r / 30 + 1)},
     })
+}
+
+/// A profile's `statistics` in `mode`: osu-web adds its `country_rank` include (and the older
+/// copy, `rank.country`) here and nowhere else, so `statistics_rulesets` and batches have none.
+fn profile_statistics(p: &Player, mode: &str) -> Value {
+    let (mut stats, country_rank) = if mode == "osu" {
+        (statistics(p), p.global_rank.map(|r| r / 30 + 1))
+    } else {
+        (empty_statistics(), None)
+    };
+    stats["country_rank"] = json!(country_rank);
+    stats["rank"] = json!({ "country": country_rank });
+    stats
 }
 
 fn empty_statistics() -> Value {
@@ -1070,8 +1084,6 @@ fn empty_statistics() -> Value {
         "play_count": 0, "play_time": 0, "total_score": 0, "total_hits": 0,
         "maximum_combo": 0, "replays_watched_by_others": 0, "is_ranked": false,
         "grade_counts": {"ss": 0, "ssh": 0, "s": 0, "sh": 0, "a": 0},
-        "country_rank": null,
-        "rank": {"country": null},
     })
 }
 
