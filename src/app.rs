@@ -46,13 +46,9 @@ pub async fn serve(paths: Paths) -> anyhow::Result<()> {
     let admin = crate::ops::socket::bind(&paths.admin_socket())?;
 
     let clock = Clock::from_env().map_err(anyhow::Error::msg)?;
+    let setup_base = format!("{}/setup/", settings.base_url(https_port));
     if !web::setup::is_complete(&store)? {
-        let token = web::setup::issue(&store, clock.now())?;
-        println!(
-            "Open this link to set up Stagehand (it works once, for 30 minutes):\n  {}/setup/{token}",
-            settings.base_url(https_port)
-        );
-        println!("From another machine, use this machine's address instead of localhost.");
+        print_setup_link(&setup_base, &web::setup::issue(&store, clock.now())?);
     }
     println!(
         "Stagehand {} is listening on https://{}:{https_port}",
@@ -60,6 +56,7 @@ pub async fn serve(paths: Paths) -> anyhow::Result<()> {
         settings.http_bind
     );
     tracing::info!(port = https_port, "serving");
+    let setup_link = tokio::spawn(renew_setup_link(store.clone(), clock.clone(), setup_base));
 
     let admin_task = tokio::spawn(crate::ops::socket::serve(
         admin,
@@ -127,9 +124,41 @@ pub async fn serve(paths: Paths) -> anyhow::Result<()> {
     }
     admin_task.abort();
     scheduler.abort();
+    setup_link.abort();
     let _ = std::fs::remove_file(paths.admin_socket());
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Prints the setup link `<base><token>` to standard output, for the person running Stagehand;
+/// the log (tracing) never carries the token.
+fn print_setup_link(base: &str, token: &str) {
+    println!(
+        "Open this link to set up Stagehand (it works once, for {} minutes):\n  {base}{token}",
+        web::setup::TOKEN_LIFETIME_SECS / 60
+    );
+    println!("From another machine, use this machine's address instead of localhost.");
+}
+
+/// How often a pending setup's link is looked at: its expiry (the token's own, in the store) is
+/// noticed within this, on a system clock or a manual one that jumps.
+const SETUP_LINK_TICK: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// Until setup is done: when the setup link expires, issues a fresh one (the old one dies) and
+/// prints it as start-up did, so nobody has to restart `serve` for a working link.
+async fn renew_setup_link(store: Arc<Store>, clock: Clock, base: String) {
+    loop {
+        tokio::time::sleep(SETUP_LINK_TICK).await;
+        match web::setup::renew_if_expired(&store, clock.now()) {
+            Ok(web::setup::Renewal::Complete) => return,
+            Ok(web::setup::Renewal::Valid) => {}
+            Ok(web::setup::Renewal::Renewed(token)) => {
+                tracing::info!("the setup link expired; printed a fresh one");
+                print_setup_link(&base, &token);
+            }
+            Err(err) => tracing::error!(error = %err, "cannot renew the setup link"),
+        }
+    }
 }
 
 /// Resolves on SIGTERM or Ctrl-C. The handlers are installed when this is called, not when the

@@ -5,13 +5,13 @@
 //! 0.5 % of the pixels may differ by more than a small tolerance per channel, which absorbs
 //! anti-aliasing noise but not a moved line or a missing glyph.
 //!
-//! When a golden file is missing, or `STAGEHAND_BLESS=1` is set, the test writes the picture it
-//! drew as the new golden file and passes. After an intended change in the look of a picture:
-//! `STAGEHAND_BLESS=1 cargo test --test tests render`, then look at the new files before
-//! committing them.
+//! A missing golden file fails the test. With `STAGEHAND_BLESS=1` set, the test writes the picture
+//! it drew as the golden file instead and passes: after an intended change in the look of a
+//! picture, or for a new one, run `STAGEHAND_BLESS=1 cargo test --test tests render::`, then look
+//! at the new files before committing them.
 #![allow(clippy::unwrap_used)]
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use jiff::civil::{Date, date};
 use stagehand::render::{
@@ -44,16 +44,29 @@ fn decode(bytes: &[u8]) -> (u32, u32, Vec<u8>) {
 }
 
 fn golden(name: &str, picture: &Png) {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/golden")
-        .join(format!("{name}.png"));
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/golden");
     let bless = std::env::var_os("STAGEHAND_BLESS").is_some_and(|v| v == "1");
-    if bless || !path.exists() {
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    compare_with_golden(&dir, name, picture, bless);
+}
+
+/// Compares `picture` with `<dir>/<name>.png`, or with `bless` writes it there instead. A missing
+/// file fails: a golden image is drawn on purpose and looked at before it is committed, never
+/// made up by whichever run happens not to find it.
+fn compare_with_golden(dir: &Path, name: &str, picture: &Png, bless: bool) {
+    let path = dir.join(format!("{name}.png"));
+    if bless {
+        std::fs::create_dir_all(dir).unwrap();
         std::fs::write(&path, &picture.bytes).unwrap();
         eprintln!("wrote golden image {}", path.display());
         return;
     }
+    assert!(
+        path.exists(),
+        "{name}: there is no golden image {}. Draw it with \
+         `STAGEHAND_BLESS=1 cargo test --test tests render::`, look at it, and commit it \
+         (`cargo xtask samples` draws the README's pictures in docs/samples/, not these)",
+        path.display()
+    );
     let (width, height, actual) = decode(&picture.bytes);
     let (golden_width, golden_height, expected) = decode(&std::fs::read(&path).unwrap());
     assert_eq!(
@@ -82,6 +95,26 @@ fn golden(name: &str, picture: &Png) {
             failed.display()
         );
     }
+}
+
+#[test]
+fn a_missing_golden_image_fails_and_says_how_to_draw_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let picture = render::table(&league(Vec::new())).unwrap().remove(0);
+    let failure = std::panic::catch_unwind(|| {
+        compare_with_golden(dir.path(), "new", &picture, false);
+    })
+    .expect_err("a missing golden image must fail the test");
+    let message = failure
+        .downcast_ref::<String>()
+        .map_or("(no message)", String::as_str);
+    assert!(message.contains("STAGEHAND_BLESS=1"), "{message}");
+    let path = dir.path().join("new.png");
+    assert!(!path.exists(), "nothing is written without STAGEHAND_BLESS");
+    // Blessing draws it; from then on it is compared.
+    compare_with_golden(dir.path(), "new", &picture, true);
+    assert!(path.exists());
+    compare_with_golden(dir.path(), "new", &picture, false);
 }
 
 /// Checks that `picture` is a PNG of the size it claims and fits in a Discord attachment.

@@ -1,7 +1,12 @@
 //! First-run setup, end to end over real TLS: the printed link, the form, validation, and the
-//! link dying after use or restart.
+//! link dying after use, restart or expiry (when a fresh one is printed).
+
+use std::time::Duration;
 
 use crate::support::{self, SETUP_FORM, Server, get, post_setup};
+
+/// How long a test waits for a printed link (the server looks at its link every second).
+const WAIT: Duration = Duration::from_secs(15);
 
 #[tokio::test]
 async fn the_setup_link_serves_the_form_once_and_stores_the_values() {
@@ -214,19 +219,58 @@ async fn secrets_never_reach_the_log() {
 }
 
 #[tokio::test]
-async fn the_setup_link_expires_after_30_minutes_of_server_time() {
+async fn an_expired_setup_link_is_replaced_by_a_fresh_one_until_setup_is_done() {
     let dir = tempfile::tempdir().unwrap();
     let start = support::FAKE_CLOCK_START.to_string();
     let server = Server::start(
         dir.path(),
         &[(stagehand::clock::FAKE_CLOCK_ENV, start.as_str())],
     );
-    let link = server.link();
+    let first = server.link();
     server.advance_clock(29 * 60).await;
-    assert_eq!(get(&link).await.0, 200);
+    assert_eq!(get(&first).await.0, 200);
+    let quiet = Duration::from_millis(2500);
+    assert_eq!(
+        server.printed_setup_link(quiet).await,
+        None,
+        "not yet expired"
+    );
+
     server.advance_clock(2 * 60).await;
-    assert_eq!(get(&link).await.0, 410, "gone after 30 minutes");
-    server.stop();
+    let second = server
+        .printed_setup_link(WAIT)
+        .await
+        .expect("a fresh link once the first expired");
+    assert_ne!(second, first);
+    assert_eq!(get(&first).await.0, 404, "the expired link is dead");
+    assert_eq!(get(&second).await.0, 200);
+
+    // The fresh link expires in turn, and is replaced in turn.
+    server.advance_clock(31 * 60).await;
+    let third = server.printed_setup_link(WAIT).await.expect("a third link");
+    assert_eq!(get(&second).await.0, 404);
+    let response = support::client()
+        .post(&third)
+        .form(SETUP_FORM)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 200, "the fresh link sets up");
+
+    // Once setup is done, nothing is printed any more.
+    server.advance_clock(31 * 60).await;
+    assert_eq!(server.printed_setup_link(quiet).await, None);
+    let log = server.stop();
+    assert_eq!(
+        log.matches("the setup link expired; printed a fresh one")
+            .count(),
+        2,
+        "{log}"
+    );
+    for link in [&first, &second, &third] {
+        let token = link.rsplit('/').next().unwrap();
+        assert!(!log.contains(token), "a setup token reached the log");
+    }
 
     // On the system clock, time cannot be moved.
     let other = tempfile::tempdir().unwrap();
@@ -240,5 +284,87 @@ async fn the_setup_link_expires_after_30_minutes_of_server_time() {
         .await
         .unwrap_err();
     assert!(err.to_string().contains("clock advance <seconds>"), "{err}");
+    server.stop();
+}
+
+/// The root page as a browser sending `accept_language` gets it: (status, page with `/` unescaped).
+async fn root_page(server: &Server, accept_language: Option<&str>) -> (u16, String) {
+    let mut request = support::client().get(server.url("/"));
+    if let Some(language) = accept_language {
+        request = request.header("accept-language", language);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status().as_u16();
+    (
+        status,
+        response.text().await.unwrap().replace("&#x2f;", "/"),
+    )
+}
+
+#[tokio::test]
+async fn the_root_page_says_what_this_is_and_whether_setup_is_done_in_the_browsers_language() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path(), &[]);
+    let token = server.link().rsplit('/').next().unwrap().to_string();
+
+    let (status, page) = root_page(&server, None).await;
+    assert_eq!(status, 200);
+    assert!(page.contains(r#"<html lang="en">"#), "{page}");
+    assert!(page.contains("This is Stagehand"), "{page}");
+    assert!(page.contains("the Discord appliance of a rhythm-game community"));
+    assert!(page.contains("Setup is not done yet."), "{page}");
+    assert!(
+        page.contains(r#"<a href="/healthz">Health check</a>"#),
+        "{page}"
+    );
+    assert!(
+        page.contains(r#"<a href="/docs">Documentation</a>"#),
+        "{page}"
+    );
+    assert!(
+        !page.contains(&token) && !page.contains("/setup/"),
+        "the setup link leaked: {page}"
+    );
+
+    let (status, russian) = root_page(&server, Some("ru-RU,ru;q=0.9,en-US;q=0.8")).await;
+    assert_eq!(status, 200);
+    assert!(russian.contains(r#"<html lang="ru">"#), "{russian}");
+    assert!(russian.contains("Это Stagehand"), "{russian}");
+    assert!(russian.contains("Настройка ещё не завершена."), "{russian}");
+    assert!(russian.contains(r#"<a href="/healthz">Проверка состояния</a>"#));
+    assert!(russian.contains(r#"<a href="/docs">Документация</a>"#));
+    // The highest weight wins; nothing Stagehand speaks, or a weight of 0, is English.
+    for (header, lang) in [
+        ("en;q=0.3, ru;q=0.7", "ru"),
+        ("ru;q=0.5, en", "en"),
+        ("de-DE, ru;q=0.2", "ru"),
+        ("de-DE, fr;q=0.9", "en"),
+        ("ru;q=0", "en"),
+        ("ru;q=banana", "en"),
+    ] {
+        let (_, page) = root_page(&server, Some(header)).await;
+        assert!(
+            page.contains(&format!(r#"<html lang="{lang}">"#)),
+            "{header} → {lang}"
+        );
+    }
+
+    let response = support::client()
+        .get(server.url("/docs"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+    assert_eq!(
+        response.headers()["content-type"],
+        "text/plain; charset=utf-8"
+    );
+    assert!(response.text().await.unwrap().starts_with("# Stagehand\n"));
+
+    assert_eq!(post_setup(&server, SETUP_FORM).await.0, 200);
+    let (_, page) = root_page(&server, Some("en-GB")).await;
+    assert!(page.contains("Setup is done"), "{page}");
+    let (_, russian) = root_page(&server, Some("ru")).await;
+    assert!(russian.contains("Настройка завершена"), "{russian}");
     server.stop();
 }

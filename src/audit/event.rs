@@ -79,7 +79,8 @@ kinds! {
     // osu! league.
     /// `osu_id`, `osu_username`, `league`.
     PlayerLinked = 100, "PLAYER_LINKED";
-    /// `target_user_id`, `osu_username`, `reason` (`deleted` or `left`).
+    /// `target_user_id`, `osu_username`, `reason` (a `league.unlinked.*` text, in the server's
+    /// texts when it was recorded: `left the server`).
     PlayerUnlinked = 101, "PLAYER_UNLINKED";
     /// `season`.
     SeasonStarted = 102, "SEASON_STARTED";

@@ -131,7 +131,89 @@ pub fn joined(w: &mut Writer, texts: &Catalogue, user: u64) -> Result<(), StoreE
 }
 
 /// A member left the server: their player row is archived (not deleted), which records the
-/// event that reaches the log route. Returns the archived row, if they were linked.
-pub fn left(w: &mut Writer, user: u64, now: i64) -> Result<Option<Player>, StoreError> {
-    player::archive(w, user, Actor::Bot, "left", now)
+/// event that reaches the log route. Its reason is the text `league.unlinked.left`: the log
+/// channel is staff-facing and reads the server's texts, which admins edit with `/text edit`
+/// (English, like the widgets). Returns the archived row, if they were linked.
+pub fn left(
+    w: &mut Writer,
+    texts: &Catalogue,
+    user: u64,
+    now: i64,
+) -> Result<Option<Player>, StoreError> {
+    let reason = texts.render(Lang::En, "league.unlinked.left", &[]);
+    player::archive(w, user, Actor::Bot, &reason, now)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::league::League;
+    use crate::outbox::{Destination, route};
+    use crate::store::Store;
+
+    /// What was queued for the log channel.
+    fn log_posts(store: &Store) -> Vec<String> {
+        let queued = store.read(outbox::queue::queued).unwrap();
+        queued
+            .into_iter()
+            .filter_map(|(_, q)| match q.effect {
+                Effect::Send {
+                    to:
+                        Destination::Route {
+                            route: Route::Log, ..
+                        },
+                    message,
+                    ..
+                } => Some(message.content),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_log_says_why_a_member_left_in_the_servers_texts() {
+        let (_dir, store) = Store::temporary();
+        let texts = Catalogue::defaults();
+        store
+            .write(|w| route::set_default(w, Route::Log, 70))
+            .unwrap();
+        for (discord_id, osu_id) in [(5, 50), (6, 60)] {
+            let player = player::sample(discord_id, osu_id, 1_000, League::Gold);
+            store.write(|w| player::link(w, &player, 10)).unwrap();
+        }
+        store.write(|w| left(w, &texts, 5, 20)).unwrap();
+        let posts = log_posts(&store);
+        assert_eq!(
+            posts.last().map(String::as_str),
+            Some(
+                r#"PLAYER_UNLINKED by bot: target_user_id=<@5> osu_username=osu50 reason="left the server""#
+            ),
+        );
+
+        // An admin's edit of the text is what the next departure shows.
+        texts
+            .edit(
+                &store,
+                Actor::User(1),
+                "league.unlinked.left",
+                Lang::En,
+                "ушёл с сервера",
+                30,
+            )
+            .unwrap();
+        store.write(|w| left(w, &texts, 6, 40)).unwrap();
+        let posts = log_posts(&store);
+        assert!(
+            posts
+                .last()
+                .unwrap()
+                .ends_with(r#"reason="ушёл с сервера""#),
+            "{posts:?}"
+        );
+        assert!(
+            store.write(|w| left(w, &texts, 6, 50)).unwrap().is_none(),
+            "archived once"
+        );
+    }
 }

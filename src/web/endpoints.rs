@@ -30,10 +30,7 @@ async fn route(req: Request<Incoming>, state: &State) -> (&'static str, Response
     }
     match path.as_str() {
         "/oauth/osu/callback" if read_only => {
-            let language = req
-                .headers()
-                .get(header::ACCEPT_LANGUAGE)
-                .and_then(|v| v.to_str().ok());
+            let language = accept_language(&req);
             let page = super::oauth::callback(state, req.uri().query(), language).await;
             ("osu_callback", page)
         }
@@ -49,12 +46,16 @@ async fn route(req: Request<Incoming>, state: &State) -> (&'static str, Response
                 ),
             )
         }
-        "/" if read_only => (
-            "root",
-            pages::message(
+        "/" if read_only => {
+            let page = super::home::page(state, accept_language(&req));
+            ("root", page.unwrap_or_else(|err| internal_error(&err)))
+        }
+        "/docs" if read_only => (
+            "docs",
+            pages::bytes(
                 StatusCode::OK,
-                "Stagehand is running",
-                "There is nothing to see here yet.",
+                "text/plain; charset=utf-8",
+                super::home::README,
             ),
         ),
         p if read_only && p.starts_with("/static/") => {
@@ -66,11 +67,18 @@ async fn route(req: Request<Incoming>, state: &State) -> (&'static str, Response
                 None => ("static", not_found()),
             }
         }
-        "/healthz" | "/metrics" | "/" | "/oauth/osu/callback" => {
+        "/healthz" | "/metrics" | "/" | "/docs" | "/oauth/osu/callback" => {
             ("not_allowed", method_not_allowed("GET, HEAD"))
         }
         _ => ("not_found", not_found()),
     }
+}
+
+/// The request's `Accept-Language`, when it is readable text.
+fn accept_language(req: &Request<Incoming>) -> Option<&str> {
+    req.headers()
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
 }
 
 fn not_found() -> Response<Body> {
@@ -190,7 +198,8 @@ fn expired() -> Response<Body> {
     pages::message(
         StatusCode::GONE,
         "This setup link has expired",
-        "Setup links work for 30 minutes. Restart `stagehand serve` to print a new one.",
+        "Setup links work for 30 minutes. When one expires, Stagehand prints a fresh one where \
+         `stagehand serve` runs (its output or service log).",
     )
 }
 

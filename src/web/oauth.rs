@@ -100,38 +100,13 @@ fn parse_query(query: Option<&str>) -> Query {
     parsed
 }
 
-/// English or Russian, by the browser's `Accept-Language` (highest weight wins; English when
-/// neither is asked for or the header is garbage).
-pub fn browser_language(header: Option<&str>) -> Lang {
-    let mut best: Option<(f32, Lang)> = None;
-    for part in header.unwrap_or("").split(',').take(20) {
-        let mut pieces = part.split(';');
-        let tag = pieces.next().unwrap_or("").trim().to_ascii_lowercase();
-        let lang = match tag.split('-').next() {
-            Some("ru") => Lang::Ru,
-            Some("en") => Lang::En,
-            _ => continue,
-        };
-        let weight = pieces
-            .find_map(|p| p.trim().strip_prefix("q="))
-            .map_or(Some(1.0), |q| q.trim().parse::<f32>().ok())
-            .filter(|q| (0.0..=1.0).contains(q) && *q > 0.0);
-        if let Some(weight) = weight
-            && best.is_none_or(|(w, _)| weight > w)
-        {
-            best = Some((weight, lang));
-        }
-    }
-    best.map_or(Lang::En, |(_, lang)| lang)
-}
-
 /// Answers the callback.
 pub async fn callback(
     state: &State,
     query: Option<&str>,
     accept_language: Option<&str>,
 ) -> hyper::Response<Body> {
-    let lang = browser_language(accept_language);
+    let lang = pages::browser_language(accept_language);
     let texts = match Catalogue::open(&state.store) {
         Ok(texts) => texts,
         Err(err) => {
@@ -276,26 +251,6 @@ fn render(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_browser_language_follows_the_highest_weight() {
-        let cases = [
-            (None, Lang::En),
-            (Some(""), Lang::En),
-            (Some("ru-RU,ru;q=0.9,en-US;q=0.8,en;q=0.7"), Lang::Ru),
-            (Some("en-GB,en;q=0.9,ru;q=0.8"), Lang::En),
-            (Some("de-DE,ru;q=0.5,en;q=0.4"), Lang::Ru),
-            (Some("en;q=0.2, RU;q=0.9"), Lang::Ru),
-            (Some("fr"), Lang::En),
-            (Some("ru;q=0"), Lang::En),
-            (Some("ru;q=abc,en;q=0.1"), Lang::En),
-            (Some("ru;q=7"), Lang::En),
-            (Some(";;;,,,=;q="), Lang::En),
-        ];
-        for (header, lang) in cases {
-            assert_eq!(browser_language(header), lang, "{header:?}");
-        }
-    }
 
     #[test]
     fn the_query_keeps_only_known_non_empty_values() {

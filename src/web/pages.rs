@@ -1,5 +1,5 @@
 //! HTML pages: minijinja templates from `assets/templates/`, strict about undefined values, with
-//! the security headers every page carries.
+//! the security headers every page carries, and the language a page is shown in.
 
 use std::sync::OnceLock;
 
@@ -7,6 +7,8 @@ use bytes::Bytes;
 use http_body_util::Full;
 use hyper::header::{self, HeaderValue};
 use hyper::{Response, StatusCode};
+
+use crate::i18n::Lang;
 
 pub type Body = Full<Bytes>;
 
@@ -46,6 +48,31 @@ pub fn message(status: StatusCode, title: &str, message: &str) -> Response<Body>
         "message.html",
         minijinja::context! { title, message },
     )
+}
+
+/// English or Russian, by the browser's `Accept-Language` (highest weight wins; English when
+/// neither is asked for or the header is garbage).
+pub fn browser_language(header: Option<&str>) -> Lang {
+    let mut best: Option<(f32, Lang)> = None;
+    for part in header.unwrap_or("").split(',').take(20) {
+        let mut pieces = part.split(';');
+        let tag = pieces.next().unwrap_or("").trim().to_ascii_lowercase();
+        let lang = match tag.split('-').next() {
+            Some("ru") => Lang::Ru,
+            Some("en") => Lang::En,
+            _ => continue,
+        };
+        let weight = pieces
+            .find_map(|p| p.trim().strip_prefix("q="))
+            .map_or(Some(1.0), |q| q.trim().parse::<f32>().ok())
+            .filter(|q| (0.0..=1.0).contains(q) && *q > 0.0);
+        if let Some(weight) = weight
+            && best.is_none_or(|(w, _)| weight > w)
+        {
+            best = Some((weight, lang));
+        }
+    }
+    best.map_or(Lang::En, |(_, lang)| lang)
 }
 
 fn html_response(status: StatusCode, html: String) -> Response<Body> {
@@ -96,10 +123,38 @@ pub fn bytes(
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
+    #[test]
+    fn the_browser_language_follows_the_highest_weight() {
+        let cases = [
+            (None, Lang::En),
+            (Some(""), Lang::En),
+            (Some("ru-RU,ru;q=0.9,en-US;q=0.8,en;q=0.7"), Lang::Ru),
+            (Some("en-GB,en;q=0.9,ru;q=0.8"), Lang::En),
+            (Some("de-DE,ru;q=0.5,en;q=0.4"), Lang::Ru),
+            (Some("en;q=0.2, RU;q=0.9"), Lang::Ru),
+            (Some("fr"), Lang::En),
+            (Some("ru;q=0"), Lang::En),
+            (Some("ru;q=abc,en;q=0.1"), Lang::En),
+            (Some("ru;q=7"), Lang::En),
+            (Some(";;;,,,=;q="), Lang::En),
+        ];
+        for (header, lang) in cases {
+            assert_eq!(browser_language(header), lang, "{header:?}");
+        }
+    }
+
     #[test]
     fn every_page_template_compiles() {
-        for name in ["base.html", "setup.html", "setup_done.html", "message.html"] {
-            assert!(super::environment().get_template(name).is_ok(), "{name}");
+        for name in [
+            "base.html",
+            "home.html",
+            "setup.html",
+            "setup_done.html",
+            "message.html",
+        ] {
+            assert!(environment().get_template(name).is_ok(), "{name}");
         }
     }
 }

@@ -1,8 +1,9 @@
 //! First-run setup: a one-time link and the form that stores the Discord and osu! credentials.
 //!
 //! The token is 256 random bits, printed once and stored only as its SHA-256, expiring after
-//! [`TOKEN_LIFETIME_SECS`]. Issuing a new one replaces the old. Completing setup stores every
-//! value, marks setup done and deletes the token in one transaction; from then on `/setup/…` is 404.
+//! [`TOKEN_LIFETIME_SECS`]. Issuing a new one replaces the old, at each start and, while setup is
+//! not done, when it expires ([`renew_if_expired`]). Completing setup stores every value, marks
+//! setup done and deletes the token in one transaction; from then on `/setup/…` is 404.
 
 use std::collections::BTreeMap;
 
@@ -10,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::config::{BaseUrl, Secret, SettingType, Snowflake};
-use crate::store::{META, Read, Store, StoreError, Table};
+use crate::store::{META, Read, Store, StoreError, Table, Writer};
 
 /// The pending setup token (key `current`), stored as a hash.
 pub(crate) const SETUP_TOKEN: Table<str, crate::web::setup::SetupToken> = Table::new("setup_token");
@@ -52,6 +53,11 @@ pub fn is_complete(store: &Store) -> Result<bool, StoreError> {
 
 /// Makes a new setup token valid from `now`, replacing any earlier one, and returns it.
 pub fn issue(store: &Store, now: i64) -> Result<String, StoreError> {
+    store.write(|w| replace(w, now))
+}
+
+/// Stores a new token valid from `now` in place of the current one, and returns it.
+fn replace(w: &mut Writer, now: i64) -> Result<String, StoreError> {
     let mut bytes = [0u8; 32];
     rand::fill(&mut bytes);
     let token: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
@@ -59,8 +65,43 @@ pub fn issue(store: &Store, now: i64) -> Result<String, StoreError> {
         hash: hash(&token),
         expires_at: now + TOKEN_LIFETIME_SECS,
     };
-    store.write(|w| w.insert(&SETUP_TOKEN, "current", &stored))?;
+    w.insert(&SETUP_TOKEN, "current", &stored)?;
     Ok(token)
+}
+
+/// What [`renew_if_expired`] found.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Renewal {
+    /// Setup is done: there is no link to keep alive.
+    Complete,
+    /// The current token has not expired.
+    Valid,
+    /// The token had expired: this fresh one replaced it, so the old one is dead.
+    Renewed(String),
+}
+
+/// While setup is not done, replaces an expired token (or a missing one) with a fresh one valid
+/// from `now`. Looking is a read; only a renewal writes, and it looks again in its transaction, so
+/// a setup completed meanwhile never gets a new token.
+pub fn renew_if_expired(store: &Store, now: i64) -> Result<Renewal, StoreError> {
+    if let Some(standing) = store.read(|r| standing(r, now))? {
+        return Ok(standing);
+    }
+    store.write(|w| match standing(w, now)? {
+        Some(standing) => Ok(standing),
+        None => replace(w, now).map(Renewal::Renewed),
+    })
+}
+
+/// [`Renewal::Complete`] or [`Renewal::Valid`]; `None` when the token must be renewed.
+fn standing(r: &impl Read, now: i64) -> Result<Option<Renewal>, StoreError> {
+    if completed_at(r)?.is_some() {
+        return Ok(Some(Renewal::Complete));
+    }
+    let token: Option<SetupToken> = r.get(&SETUP_TOKEN, "current")?;
+    Ok(token
+        .filter(|token| now < token.expires_at)
+        .map(|_| Renewal::Valid))
 }
 
 pub fn check(store: &Store, token: &str, now: i64) -> Result<TokenCheck, StoreError> {
@@ -446,5 +487,45 @@ mod tests {
             .find(|(key, _)| key == "osu.client_secret")
             .map(|(_, value)| value.as_str());
         assert_eq!(saved, Some("s3cret"));
+    }
+
+    #[test]
+    fn an_expired_token_is_renewed_until_setup_is_done() {
+        let (_dir, store) = Store::temporary();
+        let first = issue(&store, 1_000).unwrap();
+        let expiry = 1_000 + TOKEN_LIFETIME_SECS;
+        assert_eq!(
+            renew_if_expired(&store, expiry - 1).unwrap(),
+            Renewal::Valid
+        );
+        assert_eq!(
+            check(&store, &first, expiry - 1).unwrap(),
+            TokenCheck::Valid
+        );
+
+        let Renewal::Renewed(second) = renew_if_expired(&store, expiry).unwrap() else {
+            panic!("an expired token is renewed");
+        };
+        assert_ne!(second, first);
+        assert_eq!(check(&store, &first, expiry).unwrap(), TokenCheck::Invalid);
+        assert_eq!(check(&store, &second, expiry).unwrap(), TokenCheck::Valid);
+        assert_eq!(renew_if_expired(&store, expiry).unwrap(), Renewal::Valid);
+
+        let values = validate(GOOD.as_bytes()).ok().unwrap();
+        assert_eq!(
+            complete(&store, &second, &values, expiry).unwrap(),
+            Completion::Done
+        );
+        assert_eq!(
+            renew_if_expired(&store, expiry + 10 * TOKEN_LIFETIME_SECS).unwrap(),
+            Renewal::Complete,
+            "no token once setup is done"
+        );
+        assert!(
+            store
+                .read(|r| r.get(&SETUP_TOKEN, "current"))
+                .unwrap()
+                .is_none()
+        );
     }
 }

@@ -116,12 +116,8 @@ impl Server {
                     continue;
                 }
             };
-            if let Some(link) = line
-                .trim()
-                .strip_prefix("https://")
-                .filter(|l| l.contains("/setup/"))
-            {
-                setup_link = Some(format!("https://{link}"));
+            if let Some(link) = setup_link_in(&line) {
+                setup_link = Some(link);
             }
             if let Some(rest) = line.split(" is listening on https://").nth(1) {
                 let port = rest.rsplit(':').next().unwrap().parse().unwrap();
@@ -143,9 +139,33 @@ impl Server {
 
     /// The setup link, pointed at the port the server really listens on.
     pub fn link(&self) -> String {
-        let link = self.setup_link.clone().expect("no setup link was printed");
-        let path = &link[link.find("/setup/").unwrap()..];
-        self.url(path)
+        self.at_own_port(
+            self.setup_link
+                .as_deref()
+                .expect("no setup link was printed"),
+        )
+    }
+
+    /// A printed setup link, pointed at the port the server really listens on.
+    fn at_own_port(&self, link: &str) -> String {
+        self.url(&link[link.find("/setup/").unwrap()..])
+    }
+
+    /// The next setup link the server prints after start-up (a fresh one when the first
+    /// expires), pointed at the port it listens on; `None` if none comes within `wait`.
+    pub async fn printed_setup_link(&self, wait: Duration) -> Option<String> {
+        let deadline = Instant::now() + wait;
+        while Instant::now() < deadline {
+            match self.stdout.try_recv() {
+                Ok(line) => {
+                    if let Some(link) = setup_link_in(&line) {
+                        return Some(self.at_own_port(&link));
+                    }
+                }
+                Err(_) => tokio::time::sleep(Duration::from_millis(20)).await,
+            }
+        }
+        None
     }
 
     /// Moves the server's manual clock (see [`discord_env`]) forward by `secs`.
@@ -207,6 +227,14 @@ impl Drop for Server {
             let _ = child.wait();
         }
     }
+}
+
+/// The setup link printed on `line`, if it is that line.
+fn setup_link_in(line: &str) -> Option<String> {
+    line.trim()
+        .strip_prefix("https://")
+        .filter(|l| l.contains("/setup/"))
+        .map(|link| format!("https://{link}"))
 }
 
 /// An HTTPS client that accepts the server's self-signed certificate.

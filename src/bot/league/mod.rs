@@ -169,7 +169,10 @@ pub fn member_joined(ctx: &Ctx, user: u64) -> Result<(), HandlerError> {
 /// route told.
 pub fn member_left(ctx: &Ctx, user: u64) -> Result<(), HandlerError> {
     let now = ctx.clock.now();
-    if let Some(gone) = ctx.store.write(|w| members::left(w, user, now))? {
+    if let Some(gone) = ctx
+        .store
+        .write(|w| members::left(w, &ctx.texts, user, now))?
+    {
         tracing::info!(user, osu = %gone.osu_username, "a linked member left; archived");
         ctx.outbox.wake();
     }
