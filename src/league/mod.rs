@@ -1,13 +1,16 @@
 //! The osu! league (osu-arena): players linked to osu! accounts, the leagues their rank puts
 //! them in, the sign-in states of `/link`, the roles that mirror leagues in Discord, the sync
-//! with osu!, and the tables `/show` renders. No serenity or hyper types: the shell (`discord/`,
-//! `web/`) turns results into messages, pages and role changes.
+//! with osu!, points, seasons and their archives, and the tables `/show` renders. No serenity or
+//! hyper types: the shell (`discord/`, `web/`) turns results into messages, pages and role
+//! changes.
 
 pub mod leagues;
 pub mod link;
 pub mod members;
 pub mod player;
+pub mod points;
 pub mod roles;
+pub mod season;
 pub mod standings;
 pub mod sync;
 
