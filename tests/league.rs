@@ -25,16 +25,7 @@ impl League {
         let discord = FakeDiscord::start(guild.clone()).await;
         let osu = FakeOsu::start().await;
         osu.add_players(fixtures::players(16));
-        let mut env = support::discord_env(dir.path(), &discord, &guild);
-        env.extend([
-            ("STAGEHAND_MODULES_LEAGUE".into(), "true".into()),
-            ("STAGEHAND_OSU_BASE_URL".into(), osu.base_url()),
-            ("STAGEHAND_OSU_CLIENT_ID".into(), osu::CLIENT_ID.to_string()),
-            (
-                "STAGEHAND_OSU_CLIENT_SECRET".into(),
-                osu::CLIENT_SECRET.to_string(),
-            ),
-        ]);
+        let env = support::league_env(dir.path(), &discord, &guild, &osu);
         let pairs: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
         let server = Server::start(dir.path(), &pairs);
         discord.wait_ready().await;
@@ -104,6 +95,31 @@ impl League {
         (status, response.text().await.unwrap())
     }
 
+    /// Starts a season as an admin does: `/season_start`, Confirm, then the job's last word on
+    /// the prompt.
+    async fn start_season(&self) {
+        let owner = self.guild.user("owner");
+        let prompt = self
+            .discord
+            .invoke(owner, "season_start", &[], "en-US")
+            .await
+            .response()
+            .await;
+        self.discord
+            .click(owner, &prompt.message, "Confirm", "en-US")
+            .await
+            .response()
+            .await;
+        let (channel, id) = (prompt.message.channel_id, prompt.message.id);
+        self.discord
+            .wait_until("the season starts", |f| {
+                f.messages(channel)
+                    .iter()
+                    .any(|m| m.id == id && m.content.starts_with("🎉 Season 1 has started"))
+            })
+            .await;
+    }
+
     fn callback(&self, query: &str) -> String {
         self.server.url(&format!("/oauth/osu/callback{query}"))
     }
@@ -168,12 +184,24 @@ async fn a_member_links_on_the_built_in_page_and_shows_up_in_the_league_table() 
     );
     assert!(again.components.is_empty());
 
-    let shown = league
-        .discord
-        .invoke(anna, "show", &[("table", json!("gold"))], "en-US")
-        .await
-        .response()
-        .await;
+    // Off-season, only the points of all seasons are shown; in season, the league tables.
+    let show_gold = || async {
+        league
+            .discord
+            .invoke(anna, "show", &[("table", json!("gold"))], "en-US")
+            .await
+            .response()
+            .await
+    };
+    let off = show_gold().await;
+    assert!(off.ephemeral);
+    assert!(
+        off.content.starts_with("It is off-season"),
+        "{}",
+        off.content
+    );
+    league.start_season().await;
+    let shown = show_gold().await;
     assert_eq!(shown.embeds[0]["title"], "Gold");
     assert_eq!(shown.embeds[0]["image"]["url"], "attachment://table.png");
     let (name, png) = &shown.attachments[0];

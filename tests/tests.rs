@@ -32,9 +32,16 @@ mod osu_client;
 mod render;
 /// The GD request desk end to end: requests, opinions, resolutions, the queue, refusals.
 mod requests;
+/// Seasons: ending and starting them behind a prompt, their jobs surviving SIGKILL, `/archived`, `/delete`.
+mod seasons;
 /// TLS, HTTP versions, health and metrics, redirects, PEM certificates, slow clients, shutdown.
 mod server;
 /// The first-run setup link and form.
 mod setup;
 /// Module docs, layering invariants, docs that list every setting.
 mod tidy;
+/// Top plays found by the sync (points once, announced once) and `/points`, end to end.
+mod top_plays;
+/// The weekly winners: chosen by the scheduler at Monday 00:00 in the configured zone, announced
+/// once across restarts and downtime; the off-season notice.
+mod weekly;

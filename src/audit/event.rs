@@ -82,9 +82,10 @@ kinds! {
     /// `target_user_id`, `osu_username`, `reason` (a `league.unlinked.*` text, in the server's
     /// texts when it was recorded: `left the server`).
     PlayerUnlinked = 101, "PLAYER_UNLINKED";
-    /// `season`.
+    /// `season`, `players_moved`.
     SeasonStarted = 102, "SEASON_STARTED";
-    /// `season`.
+    /// `season`, `players_awarded`, `points_awarded` (the end-of-season points, each also in
+    /// the players' points history).
     SeasonEnded = 103, "SEASON_ENDED";
     /// `target_user_id`, `points` (the signed change), `source`.
     PointsAdjusted = 104, "POINTS_ADJUSTED";
@@ -104,6 +105,9 @@ kinds! {
     LeagueRoleSet = 111, "LEAGUE_ROLE_SET";
     /// `players`, `updated`, `failed`: one run of the sync with osu!.
     PlayersSynced = 112, "PLAYERS_SYNCED";
+    /// `week_end` (the Monday 00:00 that ended the week), `season` (absent off-season),
+    /// `winners`, `players`: one week's winners chosen and everyone's weekly baseline reset.
+    WeeklyWinners = 120, "WEEKLY_WINNERS";
 }
 
 impl EventKind {

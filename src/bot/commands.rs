@@ -16,8 +16,10 @@
 //! | `/parameter list, describe, set, reset`   | `admin`    |
 //! | `/route list, describe, enable, disable, update_channel, reset_channel` | `admin` |
 //! | `/text list, describe, edit, reset`       | `admin`    |
-//! | `/link`, `/show`                          | nothing    |
+//! | `/link`, `/show`, `/archived`             | nothing    |
+//! | `/season_end`, `/season_start`, `/delete` | `league_admin` |
 //! | `/league role`                            | `admin`    |
+//! | `/points`                                 | `points_editor` |
 //! | `/usercd list, describe, amend, update`   | `ban_users` (others' cooldowns: also `remove_other_user_bans`) |
 //! | `/levelcd list, describe, amend, update`  | `ban_levels` (others' cooldowns: also `remove_other_level_bans`) |
 //! | `/usercd history`, `/levelcd history`     | `log_viewer` |
@@ -27,8 +29,9 @@
 //! | `/request unresolved, widgets`            | `gd_mod`   |
 //! | `/request delete`, `/queue open, close, info, history` | `admin` |
 //!
-//! Answers are private except where a command is marked `.public()` in its feature's table (`/show`, whose
-//! table everyone sees); the router defers a slow command with the same visibility.
+//! Answers are private except where a command is marked `.public()` in its feature's table (`/show`
+//! and `/archived`, whose tables everyone sees, and the season prompts, whose progress everyone
+//! sees); the router defers a slow command with the same visibility.
 
 use crate::access::Flag;
 
@@ -86,10 +89,11 @@ pub enum OptionKind {
         autocomplete: bool,
         max_length: u16,
     },
-    /// A whole number from `min` to `max`.
+    /// A whole number from `min` to `max`. serenity 0.12 registers only bounds ≥ 0: a handler
+    /// whose `min` is negative checks it itself (`/points`).
     Integer {
-        min: u64,
-        max: u64,
+        min: i64,
+        max: i64,
     },
     Role,
     /// A text channel.
@@ -330,7 +334,7 @@ mod tests {
     }
 
     #[test]
-    fn only_show_answers_publicly() {
+    fn only_tables_season_prompts_and_points_answer_publicly() {
         fn leaves(prefix: &[String], specs: &[CommandSpec], out: &mut Vec<Vec<String>>) {
             for spec in specs {
                 let mut path = prefix.to_vec();
@@ -351,7 +355,10 @@ mod tests {
             .filter(|path| answers_publicly(path))
             .map(|path| path.join(" "))
             .collect();
-        assert_eq!(public, ["show"]);
+        assert_eq!(
+            public,
+            ["show", "archived", "season_end", "season_start", "points"]
+        );
         assert!(!answers_publicly(&["request".into()]), "a group");
         assert!(!answers_publicly(&["nothing".into()]));
     }

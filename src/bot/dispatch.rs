@@ -26,6 +26,7 @@ fn control_access(id: &CustomId) -> Option<Access> {
         ("core", "language") => Some(Access::Everyone),
         ("req", _) => requests::control_access(id),
         ("page", _) => List::parse(id).and_then(|(list, _)| list.access()),
+        (league::CONTROLS, _) => league::control_access(id),
         _ => None,
     }
 }
@@ -66,7 +67,10 @@ pub async fn dispatch(ctx: &Ctx, inv: &Invocation) -> Result<Outcome, HandlerErr
         Kind::Command { path, .. } => match path.first().map(String::as_str) {
             Some("help") => general::help(ctx, inv),
             Some("language") => general::language(ctx, inv),
-            Some("link" | "show" | "league") => league::command(ctx, inv, path).await,
+            Some(
+                "link" | "show" | "league" | "season_end" | "season_start" | "archived" | "delete"
+                | "points",
+            ) => league::command(ctx, inv, path).await,
             Some("usercd" | "levelcd") => requests::cooldown_commands::command(ctx, inv, path),
             Some("request" | "queue") => requests::command(ctx, inv, path).await,
             Some(_) => admin::command(ctx, inv, path),
@@ -75,6 +79,7 @@ pub async fn dispatch(ctx: &Ctx, inv: &Invocation) -> Result<Outcome, HandlerErr
         Kind::Autocomplete { path, focused, .. } => Ok(Outcome {
             response: Response::Choices(match path.first().map(String::as_str) {
                 Some("show") => league::complete(inv),
+                Some("archived") => league::complete_archived(ctx, inv, focused)?,
                 _ => admin::complete(ctx, inv, focused),
             }),
             effects: Vec::new(),
@@ -86,6 +91,10 @@ pub async fn dispatch(ctx: &Ctx, inv: &Invocation) -> Result<Outcome, HandlerErr
             Some(("core", "language", Some(lang))) => general::set_language(ctx, inv, lang),
             Some(("req", ..)) => match &control {
                 Some(id) => requests::control(ctx, inv, id).await,
+                None => outdated(ctx, inv),
+            },
+            Some((league::CONTROLS, ..)) => match &control {
+                Some(id) => league::control(ctx, inv, id),
                 None => outdated(ctx, inv),
             },
             Some(("page", ..)) => match control.as_ref().and_then(List::parse) {
@@ -131,6 +140,7 @@ mod tests {
             kind: Kind::Component {
                 custom_id: "v1:core:language:0:en".into(),
                 values: Vec::new(),
+                message: 9,
             },
         }
     }

@@ -35,6 +35,8 @@ pub enum Kind {
     Component {
         custom_id: String,
         values: Vec<String>,
+        /// The message it is on (in the interaction's channel).
+        message: u64,
     },
     /// A submitted modal.
     Modal {

@@ -394,6 +394,7 @@ fn invocation(interaction: &Interaction) -> Option<(Target, Invocation)> {
             let kind = Kind::Component {
                 custom_id: c.data.custom_id.clone(),
                 values,
+                message: c.message.id.get(),
             };
             let target = target(c.id, &c.token);
             (
@@ -520,6 +521,7 @@ mod tests {
         let click = Kind::Component {
             custom_id: "v1:req:opinion:1:approve".into(),
             values: Vec::new(),
+            message: 9,
         };
         assert_eq!(deferral(&click), Some(Deferral::Update));
         let form = Kind::Modal {

@@ -111,7 +111,18 @@ fn build_option(texts: &Catalogue, spec: &OptionSpec) -> CreateCommandOption {
                     option.add_string_choice(label, value)
                 })
         }
-        OptionKind::Integer { min, max } => option.min_int_value(min).max_int_value(max),
+        OptionKind::Integer { min, max } => {
+            // serenity 0.12.5 takes unsigned bounds only (a float bound on an integer option is
+            // not worth risking the whole registration): a negative one is the handler's check.
+            let option = match u64::try_from(min) {
+                Ok(min) => option.min_int_value(min),
+                Err(_) => option,
+            };
+            match u64::try_from(max) {
+                Ok(max) => option.max_int_value(max),
+                Err(_) => option,
+            }
+        }
         OptionKind::Channel => option.channel_types(vec![ChannelType::Text]),
         OptionKind::Role | OptionKind::User => option,
     }

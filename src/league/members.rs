@@ -1,14 +1,15 @@
 //! The use cases that change who is in the league, each in the caller's write transaction with
 //! its Discord effects queued there (osu-arena §7.2–7.3): a sign-in that completes `/link`
-//! ([`link`]), a member who joins the server ([`joined`]) and one who leaves ([`left`]). The web
-//! sign-in page and the Discord gateway both call these; neither builds a role change or a
-//! message of its own.
+//! ([`link`]), a member who joins the server ([`joined`]), one who leaves ([`left`]) and a player
+//! an admin deletes ([`deleted`]). The web sign-in page, the Discord gateway and the commands
+//! call these; none builds a role change or a message of its own.
 
 use crate::audit::Actor;
 use crate::i18n::{Catalogue, Lang};
+use crate::league::Thresholds;
 use crate::league::link::{self, Checked};
 use crate::league::player::{self, LinkError, Player, TopPlay};
-use crate::league::{Thresholds, roles};
+use crate::league::roles::{self, RoleKey};
 use crate::osu;
 use crate::outbox::{self, Effect, Message, Pings};
 use crate::routes::{self, Route};
@@ -141,7 +142,61 @@ pub fn left(
     now: i64,
 ) -> Result<Option<Player>, StoreError> {
     let reason = texts.render(Lang::En, "league.unlinked.left", &[]);
-    player::archive(w, user, Actor::Bot, &reason, now)
+    unlink(w, user, Actor::Bot, &reason, now)
+}
+
+/// `/delete player` (osu-arena §2.8): the player is archived like a member who left (their
+/// rows in the season archives stay, §17.25) and, when they are still a member with the roles
+/// `roles`, their nickname is reset and every role but the casual one taken away, through the
+/// outbox. `guild` is the `@everyone` role, which no member loses. `None` (and nothing
+/// changed) when they were not linked.
+pub fn deleted(
+    w: &mut Writer,
+    texts: &Catalogue,
+    user: u64,
+    member_roles: Option<&[u64]>,
+    guild: u64,
+    actor: Actor,
+    now: i64,
+) -> Result<Option<Player>, StoreError> {
+    let reason = texts.render(Lang::En, "league.unlinked.deleted", &[]);
+    let Some(gone) = unlink(w, user, actor, &reason, now)? else {
+        return Ok(None);
+    };
+    if let Some(current) = member_roles {
+        let casual = roles::get(w, RoleKey::Casual)?;
+        let remove_roles = current
+            .iter()
+            .copied()
+            .filter(|r| Some(*r) != casual && *r != guild)
+            .collect();
+        let add_roles = casual
+            .filter(|c| !current.contains(c))
+            .into_iter()
+            .collect();
+        outbox::push(
+            w,
+            Effect::Member {
+                user,
+                add_roles,
+                remove_roles,
+                nick: Some(String::new()),
+            },
+        )?;
+    }
+    Ok(Some(gone))
+}
+
+/// Takes a player out of the league, for whatever `reason`: every way out goes through here
+/// (the rivalries revoke the player's open challenges here too).
+fn unlink(
+    w: &mut Writer,
+    user: u64,
+    actor: Actor,
+    reason: &str,
+    now: i64,
+) -> Result<Option<Player>, StoreError> {
+    player::archive(w, user, actor, reason, now)
 }
 
 #[cfg(test)]

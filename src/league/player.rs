@@ -70,15 +70,9 @@ impl From<&crate::osu::Score> for TopPlay {
 }
 
 impl Player {
+    /// pp gained since entering the league (its table's ranking, §11.2).
     pub fn pp_change(&self) -> i64 {
         i64::from(self.pp) - i64::from(self.initial_pp)
-    }
-
-    /// Gain in percent of the initial pp, to two decimals; `None` from 0 pp (no division by zero).
-    pub fn percentage_change(&self) -> Option<f64> {
-        (self.initial_pp > 0).then(|| {
-            (self.pp_change() as f64 * 100.0 / f64::from(self.initial_pp) * 100.0).round() / 100.0
-        })
     }
 }
 
@@ -164,6 +158,14 @@ pub fn link(w: &mut Writer, player: &Player, now: i64) -> Result<(), LinkError> 
 /// Saves changes to a linked player that keep their ids and league (sync, points).
 pub fn update(w: &mut Writer, player: &Player) -> Result<(), StoreError> {
     w.insert(&PLAYERS, &player.discord_id, player)
+}
+
+/// Moves a linked player into `league` (a season start), keeping the league index in step.
+pub fn transfer(w: &mut Writer, player: &mut Player, league: League) -> Result<(), StoreError> {
+    w.remove(&LEAGUE_MEMBERS, &(player.league.code(), player.discord_id))?;
+    w.insert(&LEAGUE_MEMBERS, &(league.code(), player.discord_id), &())?;
+    player.league = league;
+    update(w, player)
 }
 
 /// Unlinks a player: their row moves to the archive (kept, with the time and reason), both ids
@@ -284,9 +286,10 @@ mod tests {
         let mut p = sample(1, 1, 4000, League::Gold);
         p.pp = 4100;
         assert_eq!(p.pp_change(), 100);
-        assert_eq!(p.percentage_change(), Some(2.5));
+        let percent = |p: &Player| crate::league::season::Standing::of(p).percentage_change();
+        assert_eq!(percent(&p), Some(2.5));
         p.initial_pp = 0;
-        assert_eq!(p.percentage_change(), None);
+        assert_eq!(percent(&p), None);
         assert_eq!(improvement_indicator(5000, 0), 0.0);
         // expected hours for 5000 pp: -12 + 390.5 + 150.25 = 528.75; over 500 h played.
         assert_eq!(improvement_indicator(5000, 500 * 3600), 1.06);

@@ -80,10 +80,34 @@ pub fn award(
     actor: Actor,
     now: i64,
 ) -> Result<Option<Totals>, StoreError> {
+    let season = season::current(w)?;
+    let totals = add(w, season, discord_id, amount, source, actor, now)?;
+    if totals.is_some() {
+        let event = Event::new(EventKind::PointsAdjusted, actor, now)
+            .with("target_user_id", Value::User(discord_id))
+            .with("points", amount)
+            .with("source", source.name());
+        audit::record(w, &event)?;
+    }
+    Ok(totals)
+}
+
+/// [`award`] counted in `season` (`None`: universal points only), whether or not it is still
+/// on, and without an event of its own: for points given to everyone at once, whose one event
+/// sums them up (the end of a season, `SEASON_ENDED`). The change is in the history all the
+/// same.
+pub fn add(
+    w: &mut Writer,
+    season: Option<u64>,
+    discord_id: u64,
+    amount: i64,
+    source: Source,
+    actor: Actor,
+    now: i64,
+) -> Result<Option<Totals>, StoreError> {
     let Some(mut p) = player::get(w, discord_id)? else {
         return Ok(None);
     };
-    let season = season::current(w)?;
     p.points = p.points.saturating_add(amount);
     if season.is_some() {
         p.seasonal_points = p.seasonal_points.saturating_add(amount);
@@ -99,11 +123,6 @@ pub fn award(
         season,
     };
     w.insert(&POINTS_HISTORY, &(discord_id, id), &change)?;
-    let event = Event::new(EventKind::PointsAdjusted, actor, now)
-        .with("target_user_id", Value::User(discord_id))
-        .with("points", amount)
-        .with("source", source.name());
-    audit::record(w, &event)?;
     Ok(Some(Totals {
         points: p.points,
         seasonal_points: p.seasonal_points,

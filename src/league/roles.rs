@@ -1,5 +1,6 @@
 //! The Discord roles the league uses (osu-arena §3.3), stored by id: one per league, plus
-//! Participant (given on link) and Inactive (given on join, taken on link). At first start each
+//! Participant (given on link), Inactive (given on join, taken on link) and casual (all that is
+//! left after `/delete`). At first start each
 //! is matched by name ("Gold", "Participant", …) and stored; an admin can point one at another
 //! role, and renaming a role in Discord then breaks nothing.
 
@@ -7,7 +8,8 @@ use super::leagues::League;
 use crate::audit::{self, Actor, Change, Event, EventKind, Value};
 use crate::store::{Read, StoreError, Table, Writer};
 
-/// Discord roles of the league: `novice` … `master`, `participant`, `inactive` → role id.
+/// Discord roles of the league: `novice` … `master`, `participant`, `inactive`, `casual` → role
+/// id.
 pub(crate) const LEAGUE_ROLES: Table<str, u64> = Table::new("league_roles");
 
 /// A role the league uses.
@@ -16,10 +18,12 @@ pub enum RoleKey {
     League(League),
     Participant,
     Inactive,
+    /// The one role a deleted player is left with (`/delete`).
+    Casual,
 }
 
 impl RoleKey {
-    pub const ALL: [RoleKey; 10] = [
+    pub const ALL: [RoleKey; 11] = [
         RoleKey::League(League::Novice),
         RoleKey::League(League::Bronze),
         RoleKey::League(League::Silver),
@@ -30,6 +34,7 @@ impl RoleKey {
         RoleKey::League(League::Master),
         RoleKey::Participant,
         RoleKey::Inactive,
+        RoleKey::Casual,
     ];
 
     /// The name in the store and in `/league role`.
@@ -38,6 +43,7 @@ impl RoleKey {
             RoleKey::League(league) => league.name(),
             RoleKey::Participant => "participant",
             RoleKey::Inactive => "inactive",
+            RoleKey::Casual => "casual",
         }
     }
 
@@ -53,6 +59,7 @@ impl RoleKey {
             RoleKey::League(league) => league.role_name(),
             RoleKey::Participant => "Participant".into(),
             RoleKey::Inactive => "Inactive".into(),
+            RoleKey::Casual => "casual".into(),
         }
     }
 }
@@ -112,9 +119,21 @@ pub fn set(
     Ok(Change::Applied(id))
 }
 
+/// The role changes of a season start that moves a player from league `from` to `to`: the
+/// new league's role added, the old one's removed (a role Stagehand does not know is skipped).
+pub fn on_transfer(
+    r: &impl Read,
+    from: League,
+    to: League,
+) -> Result<(Vec<u64>, Vec<u64>), StoreError> {
+    let add = get(r, RoleKey::League(to))?.into_iter().collect();
+    let remove = get(r, RoleKey::League(from))?.into_iter().collect();
+    Ok((add, remove))
+}
+
 /// The role changes that put a freshly linked player in `league`: its role and Participant
-/// added, Inactive and every other league's role removed (ids Stagehand does not know are
-/// skipped).
+/// added, Inactive, casual and every other league's role removed (ids Stagehand does not know
+/// are skipped).
 pub fn on_link(r: &impl Read, league: League) -> Result<(Vec<u64>, Vec<u64>), StoreError> {
     let mut add = Vec::new();
     let mut remove = Vec::new();
@@ -123,7 +142,7 @@ pub fn on_link(r: &impl Read, league: League) -> Result<(Vec<u64>, Vec<u64>), St
         match key {
             RoleKey::League(l) if l == league => add.push(id),
             RoleKey::Participant => add.push(id),
-            RoleKey::League(_) | RoleKey::Inactive => remove.push(id),
+            RoleKey::League(_) | RoleKey::Inactive | RoleKey::Casual => remove.push(id),
         }
     }
     Ok((add, remove))

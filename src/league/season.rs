@@ -58,6 +58,14 @@ impl Standing {
     pub fn pp_change(&self) -> i64 {
         i64::from(self.current_pp) - i64::from(self.initial_pp)
     }
+
+    /// Gain in percent of the initial pp, to two decimals; `None` from 0 pp (no division by
+    /// zero, §17.26).
+    pub fn percentage_change(&self) -> Option<f64> {
+        (self.initial_pp > 0).then(|| {
+            (self.pp_change() as f64 * 100.0 / f64::from(self.initial_pp) * 100.0).round() / 100.0
+        })
+    }
 }
 
 /// A player's seasonal points, as archived.

@@ -1,9 +1,10 @@
-//! The tables `/show` renders (osu-arena §2.3, §10.1): a league's standings ordered by gain, and
-//! the top of the seasonal and universal points. Headers and titles come from the texts, so the
+//! The tables `/show` and `/archived` render (osu-arena §2.3, §2.4, §10.1): a league's standings
+//! ordered by gain, and the top of the seasonal and universal points, now or as a season ended. Headers and titles come from the texts, so the
 //! pictures speak the reader's language; the columns are the original's.
 
 use super::leagues::League;
 use super::player::{self, Player};
+use super::season::{Scored, Standing};
 use crate::render::{Cell, Column, Format, Table};
 use crate::store::{Read, StoreError};
 
@@ -73,17 +74,11 @@ pub fn build(
                     .cmp(&a.pp_change())
                     .then(a.osu_username.cmp(&b.osu_username))
             });
-            let columns = vec![
-                player_column(),
-                Column::number(text("league.column.initial_pp"), Format::Integer),
-                Column::number(text("league.column.current_pp"), Format::Integer),
-                Column::number(text("league.column.pp_change"), Format::Integer).gain_loss(),
-                Column::number(text("league.column.percentage_change"), Format::Percent(2))
-                    .gain_loss(),
-                Column::number(text("league.column.ii"), Format::Fixed(2)),
-            ];
-            let rows: Vec<Vec<Cell>> = players.iter().map(league_row).collect();
-            (columns, rows)
+            let rows: Vec<Vec<Cell>> = players
+                .iter()
+                .map(|p| league_row(&Standing::of(p)))
+                .collect();
+            (league_columns(text), rows)
         }
         Board::SeasonalPoints | Board::Points => {
             let points = |p: &Player| match board {
@@ -125,15 +120,52 @@ pub fn build(
     }))
 }
 
-fn league_row(p: &Player) -> Vec<Cell> {
+/// The columns of a league table (§10.1).
+fn league_columns(text: &dyn Fn(&str) -> String) -> Vec<Column> {
     vec![
-        p.osu_username.as_str().into(),
-        p.initial_pp.into(),
-        p.pp.into(),
-        p.pp_change().into(),
-        p.percentage_change().into(),
-        p.ii.into(),
+        Column::text(text("league.column.player")).bold(),
+        Column::number(text("league.column.initial_pp"), Format::Integer),
+        Column::number(text("league.column.current_pp"), Format::Integer),
+        Column::number(text("league.column.pp_change"), Format::Integer).gain_loss(),
+        Column::number(text("league.column.percentage_change"), Format::Percent(2)).gain_loss(),
+        Column::number(text("league.column.ii"), Format::Fixed(2)),
     ]
+}
+
+fn league_row(s: &Standing) -> Vec<Cell> {
+    vec![
+        s.osu_username.as_str().into(),
+        s.initial_pp.into(),
+        s.current_pp.into(),
+        s.pp_change().into(),
+        s.percentage_change().into(),
+        s.ii.into(),
+    ]
+}
+
+/// An archived league table, in its archived order (by gain); the caller titles it.
+pub fn archived_league(rows: &[Standing], text: &dyn Fn(&str) -> String) -> Table {
+    Table {
+        title: String::new(),
+        columns: league_columns(text),
+        rows: rows.iter().map(league_row).collect(),
+    }
+}
+
+/// The top of an archived season's points (§10.1: player and points); the caller titles it.
+pub fn archived_points(rows: &[Scored], text: &dyn Fn(&str) -> String) -> Table {
+    Table {
+        title: String::new(),
+        columns: vec![
+            Column::text(text("league.column.player")).bold(),
+            Column::number(text("league.column.points"), Format::Integer),
+        ],
+        rows: rows
+            .iter()
+            .take(POINTS_ROWS)
+            .map(|s| vec![s.osu_username.as_str().into(), s.points.into()])
+            .collect(),
+    }
 }
 
 #[cfg(test)]

@@ -1,16 +1,20 @@
 //! The sync with osu! (osu-arena §7.5, run by the scheduler every `sync.interval`): every linked
 //! player is refreshed with the client-credentials token, 50 per `/users` call; best scores are
-//! fetched only for players whose pp changed. `future_league` always follows the rank, even when
-//! the pp did not move (§17.18); a player without a rank is a novice, never a crash (§17.16); a
+//! fetched only for players whose pp changed, and a score's details (`GET /scores/{id}`) only
+//! for a new #1 that will be announced. `future_league` always follows the rank, even when the
+//! pp did not move (§17.18); a player without a rank is a novice, never a crash (§17.16); a
 //! failing batch or player is counted and skipped, never the end of the run. Each batch is
 //! saved in its own transaction, re-reading the rows so concurrent changes (points, a player who
-//! unlinked meanwhile) are kept.
+//! unlinked meanwhile) are kept; a new top play's points and announcement (`league::top_play`)
+//! are written in that same transaction as the new score, so a play is never awarded twice.
 
 use std::collections::HashMap;
 
 use super::leagues::Thresholds;
 use super::player::{self, TopPlay, improvement_indicator};
+use super::top_play::{self, Recorded};
 use crate::audit::{self, Actor, Event, EventKind, Value};
+use crate::i18n::Catalogue;
 use crate::osu;
 use crate::store::{Store, StoreError};
 
@@ -30,12 +34,16 @@ pub struct Report {
     pub missing: usize,
     /// Players not refreshed because a call failed.
     pub failed: usize,
+    /// New top plays announced (with their points).
+    pub top_plays: usize,
 }
 
 /// Refreshes every linked player from osu!.
 pub async fn run(store: &Store, osu: &osu::Client, now: i64) -> Result<Report, StoreError> {
     let players = store.read(player::all)?;
     let thresholds = store.read(Thresholds::load)?;
+    // The announcements of new top plays are written in the player's language.
+    let texts = Catalogue::open(store)?;
     let mut report = Report {
         players: players.len(),
         ..Report::default()
@@ -70,6 +78,21 @@ pub async fn run(store: &Store, osu: &osu::Client, now: i64) -> Result<Report, S
             } else {
                 old.top_play.clone()
             };
+            // Fetched before the transaction; without it the announcement shows what the sync
+            // knows (title and pp) rather than losing or repeating the points.
+            let details = match &top_play {
+                Some(new) if top_play::announces(old.top_play.as_ref(), Some(new)) => {
+                    match osu.score(new.score_id).await {
+                        Ok(score) => Some(score),
+                        Err(err) => {
+                            let osu_id = user.id;
+                            tracing::warn!(osu_id, error = %err, "sync: a top play's details failed");
+                            None
+                        }
+                    }
+                }
+                _ => None,
+            };
             changes.push(Refresh {
                 discord_id: old.discord_id,
                 osu_id: old.osu_id,
@@ -78,10 +101,11 @@ pub async fn run(store: &Store, osu: &osu::Client, now: i64) -> Result<Report, S
                 rank: user.global_rank,
                 play_time_secs: user.play_time,
                 top_play,
+                details,
             });
         }
-        let (updated, moved) = store.write(|w| {
-            let (mut updated, mut moved) = (0, 0);
+        let (updated, moved, announced) = store.write(|w| {
+            let (mut updated, mut moved, mut announced) = (0, 0, 0);
             for change in &changes {
                 // Re-read: the player may have unlinked, or gained points, since the run began.
                 let Some(mut p) = player::get(w, change.discord_id)? else {
@@ -103,11 +127,20 @@ pub async fn run(store: &Store, osu: &osu::Client, now: i64) -> Result<Report, S
                     moved += usize::from(p.future_league != before.future_league);
                     player::update(w, &p)?;
                 }
+                // Against the row as stored now: the new score and its points commit together.
+                let previous = before.top_play.as_ref();
+                let details = change.details.as_ref();
+                if let Recorded::Announced { .. } =
+                    top_play::record(w, &texts, &p, previous, details, now)?
+                {
+                    announced += 1;
+                }
             }
-            Ok::<_, StoreError>((updated, moved))
+            Ok::<_, StoreError>((updated, moved, announced))
         })?;
         report.updated += updated;
         report.moved += moved;
+        report.top_plays += announced;
         tracing::info!(batch = n + 1, of = batches, updated, "sync: progress");
     }
     store.write(|w| {
@@ -141,4 +174,6 @@ struct Refresh {
     rank: Option<u32>,
     play_time_secs: u64,
     top_play: Option<TopPlay>,
+    /// The new #1 score as `GET /scores/{id}` gave it, when it is to be announced.
+    details: Option<osu::Score>,
 }

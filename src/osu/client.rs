@@ -221,6 +221,16 @@ impl Client {
         model::scores(&body).map_err(|e| garbage(&path, e))
     }
 
+    /// One score by its id (`/scores/{id}`, the new "solo" id that best scores carry), with its
+    /// beatmap (and the map's maximum combo), beatmapset and player. [`OsuError::NotFound`] for
+    /// a score that is gone or whose player is restricted.
+    pub async fn score(&self, score_id: u64) -> Result<Score, OsuError> {
+        let path = format!("/api/v2/scores/{score_id}");
+        let url = self.endpoint(&path);
+        let body = self.get_public(&path, &url).await?;
+        model::score(&body).map_err(|e| garbage(&path, e))
+    }
+
     /// `base` + `path`, keeping any path prefix of the base.
     fn endpoint(&self, path: &str) -> url::Url {
         let mut url = self.inner.base.clone();

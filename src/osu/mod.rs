@@ -1,5 +1,5 @@
-//! osu! API v2 client: OAuth code exchange, client-credentials token, users, best scores; rate
-//! limited. No serenity, redb or Discord types.
+//! osu! API v2 client: OAuth code exchange, client-credentials token, users, best scores, one
+//! score by id; rate limited. No serenity, redb or Discord types.
 //!
 //! - [`Client`] (`client.rs`) is the one client of an app, cheap to clone; [`Shared`] hands it
 //!   out, and builds a new one only when the osu! settings change. Every request, token
@@ -9,7 +9,7 @@
 //!   that call (osu-arena §17.13: the original shared one mutable token between concurrent
 //!   linkings). Only the client-credentials token is shared; it is fetched once, reused, and
 //!   fetched again before it expires or when osu! stops accepting it.
-//! - `model.rs` turns the JSON into [`User`] and [`Score`]; anything that does not parse (HTML
+//! - `model.rs` turns the JSON into [`User`] and [`Score`] (with its [`ScoreUser`]); anything that does not parse (HTML
 //!   error pages, wrong types, missing required fields) is [`OsuError::Unavailable`], never a
 //!   panic. Unranked players have `global_rank: None`.
 
@@ -20,4 +20,4 @@ mod model;
 
 pub use client::{Client, Shared};
 pub use error::OsuError;
-pub use model::{Score, User};
+pub use model::{Score, ScoreUser, User};

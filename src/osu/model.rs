@@ -1,5 +1,6 @@
 //! What osu! answers, decoded: [`User`] and [`Score`] from the JSON of `/me/osu`,
-//! `/users?ids[]=` and `/users/{id}/scores/best`, and the token endpoint's answer.
+//! `/users?ids[]=`, `/users/{id}/scores/best` and `/scores/{id}`, and the token endpoint's
+//! answer.
 //!
 //! The decoders accept both shapes osu! serves: statistics under `statistics` (profile
 //! endpoints) or `statistics_rulesets.osu` (batches), and scores in the new ("solo",
@@ -80,6 +81,22 @@ pub struct Score {
     pub hp: Option<f64>,
     /// The beatmapset's small cover (`list@2x`, else `list`), for thumbnails.
     pub cover_url: Option<String>,
+    /// The beatmap's maximum combo: sent by `/scores/{id}` (the `beatmap.max_combo` include),
+    /// not in lists of best scores.
+    pub map_max_combo: Option<u32>,
+    /// Who set it, when the answer says (`/scores/{id}` always does).
+    pub user: Option<ScoreUser>,
+}
+
+/// The player of a [`Score`], as a score carries them (no statistics).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ScoreUser {
+    pub id: u64,
+    pub username: String,
+    /// ISO 3166 alpha-2, e.g. `RU`; empty if osu! did not say.
+    pub country_code: String,
+    /// Empty if osu! did not say.
+    pub avatar_url: String,
 }
 
 /// An access token and how long it lasts.
@@ -105,6 +122,11 @@ pub(crate) fn users(body: &[u8]) -> Result<Vec<User>, String> {
 pub(crate) fn scores(body: &[u8]) -> Result<Vec<Score>, String> {
     let scores: Vec<WireScore> = decode(body)?;
     scores.into_iter().map(WireScore::into_score).collect()
+}
+
+/// One score (`/scores/{id}`).
+pub(crate) fn score(body: &[u8]) -> Result<Score, String> {
+    decode::<WireScore>(body)?.into_score()
 }
 
 pub(crate) fn token(body: &[u8]) -> Result<Token, String> {
@@ -203,6 +225,15 @@ struct WireScore {
     beatmap_id: Option<u64>,
     beatmap: WireBeatmap,
     beatmapset: WireBeatmapset,
+    user: Option<WireScoreUser>,
+}
+
+#[derive(Deserialize)]
+struct WireScoreUser {
+    id: u64,
+    username: String,
+    country_code: Option<String>,
+    avatar_url: Option<String>,
 }
 
 /// New format `{"acronym": "HD", "settings": …}`, legacy format `"HD"`.
@@ -233,6 +264,7 @@ struct WireBeatmap {
     ar: Option<f64>,
     accuracy: Option<f64>,
     drain: Option<f64>,
+    max_combo: Option<u32>,
 }
 
 #[derive(Deserialize)]
@@ -296,6 +328,13 @@ impl WireScore {
             od: map.accuracy,
             hp: map.drain,
             cover_url: set.covers.and_then(|c| c.list_2x.or(c.list)),
+            map_max_combo: map.max_combo,
+            user: self.user.map(|u| ScoreUser {
+                id: u.id,
+                username: u.username,
+                country_code: u.country_code.unwrap_or_default(),
+                avatar_url: u.avatar_url.unwrap_or_default(),
+            }),
         })
     }
 }
@@ -537,6 +576,108 @@ mod tests {
             missing_date.contains("neither ended_at nor created_at"),
             "{missing_date}"
         );
+    }
+
+    /// A `/scores/{id}` answer, trimmed, as osu-web sends it with `x-api-version: 20220705`:
+    /// a solo score with the includes `beatmap.max_combo`, `beatmap.user`, `beatmapset`,
+    /// `rank_global` and the user card's (`country`, `cover`, `groups`, `team`).
+    const SHOW: &str = r##"{
+        "ranked": true, "preserve": true, "processed": true,
+        "maximum_statistics": {"great": 603, "legacy_combo_increase": 97},
+        "mods": [{"acronym": "HD"}, {"acronym": "DT", "settings": {"speed_change": 1.5}}],
+        "statistics": {"ok": 3, "great": 598, "miss": 2},
+        "beatmap_id": 75, "best_id": null, "id": 4000000001, "rank": "A", "type": "solo_score",
+        "user_id": 2, "accuracy": 0.9876, "build_id": 7891, "ended_at": "2025-03-01T18:20:00Z",
+        "has_replay": true, "is_perfect_combo": false, "legacy_perfect": false,
+        "legacy_score_id": null, "legacy_total_score": 0, "max_combo": 512, "passed": true,
+        "pp": 321.25, "ruleset_id": 0, "started_at": "2025-03-01T18:17:38Z",
+        "total_score": 1234567, "replay": true,
+        "current_user_attributes": {"pin": null},
+        "beatmap": {"beatmapset_id": 1, "difficulty_rating": 5.67, "id": 75, "mode": "osu",
+                    "status": "ranked", "total_length": 142, "user_id": 2, "version": "Insane",
+                    "accuracy": 8, "ar": 9.4, "bpm": 180, "convert": false, "count_circles": 400,
+                    "count_sliders": 150, "count_spinners": 1, "cs": 4, "deleted_at": null,
+                    "drain": 5.5, "hit_length": 130, "is_scoreable": true,
+                    "last_updated": "2014-05-18T17:22:13Z", "mode_int": 0, "passcount": 12345,
+                    "playcount": 123456, "ranked": 1, "url": "https://osu.ppy.sh/beatmaps/75",
+                    "checksum": "a5b99395a42bd55bc5eb1d2411cbdf8b", "max_combo": 600,
+                    "user": {"avatar_url": "https://a.ppy.sh/2?1.jpeg", "country_code": "AU",
+                             "default_group": "default", "id": 2, "is_active": true,
+                             "is_bot": false, "is_deleted": false, "is_online": false,
+                             "is_supporter": true, "last_visit": null,
+                             "pm_friends_only": false, "profile_colour": "#3366FF",
+                             "username": "peppy"}},
+        "beatmapset": {"artist": "Kenji Ninuma", "artist_unicode": "Kenji Ninuma",
+                       "covers": {"cover": "c.jpg", "list": "l.jpg", "list@2x": "l2.jpg"},
+                       "creator": "peppy", "favourite_count": 1000, "id": 1, "nsfw": false,
+                       "offset": 0, "play_count": 500000, "preview_url": "//b.ppy.sh/preview/1.mp3",
+                       "source": "", "spotlight": false, "status": "ranked",
+                       "title": "DISCO PRINCE", "title_unicode": "DISCO PRINCE",
+                       "track_id": null, "user_id": 2, "video": false},
+        "rank_global": 1234,
+        "user": {"avatar_url": "https://a.ppy.sh/7?2.jpeg", "country_code": "RU",
+                 "default_group": "default", "id": 7, "is_active": true, "is_bot": false,
+                 "is_deleted": false, "is_online": true, "is_supporter": false,
+                 "last_visit": "2025-03-01T18:25:00+00:00", "pm_friends_only": false,
+                 "profile_colour": null, "username": "Ёжик",
+                 "country": {"code": "RU", "name": "Russian Federation"},
+                 "cover": {"custom_url": null, "url": "https://osu.ppy.sh/c3.jpg", "id": "3"},
+                 "groups": [], "team": null}
+    }"##;
+
+    #[test]
+    fn one_score_reads_its_map_combo_and_player() {
+        let shown = score(SHOW.as_bytes()).unwrap();
+        assert_eq!(
+            (shown.id, shown.pp, shown.beatmap_id),
+            (4_000_000_001, Some(321.25), 75)
+        );
+        assert_eq!((shown.rank.as_str(), shown.misses), ("A", 2));
+        assert_eq!((shown.max_combo, shown.map_max_combo), (512, Some(600)));
+        assert_eq!(shown.mods, ["HD", "DT"]);
+        assert_eq!(
+            shown.user,
+            Some(ScoreUser {
+                id: 7,
+                username: "Ёжик".into(),
+                country_code: "RU".into(),
+                avatar_url: "https://a.ppy.sh/7?2.jpeg".into(),
+            }),
+            "the player, not the mapper of beatmap.user"
+        );
+        // Best scores have neither the map's combo nor always a user.
+        let best = &scores(format!("[{SOLO}]").as_bytes()).unwrap()[0];
+        assert_eq!((best.map_max_combo, &best.user), (None, &None));
+        // A user without country or avatar is still a user.
+        let bare = SHOW.replace(r#""country_code": "RU","#, "");
+        assert_eq!(
+            score(bare.as_bytes()).unwrap().user.unwrap().country_code,
+            ""
+        );
+    }
+
+    #[test]
+    fn a_broken_score_is_an_error_never_a_panic() {
+        let html = "<html>\r\n<head><title>502 Bad Gateway</title></head></html>";
+        let broken = [
+            String::new(),
+            html.to_string(),
+            "null".into(),
+            "[]".into(),
+            format!("[{SHOW}]"),
+            r#"{"error": null}"#.into(),
+            SHOW.replace(r#""id": 4000000001"#, r#""id": "4000000001""#),
+            SHOW.replace(r#""max_combo": 600"#, r#""max_combo": -1"#),
+            SHOW.replace(r#""username": "Ёжик""#, r#""username": null"#),
+            SHOW.replace(r#""id": 7,"#, ""),
+            SHOW.replace(r#""beatmapset": {"#, r#""beatmapset_gone": {"#),
+            SHOW.replace(r#""ended_at": "2025-03-01T18:20:00Z","#, ""),
+            SHOW[..SHOW.len() / 2].to_string(),
+        ];
+        for body in &broken {
+            assert!(score(body.as_bytes()).is_err(), "{body}");
+        }
+        assert!(score(&[0xff, 0xfe, b'{']).is_err());
     }
 
     #[test]

@@ -107,6 +107,13 @@ pub fn posted(r: &impl Read, anchor: &str) -> Result<Option<Posted>, StoreError>
     r.get(&ANCHORS, anchor)
 }
 
+/// Records a message that already exists (a reply to an interaction) under `anchor`, so that
+/// later effects edit or delete it.
+pub fn remember(w: &mut Writer, anchor: &str, place: Posted) -> Result<(), StoreError> {
+    w.remove(&ANCHOR_PARTS, anchor)?;
+    w.insert(&ANCHORS, anchor, &place)
+}
+
 /// The ids of the later parts of the message anchored as `anchor` (see [`Landed`]).
 pub fn parts(r: &impl Read, anchor: &str) -> Result<Vec<u64>, StoreError> {
     Ok(r.get(&ANCHOR_PARTS, anchor)?.unwrap_or_default())

@@ -79,6 +79,7 @@ params! {
     ChallengeExpiry = "challenge.expiry",
     SyncInterval = "sync.interval",
     WeeklyWinnerPoints = "points.weekly_winner",
+    WeeklyTimeZone = "league.weekly_time_zone",
     TopPlayMultiplier = "points.top_play_multiplier",
     TopPlayPercentNovice = "points.top_play_percent.novice",
     TopPlayPercentBronze = "points.top_play_percent.bronze",
@@ -180,6 +181,16 @@ pub fn duration(r: &impl Read, param: Param) -> Result<Duration, StoreError> {
 pub fn role(r: &impl Read, param: Param) -> Result<Option<u64>, StoreError> {
     match get(r, param)? {
         Value::Role(role) => Ok(role),
+        other => Err(wrong_type(param, other)),
+    }
+}
+
+/// The zone of a `time_zone` parameter.
+pub fn time_zone(r: &impl Read, param: Param) -> Result<jiff::tz::TimeZone, StoreError> {
+    match get(r, param)? {
+        Value::TimeZone(name) => {
+            crate::time::zone(name).ok_or_else(|| wrong_type(param, Value::TimeZone(name)))
+        }
         other => Err(wrong_type(param, other)),
     }
 }

@@ -19,6 +19,8 @@ pub enum Kind {
     Duration,
     /// A role of the server, as a mention (`<@&id>`) or its id, or `none`.
     Role,
+    /// An IANA time zone name (`America/Chicago`), in any case; stored as the database spells it.
+    TimeZone,
 }
 
 impl Kind {
@@ -30,6 +32,7 @@ impl Kind {
             Kind::Bool => "bool",
             Kind::Duration => "duration",
             Kind::Role => "role",
+            Kind::TimeZone => "time_zone",
         }
     }
 
@@ -41,6 +44,7 @@ impl Kind {
             Kind::Bool => "parameter.kind.bool",
             Kind::Duration => "parameter.kind.duration",
             Kind::Role => "parameter.kind.role",
+            Kind::TimeZone => "parameter.kind.time_zone",
         }
     }
 
@@ -51,6 +55,7 @@ impl Kind {
             Kind::Bool,
             Kind::Duration,
             Kind::Role,
+            Kind::TimeZone,
         ]
         .into_iter()
         .find(|k| k.name() == name)
@@ -102,6 +107,9 @@ impl Kind {
                     _ => Err(fail(Reason::NotARole)),
                 }
             }
+            Kind::TimeZone => crate::time::zone_name(text)
+                .map(Value::TimeZone)
+                .ok_or_else(|| fail(Reason::NotATimeZone)),
         }
     }
 }
@@ -116,9 +124,12 @@ pub enum Value {
     Bool(bool),
     Duration(Duration),
     Role(Option<u64>),
+    /// A zone name as the built-in database spells it (`time::zone_name`).
+    TimeZone(&'static str),
 }
 
-/// The normalised form, as stored and shown (`50`, `true`, `1w2d`, `inf`, `<@&42>`, `none`).
+/// The normalised form, as stored and shown (`50`, `true`, `1w2d`, `inf`, `<@&42>`, `none`,
+/// `America/Chicago`).
 impl fmt::Display for Value {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -127,6 +138,7 @@ impl fmt::Display for Value {
             Value::Duration(d) => write!(f, "{d}"),
             Value::Role(Some(id)) => write!(f, "<@&{id}>"),
             Value::Role(None) => write!(f, "none"),
+            Value::TimeZone(name) => f.write_str(name),
         }
     }
 }
@@ -154,6 +166,8 @@ pub enum Reason {
     NotABool,
     #[error("not a role")]
     NotARole,
+    #[error("not a time zone")]
+    NotATimeZone,
     #[error(transparent)]
     Duration(DurationProblem),
 }
@@ -174,6 +188,7 @@ impl BadValue {
             Reason::TooLarge => "error.parameter.too_large",
             Reason::NotABool => "error.parameter.not_a_bool",
             Reason::NotARole => "error.parameter.not_a_role",
+            Reason::NotATimeZone => "error.parameter.not_a_time_zone",
         };
         Message::new(key)
             .with("value", &self.value)
@@ -271,6 +286,36 @@ mod tests {
             check(Kind::Role, garbage, Err(Reason::NotARole));
         }
         check(Kind::Role, "99999999999999999999999", Err(Reason::NotARole));
+    }
+
+    #[test]
+    fn time_zones() {
+        check(Kind::TimeZone, "America/Chicago", Ok("America/Chicago"));
+        check(Kind::TimeZone, " europe/moscow ", Ok("Europe/Moscow"));
+        check(Kind::TimeZone, "UTC", Ok("UTC"));
+        for garbage in [
+            "",
+            "none",
+            "Chicago",
+            "CDT",
+            "+03:00",
+            "GMT+3",
+            "America/",
+            "../zoneinfo/UTC",
+            "America/Chicago; drop",
+        ] {
+            check(Kind::TimeZone, garbage, Err(Reason::NotATimeZone));
+        }
+        let Err(bad) = Kind::TimeZone.parse("Mars/Olympus") else {
+            panic!("accepted");
+        };
+        let message = bad.message();
+        assert_eq!(message.key, "error.parameter.not_a_time_zone");
+        assert!(
+            message
+                .params
+                .contains(&("value", "Mars/Olympus".to_string()))
+        );
     }
 
     #[test]

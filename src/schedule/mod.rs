@@ -1,6 +1,7 @@
 //! The one scheduler (DESIGN §3): each [`Job`] has its next due time in the store; one loop
 //! waits until the earliest, claims it — moves its due time to the next run, in one transaction
-//! — and runs it. A restart resumes from the stored times, and a due time fires at most once.
+//! — and runs it. A restart resumes from the stored times, and a due time fires at most once; a
+//! job that can tell its claimed run never committed (the weekly winners) is run again.
 //! Jobs call domain code and queue messages in the outbox; they never touch serenity.
 
 use std::path::PathBuf;
@@ -9,6 +10,8 @@ use std::time::Duration as StdDuration;
 
 use crate::clock::Clock;
 use crate::config::Settings;
+use crate::i18n::Catalogue;
+use crate::league::transition;
 use crate::outbox::Outbox;
 use crate::params::{self, Param};
 use crate::store::{Read, Store, StoreError, Table};
@@ -26,16 +29,20 @@ pub enum Job {
     /// A snapshot into the backups folder every day at `backup.daily_at`, then retention
     /// (`backup.keep`); the first at the next such time.
     Backup,
+    /// Each league's weekly winners (`league::weekly`), every Monday at 00:00 in
+    /// `league.weekly_time_zone`; the first at the next such Monday.
+    WeeklyWinners,
 }
 
 impl Job {
-    pub const ALL: [Job; 2] = [Job::SyncPlayers, Job::Backup];
+    pub const ALL: [Job; 3] = [Job::SyncPlayers, Job::Backup, Job::WeeklyWinners];
 
     /// The key of its due time in the store.
     pub fn name(self) -> &'static str {
         match self {
             Job::SyncPlayers => "sync_players",
             Job::Backup => "backup",
+            Job::WeeklyWinners => "weekly_winners",
         }
     }
 
@@ -54,6 +61,8 @@ impl Job {
                 })
             }
             Job::Backup => Ok(settings.backup_daily_at.map(|at| at.next_after(now))),
+            Job::WeeklyWinners if !settings.modules_league => Ok(None),
+            Job::WeeklyWinners => crate::league::weekly::next_run(r, now),
         }
     }
 
@@ -61,7 +70,16 @@ impl Job {
     fn starts_at_once(self) -> bool {
         match self {
             Job::SyncPlayers => true,
-            Job::Backup => false,
+            Job::Backup | Job::WeeklyWinners => false,
+        }
+    }
+
+    /// Whether a job that is not due yet owes a run anyway: one the loop claimed whose work never
+    /// committed (a crash in between), for a job that can tell.
+    fn unfinished(self, r: &impl Read, now: i64) -> Result<bool, StoreError> {
+        match self {
+            Job::WeeklyWinners => crate::league::weekly::unfinished(r, now),
+            Job::SyncPlayers | Job::Backup => Ok(false),
         }
     }
 }
@@ -88,6 +106,9 @@ impl Scheduler {
     /// Runs due jobs until the task is dropped.
     pub async fn run(self) {
         loop {
+            if self.season_change().await {
+                continue;
+            }
             match self.next_due() {
                 Ok(Some(job)) => self.fire(job).await,
                 Ok(None) => tokio::time::sleep(TICK).await,
@@ -101,30 +122,38 @@ impl Scheduler {
 
     /// Claims the first job that is due: its next due time is stored before it runs. A job with
     /// no due time yet is due now if it [starts at once](Job::starts_at_once); otherwise its
-    /// first due time is stored and it waits for it. Looking is a read; only a claim writes.
+    /// first due time is stored and it waits for it (every such job in the same look, so a
+    /// first due time never depends on how long the loop slept). Looking is a read; only a claim
+    /// writes.
     fn next_due(&self) -> Result<Option<Job>, StoreError> {
         let now = self.clock.now();
         let settings = self.settings.borrow().clone();
-        // One loop claims: nothing else writes due times between this read and the claim.
-        let looked = self.store.read(|r| {
-            for job in Job::ALL {
-                let Some(next) = job.next(r, &settings, now)? else {
-                    continue;
-                };
-                match r.get(&SCHEDULE, job.name())? {
-                    Some(due) if due <= now => return Ok(Some((job, next, true))),
-                    Some(_) => {}
-                    None => return Ok(Some((job, next, job.starts_at_once()))),
+        // Each round claims a job or stores one first due time: at most one round per job.
+        loop {
+            // One loop claims: nothing else writes due times between this read and the claim.
+            let looked = self.store.read(|r| {
+                for job in Job::ALL {
+                    let Some(next) = job.next(r, &settings, now)? else {
+                        continue;
+                    };
+                    match r.get(&SCHEDULE, job.name())? {
+                        Some(due) if due <= now => return Ok(Some((job, next, true))),
+                        Some(_) if job.unfinished(r, now)? => return Ok(Some((job, next, true))),
+                        Some(_) => {}
+                        None => return Ok(Some((job, next, job.starts_at_once()))),
+                    }
                 }
+                Ok::<_, StoreError>(None)
+            })?;
+            let Some((job, next, runs)) = looked else {
+                return Ok(None);
+            };
+            self.store
+                .write(|w| w.insert(&SCHEDULE, job.name(), &next))?;
+            if runs {
+                return Ok(Some(job));
             }
-            Ok::<_, StoreError>(None)
-        })?;
-        let Some((job, next, runs)) = looked else {
-            return Ok(None);
-        };
-        self.store
-            .write(|w| w.insert(&SCHEDULE, job.name(), &next))?;
-        Ok(runs.then_some(job))
+        }
     }
 
     async fn fire(&self, job: Job) {
@@ -141,14 +170,49 @@ impl Scheduler {
                 None => Ok("osu! is not configured".into()),
             },
             Job::Backup => self.backup(now, settings.backup_keep).await,
+            Job::WeeklyWinners => crate::league::weekly::run(&self.store, now)
+                .map(|report| format!("{report:?}"))
+                .map_err(anyhow::Error::from),
         };
         self.outbox.wake();
         match result {
             Ok(summary) => tracing::info!(job = job.name(), %summary, "job finished"),
             Err(err) => {
-                tracing::error!(job = job.name(), error = %format!("{err:#}"), "job failed")
+                tracing::error!(job = job.name(), error = %format!("{err:#}"), "job failed");
+                // A job whose run is owed until it succeeds (`Job::unfinished`) is due again at
+                // once: retry it at a calm pace.
+                tokio::time::sleep(StdDuration::from_secs(5)).await;
             }
         }
+    }
+
+    /// Runs the season change that waits, if any (`league::transition`: the job's own row is
+    /// its due time, and its phases say what is left); whether there was one.
+    async fn season_change(&self) -> bool {
+        let now = self.clock.now();
+        match self.store.read(|r| transition::due(r, now)) {
+            Ok(true) => {}
+            Ok(false) => return false,
+            Err(err) => {
+                tracing::error!(error = %err, "the scheduler cannot read the season change");
+                return false;
+            }
+        }
+        let settings = self.settings.borrow().clone();
+        let osu = self.osu.client(&settings).ok();
+        let result = match Catalogue::open(&self.store) {
+            Ok(texts) => {
+                let wake = &mut || self.outbox.wake();
+                transition::run(&self.store, osu.as_ref(), &texts, now, wake).await
+            }
+            Err(err) => Err(err),
+        };
+        self.outbox.wake();
+        match result {
+            Ok(done) => tracing::info!(?done, "season change finished"),
+            Err(err) => tracing::error!(error = %err, "season change failed; will try again"),
+        }
+        true
     }
 
     /// Writes `stagehand-<now>-daily.redb` into the backups folder (off the runtime's threads:
@@ -274,6 +338,44 @@ mod tests {
         clock.advance(5 * 86_400);
         assert_eq!(s.next_due().unwrap(), None, "off");
         assert_eq!(due(&s), None);
+    }
+
+    #[tokio::test]
+    async fn the_weekly_winners_are_due_each_monday_in_chicago_once_however_long_the_server_was_off()
+     {
+        let (_dir, store) = Store::temporary();
+        let clock = Clock::manual(MIDNIGHT);
+        let env = [
+            ("STAGEHAND_MODULES_LEAGUE", "true"),
+            ("STAGEHAND_BACKUP_DAILY_AT", ""),
+        ];
+        let s = scheduler(store, &clock, &env);
+        let due = |s: &Scheduler| {
+            s.store
+                .read(|r| r.get(&SCHEDULE, Job::WeeklyWinners.name()))
+                .unwrap()
+        };
+        assert_eq!(s.next_due().unwrap(), None, "not at first start");
+        // Monday 2026-11-02 00:00 in Chicago is 06:00 UTC: summer time ended on Sunday.
+        let monday = MIDNIGHT + 30 * 3_600;
+        assert_eq!(due(&s), Some(monday));
+        clock.advance(30 * 3_600 - 1);
+        assert_eq!(s.next_due().unwrap(), None);
+        clock.advance(1);
+        assert_eq!(s.next_due().unwrap(), Some(Job::WeeklyWinners));
+        s.fire(Job::WeeklyWinners).await;
+        assert_eq!(s.next_due().unwrap(), None, "once");
+        assert_eq!(due(&s), Some(monday + 7 * 86_400));
+        // Off for three Mondays: one run when back, and the next at the coming Monday.
+        clock.advance(3 * 7 * 86_400 + 3_600);
+        assert_eq!(s.next_due().unwrap(), Some(Job::WeeklyWinners));
+        assert_eq!(due(&s), Some(monday + 4 * 7 * 86_400));
+        // A crash after that claim, before the run committed: the week is still owed.
+        assert_eq!(s.next_due().unwrap(), Some(Job::WeeklyWinners));
+        s.fire(Job::WeeklyWinners).await;
+        assert_eq!(s.next_due().unwrap(), None);
+        let judged = s.store.read(crate::league::weekly::last_judged).unwrap();
+        assert_eq!(judged.map(|j| j.week_end), Some(monday + 3 * 7 * 86_400));
     }
 
     #[tokio::test]

@@ -308,6 +308,26 @@ pub fn discord_env(
     .collect()
 }
 
+/// [`discord_env`] with the osu! league on, pointed at the fake osu! `osu`.
+pub fn league_env(
+    dir: &Path,
+    fake: &discord::FakeDiscord,
+    guild: &discord::Guild,
+    osu: &osu::FakeOsu,
+) -> Vec<(String, String)> {
+    let mut env = discord_env(dir, fake, guild);
+    env.extend([
+        ("STAGEHAND_MODULES_LEAGUE".into(), "true".into()),
+        ("STAGEHAND_OSU_BASE_URL".into(), osu.base_url()),
+        ("STAGEHAND_OSU_CLIENT_ID".into(), osu::CLIENT_ID.to_string()),
+        (
+            "STAGEHAND_OSU_CLIENT_SECRET".into(),
+            osu::CLIENT_SECRET.to_string(),
+        ),
+    ]);
+    env
+}
+
 /// Starts a server in `dir` connected to the fake Discord ([`discord_env`]).
 pub fn start_with_discord(
     dir: &Path,

@@ -1,6 +1,6 @@
 //! A fake osu! API v2 on loopback: the OAuth authorization-code and client-credentials flows,
-//! `/me`, `/users/{id}/{mode}`, `/users?ids[]=` and `/users/{id}/scores/best`, answering with the
-//! JSON shapes, status codes and error bodies of the real osu-web.
+//! `/me`, `/users/{id}/{mode}`, `/users?ids[]=`, `/users/{id}/scores/best` and `/scores/{id}`,
+//! answering with the JSON shapes, status codes and error bodies of the real osu-web.
 //!
 //! What it reproduces, and the choices it makes where the real API leaves room:
 //!
@@ -27,7 +27,10 @@
 //! - **Scores.** `/users/{id}/scores/best` sorts by pp, clamps `limit` to 1..=100 (default 5) and
 //!   honours `offset`. With `x-api-version` ≥ 20220705 scores are in the new ("solo") format
 //!   (`ended_at`, `mods: [{"acronym":…}]`, `total_score`); without it in the legacy format
-//!   (`created_at`, `mods: ["HD"]`, `score`).
+//!   (`created_at`, `mods: ["HD"]`, `score`). `/scores/{id}` finds any player's best score by
+//!   id (404 when there is none or its player is restricted) and adds what osu-web's
+//!   `ScoresController::show` includes: `beatmap.max_combo`, `beatmap.user` (the mapper),
+//!   `beatmapset`, `rank_global` and the player's card (`country`, `cover`, `groups`, `team`).
 //! - **Limits and faults.** An optional token-bucket rate limit answers 429 with `Retry-After`;
 //!   [`FakeOsu::fail_next`] makes the next matching request fail with a chosen status; every
 //!   request is recorded ([`FakeOsu::requests`], [`FakeOsu::calls`]).
@@ -751,6 +754,10 @@ fn api_route(state: &State, call: &Call, api: &str) -> Answer {
             Some(player) => best_scores(player, call),
             None => not_found(),
         },
+        ["scores", id] => match id.parse::<u64>().ok().and_then(|id| find_score(state, id)) {
+            Some((player, score)) => json_answer(200, shown_score(player, score, call)),
+            None => not_found(),
+        },
         _ => not_found(),
     }
 }
@@ -839,6 +846,48 @@ fn best_scores(player: &Player, call: &Call) -> Answer {
         .map(|(i, s)| score_json(player, s, i, solo))
         .collect();
     json_answer(200, Value::Array(list))
+}
+
+/// The best score `id` of a player others may see, with that player.
+fn find_score(state: &State, id: u64) -> Option<(&Player, &Score)> {
+    state
+        .players
+        .values()
+        .filter(|p| !p.restricted)
+        .find_map(|p| p.best_scores.iter().find(|s| s.id == id).map(|s| (p, s)))
+}
+
+/// `/scores/{id}`: the score as in a list, without its list weight, with the show page's
+/// includes.
+fn shown_score(player: &Player, score: &Score, call: &Call) -> Value {
+    let solo = call.api_version >= SOLO_SCORES_API_VERSION;
+    let mut json = score_json(player, score, 0, solo);
+    if let Value::Object(fields) = &mut json {
+        fields.remove("weight");
+    }
+    let b = &score.beatmap;
+    json["beatmap"]["max_combo"] = json!(u64::from(b.total_length) * 2 + b.id % 50);
+    json["beatmap"]["user"] = json!({
+        "avatar_url": "https://a.ppy.sh/2?1.jpeg",
+        "country_code": "AU",
+        "default_group": "default",
+        "id": 2,
+        "is_active": true,
+        "is_bot": false,
+        "is_deleted": false,
+        "is_online": false,
+        "is_supporter": true,
+        "last_visit": null,
+        "pm_friends_only": false,
+        "profile_colour": "#3366FF",
+        "username": b.creator,
+    });
+    let mut user = user_compact(player);
+    user["groups"] = json!([]);
+    user["team"] = Value::Null;
+    json["user"] = user;
+    json["rank_global"] = json!(1 + score.id % 5_000);
+    json
 }
 
 fn score_json(player: &Player, score: &Score, position: usize, solo: bool) -> Value {

@@ -1,4 +1,5 @@
-//! The league's commands: `/link`, `/show`, `/league role`.
+//! The league's commands: `/link`, `/show`, `/archived`, `/season_end`, `/season_start`,
+//! `/delete`, `/points`, `/league role`.
 
 use crate::access::Flag;
 use crate::bot::commands::{
@@ -13,7 +14,9 @@ fn league_roles() -> Vec<(&'static str, &'static str)> {
         .map(|k| (k.name(), k.name()))
         .collect()
 }
-/// `/link`, `/show`, `/league`.
+const LEAGUE_ADMIN: Access = Access::Flag(Flag::LeagueAdmin);
+
+/// `/link`, `/show`, `/league`, `/archived`, `/season_end`, `/season_start`, `/delete`.
 pub const COMMANDS: &[CommandSpec] = &[
     leaf(
         "link",
@@ -28,6 +31,64 @@ pub const COMMANDS: &[CommandSpec] = &[
         "command.show.description",
         Access::Everyone,
         &[completed("table", "таблица", "command.show.table")],
+    )
+    .public(),
+    leaf(
+        "archived",
+        "архив",
+        "command.archived.description",
+        Access::Everyone,
+        &[
+            completed("season", "сезон", "command.archived.season"),
+            completed("table", "таблица", "command.archived.table"),
+        ],
+    )
+    .public(),
+    leaf(
+        "season_end",
+        "завершить_сезон",
+        "command.season_end.description",
+        LEAGUE_ADMIN,
+        &[],
+    )
+    .public(),
+    leaf(
+        "season_start",
+        "начать_сезон",
+        "command.season_start.description",
+        LEAGUE_ADMIN,
+        &[],
+    )
+    .public(),
+    leaf(
+        "delete",
+        "удалить",
+        "command.delete.description",
+        LEAGUE_ADMIN,
+        &[typed(
+            "player",
+            "игрок",
+            "command.delete.player",
+            OptionKind::User,
+        )],
+    ),
+    leaf(
+        "points",
+        "очки",
+        "command.points.description",
+        Access::Flag(Flag::PointsEditor),
+        &[
+            typed("player", "игрок", "command.points.player", OptionKind::User),
+            typed(
+                "points",
+                "очки",
+                "command.points.points",
+                OptionKind::Integer {
+                    min: -super::points::LIMIT,
+                    max: super::points::LIMIT,
+                },
+            ),
+        ],
     )
     .public(),
     group(

@@ -1,16 +1,22 @@
 //! The osu! league's commands and member events: `/link` (a sign-in button for Stagehand's own
-//! HTTPS callback), `/show` (a rendered table), `/league role`, and what happens when a member
-//! joins (welcome, Inactive) or leaves (their player row archived).
+//! HTTPS callback), `/show` (a rendered table), `/league role`, `/points` (`points.rs`), and
+//! what happens when a member joins (welcome, Inactive) or leaves (their player row archived).
 
 mod commands;
+mod points;
+mod seasons;
 
 pub use commands::COMMANDS;
+pub use seasons::{CONTROLS, complete_archived};
 
+use crate::access::Flag;
 use crate::audit::{Actor, Change};
+use crate::bot::commands::Access;
 use crate::bot::{Ctx, HandlerError, Invocation, Outcome, Value};
 use crate::league::standings::{self, Board};
+use crate::league::transition;
 use crate::league::{link, members, player, roles};
-use crate::outbox::{Button, ButtonStyle, ButtonTarget, Choice, Embed, Message};
+use crate::outbox::{Button, ButtonStyle, ButtonTarget, Choice, CustomId, Embed, Message};
 
 /// The league's colour in embeds.
 const COLOUR: u32 = 0x3B82F6;
@@ -26,6 +32,27 @@ pub async fn command(
         ["link"] => link(ctx, inv),
         ["show"] => show(ctx, inv).await,
         ["league", "role"] => set_role(ctx, inv),
+        ["points"] => points::adjust(ctx, inv),
+        ["season_end"] => seasons::ask(ctx, inv, transition::Change::End),
+        ["season_start"] => seasons::ask(ctx, inv, transition::Change::Start),
+        ["archived"] => seasons::archived(ctx, inv).await,
+        ["delete"] => seasons::delete(ctx, inv),
+        _ => crate::bot::outdated(ctx, inv),
+    }
+}
+
+/// Who may use a control of the league, by its `custom_id`.
+pub fn control_access(id: &CustomId) -> Option<Access> {
+    match (id.module.as_str(), id.action.as_str()) {
+        (seasons::CONTROLS, "answer") => Some(Access::Flag(Flag::LeagueAdmin)),
+        _ => None,
+    }
+}
+
+/// Answers a click on a control of the league (the gate has passed).
+pub fn control(ctx: &Ctx, inv: &Invocation, id: &CustomId) -> Result<Outcome, HandlerError> {
+    match (id.module.as_str(), id.action.as_str()) {
+        (seasons::CONTROLS, "answer") => seasons::answer(ctx, inv, id),
         _ => crate::bot::outdated(ctx, inv),
     }
 }
@@ -84,10 +111,19 @@ async fn show(ctx: &Ctx, inv: &Invocation) -> Result<Outcome, HandlerError> {
             &[("boards", &boards.join(", "))],
         );
     };
+    // Off-season, only the points of all seasons are current (osu-arena §2.3, §6.1).
+    if board != Board::Points && ctx.store.read(crate::league::season::current)?.is_none() {
+        return ctx.private(inv, "league.show.off_season", &[]);
+    }
     let text = |key: &str| ctx.texts.render(lang, key, &[]);
     let Some(table) = ctx.store.read(|r| standings::build(r, board, &text))? else {
         return ctx.private(inv, "league.show.empty", &[]);
     };
+    table_message(table).await
+}
+
+/// A table drawn as pictures in a public embed (the first shown, the rest attached).
+async fn table_message(table: crate::render::Table) -> Result<Outcome, HandlerError> {
     let title = table.title.clone();
     let pages = tokio::task::spawn_blocking(move || crate::render::table(&table)).await??;
     let mut message = Message::embed(Embed {

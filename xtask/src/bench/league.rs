@@ -12,6 +12,15 @@
 //!   from the store, drawing and PNG encoding on the blocking pool, the message), plus the
 //!   router's `prepare`. Only serenity's conversion to its builders and the HTTP call are
 //!   left out. Median of 20 runs after 3 warm-ups.
+//! - `season_end_1000_players_ms`, `season_start_1000_players_ms`: the store work of a season's
+//!   end and of the next start with 1000 players in three leagues, from the confirmation to the
+//!   announcement (`league::transition::run` without osu!, so without the sync that starts an
+//!   end; Discord is the outbox's later work). A quarter of the players move at the start.
+//!   Median of 3 runs, each on a fresh store.
+//! - `sync_20000_players_requests`: the requests one sync makes for 20,000 linked players of
+//!   whom 10 % gained pp since the last: a `/users` call per 50 players, and a best-score call
+//!   only for each player whose pp changed. One run, at the client's 10 requests a second
+//!   (about four minutes).
 
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
@@ -20,7 +29,9 @@ use stagehand::bot::{Invocation, Kind, Outcome, Response, Value};
 use stagehand::i18n::{self, Catalogue};
 use stagehand::league::player::{self, Player, TopPlay, improvement_indicator};
 use stagehand::league::standings::{self, Board};
-use stagehand::league::{League, Thresholds, sync};
+use stagehand::league::transition::{self, Change};
+use stagehand::league::{League, Thresholds, season, sync};
+use stagehand::outbox::Posted;
 use stagehand::outbox::{Embed, Message, prepare};
 use stagehand::store::{Store, StoreOptions};
 
@@ -36,6 +47,13 @@ const OSU_LIMIT: fake_osu::RateLimit = fake_osu::RateLimit {
 };
 /// What every player gains on the fake between two runs.
 const PP_GAIN: f64 = 25.0;
+
+const SEASON_PLAYERS: usize = 1000;
+const SEASON_RUNS: usize = 3;
+
+const BIG_SYNC_PLAYERS: usize = 20_000;
+/// One player in this many gained pp before the big sync.
+const BIG_SYNC_CHANGED_EVERY: usize = 10;
 
 const SHOW_PLAYERS: usize = 50;
 const SHOW_RUNS: usize = 20;
@@ -57,7 +75,24 @@ fn measure(dir: &std::path::Path) -> anyhow::Result<Vec<Figure>> {
     let runtime = super::runtime()?;
     let (sync_s, requests) = sync_500(&runtime, dir)?;
     let show_ms = show_gold(&runtime, dir)?;
+    let (end_ms, start_ms) = seasons(&runtime, dir)?;
+    let big_sync = sync_20000(&runtime, dir)?;
     Ok(vec![
+        Figure {
+            name: "season_end_1000_players_ms",
+            value: end_ms,
+            unit: "ms",
+        },
+        Figure {
+            name: "season_start_1000_players_ms",
+            value: start_ms,
+            unit: "ms",
+        },
+        Figure {
+            name: "sync_20000_players_requests",
+            value: big_sync,
+            unit: "count",
+        },
         Figure {
             name: "sync_500_players_s",
             value: sync_s,
@@ -130,15 +165,16 @@ fn link_all(store: &Store, players: &[Player], now: i64) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Median seconds of [`SYNC_RUNS`] runs, and the median number of requests per run.
-fn sync_500(
+/// A scratch store at `path` with `n` fixture players linked, each in the league their rank
+/// implies, and the fake osu! that knows them, limited like the real API.
+fn synced(
     runtime: &tokio::runtime::Runtime,
-    dir: &std::path::Path,
-) -> anyhow::Result<(f64, f64)> {
-    let store = Store::open(&dir.join("sync.redb"), &StoreOptions::default())
-        .context("opening a scratch store")?;
-    let now = unix_now();
-    let fixtures = fake_osu::fixtures::players(SYNC_PLAYERS);
+    path: &std::path::Path,
+    n: usize,
+    now: i64,
+) -> anyhow::Result<(Store, Vec<fake_osu::Player>, fake_osu::FakeOsu)> {
+    let store = Store::open(path, &StoreOptions::default()).context("opening a scratch store")?;
+    let fixtures = fake_osu::fixtures::players(n);
     let thresholds = store.read(Thresholds::load)?;
     let players: Vec<Player> = fixtures
         .iter()
@@ -149,10 +185,19 @@ fn sync_500(
         })
         .collect();
     link_all(&store, &players, now)?;
-
     let osu = runtime.block_on(fake_osu::FakeOsu::start());
     osu.add_players(fixtures.iter().cloned());
     osu.set_rate_limit(Some(OSU_LIMIT));
+    Ok((store, fixtures, osu))
+}
+
+/// Median seconds of [`SYNC_RUNS`] runs, and the median number of requests per run.
+fn sync_500(
+    runtime: &tokio::runtime::Runtime,
+    dir: &std::path::Path,
+) -> anyhow::Result<(f64, f64)> {
+    let now = unix_now();
+    let (store, fixtures, osu) = synced(runtime, &dir.join("sync.redb"), SYNC_PLAYERS, now)?;
     let base = url::Url::parse(&osu.base_url())?;
 
     let mut counts = Vec::with_capacity(SYNC_RUNS);
@@ -185,6 +230,100 @@ fn sync_500(
     })?;
     counts.sort_by(f64::total_cmp);
     Ok((seconds, counts[counts.len() / 2]))
+}
+
+/// Median milliseconds of a season's end and of the next start with [`SEASON_PLAYERS`] players.
+fn seasons(runtime: &tokio::runtime::Runtime, dir: &std::path::Path) -> anyhow::Result<(f64, f64)> {
+    let fixtures = fake_osu::fixtures::players(SEASON_PLAYERS);
+    let texts = Catalogue::defaults();
+    let shown = Posted {
+        channel: 1,
+        message: 2,
+    };
+    let mut starts = Vec::with_capacity(SEASON_RUNS);
+    let mut run = 0;
+    let end_ms = median(SEASON_RUNS, || {
+        run += 1;
+        let store = Store::open(
+            &dir.join(format!("season-{run}.redb")),
+            &StoreOptions::default(),
+        )
+        .context("opening a scratch store")?;
+        let now = unix_now();
+        let players: Vec<Player> = fixtures
+            .iter()
+            .enumerate()
+            .map(|(i, f)| {
+                let league = [League::Bronze, League::Silver, League::Gold][i % 3];
+                let future = if i % 4 == 0 { League::Platinum } else { league };
+                let mut p = linked(300_000 + i as u64, f, league, future, now);
+                p.initial_pp = p.pp.saturating_sub((i as u32 * 37) % 1500);
+                p.seasonal_points = (i as i64 * 13) % 40;
+                p
+            })
+            .collect();
+        link_all(&store, &players, now)?;
+        store.write(|w| season::open(w, now).map(drop))?;
+        let timed = |change| -> anyhow::Result<f64> {
+            let started = Instant::now();
+            store.write(|w| -> anyhow::Result<()> {
+                let (id, _) = transition::ask(w, change, 1, now)?;
+                transition::answer(w, id, 1, true, shown, i18n::Lang::En, now)?;
+                Ok(())
+            })?;
+            runtime
+                .block_on(transition::run(&store, None, &texts, now, &mut || {}))?
+                .context("a season change")?;
+            Ok(started.elapsed().as_secs_f64() * 1000.0)
+        };
+        let end = timed(Change::End)?;
+        starts.push(timed(Change::Start)?);
+        anyhow::ensure!(
+            store.read(season::current)? == Some(2),
+            "the next season did not start"
+        );
+        eprintln!(
+            "  seasons: end {end:.1} ms, start {:.1} ms",
+            starts[starts.len() - 1]
+        );
+        Ok(end)
+    })?;
+    starts.sort_by(f64::total_cmp);
+    Ok((end_ms, starts[starts.len() / 2]))
+}
+
+/// The requests of one sync of [`BIG_SYNC_PLAYERS`] players, one in
+/// [`BIG_SYNC_CHANGED_EVERY`] of whom gained pp.
+fn sync_20000(runtime: &tokio::runtime::Runtime, dir: &std::path::Path) -> anyhow::Result<f64> {
+    let now = unix_now();
+    let path = dir.join("sync-20000.redb");
+    let (store, fixtures, osu) = synced(runtime, &path, BIG_SYNC_PLAYERS, now)?;
+    for f in fixtures.iter().step_by(BIG_SYNC_CHANGED_EVERY) {
+        osu.update_player(f.id, |p| p.pp += PP_GAIN);
+    }
+    let base = url::Url::parse(&osu.base_url())?;
+    let client =
+        stagehand::osu::Client::new(&base, fake_osu::CLIENT_ID, fake_osu::CLIENT_SECRET.into());
+    let before = osu.requests().len();
+    let report = runtime.block_on(sync::run(&store, &client, now))?;
+    let requests = &osu.requests()[before..];
+    let api = requests
+        .iter()
+        .filter(|r| r.target.contains("/api/v2/"))
+        .count();
+    eprintln!(
+        "  sync of {BIG_SYNC_PLAYERS}: {} requests ({api} to the API, {} best-score calls), {report:?}",
+        requests.len(),
+        requests
+            .iter()
+            .filter(|r| r.target.contains("/scores/best"))
+            .count()
+    );
+    anyhow::ensure!(
+        report.failed == 0,
+        "the sync did not run cleanly: {report:?}"
+    );
+    Ok(api as f64)
 }
 
 /// Median milliseconds of `/show gold`'s work with [`SHOW_PLAYERS`] players in Gold.
