@@ -99,6 +99,8 @@ kinds! {
     ChallengeRevoked = 108, "CHALLENGE_REVOKED";
     /// `challenge_id`, `winner_user_id`, `points`.
     ChallengeFinished = 109, "CHALLENGE_FINISHED";
+    /// `challenge_id`, `reason` (`expired`): nobody answered in `challenge.expiry`.
+    ChallengeExpired = 113, "CHALLENGE_EXPIRED";
     /// `target_user_id`, `league`, `from_league`.
     LeagueTransferred = 110, "LEAGUE_TRANSFERRED";
     /// `league_role` (`gold`, `participant`, …), `role_id`.

@@ -17,6 +17,7 @@
 //! | `/route list, describe, enable, disable, update_channel, reset_channel` | `admin` |
 //! | `/text list, describe, edit, reset`       | `admin`    |
 //! | `/link`, `/show`, `/archived`             | nothing    |
+//! | `/challenge`, `/revoke_challenge`         | nothing (a linked player; the rules are the use case's) |
 //! | `/season_end`, `/season_start`, `/delete` | `league_admin` |
 //! | `/league role`                            | `admin`    |
 //! | `/points`                                 | `points_editor` |
@@ -357,7 +358,14 @@ mod tests {
             .collect();
         assert_eq!(
             public,
-            ["show", "archived", "season_end", "season_start", "points"]
+            [
+                "show",
+                "archived",
+                "season_end",
+                "season_start",
+                "points",
+                "challenge"
+            ]
         );
         assert!(!answers_publicly(&["request".into()]), "a group");
         assert!(!answers_publicly(&["nothing".into()]));

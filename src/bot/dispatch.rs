@@ -26,7 +26,7 @@ fn control_access(id: &CustomId) -> Option<Access> {
         ("core", "language") => Some(Access::Everyone),
         ("req", _) => requests::control_access(id),
         ("page", _) => List::parse(id).and_then(|(list, _)| list.access()),
-        (league::CONTROLS, _) => league::control_access(id),
+        (module, _) if league::owns(module) => league::control_access(id),
         _ => None,
     }
 }
@@ -67,10 +67,9 @@ pub async fn dispatch(ctx: &Ctx, inv: &Invocation) -> Result<Outcome, HandlerErr
         Kind::Command { path, .. } => match path.first().map(String::as_str) {
             Some("help") => general::help(ctx, inv),
             Some("language") => general::language(ctx, inv),
-            Some(
-                "link" | "show" | "league" | "season_end" | "season_start" | "archived" | "delete"
-                | "points",
-            ) => league::command(ctx, inv, path).await,
+            Some(name) if league::COMMANDS.iter().any(|c| c.name == name) => {
+                league::command(ctx, inv, path).await
+            }
             Some("usercd" | "levelcd") => requests::cooldown_commands::command(ctx, inv, path),
             Some("request" | "queue") => requests::command(ctx, inv, path).await,
             Some(_) => admin::command(ctx, inv, path),
@@ -93,7 +92,7 @@ pub async fn dispatch(ctx: &Ctx, inv: &Invocation) -> Result<Outcome, HandlerErr
                 Some(id) => requests::control(ctx, inv, id).await,
                 None => outdated(ctx, inv),
             },
-            Some((league::CONTROLS, ..)) => match &control {
+            Some((module, ..)) if league::owns(module) => match &control {
                 Some(id) => league::control(ctx, inv, id),
                 None => outdated(ctx, inv),
             },

@@ -58,6 +58,8 @@ pub enum Value {
         id: u64,
         roles: Vec<u64>,
         administrator: bool,
+        /// The user is a bot.
+        bot: bool,
     },
     Role(u64),
     Channel(u64),

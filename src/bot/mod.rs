@@ -26,8 +26,19 @@ pub use interaction::{Invocation, Kind, Outcome, Response, Value};
 pub use league::{member_joined, member_left};
 pub use reply::{Refusal, changed, reply, reply_text};
 
-use crate::outbox::Effect;
-use crate::store::StoreError;
+use crate::outbox::{Effect, OnRefused};
+use crate::store::{StoreError, Writer};
+
+/// What a use case does when Discord refused, for good, an effect it queued watched
+/// (`outbox::push_watched`), in the transaction that drops the effect.
+pub fn refused(ctx: &Ctx, w: &mut Writer, watch: OnRefused) -> Result<(), StoreError> {
+    let now = ctx.clock.now();
+    match watch {
+        OnRefused::ChallengeDm { challenge } => {
+            crate::league::rivalry::dm_refused(w, &ctx.texts, challenge, now)
+        }
+    }
+}
 
 /// The effect to deliver for `effect`: a widget refresh becomes the edit it stands for, built
 /// from the store now; `None` when there is nothing left to refresh (the request was deleted).

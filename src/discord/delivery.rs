@@ -69,6 +69,8 @@ async fn deliver_one(
         Err(err) => Err(DeliveryError::Failed(err.to_string())),
     };
     let mut follow_up = None;
+    // Given up on for good: a use case watching this effect hears of it.
+    let mut failed = false;
     match result {
         Ok(place) => {
             return ctx
@@ -85,6 +87,7 @@ async fn deliver_one(
         }
         Err(DeliveryError::Refused(reason)) => {
             tracing::warn!(effect = ?summary(&queued.effect), %reason, "Discord refused a delivery; dropped");
+            failed = true;
         }
         Err(DeliveryError::Failed(reason)) => {
             queued.attempts += 1;
@@ -95,10 +98,19 @@ async fn deliver_one(
                 return Ok(());
             }
             tracing::error!(effect = ?summary(&queued.effect), %reason, "a delivery kept failing; dropped");
+            failed = true;
         }
     }
     ctx.store.write(|w| {
+        let watch = if failed {
+            queue::take_watch(w, id)?
+        } else {
+            None
+        };
         queue::settle(w, id, &queued.effect, None)?;
+        if let Some(watch) = watch {
+            crate::bot::refused(ctx, w, watch)?;
+        }
         match follow_up {
             Some(effect) => crate::outbox::push(w, effect),
             None => Ok(()),

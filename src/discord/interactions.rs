@@ -477,6 +477,7 @@ fn flatten(command: &CommandInteraction) -> (Vec<String>, Vec<(String, Value)>) 
                         id: u.get(),
                         roles: member.roles.iter().map(|r| r.get()).collect(),
                         administrator: member.permissions.is_some_and(|p| p.administrator()),
+                        bot: command.data.resolved.users.get(u).is_some_and(|u| u.bot),
                     },
                     None => Value::User(u.get()),
                 },

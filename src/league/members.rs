@@ -6,7 +6,7 @@
 
 use crate::audit::Actor;
 use crate::i18n::{Catalogue, Lang};
-use crate::league::Thresholds;
+use crate::league::{Thresholds, rivalry};
 use crate::league::link::{self, Checked};
 use crate::league::player::{self, LinkError, Player, TopPlay};
 use crate::league::roles::{self, RoleKey};
@@ -142,7 +142,7 @@ pub fn left(
     now: i64,
 ) -> Result<Option<Player>, StoreError> {
     let reason = texts.render(Lang::En, "league.unlinked.left", &[]);
-    unlink(w, user, Actor::Bot, &reason, now)
+    unlink(w, texts, user, Actor::Bot, &reason, now)
 }
 
 /// `/delete player` (osu-arena §2.8): the player is archived like a member who left (their
@@ -160,7 +160,7 @@ pub fn deleted(
     now: i64,
 ) -> Result<Option<Player>, StoreError> {
     let reason = texts.render(Lang::En, "league.unlinked.deleted", &[]);
-    let Some(gone) = unlink(w, user, actor, &reason, now)? else {
+    let Some(gone) = unlink(w, texts, user, actor, &reason, now)? else {
         return Ok(None);
     };
     if let Some(current) = member_roles {
@@ -187,16 +187,21 @@ pub fn deleted(
     Ok(Some(gone))
 }
 
-/// Takes a player out of the league, for whatever `reason`: every way out goes through here
-/// (the rivalries revoke the player's open challenges here too).
+/// Takes a player out of the league, for whatever `reason`: their row is archived and their
+/// open challenges revoked (osu-arena §2.8, §7.3). Every way out goes through here.
 fn unlink(
     w: &mut Writer,
+    texts: &Catalogue,
     user: u64,
     actor: Actor,
     reason: &str,
     now: i64,
 ) -> Result<Option<Player>, StoreError> {
-    player::archive(w, user, actor, reason, now)
+    let gone = player::archive(w, user, actor, reason, now)?;
+    if gone.is_some() {
+        rivalry::revoke_all(w, texts, user, actor, now)?;
+    }
+    Ok(gone)
 }
 
 #[cfg(test)]

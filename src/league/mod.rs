@@ -9,6 +9,7 @@ pub mod link;
 pub mod members;
 pub mod player;
 pub mod points;
+pub mod rivalry;
 pub mod roles;
 pub mod season;
 pub mod standings;

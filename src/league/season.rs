@@ -151,9 +151,13 @@ pub fn archived_points(r: &impl Read, number: u64) -> Result<Option<Vec<Scored>>
 }
 
 /// What the archive holds: each ended season with the names of its archived tables (leagues,
-/// then `points` when its seasonal points were archived).
+/// then `points` when its seasonal points were archived), after season 0 with [`RIVALS_TABLE`]
+/// once a challenge has finished (challenges belong to no season, §4.9).
 pub fn archive_index(r: &impl Read) -> Result<Vec<(u64, Vec<String>)>, StoreError> {
     let mut index: Vec<(u64, Vec<String>)> = Vec::new();
+    if super::rivalry::any_finished(r)? {
+        index.push((0, vec![RIVALS_TABLE.to_string()]));
+    }
     for ((number, name), _) in r.all(&ARCHIVED_TABLES)? {
         match index.last_mut() {
             Some((n, names)) if *n == number => names.push(name),
@@ -175,6 +179,9 @@ pub fn archive_index(r: &impl Read) -> Result<Vec<(u64, Vec<String>)>, StoreErro
 
 /// The name of the archived seasonal points in `/archived`.
 pub const POINTS_TABLE: &str = "points";
+
+/// The name of the finished challenges in `/archived`, under season 0.
+pub const RIVALS_TABLE: &str = "rivals";
 
 /// Leagues lowest first, then anything else (an imported league), then the points.
 fn table_order(name: &str) -> usize {

@@ -1,9 +1,11 @@
 //! The tables `/show` and `/archived` render (osu-arena §2.3, §2.4, §10.1): a league's standings
-//! ordered by gain, and the top of the seasonal and universal points, now or as a season ended. Headers and titles come from the texts, so the
+//! ordered by gain, and the top of the seasonal and universal points, now or as a season ended;
+//! the challenges in progress and those finished. Headers and titles come from the texts, so the
 //! pictures speak the reader's language; the columns are the original's.
 
 use super::leagues::League;
 use super::player::{self, Player};
+use super::rivalry;
 use super::season::{Scored, Standing};
 use crate::render::{Cell, Column, Format, Table};
 use crate::store::{Read, StoreError};
@@ -19,6 +21,8 @@ pub enum Board {
     SeasonalPoints,
     /// Points across seasons.
     Points,
+    /// The challenges in progress, with what each player has gained.
+    Rivals,
 }
 
 impl Board {
@@ -27,7 +31,7 @@ impl Board {
         League::ALL
             .into_iter()
             .map(Board::League)
-            .chain([Board::SeasonalPoints, Board::Points])
+            .chain([Board::SeasonalPoints, Board::Points, Board::Rivals])
     }
 
     /// The value `/show` takes (`gold`, `points`, `t_points`).
@@ -36,6 +40,7 @@ impl Board {
             Board::League(league) => league.name(),
             Board::SeasonalPoints => "points",
             Board::Points => "t_points",
+            Board::Rivals => "rivals",
         }
     }
 
@@ -54,6 +59,7 @@ impl Board {
             Board::League(league) => league.text_key(),
             Board::SeasonalPoints => "league.table.seasonal_points",
             Board::Points => "league.table.points",
+            Board::Rivals => "league.table.rivals",
         }
     }
 }
@@ -67,6 +73,29 @@ pub fn build(
 ) -> Result<Option<Table>, StoreError> {
     let player_column = || Column::text(text("league.column.player")).bold();
     let (columns, rows) = match board {
+        Board::Rivals => {
+            let rows = rivalry::accepted(r)?
+                .into_iter()
+                .map(|(_, c)| {
+                    let pp = |user| player::get(r, user).map(|p| p.map(|p| p.pp));
+                    Ok(vec![
+                        c.challenger.osu_username.as_str().into(),
+                        c.target.osu_username.as_str().into(),
+                        c.challenger.gain(pp(c.challenger.discord_id)?).into(),
+                        c.target.gain(pp(c.target.discord_id)?).into(),
+                        c.pp.into(),
+                    ])
+                })
+                .collect::<Result<Vec<Vec<Cell>>, StoreError>>()?;
+            let columns = vec![
+                Column::text(text("league.column.challenger")).bold(),
+                Column::text(text("league.column.target")).bold(),
+                Column::number(text("league.column.challenger_gain"), Format::Integer),
+                Column::number(text("league.column.target_gain"), Format::Integer),
+                Column::number(text("league.column.stake"), Format::Integer),
+            ];
+            (columns, rows)
+        }
         Board::League(league) => {
             let mut players = player::members(r, league)?;
             players.sort_by(|a, b| {
@@ -141,6 +170,43 @@ fn league_row(s: &Standing) -> Vec<Cell> {
         s.percentage_change().into(),
         s.ii.into(),
     ]
+}
+
+/// The finished challenges, oldest first (`/archived` season 0, §10.1); `None` when there are
+/// none.
+pub fn finished_rivals(
+    r: &impl Read,
+    text: &dyn Fn(&str) -> String,
+) -> Result<Option<Table>, StoreError> {
+    let rows: Vec<Vec<Cell>> = rivalry::finished(r)?
+        .into_iter()
+        .map(|(_, c)| {
+            let winner = if c.winner == Some(c.target.discord_id) {
+                &c.target.osu_username
+            } else {
+                &c.challenger.osu_username
+            };
+            vec![
+                c.challenger.osu_username.as_str().into(),
+                c.target.osu_username.as_str().into(),
+                winner.as_str().into(),
+                c.pp.into(),
+            ]
+        })
+        .collect();
+    if rows.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(Table {
+        title: text("league.table.rivals_finished"),
+        columns: vec![
+            Column::text(text("league.column.challenger")).bold(),
+            Column::text(text("league.column.target")).bold(),
+            Column::text(text("league.column.winner")).bold(),
+            Column::number(text("league.column.stake"), Format::Integer),
+        ],
+        rows,
+    }))
 }
 
 /// An archived league table, in its archived order (by gain); the caller titles it.

@@ -7,12 +7,14 @@
 //! saved in its own transaction, re-reading the rows so concurrent changes (points, a player who
 //! unlinked meanwhile) are kept; a new top play's points and announcement (`league::top_play`)
 //! are written in that same transaction as the new score, so a play is never awarded twice.
+//! Last, the accepted challenges that the new pp won are decided (`league::rivalry::decide`).
 
 use std::collections::HashMap;
 
 use super::leagues::Thresholds;
 use super::player::{self, TopPlay, improvement_indicator};
 use super::top_play::{self, Recorded};
+use super::rivalry;
 use crate::audit::{self, Actor, Event, EventKind, Value};
 use crate::i18n::Catalogue;
 use crate::osu;
@@ -36,6 +38,8 @@ pub struct Report {
     pub failed: usize,
     /// New top plays announced (with their points).
     pub top_plays: usize,
+    /// Accepted challenges won with the pp this run brought (`league::rivalry::decide`).
+    pub challenges_won: usize,
 }
 
 /// Refreshes every linked player from osu!.
@@ -161,6 +165,8 @@ pub async fn run(store: &Store, osu: &osu::Client, now: i64) -> Result<Report, S
             },
         )
     })?;
+    // The pp just synced may have won challenges.
+    report.challenges_won = store.write(|w| rivalry::decide(w, &texts, now))?.len();
     tracing::info!(?report, "sync: done");
     Ok(report)
 }

@@ -38,6 +38,16 @@ pub enum Effect {
     RefreshResolution { request: u64 },
 }
 
+/// What a use case does when Discord refuses an effect it queued for good (a 4xx: a DM to a
+/// member whose DMs are closed, a member who left): the delivery worker hands it back through
+/// `bot`, in the transaction that drops the effect (see [`super::queue::push_watched`]).
+/// Stored by position: append variants, never reorder.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum OnRefused {
+    /// The DM asking the target of challenge `challenge` to answer it.
+    ChallengeDm { challenge: u64 },
+}
+
 /// Where a new message goes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Destination {

@@ -14,10 +14,10 @@ pub mod queue;
 pub mod route;
 
 pub use custom_id::{CustomId, CustomIdError};
-pub use effect::{Destination, Effect};
+pub use effect::{Destination, Effect, OnRefused};
 pub use message::{
     Button, ButtonStyle, ButtonTarget, Choice, Embed, Field, File, Input, LimitError, Message,
     Modal, Pings, check_modal, fit_choices, prepare,
 };
-pub use queue::{Landed, Outbox, Posted, Queued, posted, push};
+pub use queue::{Landed, Outbox, Posted, Queued, posted, push, push_watched};
 pub use route::Route;

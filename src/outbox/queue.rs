@@ -18,7 +18,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 use tokio::sync::Notify;
 
-use super::effect::Effect;
+use super::effect::{Effect, OnRefused};
 use crate::store::{META, Read, Store, StoreError, Table, Writer};
 
 /// Effects waiting to be delivered to Discord, in order: id → queued effect.
@@ -36,6 +36,10 @@ fn queue_of(effect: &Effect) -> &'static Table<u64, Queued> {
         &OUTBOX
     }
 }
+
+/// Queued effects whose refusal a use case must hear of: row id → what it does then (see
+/// [`push_watched`]).
+const WATCHED: Table<u64, OnRefused> = Table::new("outbox_watched");
 
 /// Where anchored messages landed: anchor → channel and message id.
 pub const ANCHORS: Table<str, Posted> = Table::new("anchors");
@@ -90,6 +94,18 @@ pub struct Outbox {
 /// Queues `effect` in the caller's transaction; it is delivered after the commit, once the
 /// worker is woken.
 pub fn push(w: &mut Writer, effect: Effect) -> Result<(), StoreError> {
+    push_row(w, effect).map(drop)
+}
+
+/// [`push`], for an effect whose refusal by Discord its use case must hear of: when Discord
+/// refuses it for good, the worker hands `on_refused` back in the transaction that drops it
+/// ([`take_watch`]); when it is delivered, the watch goes with it.
+pub fn push_watched(w: &mut Writer, effect: Effect, on_refused: OnRefused) -> Result<(), StoreError> {
+    let id = push_row(w, effect)?;
+    w.insert(&WATCHED, &id, &on_refused)
+}
+
+fn push_row(w: &mut Writer, effect: Effect) -> Result<u64, StoreError> {
     let id = w.get(&META, NEXT)?.unwrap_or(1);
     w.insert(&META, NEXT, &(id + 1))?;
     w.insert(
@@ -99,7 +115,18 @@ pub fn push(w: &mut Writer, effect: Effect) -> Result<(), StoreError> {
             effect,
             attempts: 0,
         },
-    )
+    )?;
+    Ok(id)
+}
+
+/// The watch of row `id` ([`push_watched`]), taken off: what its use case does now that Discord
+/// refused it.
+pub fn take_watch(w: &mut Writer, id: u64) -> Result<Option<OnRefused>, StoreError> {
+    let watch = w.get(&WATCHED, &id)?;
+    if watch.is_some() {
+        w.remove(&WATCHED, &id)?;
+    }
+    Ok(watch)
 }
 
 /// Where the message anchored as `anchor` landed, once it has been delivered.
@@ -145,6 +172,7 @@ pub fn settle(
     landed: Option<Landed>,
 ) -> Result<(), StoreError> {
     w.remove(queue_of(effect), &id)?;
+    w.remove(&WATCHED, &id)?;
     match (effect, effect.anchor(), landed) {
         (Effect::Delete { .. }, Some(anchor), _) => {
             w.remove(&ANCHORS, anchor)?;

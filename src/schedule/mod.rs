@@ -1,7 +1,9 @@
 //! The one scheduler (DESIGN §3): each [`Job`] has its next due time in the store; one loop
 //! waits until the earliest, claims it — moves its due time to the next run, in one transaction
 //! — and runs it. A restart resumes from the stored times, and a due time fires at most once; a
-//! job that can tell its claimed run never committed (the weekly winners) is run again.
+//! job that can tell its claimed run never committed (the weekly winners) is run again. Two jobs
+//! keep their deadlines in their own rows: a season change (`league::transition`) and the
+//! expiry of pending challenges (`league::rivalry`).
 //! Jobs call domain code and queue messages in the outbox; they never touch serenity.
 
 use std::path::PathBuf;
@@ -11,7 +13,7 @@ use std::time::Duration as StdDuration;
 use crate::clock::Clock;
 use crate::config::Settings;
 use crate::i18n::Catalogue;
-use crate::league::transition;
+use crate::league::{rivalry, transition};
 use crate::outbox::Outbox;
 use crate::params::{self, Param};
 use crate::store::{Read, Store, StoreError, Table};
@@ -106,6 +108,7 @@ impl Scheduler {
     /// Runs due jobs until the task is dropped.
     pub async fn run(self) {
         loop {
+            self.expire_challenges();
             if self.season_change().await {
                 continue;
             }
@@ -183,6 +186,28 @@ impl Scheduler {
                 // once: retry it at a calm pace.
                 tokio::time::sleep(StdDuration::from_secs(5)).await;
             }
+        }
+    }
+
+    /// Expires the pending challenges whose deadline has passed (`league::rivalry`: each
+    /// challenge's deadline is its own row, so a restart expires it once, at start-up if the
+    /// server was down then).
+    fn expire_challenges(&self) {
+        let now = self.clock.now();
+        let expired = self.store.read(|r| rivalry::expiry_due(r, now)).and_then(|due| {
+            if !due {
+                return Ok(0);
+            }
+            let texts = Catalogue::open(&self.store)?;
+            self.store.write(|w| rivalry::expire_due(w, &texts, now))
+        });
+        match expired {
+            Ok(0) => {}
+            Ok(n) => {
+                tracing::info!(expired = n, "challenges expired");
+                self.outbox.wake();
+            }
+            Err(err) => tracing::error!(error = %err, "expiring challenges failed"),
         }
     }
 

@@ -134,6 +134,7 @@ fn permission(ctx: &Ctx, inv: &Invocation, sub: &str) -> Result<Outcome, Handler
                 id,
                 roles,
                 administrator,
+                ..
             }) => {
                 let mut role_ids = roles.clone();
                 role_ids.push(ctx.guild);

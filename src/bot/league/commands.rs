@@ -91,6 +91,44 @@ pub const COMMANDS: &[CommandSpec] = &[
         ],
     )
     .public(),
+    leaf(
+        "challenge",
+        "вызов",
+        "command.challenge.description",
+        Access::Everyone,
+        &[
+            typed(
+                "player",
+                "игрок",
+                "command.challenge.player",
+                OptionKind::User,
+            ),
+            typed(
+                "pp",
+                "pp",
+                "command.challenge.pp",
+                // The parameters `challenge.min_pp` and `challenge.max_pp` decide; this only
+                // keeps numbers sane.
+                OptionKind::Integer {
+                    min: 1,
+                    max: 100_000,
+                },
+            ),
+        ],
+    )
+    .public(),
+    leaf(
+        "revoke_challenge",
+        "отозвать_вызов",
+        "command.revoke_challenge.description",
+        Access::Everyone,
+        &[typed(
+            "player",
+            "игрок",
+            "command.revoke_challenge.player",
+            OptionKind::User,
+        )],
+    ),
     group(
         "league",
         "лига",

@@ -4,10 +4,11 @@
 
 mod commands;
 mod points;
+mod rivals;
 mod seasons;
 
 pub use commands::COMMANDS;
-pub use seasons::{CONTROLS, complete_archived};
+pub use seasons::complete_archived;
 
 use crate::access::Flag;
 use crate::audit::{Actor, Change};
@@ -37,14 +38,23 @@ pub async fn command(
         ["season_start"] => seasons::ask(ctx, inv, transition::Change::Start),
         ["archived"] => seasons::archived(ctx, inv).await,
         ["delete"] => seasons::delete(ctx, inv),
+        ["challenge"] => rivals::challenge(ctx, inv),
+        ["revoke_challenge"] => rivals::revoke(ctx, inv),
         _ => crate::bot::outdated(ctx, inv),
     }
+}
+
+/// Whether the controls of `module` (a `custom_id`'s module) are the league's.
+pub fn owns(module: &str) -> bool {
+    [seasons::CONTROLS, rivals::CONTROLS].contains(&module)
 }
 
 /// Who may use a control of the league, by its `custom_id`.
 pub fn control_access(id: &CustomId) -> Option<Access> {
     match (id.module.as_str(), id.action.as_str()) {
         (seasons::CONTROLS, "answer") => Some(Access::Flag(Flag::LeagueAdmin)),
+        // Anyone may click; only the challenge's target counts (`league::rivalry::answer`).
+        (rivals::CONTROLS, "answer") => Some(Access::Everyone),
         _ => None,
     }
 }
@@ -53,6 +63,7 @@ pub fn control_access(id: &CustomId) -> Option<Access> {
 pub fn control(ctx: &Ctx, inv: &Invocation, id: &CustomId) -> Result<Outcome, HandlerError> {
     match (id.module.as_str(), id.action.as_str()) {
         (seasons::CONTROLS, "answer") => seasons::answer(ctx, inv, id),
+        (rivals::CONTROLS, "answer") => rivals::answer(ctx, inv, id),
         _ => crate::bot::outdated(ctx, inv),
     }
 }
@@ -111,8 +122,10 @@ async fn show(ctx: &Ctx, inv: &Invocation) -> Result<Outcome, HandlerError> {
             &[("boards", &boards.join(", "))],
         );
     };
-    // Off-season, only the points of all seasons are current (osu-arena §2.3, §6.1).
-    if board != Board::Points && ctx.store.read(crate::league::season::current)?.is_none() {
+    // Off-season, only the points of all seasons and the challenges are current (osu-arena
+    // §2.3, §6.1).
+    let current = matches!(board, Board::Points | Board::Rivals);
+    if !current && ctx.store.read(crate::league::season::current)?.is_none() {
         return ctx.private(inv, "league.show.off_season", &[]);
     }
     let text = |key: &str| ctx.texts.render(lang, key, &[]);

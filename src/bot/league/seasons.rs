@@ -5,7 +5,7 @@
 use crate::audit::Actor;
 use crate::bot::{Ctx, HandlerError, Invocation, Kind, Outcome, Response, Value};
 use crate::league::members;
-use crate::league::season::{self, POINTS_TABLE};
+use crate::league::season::{self, POINTS_TABLE, RIVALS_TABLE};
 use crate::league::standings;
 use crate::league::transition::{self, Answered, Change, SeasonError};
 use crate::outbox::{Button, ButtonStyle, ButtonTarget, Choice, CustomId, Message, Posted};
@@ -157,7 +157,9 @@ pub async fn archived(ctx: &Ctx, inv: &Invocation) -> Result<Outcome, HandlerErr
     };
     let number = *number;
     let table = ctx.store.read(|r| {
-        Ok::<_, StoreError>(if typed_table == POINTS_TABLE {
+        Ok::<_, StoreError>(if typed_table == RIVALS_TABLE {
+            standings::finished_rivals(r, &text)?
+        } else if typed_table == POINTS_TABLE {
             season::archived_points(r, number)?
                 .map(|rows| standings::archived_points(&rows, &text))
                 .map(|mut t| {
