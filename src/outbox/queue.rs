@@ -260,6 +260,40 @@ mod tests {
         assert_eq!(users, [(1, 0), (2, 1), (3, 2)]);
     }
 
+    #[test]
+    fn a_watched_effect_is_handed_back_only_when_refused() {
+        let (_dir, store) = Store::temporary();
+        let watch = OnRefused::ChallengeDm { challenge: 9 };
+        for _ in 0..2 {
+            store
+                .write(|w| push_watched(w, Effect::dm(5, Message::text("hi")), watch))
+                .expect("push");
+        }
+        let rows = store.read(queued).expect("queued");
+        let ((refused, effect), (delivered, _)) = (&rows[0], &rows[1]);
+        // Refused: the worker takes the watch, then settles the row.
+        let taken = store
+            .write(|w| {
+                let watch = take_watch(w, *refused)?;
+                settle(w, *refused, &effect.effect, None)?;
+                Ok::<_, StoreError>(watch)
+            })
+            .expect("refused");
+        assert_eq!(taken, Some(watch));
+        // Delivered: settling drops the watch with the row.
+        store
+            .write(|w| settle(w, *delivered, &effect.effect, None))
+            .expect("delivered");
+        assert_eq!(store.write(|w| take_watch(w, *delivered)).expect("take"), None);
+        assert!(store.read(|r| r.all(&WATCHED)).expect("read").is_empty());
+        // An effect nobody watches has nothing to hand back.
+        store
+            .write(|w| push(w, Effect::dm(5, Message::text("hi"))))
+            .expect("push");
+        let (plain, _) = store.read(queued).expect("queued")[0].clone();
+        assert_eq!(store.write(|w| take_watch(w, plain)).expect("take"), None);
+    }
+
     fn log_post() -> Effect {
         Effect::Send {
             to: Destination::Route {

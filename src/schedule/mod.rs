@@ -107,8 +107,20 @@ const TICK: StdDuration = StdDuration::from_millis(500);
 impl Scheduler {
     /// Runs due jobs until the task is dropped.
     pub async fn run(self) {
+        // Expiring challenges is quick store work that must not wait for a long job (a sync of
+        // thousands of players takes minutes): it looks at the clock on its own.
+        let expiry = async {
+            loop {
+                self.expire_challenges();
+                tokio::time::sleep(TICK).await;
+            }
+        };
+        tokio::join!(expiry, self.jobs());
+    }
+
+    /// Runs the due jobs, one at a time.
+    async fn jobs(&self) {
         loop {
-            self.expire_challenges();
             if self.season_change().await {
                 continue;
             }
