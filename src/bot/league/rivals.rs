@@ -61,11 +61,7 @@ pub fn revoke(ctx: &Ctx, inv: &Invocation) -> Result<Outcome, HandlerError> {
     let now = ctx.clock.now();
     let revoked = ctx.store.write(|w| {
         Ok::<_, StoreError>(rivalry::revoke_pending(
-            w,
-            &ctx.texts,
-            inv.user,
-            target,
-            now,
+            w, &ctx.texts, inv.user, target, now,
         ))
     })?;
     let mention = format!("<@{target}>");
