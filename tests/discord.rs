@@ -274,6 +274,8 @@ async fn commands_are_registered_once_per_change_of_the_table() {
             "season_start",
             "delete",
             "points",
+            "challenge",
+            "revoke_challenge",
             "league",
             "usercd",
             "levelcd",
@@ -589,6 +591,136 @@ async fn an_anchored_message_can_be_edited_and_deleted_by_its_anchor() {
         deliver(&http, &store, guild_id, orphan).await.unwrap(),
         None
     );
+}
+
+/// A thread on an anchored message, with its (long) first post inside; restart-proof: a try that
+/// started the thread but failed to post is retried into that thread (Discord's 160004), and so
+/// is a delivery repeated after a crash before its row was settled.
+#[tokio::test]
+async fn a_thread_starts_on_an_anchored_message_and_a_retry_posts_into_it() {
+    use stagehand::discord::DeliveryError;
+
+    let guild = Guild::sample();
+    let guild_id = guild.id;
+    let fake = FakeDiscord::start(guild).await;
+    let (_dir, store) = scratch_store();
+    let channel = fake.channel_named("requests");
+    let http = http(&fake);
+    let anchored = |anchor: &'static str, text: &'static str| {
+        let (http, store) = (&http, &store);
+        let sent = Effect::Send {
+            to: Destination::Channel(channel),
+            message: Message::text(text),
+            anchor: Some(anchor.into()),
+        };
+        async move {
+            let landed = deliver(http, store, guild_id, sent.clone()).await.unwrap();
+            let landed = landed.expect("a post has a place");
+            store
+                .write(|w| queue::settle(w, 0, &sent, Some(landed.clone())))
+                .unwrap();
+            landed.first.message
+        }
+    };
+    let widget = anchored("req:1:review", "Level 128 by Anna").await;
+    let review = format!("{} end", "word ".repeat(450));
+    let thread = Effect::thread(
+        "req:1:review",
+        "Level 128 — reviews",
+        10080,
+        Message::text(&review),
+    )
+    .unwrap();
+
+    // The first try starts the thread, then its post fails (a 500): worth another try.
+    fake.fail_next(&format!("/channels/{widget}/messages"), 500, None);
+    let err = deliver(&http, &store, guild_id, thread.clone())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, DeliveryError::Failed(_)), "{err}");
+    let threads = fake.threads(channel);
+    assert_eq!(threads.len(), 1);
+    assert_eq!(threads[0].id, widget, "a thread takes its message's id");
+    assert_eq!(threads[0].name, "Level 128 — reviews");
+    assert!(fake.messages(widget).is_empty());
+
+    // The retry finds the thread started (160004) and posts into it, split in two.
+    let retried = deliver(&http, &store, guild_id, thread.clone()).await;
+    assert_eq!(retried.unwrap(), None);
+    let inside = fake.messages(widget);
+    assert_eq!(inside.len(), 2, "the review is split in two");
+    assert!(inside[0].content.starts_with("word word"));
+    assert!(inside[1].content.ends_with("end"));
+    assert_eq!(fake.threads(channel).len(), 1);
+    assert_eq!(
+        fake.messages(channel).len(),
+        1,
+        "nothing in the channel itself"
+    );
+    let started = http
+        .get_channel(widget.into())
+        .await
+        .unwrap()
+        .guild()
+        .unwrap();
+    let metadata = started.thread_metadata.unwrap();
+    assert_eq!(u16::from(metadata.auto_archive_duration), 10080);
+    let statuses = |method: &str, path: &str| -> Vec<u16> {
+        let requests = fake.requests();
+        let found = requests
+            .iter()
+            .filter(|(m, p, _)| m == method && p.ends_with(path));
+        found.map(|(_, _, status)| *status).collect()
+    };
+    let start_path = format!("/channels/{channel}/messages/{widget}/threads");
+    assert_eq!(statuses("POST", &start_path), [201, 400]);
+
+    // Delivered again after a crash before its row was settled: at least once, in the same
+    // thread, not a failure.
+    let again = deliver(&http, &store, guild_id, thread).await;
+    assert_eq!(again.unwrap(), None);
+    assert_eq!(fake.messages(widget).len(), 4);
+    assert_eq!(fake.threads(channel).len(), 1);
+
+    // Built by hand past the limits: the name is cut before it is sent, an auto-archive time
+    // Discord does not offer is refused without a request.
+    let second = anchored("req:2:review", "Level 129 by Kira").await;
+    let long_name = Effect::Thread {
+        anchor: "req:2:review".into(),
+        name: "n".repeat(150),
+        auto_archive_minutes: 60,
+        message: Message::text("first"),
+    };
+    deliver(&http, &store, guild_id, long_name).await.unwrap();
+    let named = fake.threads(channel).into_iter().find(|t| t.id == second);
+    assert_eq!(named.map(|t| t.name.chars().count()), Some(100));
+    assert_eq!(fake.messages(second)[0].content, "first");
+    let before = fake.requests().len();
+    let odd = Effect::Thread {
+        anchor: "req:2:review".into(),
+        name: "x".into(),
+        auto_archive_minutes: 30,
+        message: Message::text("never"),
+    };
+    let err = deliver(&http, &store, guild_id, odd).await.unwrap_err();
+    assert!(matches!(err, DeliveryError::Refused(_)), "{err}");
+    assert_eq!(fake.requests().len(), before);
+
+    // Nothing to start a thread on: an anchor never delivered, a message deleted by a person.
+    let never = Effect::thread("req:3:review", "x", 60, Message::text("never")).unwrap();
+    assert_eq!(deliver(&http, &store, guild_id, never).await.unwrap(), None);
+    assert_eq!(fake.requests().len(), before);
+    let deleted = anchored("req:4:review", "Level 130").await;
+    http.delete_message(channel.into(), deleted.into(), None)
+        .await
+        .unwrap();
+    let orphan = Effect::thread("req:4:review", "x", 60, Message::text("never")).unwrap();
+    assert_eq!(
+        deliver(&http, &store, guild_id, orphan).await.unwrap(),
+        None
+    );
+    assert_eq!(fake.threads(channel).len(), 2);
+    assert!(fake.messages(deleted).is_empty());
 }
 
 #[tokio::test]

@@ -8,14 +8,14 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 use serenity::all::{
-    ApplicationId, AutocompleteChoice, ChannelId, ChannelType, CommandInteraction,
-    CommandOptionType, ComponentInteraction, Context, CreateActionRow, CreateAttachment,
-    CreateAutocompleteResponse, CreateButton, CreateCommand, CreateCommandOption, CreateEmbed,
-    CreateInputText, CreateInteractionResponse, CreateInteractionResponseFollowup,
+    ApplicationId, AutoArchiveDuration, AutocompleteChoice, ChannelId, ChannelType,
+    CommandInteraction, CommandOptionType, ComponentInteraction, Context, CreateActionRow,
+    CreateAttachment, CreateAutocompleteResponse, CreateButton, CreateCommand, CreateCommandOption,
+    CreateEmbed, CreateInputText, CreateInteractionResponse, CreateInteractionResponseFollowup,
     CreateInteractionResponseMessage, CreateMessage, CreateModal, CreateThread,
     EditInteractionResponse, EditMember, EditMessage, EventHandler, GatewayIntents, GuildId,
-    HttpBuilder, InputTextStyle, Interaction as Event, MessageId, ModalInteraction, Ready, RoleId,
-    UserId,
+    HttpBuilder, InputTextStyle, Interaction as Event, MessageFlags, MessageId, ModalInteraction,
+    Ready, RoleId, UserId,
 };
 use serenity::http::{Http, HttpError};
 use tokio::sync::Notify;
@@ -160,6 +160,127 @@ async fn messages_edits_attachments_threads_and_dms() {
     let closed = quinn.direct_message(&http, CreateMessage::new().content("hi"));
     assert_eq!(refusal(closed.await), (403, 50007, vec![]));
     assert!(fake.dms(quinn.get()).is_empty());
+}
+
+/// Starting a thread on a message, by Discord's rules: a name of 1 to 100 characters, an
+/// auto-archive duration Discord offers, one thread per message (160004), the thread taking the
+/// message's id and the message naming its thread from then on.
+#[tokio::test]
+async fn threads_started_on_messages_follow_discords_rules() {
+    let fake = FakeDiscord::start(Guild::sample()).await;
+    let http = http(&fake);
+    let requests = ChannelId::new(fake.channel_named("requests"));
+    let post = |text: &'static str| {
+        let http = &http;
+        async move { requests.say(http, text).await.unwrap() }
+    };
+    let start = |message: MessageId, builder: CreateThread<'static>| {
+        let http = &http;
+        async move {
+            requests
+                .create_thread_from_message(http, message, builder)
+                .await
+        }
+    };
+    let sent = post("Level 128 by Anna").await;
+    assert!(
+        !sent
+            .flags
+            .unwrap_or_default()
+            .contains(MessageFlags::HAS_THREAD)
+            && sent.thread.is_none()
+    );
+
+    // Refused, and nothing started: a bad name, a duration Discord does not offer, both.
+    let named = |n: usize| CreateThread::new("n".repeat(n));
+    let form = |paths: &[&str]| (400, 50035, paths.iter().map(|p| p.to_string()).collect());
+    assert_eq!(
+        refusal(start(sent.id, named(0)).await),
+        form(&["name BASE_TYPE_BAD_LENGTH"])
+    );
+    assert_eq!(
+        refusal(start(sent.id, named(101)).await),
+        form(&["name BASE_TYPE_BAD_LENGTH"])
+    );
+    for minutes in [0, 30, 1000, 10081] {
+        let odd = named(5).auto_archive_duration(AutoArchiveDuration::from(minutes));
+        assert_eq!(
+            refusal(start(sent.id, odd).await),
+            form(&["auto_archive_duration BASE_TYPE_CHOICES"]),
+            "{minutes}"
+        );
+    }
+    let both = named(0).auto_archive_duration(AutoArchiveDuration::Unknown(2));
+    let (status, code, mut errors) = refusal(start(sent.id, both).await);
+    errors.sort();
+    assert_eq!(
+        (status, code, errors),
+        form(&[
+            "auto_archive_duration BASE_TYPE_CHOICES",
+            "name BASE_TYPE_BAD_LENGTH"
+        ])
+    );
+    assert!(fake.threads(requests.get()).is_empty());
+
+    // Started: the thread has the message's id, the name, the duration; a 100-character name is
+    // fine; without a duration a thread archives after a day.
+    let name = "й".repeat(100);
+    let builder =
+        CreateThread::new(name.clone()).auto_archive_duration(AutoArchiveDuration::OneWeek);
+    let thread = start(sent.id, builder).await.unwrap();
+    assert_eq!(
+        thread.id.get(),
+        sent.id.get(),
+        "a thread takes its message's id"
+    );
+    assert_eq!(thread.kind, ChannelType::PublicThread);
+    assert_eq!(thread.parent_id, Some(requests));
+    assert_eq!(thread.name, name);
+    let metadata = thread.thread_metadata.unwrap();
+    assert_eq!(metadata.auto_archive_duration, AutoArchiveDuration::OneWeek);
+    let other = post("Level 129").await;
+    let plain = start(other.id, CreateThread::new("Level 129"))
+        .await
+        .unwrap();
+    let metadata = plain.thread_metadata.unwrap();
+    assert_eq!(metadata.auto_archive_duration, AutoArchiveDuration::OneDay);
+
+    // The message names its thread, as GET and the channel's list return it.
+    let read = requests.message(&http, sent.id).await.unwrap();
+    assert_eq!(read.thread.map(|t| t.id), Some(thread.id));
+    assert!(
+        read.flags
+            .unwrap_or_default()
+            .contains(MessageFlags::HAS_THREAD)
+    );
+    let listed = requests.messages(&http, Default::default()).await.unwrap();
+    let listed = listed.iter().find(|m| m.id == sent.id).unwrap();
+    assert_eq!(listed.thread.as_ref().map(|t| t.id), Some(thread.id));
+
+    // Posts in the thread land there, not in the channel.
+    thread.id.say(&http, "first opinion").await.unwrap();
+    let inside = fake.messages(thread.id.get());
+    assert_eq!(inside.len(), 1);
+    assert_eq!(inside[0].content, "first opinion");
+    assert_eq!(inside[0].channel_id, thread.id.get());
+    assert_eq!(fake.messages(requests.get()).len(), 2);
+    let read = thread.id.messages(&http, Default::default()).await.unwrap();
+    assert_eq!(read[0].content, "first opinion");
+
+    // One thread per message, whatever the second one is called.
+    let again = start(sent.id, CreateThread::new("Level 128 again"));
+    assert_eq!(refusal(again.await), (400, 160004, vec![]));
+    assert_eq!(fake.threads(requests.get()).len(), 2);
+
+    // A message that is not (or no longer) there: 10008, also from the wrong channel.
+    let log = ChannelId::new(fake.channel_named("log"));
+    let elsewhere = log.create_thread_from_message(&http, other.id, CreateThread::new("x"));
+    assert_eq!(refusal(elsewhere.await), (404, 10008, vec![]));
+    let gone = post("deleted soon").await;
+    requests.delete_message(&http, gone.id).await.unwrap();
+    let deleted = start(gone.id, CreateThread::new("x"));
+    assert_eq!(refusal(deleted.await), (404, 10008, vec![]));
+    assert_eq!(fake.threads(requests.get()).len(), 2);
 }
 
 #[tokio::test]

@@ -7,17 +7,30 @@
 //! dropped after [`ATTEMPTS`] tries so one bad row never blocks the queue. An effect that stands
 //! for a message built at delivery time (a widget refresh) is first
 //! expanded by `bot::expand`.
+//!
+//! A thread ([`Effect::Thread`]) is two requests: start it on the anchored message, then post in
+//! it. A crash or failure between them leaves the thread started and the row queued; the retry
+//! gets Discord's "a thread has already been created for this message" (160004) and posts into
+//! that thread instead (the message object names it; a thread started from a message has the
+//! message's id, which is used when it does not). A message that is gone (10008), or was never
+//! delivered, has no thread to start: skipped and logged, like an edit of it. Like every post, the
+//! thread's post is delivered at least once: a crash after it went out but before its row was
+//! settled posts it again, in the same thread.
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use serenity::all::{ChannelId, EditMember, GuildId, Http, MessageId, RoleId, UserId};
+use serenity::all::{
+    AutoArchiveDuration, ChannelId, CreateThread, EditMember, GuildId, Http, MessageId, RoleId,
+    UserId,
+};
 
 use super::convert;
 use crate::bot::Ctx;
 use crate::i18n::{Catalogue, Lang};
 use crate::outbox::{
-    Destination, Effect, Landed, LimitError, Message, Outbox, Posted, Queued, Route, prepare, queue,
+    Destination, Effect, Landed, LimitError, Message, Outbox, Posted, Queued, Route, fit_thread,
+    prepare, queue,
 };
 use crate::routes;
 use crate::store::{Store, StoreError};
@@ -132,6 +145,7 @@ fn summary(effect: &Effect) -> String {
         Effect::Member { user, .. } => format!("member {user}"),
         Effect::RegisterCommands => "register the commands".to_string(),
         Effect::RefreshResolution { request } => format!("refresh the widget of request {request}"),
+        Effect::Thread { anchor, .. } => format!("thread on {anchor}"),
     }
 }
 
@@ -176,6 +190,8 @@ pub enum DeliveryError {
 const UNKNOWN_CHANNEL: isize = 10003;
 /// Discord's error code for a message that does not exist.
 const UNKNOWN_MESSAGE: isize = 10008;
+/// Discord's error code for starting a thread on a message that already has one.
+const THREAD_ALREADY_CREATED: isize = 160004;
 
 impl DeliveryError {
     fn from_serenity(err: serenity::Error, route: Option<(Route, u64)>) -> DeliveryError {
@@ -308,6 +324,29 @@ pub async fn deliver(
         Effect::RefreshResolution { .. } => Err(DeliveryError::Refused(
             "built by the outbox worker before delivery".into(),
         )),
+        Effect::Thread {
+            anchor,
+            name,
+            auto_archive_minutes,
+            message,
+        } => {
+            let name = fit_thread(&name, auto_archive_minutes).map_err(limits)?;
+            let parts = prepare(message).map_err(limits)?;
+            let Some(place) = anchored(store, &anchor)? else {
+                return Ok(None);
+            };
+            let Some(thread) = start_thread(http, place, name, auto_archive_minutes).await? else {
+                tracing::warn!(anchor, "the anchored message is gone; no thread started");
+                return Ok(None);
+            };
+            for part in parts {
+                thread
+                    .send_message(http, convert::message(&part))
+                    .await
+                    .map_err(|e| DeliveryError::from_serenity(e, None))?;
+            }
+            Ok(None)
+        }
         Effect::RegisterCommands => {
             let texts = Catalogue::open(store).map_err(|e| DeliveryError::Failed(e.to_string()))?;
             super::register::register(http, store, guild, &texts)
@@ -318,18 +357,61 @@ pub async fn deliver(
     }
 }
 
+/// Starts a thread on the message at `place` and returns it; when the message has one already
+/// (an earlier try started it), returns that one. `None` when the message is gone.
+async fn start_thread(
+    http: &Http,
+    place: Posted,
+    name: String,
+    auto_archive_minutes: u16,
+) -> Result<Option<ChannelId>, DeliveryError> {
+    let (channel, message) = (ChannelId::new(place.channel), MessageId::new(place.message));
+    let builder = CreateThread::new(name)
+        .auto_archive_duration(AutoArchiveDuration::from(auto_archive_minutes));
+    let err = match channel
+        .create_thread_from_message(http, message, builder)
+        .await
+    {
+        Ok(thread) => return Ok(Some(thread.id)),
+        Err(err) if is_unknown_message(&err) => return Ok(None),
+        Err(err) if error_code(&err) == Some(THREAD_ALREADY_CREATED) => err,
+        Err(err) => return Err(DeliveryError::from_serenity(err, None)),
+    };
+    tracing::info!(
+        message = place.message,
+        error = %err,
+        "the message has a thread already; posting in it"
+    );
+    match channel.message(http, message).await {
+        // A thread started from a message has the message's id.
+        Ok(found) => Ok(Some(
+            found
+                .thread
+                .map_or(ChannelId::new(place.message), |thread| thread.id),
+        )),
+        Err(err) if is_unknown_message(&err) => Ok(None),
+        Err(err) => Err(DeliveryError::from_serenity(err, None)),
+    }
+}
+
+/// Discord's JSON error code, when Discord answered with one.
+fn error_code(err: &serenity::Error) -> Option<isize> {
+    match err {
+        serenity::Error::Http(serenity::http::HttpError::UnsuccessfulRequest(response)) => {
+            Some(response.error.code)
+        }
+        _ => None,
+    }
+}
+
 /// Whether Discord answered that the message does not exist (deleted already, by a person or
 /// by an earlier try).
 fn is_unknown_message(err: &serenity::Error) -> bool {
-    matches!(
-        err,
-        serenity::Error::Http(serenity::http::HttpError::UnsuccessfulRequest(response))
-            if response.error.code == UNKNOWN_MESSAGE
-    )
+    error_code(err) == Some(UNKNOWN_MESSAGE)
 }
 
-/// The place recorded under `anchor`; an edit or delete of a message that was never delivered
-/// (its post was dropped) has nothing to act on and is skipped.
+/// The place recorded under `anchor`; an edit, delete or thread of a message that was never
+/// delivered (its post was dropped) has nothing to act on and is skipped.
 fn anchored(store: &Store, anchor: &str) -> Result<Option<Posted>, DeliveryError> {
     let place = store
         .read(|r| queue::posted(r, anchor))

@@ -2,14 +2,20 @@
 //! and the [`Destination`] of a new message. Effects are queued in the store ([`super::queue`]) in
 //! the transaction that decided them and delivered later, so they are serialisable and name
 //! nothing but ids.
+//!
+//! Queued rows are postcard, where a variant is stored by its position: new variants go at the
+//! end of [`Effect`] (the last one added: [`Effect::Thread`], a thread started on an anchored
+//! message with a first post in it), never in between, so rows queued by an older release still
+//! read.
 
 use serde::{Deserialize, Serialize};
 
 use super::Route;
-use super::message::Message;
+use super::message::{LimitError, Message, fit_thread};
 
 /// A change Stagehand makes in Discord besides answering: queued in the store by
 /// [`super::queue`] (in the transaction that decided it) and delivered in order by its worker.
+/// Stored by position: append variants, never reorder.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum Effect {
     /// A new message. With an `anchor`, where it landed is recorded under that name, so later
@@ -36,6 +42,18 @@ pub enum Effect {
     /// Edits request `request`'s Resolution Widget with what the store holds when this is
     /// delivered: the links to reviews posted by the effects before it.
     RefreshResolution { request: u64 },
+    /// Starts a public thread on the message recorded under `anchor` (its first part, when it
+    /// was split), named `name`, archived after `auto_archive_minutes` without activity, and
+    /// posts `message` in it. Build it with [`Effect::thread`], which fits it to Discord's limits.
+    /// When the message already has a thread (a retry after the thread was started but before
+    /// the post got out), the post goes into that thread; when the message is gone, or was never
+    /// delivered, there is nothing to start a thread on and the effect is skipped.
+    Thread {
+        anchor: String,
+        name: String,
+        auto_archive_minutes: u16,
+        message: Message,
+    },
 }
 
 /// What a use case does when Discord refuses an effect it queued for good (a 4xx: a DM to a
@@ -60,11 +78,14 @@ pub enum Destination {
 }
 
 impl Effect {
-    /// The anchor this effect posts under, edits or deletes.
+    /// The anchor this effect posts under, edits, deletes or starts a thread on (only a post
+    /// records where it landed: [`super::queue::settle`]).
     pub fn anchor(&self) -> Option<&str> {
         match self {
             Effect::Send { anchor, .. } => anchor.as_deref(),
-            Effect::Edit { anchor, .. } | Effect::Delete { anchor } => Some(anchor),
+            Effect::Edit { anchor, .. }
+            | Effect::Delete { anchor }
+            | Effect::Thread { anchor, .. } => Some(anchor),
             Effect::Member { .. } | Effect::RegisterCommands | Effect::RefreshResolution { .. } => {
                 None
             }
@@ -85,6 +106,25 @@ impl Effect {
         )
     }
 
+    /// [`Effect::Thread`]: a thread named `name` on the message anchored as `anchor`, with
+    /// `message` as its first post. The name and auto-archive time are fitted now
+    /// ([`fit_thread`]: the name cut to 100 characters; refused when it is empty or the time is
+    /// not 60, 1440, 4320 or 10080 minutes), so a use case hears of a bad one before queueing it;
+    /// the post is split at delivery like any message.
+    pub fn thread(
+        anchor: impl Into<String>,
+        name: &str,
+        auto_archive_minutes: u16,
+        message: Message,
+    ) -> Result<Effect, LimitError> {
+        Ok(Effect::Thread {
+            anchor: anchor.into(),
+            name: fit_thread(name, auto_archive_minutes)?,
+            auto_archive_minutes,
+            message,
+        })
+    }
+
     /// A direct message.
     pub fn dm(user: u64, message: Message) -> Effect {
         Effect::Send {
@@ -92,5 +132,80 @@ impl Effect {
             message,
             anchor: None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_anchor_of_each_effect() {
+        let thread = Effect::thread("req:1:review", "Level 128", 1440, Message::text("hi"));
+        assert_eq!(
+            thread.as_ref().map(Effect::anchor),
+            Ok(Some("req:1:review"))
+        );
+        let edit = Effect::Edit {
+            anchor: "a".into(),
+            message: Message::default(),
+        };
+        assert_eq!(edit.anchor(), Some("a"));
+        assert_eq!(Effect::RegisterCommands.anchor(), None);
+        assert_eq!(Effect::dm(1, Message::text("x")).anchor(), None);
+    }
+
+    #[test]
+    fn a_thread_is_fitted_when_built() {
+        let Ok(Effect::Thread { name, .. }) =
+            Effect::thread("a", &"x".repeat(120), 60, Message::default())
+        else {
+            panic!("a long name is cut, not refused");
+        };
+        assert_eq!(name.chars().count(), crate::outbox::limits::THREAD_NAME);
+        assert_eq!(
+            Effect::thread("a", "  ", 60, Message::default()),
+            Err(LimitError::ThreadName)
+        );
+        assert_eq!(
+            Effect::thread("a", "t", 30, Message::default()),
+            Err(LimitError::AutoArchive(30))
+        );
+    }
+
+    /// Queued rows name their variant by position: the variants before `Thread` keep theirs, so
+    /// rows queued before it existed still read, and `Thread` comes last.
+    #[test]
+    fn variants_keep_their_stored_positions() {
+        let tag = |effect: &Effect| postcard::to_allocvec(effect).expect("encode")[0];
+        let earlier = [
+            Effect::dm(1, Message::default()),
+            Effect::Edit {
+                anchor: String::new(),
+                message: Message::default(),
+            },
+            Effect::Delete {
+                anchor: String::new(),
+            },
+            Effect::Member {
+                user: 1,
+                add_roles: Vec::new(),
+                remove_roles: Vec::new(),
+                nick: None,
+            },
+            Effect::RegisterCommands,
+            Effect::RefreshResolution { request: 7 },
+        ];
+        let tags: Vec<u8> = earlier.iter().map(tag).collect();
+        assert_eq!(tags, [0, 1, 2, 3, 4, 5]);
+        assert_eq!(
+            postcard::to_allocvec(&Effect::RefreshResolution { request: 7 }).expect("encode"),
+            [5, 7]
+        );
+        let thread = Effect::thread("req:1", "Level 128", 10080, Message::text("hi"))
+            .expect("a valid thread");
+        assert_eq!(tag(&thread), 6);
+        let bytes = postcard::to_allocvec(&thread).expect("encode");
+        assert_eq!(postcard::from_bytes::<Effect>(&bytes).ok(), Some(thread));
     }
 }

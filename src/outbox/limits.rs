@@ -27,6 +27,10 @@ pub const AUTOCOMPLETE_CHOICES: usize = 25;
 pub const CHOICE_NAME: usize = 100;
 pub const FILES: usize = 10;
 pub const FILE_BYTES: usize = 10 * 1024 * 1024;
+/// Characters in a thread's name (at least one).
+pub const THREAD_NAME: usize = 100;
+/// The minutes of inactivity after which Discord may archive a thread: the only values it accepts.
+pub const AUTO_ARCHIVE_MINUTES: [u16; 4] = [60, 1440, 4320, 10080];
 
 /// Characters as Discord counts them (Unicode scalar values).
 pub fn len(text: &str) -> usize {

@@ -1,9 +1,11 @@
 //! What Stagehand sends, as plain values: messages, embeds, buttons, files, modals, choices.
 //!
-//! Handlers build these freely; [`prepare`] and [`check_modal`] then apply Discord's limits (see
-//! [`super::limits`]): long content is split on word boundaries into several messages, over-long
-//! embed texts are cut with "…", and what cannot be fixed (too many fields, rows, buttons, files,
-//! or bytes) is refused with a [`LimitError`]. Nothing that would be rejected reaches Discord.
+//! Handlers build these freely; [`prepare`], [`check_modal`] and [`fit_thread`] then apply
+//! Discord's limits (see [`super::limits`]): long content is split on word boundaries into several
+//! messages, over-long embed texts and thread names are cut with "…", and what cannot be fixed
+//! (too many fields, rows, buttons, files, or bytes; a thread without a name or with an
+//! auto-archive time Discord does not offer) is refused with a [`LimitError`]. Nothing that would
+//! be rejected reaches Discord.
 
 use serde::{Deserialize, Serialize};
 
@@ -168,6 +170,10 @@ pub enum LimitError {
     FileTooLarge { name: String, bytes: usize },
     #[error("a modal needs 1 to {max} inputs, not {0}", max = limits::MODAL_INPUTS)]
     ModalInputs(usize),
+    #[error("a thread needs a name")]
+    ThreadName,
+    #[error("a thread cannot archive after {0} minutes (one of {allowed:?})", allowed = limits::AUTO_ARCHIVE_MINUTES)]
+    AutoArchive(u16),
 }
 
 /// Applies the limits: returns the messages to send in order. The first carries the embeds,
@@ -296,6 +302,20 @@ pub fn check_modal(modal: Modal) -> Result<Modal, LimitError> {
             .collect(),
         ..modal
     })
+}
+
+/// Fits a thread to start on a message: returns its name, trimmed and cut to 100 characters
+/// ("…"). A name with nothing in it, or an auto-archive time Discord does not offer (60, 1440,
+/// 4320 or 10080 minutes), is refused.
+pub fn fit_thread(name: &str, auto_archive_minutes: u16) -> Result<String, LimitError> {
+    if !limits::AUTO_ARCHIVE_MINUTES.contains(&auto_archive_minutes) {
+        return Err(LimitError::AutoArchive(auto_archive_minutes));
+    }
+    let name = name.trim();
+    if name.is_empty() {
+        return Err(LimitError::ThreadName);
+    }
+    Ok(truncate(name, limits::THREAD_NAME))
 }
 
 /// At most 25 choices, names cut to 100 characters, values longer than 100 dropped.
@@ -431,6 +451,27 @@ mod tests {
             prepare(huge),
             Err(LimitError::FileTooLarge { .. })
         ));
+    }
+
+    #[test]
+    fn thread_names_are_cut_and_odd_archive_times_refused() {
+        assert_eq!(fit_thread("  Level 128  ", 1440), Ok("Level 128".into()));
+        let long = fit_thread(&"я".repeat(150), 60).unwrap_or_default();
+        assert_eq!(len(&long), limits::THREAD_NAME);
+        assert!(long.ends_with('…'));
+        let exact = "n".repeat(limits::THREAD_NAME);
+        assert_eq!(fit_thread(&exact, 10080), Ok(exact.clone()));
+        assert_eq!(fit_thread("", 60), Err(LimitError::ThreadName));
+        assert_eq!(fit_thread(" \n\t", 60), Err(LimitError::ThreadName));
+        for minutes in limits::AUTO_ARCHIVE_MINUTES {
+            assert!(fit_thread("t", minutes).is_ok(), "{minutes}");
+        }
+        for minutes in [0, 1, 59, 61, 1000, 1441, 10081, u16::MAX] {
+            assert_eq!(
+                fit_thread("t", minutes),
+                Err(LimitError::AutoArchive(minutes))
+            );
+        }
     }
 
     #[test]

@@ -17,7 +17,7 @@ pub use custom_id::{CustomId, CustomIdError};
 pub use effect::{Destination, Effect, OnRefused};
 pub use message::{
     Button, ButtonStyle, ButtonTarget, Choice, Embed, Field, File, Input, LimitError, Message,
-    Modal, Pings, check_modal, fit_choices, prepare,
+    Modal, Pings, check_modal, fit_choices, fit_thread, prepare,
 };
 pub use queue::{Landed, Outbox, Posted, Queued, posted, push, push_watched};
 pub use route::Route;

@@ -12,6 +12,9 @@ use super::{FakeDiscord, Role};
 /// The largest upload Discord reports in `attachment_size_limit` for an unboosted guild.
 const ATTACHMENT_SIZE_LIMIT: usize = super::limits::MAX_FILE_BYTES;
 
+/// Message flag: a thread was started from this message.
+const HAS_THREAD: u64 = 1 << 5;
+
 /// When every sample member joined.
 const JOINED_AT: &str = "2024-03-01T12:00:00.000000+00:00";
 
@@ -131,7 +134,7 @@ pub fn channel(state: &State, channel: &ChannelRec) -> Value {
             "total_message_sent": channel.messages.len(),
             "thread_metadata": {
                 "archived": channel.archived,
-                "auto_archive_duration": 1440,
+                "auto_archive_duration": channel.auto_archive,
                 "archive_timestamp": JOINED_AT,
                 "locked": channel.locked,
                 "create_timestamp": JOINED_AT,
@@ -313,6 +316,7 @@ pub fn message(state: &State, message: &MessageRec) -> Value {
     }
     if let Some(thread) = message.thread.and_then(|t| state.channels.get(&t)) {
         value["thread"] = self::channel(state, thread);
+        value["flags"] = json!(message.flags | HAS_THREAD);
     }
     value
 }

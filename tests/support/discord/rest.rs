@@ -886,20 +886,43 @@ fn edit_message(state: &mut State, id: u64, req: &Req, prefix: &[&str]) -> Answe
     }
 }
 
-fn thread_name(req: &Req) -> Result<String, Answer> {
-    match req.str("name") {
-        Some(name) if (1..=100).contains(&name.chars().count()) => Ok(name.to_string()),
-        _ => {
-            let errors = json!({"name": {"_errors": [{"code": "BASE_TYPE_BAD_LENGTH", "message": "Must be between 1 and 100 in length."}]}});
-            Err(Answer::json(
-                400,
-                json!({"code": 50035, "message": "Invalid Form Body", "errors": errors}),
-            ))
-        }
+/// The minutes of inactivity after which Discord may archive a thread: the only values it takes.
+const AUTO_ARCHIVE_MINUTES: [u64; 4] = [60, 1440, 4320, 10080];
+
+/// A new thread's name (1–100 characters) and auto-archive duration (one of
+/// [`AUTO_ARCHIVE_MINUTES`]; 1440 when absent), or Discord's 50035 naming every bad field.
+fn thread_form(req: &Req) -> Result<(String, u16), Answer> {
+    let mut errors = serde_json::Map::new();
+    let name = req
+        .str("name")
+        .filter(|name| (1..=100).contains(&name.chars().count()));
+    if name.is_none() {
+        errors.insert(
+            "name".into(),
+            json!({"_errors": [{"code": "BASE_TYPE_BAD_LENGTH", "message": "Must be between 1 and 100 in length."}]}),
+        );
+    }
+    let minutes = match req.json.get("auto_archive_duration") {
+        None | Some(Value::Null) => Some(1440),
+        Some(value) => value.as_u64().filter(|m| AUTO_ARCHIVE_MINUTES.contains(m)),
+    };
+    if minutes.is_none() {
+        errors.insert(
+            "auto_archive_duration".into(),
+            json!({"_errors": [{"code": "BASE_TYPE_CHOICES", "message": "Value must be one of {60, 1440, 4320, 10080}."}]}),
+        );
+    }
+    match (name, minutes) {
+        (Some(name), Some(minutes)) => Ok((name.to_string(), minutes as u16)),
+        _ => Err(Answer::json(
+            400,
+            json!({"code": 50035, "message": "Invalid Form Body", "errors": errors}),
+        )),
     }
 }
 
-fn new_thread(state: &mut State, id: u64, parent: u64, name: String, kind: u8) -> Answer {
+fn new_thread(state: &mut State, id: u64, parent: u64, form: (String, u16), kind: u8) -> Answer {
+    let (name, auto_archive) = form;
     let rec = ChannelRec {
         id,
         name,
@@ -909,6 +932,7 @@ fn new_thread(state: &mut State, id: u64, parent: u64, name: String, kind: u8) -
         owner: Some(FakeDiscord::APPLICATION_ID),
         archived: false,
         locked: false,
+        auto_archive,
         position: 0,
         messages: Vec::new(),
     };
@@ -917,10 +941,18 @@ fn new_thread(state: &mut State, id: u64, parent: u64, name: String, kind: u8) -
     answer
 }
 
+/// `POST /channels/{channel}/messages/{message}/threads`: a public thread started on a message
+/// of a text channel. The form is checked (50035), then the message (10008), which carries one
+/// thread at most (160004); the thread takes the message's id, as on Discord, and the message
+/// object names it under `thread` (with the `HAS_THREAD` flag) from then on.
 fn thread_from_message(state: &mut State, channel: u64, message: u64, req: &Req) -> Answer {
     if state.channels.get(&channel).is_none_or(|c| c.kind != 0) {
         return unknown_channel();
     }
+    let form = match thread_form(req) {
+        Ok(form) => form,
+        Err(answer) => return answer,
+    };
     match channel_message(state, channel, message) {
         Err(answer) => return answer,
         Ok(m) if m.thread.is_some() => {
@@ -932,20 +964,16 @@ fn thread_from_message(state: &mut State, channel: u64, message: u64, req: &Req)
         }
         Ok(_) => {}
     }
-    let name = match thread_name(req) {
-        Ok(name) => name,
-        Err(answer) => return answer,
-    };
     state.messages.get_mut(&message).unwrap().thread = Some(message);
-    new_thread(state, message, channel, name, 11)
+    new_thread(state, message, channel, form, 11)
 }
 
 fn thread(state: &mut State, channel: u64, req: &Req) -> Answer {
     if state.channels.get(&channel).is_none_or(|c| c.kind != 0) {
         return unknown_channel();
     }
-    let name = match thread_name(req) {
-        Ok(name) => name,
+    let form = match thread_form(req) {
+        Ok(form) => form,
         Err(answer) => return answer,
     };
     let kind = match req.json.get("type").and_then(Value::as_u64) {
@@ -953,7 +981,7 @@ fn thread(state: &mut State, channel: u64, req: &Req) -> Answer {
         _ => 12,
     };
     let id = state.snowflake();
-    new_thread(state, id, channel, name, kind)
+    new_thread(state, id, channel, form, kind)
 }
 
 /// Guild (`scope` = guild id) or global commands: list, bulk overwrite, create, delete.

@@ -89,6 +89,8 @@ pub struct ChannelRec {
     pub owner: Option<u64>,
     pub archived: bool,
     pub locked: bool,
+    /// A thread's minutes without activity before Discord archives it.
+    pub auto_archive: u16,
     pub position: usize,
     /// Message ids in the order they were sent (deleted ones removed).
     pub messages: Vec<u64>,
@@ -235,6 +237,7 @@ impl State {
                     owner: None,
                     archived: false,
                     locked: false,
+                    auto_archive: 0,
                     position,
                     messages: Vec::new(),
                 };
@@ -331,6 +334,7 @@ impl State {
             owner: None,
             archived: false,
             locked: false,
+            auto_archive: 0,
             position: 0,
             messages: Vec::new(),
         };
