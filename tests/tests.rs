@@ -32,6 +32,8 @@ mod osu_client;
 mod render;
 /// The GD request desk end to end: requests, opinions, resolutions, the queue, refusals.
 mod requests;
+/// Rivalries: challenges issued, answered from a DM, won once on the syncs, expired across restarts, revoked.
+mod rivalries;
 /// Seasons: ending and starting them behind a prompt, their jobs surviving SIGKILL, `/archived`, `/delete`.
 mod seasons;
 /// TLS, HTTP versions, health and metrics, redirects, PEM certificates, slow clients, shutdown.

@@ -512,8 +512,9 @@ pub fn revoke_all(
     Ok(open.len())
 }
 
-/// The DM asking the target of challenge `id` to answer could not be delivered (their DMs are
-/// closed): the challenge is revoked, and the challenger told (§2.5 step 10).
+/// The DM asking the target of challenge `id` to answer could not be delivered (Discord refused
+/// it — their DMs are closed — or kept failing): the challenge is revoked, and the challenger
+/// told (§2.5 step 10).
 pub fn dm_refused(w: &mut Writer, texts: &Catalogue, id: u64, now: i64) -> Result<(), StoreError> {
     let Some(c) = get(w, id)? else {
         return Ok(());
@@ -1006,7 +1007,7 @@ mod tests {
         assert!(told.iter().any(|(_, q)| matches!(
             &q.effect,
             Effect::Send { to: Destination::Dm(ADA), message, .. }
-                if message.content.contains("direct messages are closed")
+                if message.content.contains("could not be delivered")
         )));
         let id = issue_now(&store, &texts, &ask(ADA, BOB, 300), T0 + 86_400).unwrap();
         answer_now(&store, &texts, id, BOB, true, T0 + 86_400).unwrap();

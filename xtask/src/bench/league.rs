@@ -21,13 +21,23 @@
 //!   whom 10 % gained pp since the last: a `/users` call per 50 players, and a best-score call
 //!   only for each player whose pp changed. One run, at the client's 10 requests a second
 //!   (about four minutes).
+//! - `challenge_check_1000_players_us`: the eligibility checks of `/challenge` for one pair
+//!   (`league::rivalry::check`, §4.2: the parameters, both players, their open challenges, the
+//!   pair's history newest first) in a read transaction, with 1000 linked players in Gold and
+//!   10,000 past challenges spread over them: declined, revoked while pending, expired, won, and
+//!   revoked while accepted, in turn, ten of them between the pair, and the last twenty still
+//!   pending or accepted. The pair may challenge each other, so every check runs. Median of
+//!   1000 runs after 100 warm-ups. Its own area, `league-challenge`: `cargo xtask bench
+//!   challenge` runs only it (seconds), `cargo xtask bench league` with the rest.
 
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use anyhow::Context as _;
+use stagehand::audit::Actor;
 use stagehand::bot::{Invocation, Kind, Outcome, Response, Value};
 use stagehand::i18n::{self, Catalogue};
 use stagehand::league::player::{self, Player, TopPlay, improvement_indicator};
+use stagehand::league::rivalry::{self, Ask};
 use stagehand::league::standings::{self, Board};
 use stagehand::league::transition::{self, Change};
 use stagehand::league::{League, Thresholds, season, sync};
@@ -54,6 +64,13 @@ const SEASON_RUNS: usize = 3;
 const BIG_SYNC_PLAYERS: usize = 20_000;
 /// One player in this many gained pp before the big sync.
 const BIG_SYNC_CHANGED_EVERY: usize = 10;
+
+const CHECK_PLAYERS: usize = 1000;
+const CHECK_CHALLENGES: usize = 10_000;
+/// Challenges issued last and left open (half pending, half accepted).
+const CHECK_OPEN: usize = 20;
+const CHECK_RUNS: usize = 1000;
+const CHECK_WARM_UPS: usize = 100;
 
 const SHOW_PLAYERS: usize = 50;
 const SHOW_RUNS: usize = 20;
@@ -419,5 +436,124 @@ fn show_gold(runtime: &tokio::runtime::Runtime, dir: &std::path::Path) -> anyhow
         let started = Instant::now();
         std::hint::black_box(answer()?);
         Ok(started.elapsed().as_secs_f64() * 1000.0)
+    })
+}
+
+/// The `league-challenge` area: [`challenge_check`] alone.
+pub fn challenge_figures() -> anyhow::Result<Vec<Figure>> {
+    let dir =
+        std::env::temp_dir().join(format!("stagehand-bench-challenge-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    let result = challenge_check(&dir);
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(vec![Figure {
+        name: "challenge_check_1000_players_us",
+        value: result?,
+        unit: "us",
+    }])
+}
+
+/// Median microseconds of `rivalry::check` for one pair, with [`CHECK_PLAYERS`] players and
+/// [`CHECK_CHALLENGES`] past challenges.
+fn challenge_check(dir: &std::path::Path) -> anyhow::Result<f64> {
+    let store = Store::open(&dir.join("challenges.redb"), &StoreOptions::default())
+        .context("opening a scratch store")?;
+    let texts = Catalogue::defaults();
+    let day = 86_400;
+    let t0 = unix_now() - (CHECK_CHALLENGES as i64 + 1) * day;
+    let players: Vec<Player> = fake_osu::fixtures::players(CHECK_PLAYERS)
+        .iter()
+        .enumerate()
+        .map(|(i, f)| linked(400_000 + i as u64, f, League::Gold, League::Gold, t0))
+        .collect();
+    link_all(&store, &players, t0)?;
+    let id = |i: usize| players[i].discord_id;
+    // One challenge a day, so a pair meeting again is past its day of waiting.
+    for chunk in (0..CHECK_CHALLENGES).collect::<Vec<_>>().chunks(1000) {
+        store.write(|w| -> anyhow::Result<()> {
+            for &k in chunk {
+                let now = t0 + k as i64 * day;
+                let round = k / CHECK_PLAYERS;
+                let (challenger, target) = if k % CHECK_PLAYERS == 500 + round {
+                    // The measured pair, either way round.
+                    if round.is_multiple_of(2) {
+                        (0, 1)
+                    } else {
+                        (1, 0)
+                    }
+                } else {
+                    let c = k % CHECK_PLAYERS;
+                    (c, (c + 1 + 13 * round) % CHECK_PLAYERS)
+                };
+                let ask = Ask {
+                    challenger: id(challenger),
+                    target: id(target),
+                    target_is_bot: false,
+                    pp: 300,
+                };
+                let issued = rivalry::issue(w, &texts, &ask, now)
+                    .map_err(|e| anyhow::anyhow!("challenge {k}: {e}"))?;
+                let answer = |w: &mut stagehand::store::Writer, accept| {
+                    rivalry::answer(w, &texts, issued, ask.target, accept, now)
+                        .map(drop)
+                        .map_err(|e| anyhow::anyhow!("challenge {k}: {e}"))
+                };
+                if k >= CHECK_CHALLENGES - CHECK_OPEN {
+                    if k % 2 == 1 {
+                        answer(w, true)?;
+                    }
+                    continue;
+                }
+                match k % 5 {
+                    0 => answer(w, false)?,
+                    1 => {
+                        rivalry::revoke_pending(w, &texts, ask.challenger, ask.target, now)
+                            .map_err(|e| anyhow::anyhow!("challenge {k}: {e}"))?;
+                    }
+                    2 => {
+                        anyhow::ensure!(rivalry::expire_due(w, &texts, now + day / 2)? == 1);
+                    }
+                    3 => {
+                        answer(w, true)?;
+                        let mut p = player::get(w, ask.target)?.context("the target")?;
+                        p.pp += 300;
+                        player::update(w, &p)?;
+                        anyhow::ensure!(rivalry::decide(w, &texts, now)? == [issued]);
+                    }
+                    _ => {
+                        answer(w, true)?;
+                        rivalry::revoke_all(w, &texts, ask.target, Actor::Bot, now)?;
+                    }
+                }
+            }
+            Ok(())
+        })?;
+    }
+    let ask = Ask {
+        challenger: id(0),
+        target: id(1),
+        target_is_bot: false,
+        pp: 300,
+    };
+    let now = t0 + CHECK_CHALLENGES as i64 * day;
+    let between = store
+        .read(|r| rivalry::of_player(r, id(0)))?
+        .into_iter()
+        .filter(|(_, c)| c.challenger.discord_id == id(1) || c.target.discord_id == id(1))
+        .count();
+    anyhow::ensure!(between >= 10, "{between} challenges between the pair");
+    let check = || -> anyhow::Result<()> {
+        store
+            .read(|r| Ok::<_, stagehand::store::StoreError>(rivalry::check(r, &ask, now)))?
+            .map(drop)
+            .map_err(|e| anyhow::anyhow!("the pair may not challenge: {e}"))
+    };
+    for _ in 0..CHECK_WARM_UPS {
+        check()?;
+    }
+    median(CHECK_RUNS, || {
+        let started = Instant::now();
+        std::hint::black_box(check()?);
+        Ok(started.elapsed().as_secs_f64() * 1e6)
     })
 }

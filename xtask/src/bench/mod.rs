@@ -39,6 +39,7 @@ const AREAS: &[Area] = &[
     ("services", services::figures),
     ("requests", requests::figures),
     ("league", league::figures),
+    ("league-challenge", league::challenge_figures),
 ];
 
 pub fn run(args: &[String]) -> anyhow::Result<()> {
