@@ -1,5 +1,5 @@
-//! Lists shown a page at a time (gd-requestbot §1.15): `/queue history`, and `list` and
-//! `history` of `/usercd` and `/levelcd`.
+//! Lists shown a page at a time (gd-requestbot §1.15): `/queue history`, `list` and `history`
+//! of `/usercd` and `/levelcd`, and `/text list`.
 //!
 //! A page's ⏴ and ⏵ buttons name the list and the page they lead to in their `custom_id`
 //! (`v1:page:<list>:<id>:<page>`), so a click renders that page afresh from the store, after a
@@ -27,6 +27,8 @@ pub enum List {
     Cooldowns(EntityKind, Listing),
     /// `/usercd history` and `/levelcd history` of one member or level, oldest first.
     CooldownHistory(Entity),
+    /// `/text list`: every text's key.
+    Texts,
 }
 
 /// A list's text in the reader's language: a title and the entries, or the one line that says
@@ -43,6 +45,7 @@ impl List {
             List::QueueHistory => 4,
             List::Cooldowns(..) => 10,
             List::CooldownHistory(_) => 6,
+            List::Texts => 50,
         }
     }
 
@@ -56,6 +59,7 @@ impl List {
             List::QueueHistory => ["queue", "history"],
             List::Cooldowns(kind, _) => [group(kind), "list"],
             List::CooldownHistory(entity) => [group(entity.kind()), "history"],
+            List::Texts => ["text", "list"],
         }
     }
 
@@ -68,6 +72,7 @@ impl List {
             List::Cooldowns(EntityKind::Level, Listing::Endless) => ("level_endless", 0),
             List::CooldownHistory(Entity::User(id)) => ("user_history", id),
             List::CooldownHistory(Entity::Level(id)) => ("level_history", id),
+            List::Texts => ("texts", 0),
         };
         CustomId::new(MODULE, action, id, Some(&page.to_string()))
     }
@@ -84,6 +89,7 @@ impl List {
             ("user_endless", 0) => List::Cooldowns(EntityKind::User, Listing::Endless),
             ("level_temporary", 0) => List::Cooldowns(EntityKind::Level, Listing::Temporary),
             ("level_endless", 0) => List::Cooldowns(EntityKind::Level, Listing::Endless),
+            ("texts", 0) => List::Texts,
             ("user_history", user) if user > 0 => List::CooldownHistory(Entity::User(user)),
             ("level_history", level) if (1..=i64::MAX as u64).contains(&level) => {
                 List::CooldownHistory(Entity::Level(level))
@@ -128,6 +134,7 @@ fn lines(ctx: &Ctx, lang: Lang, list: List) -> Result<Lines, HandlerError> {
         List::CooldownHistory(entity) => {
             super::requests::cooldown_commands::history(ctx, lang, entity)
         }
+        List::Texts => Ok(super::admin::texts_listed(ctx, lang)),
     }
 }
 
@@ -167,7 +174,7 @@ fn page(ctx: &Ctx, lang: Lang, list: List, number: usize) -> Result<Message, Han
 mod tests {
     use super::*;
 
-    const LISTS: [List; 7] = [
+    const LISTS: [List; 8] = [
         List::QueueHistory,
         List::Cooldowns(EntityKind::User, Listing::Temporary),
         List::Cooldowns(EntityKind::User, Listing::Endless),
@@ -175,6 +182,7 @@ mod tests {
         List::Cooldowns(EntityKind::Level, Listing::Endless),
         List::CooldownHistory(Entity::User(81_000_000_000_000_001)),
         List::CooldownHistory(Entity::Level(128)),
+        List::Texts,
     ];
 
     #[test]

@@ -13,6 +13,7 @@ pub use commands::COMMANDS;
 
 use crate::access::{Flag, FlagSet, Member};
 use crate::audit::Actor;
+use crate::bot::paging::{self, Lines, List};
 use crate::bot::reply::{Refusal, changed, reply, reply_text};
 use crate::bot::{Ctx, HandlerError, Invocation, Outcome, Value};
 use crate::i18n::{self, Lang};
@@ -326,15 +327,7 @@ fn text(ctx: &Ctx, inv: &Invocation, sub: &str) -> Result<Outcome, HandlerError>
     let now = ctx.clock.now();
     let lang = lang(ctx, inv)?;
     if sub == "list" {
-        let keys = ctx.texts.keys();
-        let count = keys.len().to_string();
-        let mut text = ctx
-            .texts
-            .render(lang, "text.list.title", &[("count", &count)]);
-        for key in keys {
-            text.push_str(&format!("\n`{key}`"));
-        }
-        return Ok(reply_text(text));
+        return paging::first(ctx, inv, List::Texts);
     }
     let key = inv.str_option("key").unwrap_or_default().trim();
     let language = inv.str_option("language").and_then(Lang::parse);
@@ -373,5 +366,17 @@ fn text(ctx: &Ctx, inv: &Invocation, sub: &str) -> Result<Outcome, HandlerError>
             changed(ctx, inv, result)
         }
         _ => crate::bot::outdated(ctx, inv),
+    }
+}
+
+/// `/text list`, a page at a time: every text's key.
+pub(super) fn texts_listed(ctx: &Ctx, lang: Lang) -> Lines {
+    let keys = ctx.texts.keys();
+    let count = keys.len().to_string();
+    Lines::Entries {
+        title: ctx
+            .texts
+            .render(lang, "text.list.title", &[("count", &count)]),
+        entries: keys.iter().map(|key| format!("`{key}`")).collect(),
     }
 }
