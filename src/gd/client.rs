@@ -21,7 +21,10 @@ const FOUND_TTL: Duration = Duration::from_secs(5 * 60);
 const NOT_FOUND_TTL: Duration = Duration::from_secs(60);
 /// Past this many entries, expired ones are dropped on the next insert.
 const CACHE_PRUNE_AT: usize = 4096;
-/// Sent as `binaryVersion`: from 40 on, downloads carry the creator record.
+/// Sent as `binaryVersion`, as the current game does. From 42 on a download ends with
+/// creators, songs and extra artists sections, but the creators section is filled only for the
+/// daily, weekly and event levels: an ordinary level's download has no creator name (a search,
+/// [`Client::level`], has it).
 const BINARY_VERSION: &str = "45";
 
 /// Why a lookup has no answer; every variant means "try again later" to a user.
@@ -107,7 +110,8 @@ impl Client {
     }
 
     /// The level with this id in full (`downloadGJLevel22`, the heavily rate-limited call),
-    /// or `None` when the server has none. Prefer [`Client::level`].
+    /// or `None` when the server has none; without its creator's name (see `BINARY_VERSION`).
+    /// Prefer [`Client::level`].
     pub async fn download(&self, id: u64) -> Result<Option<Level>, LookupError> {
         if let Some(cached) = self.cached(id) {
             return Ok(cached);
@@ -126,6 +130,11 @@ impl Client {
             )
             .await?;
         let found = wire::download(&body).map_err(|e| garbage("downloadGJLevel22", &e, &body))?;
+        // The server answers with the level it has under that id; another one is garbage.
+        if let Some(level) = found.as_ref().filter(|level| level.id != id) {
+            let other = format!("level {} instead of {id}", level.id);
+            return Err(garbage("downloadGJLevel22", &other, &body));
+        }
         self.remember(id, found.clone());
         Ok(found)
     }
@@ -188,7 +197,7 @@ impl Client {
             )
             .body(body);
         let failed = |detail: &dyn std::fmt::Display| {
-            tracing::warn!(endpoint, %detail, "GD server not answering");
+            tracing::warn!(endpoint, detail = ?detail.to_string(), "GD server not answering");
             LookupError::NotAnswering
         };
         let mut response = request.send().await.map_err(|e| failed(&e))?;
@@ -219,7 +228,7 @@ impl Client {
 /// Logs a body that is not an answer; the caller reports the server as not answering.
 fn garbage(endpoint: &str, err: &dyn std::fmt::Display, body: &[u8]) -> LookupError {
     let start = String::from_utf8_lossy(&body[..body.len().min(120)]).into_owned();
-    tracing::warn!(endpoint, %err, body = start, "GD server answered garbage");
+    tracing::warn!(endpoint, err = ?err.to_string(), body = start, "GD server answered garbage");
     LookupError::NotAnswering
 }
 

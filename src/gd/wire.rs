@@ -2,7 +2,8 @@
 //!
 //! ```text
 //! search   := levels "#" creators ("#" anything)*        songs, page and hash are not read
-//! download := record "#" hash "#" hash ("#" creator ("#" anything)*)?
+//! download := record "#" hash "#" hash ("#" creators ("#" anything)*)?   creators empty but for
+//!             the daily, weekly and event levels
 //! levels   := record ("|" record)*
 //! record   := key ":" value (":" key ":" value)*          keys in any order
 //! creators := (player-id ":" name ":" account-id) ("|" …)*  joined to levels by key 6
@@ -155,15 +156,19 @@ fn snippet(text: &str) -> String {
     text.chars().take(80).collect()
 }
 
-/// Player id → name, from a creators section; malformed entries are skipped (they only cost a
-/// name).
+/// Player id → name, from a creators section. An entry is exactly `player-id:name:account-id`
+/// (the account id 0 for an unregistered player); anything else — a cut entry such as
+/// `503085:Ri`, a stray field — is malformed and skipped (it only costs a name).
 fn creators(section: &str) -> HashMap<u64, String> {
     section
         .split('|')
         .filter_map(|entry| {
-            let mut parts = entry.split(':');
-            let id = parts.next()?.parse().ok()?;
-            let name = parts.next()?;
+            let parts: Vec<&str> = entry.split(':').collect();
+            let [id, name, account] = parts.as_slice() else {
+                return None;
+            };
+            let id = id.parse().ok()?;
+            account.parse::<u64>().ok()?;
             Some((id, name.to_string()))
         })
         .collect()
@@ -450,6 +455,13 @@ mod tests {
             &format!("{RECORD}#junk|:x|4"),
             &PLAIN.replace("\"RobTop\"", "\"\""),
         );
+        // An entry cut to two fields, or with a fourth, or a non-numeric account, is no creator.
+        for cut in ["4:Ri", "4:RobTop:71:9", "4:RobTop:x"] {
+            check(
+                &format!("{RECORD}#{cut}"),
+                &PLAIN.replace("\"RobTop\"", "\"\""),
+            );
+        }
         // Two levels, creators listed in ascending player id, not level order.
         let second = with("1", "99").replace("6:4:", "6:3:");
         check(

@@ -18,8 +18,9 @@
 //!   (17) and auto (25) flags as empty strings; key 3 as stored (URL-safe base64, possibly empty
 //!   or invalid); key 43 as stored even on non-demons.
 //! - **Downloads.** `levelID=<id>`: the full record (with level data in key 4) `#hash1#hash2`,
-//!   plus `#creator#songs#extraArtists` when `binaryVersion` ≥ 40. Daily, weekly and event ids
-//!   (−1, −2, −3) are not modelled and answer `-1`.
+//!   plus `#creators#songs#extraArtists` when `binaryVersion` ≥ 42, the creators section empty
+//!   (the real server fills it only for the daily, weekly and event levels). Daily, weekly and
+//!   event ids (−1, −2, −3) are not modelled and answer `-1`.
 //! - **Faults.** [`FakeGd::fail_next`] queues a [`Failure`] for the next request (any endpoint);
 //!   every request is recorded ([`FakeGd::requests`], [`FakeGd::calls`]).
 //!
@@ -39,8 +40,9 @@ use sha2::{Digest, Sha256};
 
 /// The common secret every request must carry.
 pub const SECRET: &str = "Wmfd2893gb7";
-/// From this `binaryVersion` on, downloads carry the creator, songs and extra-artists sections.
-pub const EXTENDED_DOWNLOAD_BINARY_VERSION: u32 = 40;
+/// From this `binaryVersion` on, downloads end with creators, songs and extra-artists sections;
+/// the creators section is empty but for the daily, weekly and event levels (not modelled).
+pub const EXTENDED_DOWNLOAD_BINARY_VERSION: u32 = 42;
 
 /// Difficulty face numerators (key 9) for non-demon, non-auto levels.
 pub mod face {
@@ -260,6 +262,13 @@ impl FakeGd {
         self.state().levels.get(&id).cloned()
     }
 
+    /// What a download of level `id` answers today's client: a body to hand back for another
+    /// id with [`Failure::Body`]. Panics if there is no such level.
+    pub fn download_body(&self, id: u64) -> String {
+        download_answer(&self.state(), id, u32::MAX)
+            .unwrap_or_else(|| panic!("the fake GD server has no level {id}"))
+    }
+
     /// Changes a level, e.g. rates it between two checks. Panics if there is no such level.
     pub fn update_level(&self, id: u64, change: impl FnOnce(&mut Level)) {
         change(
@@ -434,28 +443,26 @@ fn search(state: &State, request: &GdRequest) -> Option<String> {
 
 fn download(state: &State, request: &GdRequest) -> Option<String> {
     let id: i64 = request.field("levelID")?.trim().parse().ok()?;
-    let level = state.levels.get(&u64::try_from(id).ok()?)?;
+    let binary_version: u32 = request
+        .field("binaryVersion")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    download_answer(state, u64::try_from(id).ok()?, binary_version)
+}
+
+/// The download of level `id` for a client of `binary_version`; `None` when there is none.
+fn download_answer(state: &State, id: u64, binary_version: u32) -> Option<String> {
+    let level = state.levels.get(&id)?;
     let record = download_record(level);
     let mut body = format!(
         "{record}#{}#{}",
         fake_hash(&record),
         fake_hash(&level.id.to_string())
     );
-    let binary_version: u32 = request
-        .field("binaryVersion")
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0);
     if binary_version >= EXTENDED_DOWNLOAD_BINARY_VERSION {
-        let creator = if level.creator_name.is_empty() {
-            String::new()
-        } else {
-            format!(
-                "{}:{}:{}",
-                level.creator_player_id, level.creator_name, level.account_id
-            )
-        };
+        // An ordinary level's download names no creator.
         let songs = songs_section(state, [level.song_id].into_iter());
-        body = format!("{body}#{creator}#{songs}#");
+        body = format!("{body}##{songs}#");
     }
     Some(body)
 }
