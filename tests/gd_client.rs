@@ -104,7 +104,11 @@ async fn failures_are_not_answering_and_are_not_cached() {
     let other = fake.download_body(RATED);
     fake.fail_next(Failure::Body(other));
     assert_eq!(gd.download(EPIC).await, Err(LookupError::NotAnswering));
-    assert_eq!(gd.download(EPIC).await.unwrap().unwrap().id, EPIC, "not cached");
+    assert_eq!(
+        gd.download(EPIC).await.unwrap().unwrap().id,
+        EPIC,
+        "not cached"
+    );
 }
 
 #[tokio::test]
@@ -131,7 +135,10 @@ async fn requests_carry_the_secret_and_an_empty_user_agent() {
     gd.level(UNRATED_FACE).await.unwrap();
     let level = gd.download(LEGENDARY).await.unwrap().unwrap();
     assert_eq!(level.name, "Old Clock");
-    assert_eq!(level.creator, "", "a download names no creator (a search does)");
+    assert_eq!(
+        level.creator, "",
+        "a download names no creator (a search does)"
+    );
     assert_eq!(level.length, Length::Xl);
 
     let requests = fake.requests();
