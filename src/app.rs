@@ -99,7 +99,7 @@ pub async fn serve(paths: Paths) -> anyhow::Result<()> {
                 settings_tx.send_replace(Arc::new(fresh));
             }
             Err(err) => {
-                tracing::warn!(error = %format!("{err:#}"), "the saved settings do not load")
+                tracing::warn!(error = ?format!("{err:#}"), "the saved settings do not load")
             }
         }
     };

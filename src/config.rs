@@ -8,6 +8,7 @@
 
 use crate::store::{Read, StoreError, Table, Writer};
 use std::collections::BTreeMap;
+use std::ffi::OsString;
 use std::fmt;
 use std::net::IpAddr;
 use std::path::PathBuf;
@@ -69,7 +70,31 @@ pub struct Sources {
     pub file: Option<(PathBuf, String)>,
     /// Environment variables (all of them; only `STAGEHAND_*` are read).
     pub env: Vec<(String, String)>,
+    /// Names of the environment variables whose value is not UTF-8 text; a `STAGEHAND_*` one
+    /// is a problem, the others are ignored.
+    pub env_not_utf8: Vec<String>,
 }
+
+impl Sources {
+    /// Adds the environment as the system gives it (`std::env::vars_os()`), where names and
+    /// values need not be UTF-8 (`std::env::vars()` would panic on such a variable, even one
+    /// that has nothing to do with Stagehand).
+    #[must_use]
+    pub fn with_env(mut self, vars: impl IntoIterator<Item = (OsString, OsString)>) -> Sources {
+        for (name, value) in vars {
+            let name = name.to_string_lossy().into_owned();
+            match value.into_string() {
+                Ok(value) => self.env.push((name, value)),
+                Err(_) => self.env_not_utf8.push(name),
+            }
+        }
+        self
+    }
+}
+
+/// The problem of a `STAGEHAND_*` variable whose value is not UTF-8 (the value is not shown: it
+/// may be a secret).
+const NOT_UTF8: &str = "not valid UTF-8 text; settings are read as UTF-8";
 
 /// Environment variables that belong to the command line rather than to settings.
 const CLI_ENV: &[&str] = &[
@@ -83,6 +108,9 @@ const CLI_ENV: &[&str] = &[
 pub trait SettingType: Sized {
     /// Secrets are shown masked and never logged.
     const SECRET: bool = false;
+    /// What a value looks like, for a value of the wrong kind in the config file: "a whole
+    /// number".
+    const EXPECTED: &'static str;
     fn parse(text: &str) -> Result<Self, String>;
     fn show(&self) -> String;
 }
@@ -139,6 +167,7 @@ impl BaseUrl {
 }
 
 impl SettingType for String {
+    const EXPECTED: &'static str = "text in quotes";
     fn parse(text: &str) -> Result<Self, String> {
         Ok(text.to_string())
     }
@@ -149,6 +178,7 @@ impl SettingType for String {
 
 impl SettingType for Secret {
     const SECRET: bool = true;
+    const EXPECTED: &'static str = "text in quotes";
     fn parse(text: &str) -> Result<Self, String> {
         if text.trim() != text || text.chars().any(char::is_control) {
             return Err(
@@ -163,6 +193,7 @@ impl SettingType for Secret {
 }
 
 impl SettingType for bool {
+    const EXPECTED: &'static str = "true or false";
     fn parse(text: &str) -> Result<Self, String> {
         match text.to_ascii_lowercase().as_str() {
             "true" | "yes" | "on" | "1" => Ok(true),
@@ -178,6 +209,7 @@ impl SettingType for bool {
 macro_rules! number_setting {
     ($($t:ty),*) => {$(
         impl SettingType for $t {
+            const EXPECTED: &'static str = "a whole number";
             fn parse(text: &str) -> Result<Self, String> {
                 text.parse().map_err(|_| format!("expected a whole number from {} to {}", <$t>::MIN, <$t>::MAX))
             }
@@ -190,6 +222,7 @@ macro_rules! number_setting {
 number_setting!(u16, u32, u64);
 
 impl SettingType for IpAddr {
+    const EXPECTED: &'static str = "an IP address in quotes, like \"0.0.0.0\"";
     fn parse(text: &str) -> Result<Self, String> {
         text.parse()
             .map_err(|_| "expected an IP address such as 0.0.0.0 or ::1".into())
@@ -200,6 +233,7 @@ impl SettingType for IpAddr {
 }
 
 impl SettingType for PathBuf {
+    const EXPECTED: &'static str = "a path in quotes";
     fn parse(text: &str) -> Result<Self, String> {
         Ok(PathBuf::from(text))
     }
@@ -209,13 +243,19 @@ impl SettingType for PathBuf {
 }
 
 impl SettingType for Snowflake {
+    const EXPECTED: &'static str = "a Discord id, like 123456789012345678";
     fn parse(text: &str) -> Result<Self, String> {
-        if text.is_empty() || text.len() > 20 || !text.bytes().all(|b| b.is_ascii_digit()) {
+        if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
             return Err("expected a Discord id: digits only, like 123456789012345678".into());
         }
         match text.parse::<u64>() {
-            Ok(0) | Err(_) => Err("expected a Discord id: a non-zero 64-bit number".into()),
+            Ok(0) => Err("expected a Discord id: a non-zero 64-bit number".into()),
             Ok(id) => Ok(Snowflake(id)),
+            // Only digits, so the one way to fail is overflow.
+            Err(_) => Err(format!(
+                "too large for a Discord id (at most {}, 20 digits)",
+                u64::MAX
+            )),
         }
     }
     fn show(&self) -> String {
@@ -224,6 +264,7 @@ impl SettingType for Snowflake {
 }
 
 impl SettingType for TimeOfDay {
+    const EXPECTED: &'static str = "a time of day in quotes, like \"01:00\"";
     fn parse(text: &str) -> Result<Self, String> {
         let wrong = || "expected a time of day in UTC from 00:00 to 23:59, like 01:00".to_string();
         let (hours, minutes) = text.split_once(':').ok_or_else(wrong)?;
@@ -248,6 +289,7 @@ impl SettingType for TimeOfDay {
 }
 
 impl SettingType for BaseUrl {
+    const EXPECTED: &'static str = "a URL in quotes, like \"https://bot.example.org\"";
     fn parse(text: &str) -> Result<Self, String> {
         let url = url::Url::parse(text).map_err(|e| format!("not a URL ({e})"))?;
         if !matches!(url.scheme(), "https" | "http") || url.host_str().is_none_or(str::is_empty) {
@@ -266,6 +308,7 @@ impl SettingType for BaseUrl {
 /// An unset optional setting is the empty string.
 impl<T: SettingType> SettingType for Option<T> {
     const SECRET: bool = T::SECRET;
+    const EXPECTED: &'static str = T::EXPECTED;
     fn parse(text: &str) -> Result<Self, String> {
         if text.is_empty() {
             Ok(None)
@@ -288,6 +331,8 @@ pub struct Spec {
     pub default: &'static str,
     pub doc: &'static str,
     pub secret: bool,
+    /// What a value looks like ([`SettingType::EXPECTED`]).
+    pub expected: &'static str,
 }
 
 impl Spec {
@@ -310,7 +355,7 @@ macro_rules! settings {
 
         /// Every setting, in the order the README and `stagehand check` list them.
         pub const SPECS: &[Spec] = &[
-            $( Spec { key: $key, default: $default, doc: $doc.trim_ascii(), secret: <$ty as SettingType>::SECRET }, )*
+            $( Spec { key: $key, default: $default, doc: $doc.trim_ascii(), secret: <$ty as SettingType>::SECRET, expected: <$ty as SettingType>::EXPECTED }, )*
         ];
 
         impl Layers {
@@ -333,12 +378,14 @@ settings! {
     http_port: u16 = "http.port", "8443";
     /// Plain-HTTP port that redirects to HTTPS; empty turns it off.
     http_redirect_port: Option<u16> = "http.redirect_port", "";
-    /// Seconds a client has to finish the TLS handshake and send its request headers.
+    /// Seconds a connection may go without a request in progress (TLS handshake, headers, idle).
     http_header_timeout_secs: u64 = "http.header_timeout_secs", "10";
     /// Largest request body accepted, in bytes.
     http_max_body_bytes: u64 = "http.max_body_bytes", "65536";
-    /// Most connections served at once; more wait to be accepted.
+    /// Most connections at once; when all are taken, a new one replaces the longest idle one.
     http_max_connections: u32 = "http.max_connections", "512";
+    /// Most connections from one client address (IPv6: one /64) at once; more are closed.
+    http_max_connections_per_client: u32 = "http.max_connections_per_client", "32";
     /// Public base URL of this server, as people's browsers reach it (links, OAuth redirect).
     public_url: Option<BaseUrl> = "public_url", "";
     /// PEM certificate chain; with `tls.key`, replaces the self-signed certificate.
@@ -402,17 +449,22 @@ impl Layers {
         if let Some((path, text)) = &sources.file {
             layers.read_file(path, text);
         }
-        let mut env: Vec<_> = sources
+        // A value that is not UTF-8 is `None`.
+        let mut env: Vec<(&String, Option<&String>)> = sources
             .env
             .iter()
+            .map(|(k, v)| (k, Some(v)))
+            .chain(sources.env_not_utf8.iter().map(|k| (k, None)))
             .filter(|(k, _)| k.starts_with("STAGEHAND_"))
             .collect();
         env.sort();
         for (var, value) in env {
-            match SPECS.iter().find(|s| s.env_name() == *var) {
-                Some(spec) => layers.set(spec.key, value.clone(), Source::Env(var.clone())),
-                None if CLI_ENV.contains(&var.as_str()) => {}
-                None => layers.problem(var, Source::Env(var.clone()), "unknown setting".into()),
+            let source = Source::Env(var.clone());
+            match (SPECS.iter().find(|s| s.env_name() == *var), value) {
+                (Some(spec), Some(value)) => layers.set(spec.key, value.clone(), source),
+                (Some(spec), None) => layers.problem(spec.key, source, NOT_UTF8.into()),
+                (None, _) if CLI_ENV.contains(&var.as_str()) => {}
+                (None, _) => layers.problem(var, source, "unknown setting".into()),
             }
         }
         layers
@@ -440,7 +492,16 @@ impl Layers {
         let table: toml::Table = match text.parse() {
             Ok(table) => table,
             Err(err) => {
-                let message = format!("not valid TOML: {}", err.message());
+                let at = err
+                    .span()
+                    .and_then(|span| text.get(..span.start))
+                    .map(|before| {
+                        let line = before.matches('\n').count() + 1;
+                        let column = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
+                        format!(" at line {line}, column {column}")
+                    })
+                    .unwrap_or_default();
+                let message = format!("not valid TOML{at}: {}", err.message().trim_end());
                 return self.problem("(file)", source, message);
             }
         };
@@ -451,14 +512,13 @@ impl Layers {
                 toml::Value::String(s) => self.set(&key, s.clone(), source.clone()),
                 toml::Value::Integer(i) => self.set(&key, i.to_string(), source.clone()),
                 toml::Value::Boolean(b) => self.set(&key, b.to_string(), source.clone()),
-                other => self.problem(
-                    &key,
-                    source.clone(),
-                    format!(
-                        "expected a string, number or boolean, got {}",
-                        other.type_str()
-                    ),
-                ),
+                other => {
+                    let message = match SPECS.iter().find(|s| s.key == key) {
+                        Some(spec) => format!("expected {}, got {}", spec.expected, kind(other)),
+                        None => "unknown setting".into(),
+                    };
+                    self.problem(&key, source.clone(), message);
+                }
             }
         }
     }
@@ -529,6 +589,19 @@ impl Layers {
     }
 }
 
+/// A TOML value's kind, as people call it.
+fn kind(value: &toml::Value) -> &'static str {
+    match value {
+        toml::Value::String(_) => "text",
+        toml::Value::Integer(_) => "a whole number",
+        toml::Value::Float(_) => "a decimal number",
+        toml::Value::Boolean(_) => "true or false",
+        toml::Value::Datetime(_) => "a date or time",
+        toml::Value::Array(_) => "a list",
+        toml::Value::Table(_) => "a table",
+    }
+}
+
 fn flatten<'a>(prefix: &str, table: &'a toml::Table, out: &mut Vec<(String, &'a toml::Value)>) {
     for (key, value) in table {
         let full = if prefix.is_empty() {
@@ -583,6 +656,11 @@ impl Settings {
             "must be at least 1",
         );
         check(
+            self.http_max_connections_per_client >= 1,
+            "http.max_connections_per_client",
+            "must be at least 1",
+        );
+        check(
             self.backup_keep >= 1,
             "backup.keep",
             "must keep at least 1 snapshot",
@@ -629,6 +707,7 @@ mod tests {
             database: owned(database),
             file: file.map(|text| (PathBuf::from("stagehand.toml"), text.to_string())),
             env: owned(env),
+            env_not_utf8: Vec::new(),
         };
         Layers::collect(&sources).settings()
     }
@@ -705,9 +784,9 @@ mod tests {
             (&[], Some("this is = = not toml"), &[], "not valid TOML"),
             (
                 &[],
-                Some("http = [1, 2]"),
+                Some("http.port = [1, 2]"),
                 &[],
-                "expected a string, number or boolean",
+                "expected a whole number, got a list",
             ),
             (
                 &[],
@@ -780,7 +859,7 @@ mod tests {
                 &[],
                 None,
                 &[("STAGEHAND_DISCORD_GUILD_ID", "99999999999999999999")],
-                "non-zero 64-bit",
+                "too large",
             ),
             (
                 &[],
@@ -801,6 +880,12 @@ mod tests {
                 "must differ",
             ),
             (
+                &[],
+                None,
+                &[("STAGEHAND_HTTP_MAX_CONNECTIONS_PER_CLIENT", "0")],
+                "http.max_connections_per_client (from STAGEHAND_HTTP_MAX_CONNECTIONS_PER_CLIENT): must be at least 1",
+            ),
+            (
                 &[("no.such", "1")],
                 None,
                 &[],
@@ -813,6 +898,98 @@ mod tests {
                 found.iter().any(|p| p.contains(expected)),
                 "{db:?} {file:?} {env:?}: {found:?}"
             );
+        }
+    }
+
+    /// Issue 25 item 4: the environment is read as the system gives it; a setting's value that is
+    /// not UTF-8 is a problem naming it (not shown: it may be a secret), another program's is
+    /// ignored, and so are the command line's own variables (paths need not be UTF-8).
+    #[test]
+    fn a_setting_that_is_not_utf8_is_a_problem_naming_it() {
+        use std::os::unix::ffi::OsStringExt as _;
+        let bytes = |b: &[u8]| OsString::from_vec(b.to_vec());
+        let env = [
+            (&b"LANG"[..], &b"caf\xe9"[..]),
+            (b"STAGEHAND_DATA_DIR", b"/srv/caf\xe9"),
+            (b"STAGEHAND_DISCORD_TOKEN", b"tok\xe9n"),
+            (b"STAGEHAND_HTTP_PORT", b"8000"),
+            (b"STAGEHAND_CAF\xc9", b"1"),
+        ]
+        .map(|(k, v)| (bytes(k), bytes(v)));
+        let layers = Layers::collect(&Sources::default().with_env(env));
+        let found: Vec<String> = layers
+            .settings()
+            .unwrap_err()
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(
+            found,
+            [
+                "STAGEHAND_CAF\u{fffd} (from STAGEHAND_CAF\u{fffd}): unknown setting",
+                "discord.token (from STAGEHAND_DISCORD_TOKEN): not valid UTF-8 text; settings are read as UTF-8",
+            ]
+        );
+        let port = layers
+            .effective()
+            .into_iter()
+            .find(|(s, _, _)| s.key == "http.port");
+        assert_eq!(port.map(|(_, v, _)| v).as_deref(), Some("8000"));
+    }
+
+    /// Issue 25 item 9: a TOML error says where it is.
+    #[test]
+    fn a_toml_error_gives_its_line_and_column() {
+        let found = problems(&[], Some("[http]\nport = 80\nbind = = 1\n"), &[]);
+        assert_eq!(
+            found,
+            [
+                "(file) (from stagehand.toml): not valid TOML at line 3, column 8: \
+                 extra `=`, expected nothing"
+            ],
+            "{found:?}"
+        );
+        let found = problems(&[], Some("[http]\nport = 80\nport = 81\n"), &[]);
+        assert!(found[0].contains("at line 3, column 1:"), "{found:?}");
+    }
+
+    /// Issue 25 item 9: a value of the wrong TOML kind says what its key expects.
+    #[test]
+    fn a_value_of_the_wrong_kind_says_what_the_key_expects() {
+        for (file, expected) in [
+            (
+                "http.port = 8443.5",
+                "http.port (from stagehand.toml): expected a whole number, got a decimal number",
+            ),
+            (
+                "backup.daily_at = 01:00",
+                "backup.daily_at (from stagehand.toml): expected a time of day in quotes, like \"01:00\", got a date or time",
+            ),
+            (
+                "modules.league = [true]",
+                "modules.league (from stagehand.toml): expected true or false, got a list",
+            ),
+            (
+                "log.filter = 1.5",
+                "log.filter (from stagehand.toml): expected text in quotes, got a decimal number",
+            ),
+            (
+                "http = [1, 2]",
+                "http (from stagehand.toml): unknown setting",
+            ),
+        ] {
+            assert_eq!(problems(&[], Some(file), &[]), [expected], "{file}");
+        }
+    }
+
+    /// Issue 25 item 9: an id with too many digits is too large, not "digits only".
+    #[test]
+    fn an_id_too_large_says_so() {
+        for id in ["99999999999999999999", "12345678901234567890123"] {
+            let found = problems(&[], None, &[("STAGEHAND_DISCORD_GUILD_ID", id)]);
+            assert_eq!(found.len(), 1, "{found:?}");
+            assert!(found[0].contains("too large"), "{found:?}");
+            assert!(!found[0].contains("digits only"), "{found:?}");
         }
     }
 

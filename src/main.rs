@@ -113,6 +113,10 @@ fn backup(paths: &Paths, out: Option<PathBuf>) -> anyhow::Result<ExitCode> {
             "",
         ))?,
     };
+    backup::check_destination(paths, &out)?;
+    if !paths.store().exists() {
+        return Err(backup::BackupError::NoStore(paths.store()).into());
+    }
     let bar = progress_bar("backing up");
     let mut progress = |done, total| {
         bar.set_length(total);
@@ -147,6 +151,9 @@ fn restore(paths: &Paths, file: &std::path::Path) -> anyhow::Result<ExitCode> {
         bar.set_position(done);
     })?;
     bar.finish_and_clear();
+    if let Err(err) = &restored.pruned {
+        eprintln!("warning: removing old snapshots failed: {err}");
+    }
     if let Some(previous) = &restored.previous {
         println!("the replaced store was saved to {}", previous.display());
     }

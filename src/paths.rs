@@ -2,7 +2,7 @@
 //! admin socket, and the config file), and the two things every command does with them: open the
 //! store ([`open_store`]) and gather the settings from every source ([`layers`]).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
 
@@ -55,28 +55,44 @@ pub fn layers(paths: &Paths, store: Option<&Store>) -> anyhow::Result<Layers> {
     let sources = Sources {
         database,
         file: paths.config_file()?,
-        env: std::env::vars().collect(),
-    };
+        ..Sources::default()
+    }
+    .with_env(std::env::vars_os());
     Ok(Layers::collect(&sources))
 }
 
-/// Opens the store for a command, creating the data directory (owner-only) on first use.
+/// Opens the store for a command, creating the data directory (owner-only) on first use. Holding
+/// the store, it then removes the `*.partial` files a crashed snapshot left in the backups folder.
 pub fn open_store(paths: &Paths, cache_mb: u32) -> Result<Store, OpenError> {
     if !paths.data_dir.exists() {
-        use std::os::unix::fs::DirBuilderExt as _;
-        std::fs::DirBuilder::new()
-            .recursive(true)
-            .mode(0o700)
-            .create(&paths.data_dir)
-            .map_err(|e| OpenError::Io {
-                path: paths.data_dir.clone(),
-                detail: e.to_string(),
-            })?;
+        create_private_dir(&paths.data_dir).map_err(|e| OpenError::Io {
+            path: paths.data_dir.clone(),
+            detail: e.to_string(),
+        })?;
     }
-    Store::open(
+    let store = Store::open(
         &paths.store(),
         &StoreOptions {
             cache_bytes: usize::try_from(cache_mb).unwrap_or(16) << 20,
         },
-    )
+    )?;
+    match store.remove_stale_partials(&paths.backups()) {
+        Ok(removed) => {
+            for path in removed {
+                tracing::info!(path = %path.display(), "removed an unfinished snapshot");
+            }
+        }
+        Err(err) => tracing::warn!(error = %err, "could not remove unfinished snapshots"),
+    }
+    Ok(store)
+}
+
+/// Creates `dir` and any missing parents, owner-only (0700): the data directory and the backups
+/// folder hold files with secrets in them.
+pub fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::DirBuilderExt as _;
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
 }

@@ -443,6 +443,18 @@ async fn an_edited_russian_text_shows_at_once_and_bad_texts_are_refused() {
         )
         .await;
     assert!(reply.contains("over the limit of 100"), "{reply}");
+    // A blank command description would make Discord refuse every command.
+    let reply = s
+        .owner(
+            "text edit",
+            &edit("command.help.description", "ru", "\\n \\t"),
+        )
+        .await;
+    assert_eq!(
+        reply,
+        "A command description cannot be blank: Discord would refuse every command with it. \
+         Nothing was changed."
+    );
     let reply = s.owner("text edit", &edit("no.such.key", "en", "x")).await;
     assert_eq!(reply, "There is no text `no.such.key`.");
     let reply = s.run("ivan", "text list", &[], "ru").await;

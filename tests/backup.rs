@@ -72,11 +72,20 @@ async fn backup_while_serving_then_restore_it() {
     server.stop();
 }
 
+/// A store in `dir/data`, as a first `serve` leaves it (without the time a server takes).
+fn make_store(dir: &std::path::Path) {
+    drop(Store::open(&dir.join("data/stagehand.redb"), &StoreOptions::default()).unwrap());
+}
+
+fn mode(path: &std::path::Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt as _;
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
 #[test]
 fn backup_without_a_server_and_retention() {
     let dir = tempfile::tempdir().unwrap();
-    let (code, _, err) = support::run(dir.path(), &["backup"], &[]);
-    assert_eq!(code, 0, "a first backup creates the store: {err}");
+    make_store(dir.path());
     for _ in 0..3 {
         let (code, out, err) =
             support::run(dir.path(), &["backup"], &[("STAGEHAND_BACKUP_KEEP", "2")]);
@@ -88,6 +97,7 @@ fn backup_without_a_server_and_retention() {
 #[test]
 fn restore_refuses_garbage_and_newer_stores_and_changes_nothing() {
     let dir = tempfile::tempdir().unwrap();
+    make_store(dir.path());
     assert_eq!(support::run(dir.path(), &["backup"], &[]).0, 0);
     let live = dir.path().join("data/stagehand.redb");
     let before = std::fs::read(&live).unwrap();
@@ -167,4 +177,202 @@ async fn a_running_server_takes_its_daily_snapshot_which_restores() {
     let snapshot = dir.path().join("data/backups").join(expected);
     let (code, out, err) = support::run(dir.path(), &["restore", snapshot.to_str().unwrap()], &[]);
     assert_eq!(code, 0, "{out}{err}");
+}
+
+/// Issue 25 item 2: with `backup.keep` snapshots present, restoring the oldest saved the
+/// pre-restore snapshot, pruned the oldest (the very file) and failed; each retry deleted the
+/// next one.
+#[test]
+fn issue_25_restoring_the_oldest_snapshot_keeps_it_and_prunes_after() {
+    let dir = tempfile::tempdir().unwrap();
+    make_store(dir.path());
+    let keep = [("STAGEHAND_BACKUP_KEEP", "3")];
+    for _ in 0..3 {
+        assert_eq!(support::run(dir.path(), &["backup"], &keep).0, 0);
+    }
+    let made = snapshots(dir.path());
+    assert_eq!(made.len(), 3);
+    let oldest = dir.path().join("data/backups").join(&made[0]);
+    for attempt in 0..2 {
+        let (code, out, err) =
+            support::run(dir.path(), &["restore", oldest.to_str().unwrap()], &keep);
+        assert_eq!(code, 0, "attempt {attempt}: {out}{err}");
+        assert!(
+            oldest.exists(),
+            "attempt {attempt}: the restored file was pruned"
+        );
+    }
+    let after = snapshots(dir.path());
+    assert!(after.contains(&made[0]), "{after:?}");
+    assert!(
+        after.iter().any(|n| n.ends_with("-before-restore.redb")),
+        "{after:?}"
+    );
+    // Retention still runs after a restore: three besides the restored file.
+    assert_eq!(after.len(), 4, "{after:?}");
+    assert!(!after.contains(&made[1]), "{after:?}");
+    stagehand::store::inspect(&dir.path().join("data/stagehand.redb")).unwrap();
+}
+
+/// Issue 25 item 3: `backup --out FILE`, a store created in an existing data folder and restored
+/// stores were 0644, though each holds the bot token, the osu! secret and the TLS key.
+#[tokio::test]
+async fn issue_25_stores_and_snapshots_are_owner_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    std::fs::create_dir(&data).unwrap();
+    let server = Server::start(dir.path(), &[]);
+    assert_eq!(
+        mode(&data.join("stagehand.redb")),
+        0o600,
+        "serve's new store"
+    );
+    assert_eq!(post_setup(&server, SETUP_FORM).await.0, 200);
+    let served = dir.path().join("served.redb");
+    let (code, out, err) = support::run(
+        dir.path(),
+        &["backup", "--out", served.to_str().unwrap()],
+        &[],
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    assert_eq!(mode(&served), 0o600, "a snapshot written by serve");
+    assert_eq!(support::run(dir.path(), &["backup"], &[]).0, 0);
+    assert_eq!(mode(&data.join("backups")), 0o700);
+    server.stop();
+
+    let offline = dir.path().join("offline.redb");
+    let (code, out, err) = support::run(
+        dir.path(),
+        &["backup", "--out", offline.to_str().unwrap()],
+        &[],
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    assert_eq!(mode(&offline), 0o600, "a snapshot written by `backup`");
+    let (code, out, err) = support::run(dir.path(), &["restore", served.to_str().unwrap()], &[]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert_eq!(
+        mode(&data.join("stagehand.redb")),
+        0o600,
+        "the restored store"
+    );
+    for name in snapshots(dir.path()) {
+        assert_eq!(mode(&data.join("backups").join(&name)), 0o600, "{name}");
+    }
+
+    let fresh = tempfile::tempdir().unwrap();
+    let server = Server::start(fresh.path(), &[]);
+    assert_eq!(mode(&fresh.path().join("data")), 0o700);
+    assert_eq!(mode(&fresh.path().join("data/stagehand.redb")), 0o600);
+    server.stop();
+}
+
+/// Issue 25 item 7: `backup --out data/stagehand.redb` replaced the live store under a running
+/// server, which kept writing to the unlinked file.
+#[tokio::test]
+async fn issue_25_backup_refuses_to_write_into_the_data_folder() {
+    use std::os::unix::fs::MetadataExt as _;
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path(), &[]);
+    let live = dir.path().join("data/stagehand.redb");
+    let inode = std::fs::metadata(&live).unwrap().ino();
+    for out in [
+        "data/stagehand.redb",
+        "data/other.redb",
+        "data/backups/../stagehand.redb",
+    ] {
+        let (code, _, err) = support::run(dir.path(), &["backup", "--out", out], &[]);
+        assert_eq!(code, 1, "{out}");
+        assert!(
+            err.contains("inside the data directory")
+                && err.contains("could replace the live store"),
+            "{out}: {err}"
+        );
+    }
+    // The server refuses it too, whoever asks.
+    let request = format!("backup {}", live.display());
+    let socket = dir.path().join("data/admin.sock");
+    let err = stagehand::ops::socket::ask(&socket, &request, |_, _| {})
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("inside the data directory"),
+        "{err}"
+    );
+    assert_eq!(std::fs::metadata(&live).unwrap().ino(), inode);
+    assert!(!dir.path().join("data/other.redb").exists());
+
+    let (code, out, err) = support::run(
+        dir.path(),
+        &["backup", "--out", "data/backups/mine.redb"],
+        &[],
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    let mine = dir.path().join("data/backups/mine.redb");
+    let (code, _, err) = support::run(dir.path(), &["restore", mine.to_str().unwrap()], &[]);
+    assert_eq!(code, 1, "restore still sees the server: {err}");
+    assert!(err.contains("stop `stagehand serve`"), "{err}");
+    assert_eq!(post_setup(&server, SETUP_FORM).await.0, 200);
+    server.stop();
+    let (code, _, err) = support::run(dir.path(), &["backup", "--out", "data/stagehand.redb"], &[]);
+    assert_eq!(code, 1, "without a server too: {err}");
+    assert_eq!(std::fs::metadata(&live).unwrap().ino(), inode);
+    let server = Server::start(dir.path(), &[]);
+    assert!(
+        server.setup_link.is_none(),
+        "the setup was written to the live store"
+    );
+    server.stop();
+}
+
+/// Issue 25 item 9: `backup` where there is no store created an empty one and reported success.
+#[test]
+fn issue_25_backup_without_a_store_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let (code, out, err) = support::run(dir.path(), &["backup"], &[]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(
+        err.contains("there is no store at") && err.contains("--data-dir"),
+        "{err}"
+    );
+    assert!(!dir.path().join("data").exists(), "nothing was created");
+}
+
+/// Issue 25 item 9: a data directory over ~100 bytes made `serve` fail binding its admin socket
+/// (a socket address holds 107 bytes of path).
+#[tokio::test]
+async fn issue_25_a_long_data_dir_path_serves_its_admin_socket() {
+    let root = tempfile::tempdir().unwrap();
+    let dir = root.path().join("a".repeat(60)).join("b".repeat(60));
+    std::fs::create_dir_all(&dir).unwrap();
+    assert!(dir.join("data/admin.sock").as_os_str().len() > 120);
+    let server = Server::start(&dir, &[(stagehand::clock::FAKE_CLOCK_ENV, "1793491200")]);
+    let (code, out, err) = support::run(&dir, &["backup"], &[]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("snapshot written to"), "{out}");
+    let (code, out, err) = support::run(&dir, &["check"], &[]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("setup: pending"), "{out}");
+    server.advance_clock(60).await;
+    server.stop();
+    assert!(!dir.join("data/admin.sock").exists());
+}
+
+/// Issue 25 item 9: `*.partial` files a crash left (whole stores, secrets included) stayed for
+/// good; `serve` and `backup` now remove them.
+#[test]
+fn issue_25_unfinished_snapshots_are_removed() {
+    let dir = tempfile::tempdir().unwrap();
+    make_store(dir.path());
+    let backups = dir.path().join("data/backups");
+    std::fs::create_dir_all(&backups).unwrap();
+    let stale = backups.join("stagehand-20260101T000000.000Z-daily.redb.partial");
+    std::fs::write(&stale, b"half a store").unwrap();
+    let server = Server::start(dir.path(), &[]);
+    assert!(!stale.exists(), "serve left it");
+    server.stop();
+
+    std::fs::write(&stale, b"half a store").unwrap();
+    assert_eq!(support::run(dir.path(), &["backup"], &[]).0, 0);
+    assert!(!stale.exists(), "backup left it");
+    assert_eq!(snapshots(dir.path()).len(), 1);
 }

@@ -9,13 +9,13 @@ use std::time::Duration;
 use serde_json::{Value, json};
 use serenity::all::{
     ApplicationId, AutoArchiveDuration, AutocompleteChoice, ChannelId, ChannelType,
-    CommandInteraction, CommandOptionType, ComponentInteraction, Context, CreateActionRow,
-    CreateAttachment, CreateAutocompleteResponse, CreateButton, CreateCommand, CreateCommandOption,
-    CreateEmbed, CreateInputText, CreateInteractionResponse, CreateInteractionResponseFollowup,
-    CreateInteractionResponseMessage, CreateMessage, CreateModal, CreateThread,
-    EditInteractionResponse, EditMember, EditMessage, EventHandler, GatewayIntents, GuildId,
-    HttpBuilder, InputTextStyle, Interaction as Event, MessageFlags, MessageId, ModalInteraction,
-    Ready, RoleId, UserId,
+    CommandInteraction, CommandOptionType, CommandType, ComponentInteraction, Context,
+    CreateActionRow, CreateAttachment, CreateAutocompleteResponse, CreateButton, CreateCommand,
+    CreateCommandOption, CreateEmbed, CreateInputText, CreateInteractionResponse,
+    CreateInteractionResponseFollowup, CreateInteractionResponseMessage, CreateMessage,
+    CreateModal, CreateThread, EditInteractionResponse, EditMember, EditMessage, EventHandler,
+    GatewayIntents, GuildId, HttpBuilder, InputTextStyle, Interaction as Event, MessageFlags,
+    MessageId, ModalInteraction, Ready, RoleId, UserId,
 };
 use serenity::http::{Http, HttpError};
 use tokio::sync::Notify;
@@ -879,4 +879,440 @@ async fn invoke_checks_options_like_the_discord_client() {
         let message = failed.downcast_ref::<String>().unwrap();
         assert!(message.contains(why), "{message}");
     }
+}
+
+// Command registration: each rule of Discord's Application Commands documentation, refused and
+// (just inside it) accepted, through serenity's bulk overwrite.
+
+/// What Discord answers a bulk overwrite of `commands` in a new fake's guild: no field errors
+/// when every command was stored, else the refusal's field errors ("path CODE"), sorted, with
+/// nothing stored.
+async fn overwrite(commands: Vec<CreateCommand>) -> Vec<String> {
+    let guild = Guild::sample();
+    let fake = FakeDiscord::start(guild.clone()).await;
+    let count = commands.len();
+    match GuildId::new(guild.id)
+        .set_commands(&http(&fake), commands)
+        .await
+    {
+        Ok(stored) => {
+            assert_eq!((stored.len(), fake.commands().len()), (count, count));
+            Vec::new()
+        }
+        Err(error) => {
+            let (status, code, mut fields) = refusal(Err::<(), _>(error));
+            assert_eq!((status, code), (400, 50035));
+            assert!(
+                fake.commands().is_empty(),
+                "a refused overwrite stores nothing"
+            );
+            fields.sort();
+            fields
+        }
+    }
+}
+
+fn slash(name: &str) -> CreateCommand {
+    CreateCommand::new(name).description("A command")
+}
+
+fn option(kind: CommandOptionType, name: &str) -> CreateCommandOption {
+    CreateCommandOption::new(kind, name, "An option")
+}
+
+fn string(name: &str) -> CreateCommandOption {
+    option(CommandOptionType::String, name)
+}
+
+fn sub(name: &str) -> CreateCommandOption {
+    option(CommandOptionType::SubCommand, name)
+}
+
+fn group(name: &str) -> CreateCommandOption {
+    option(CommandOptionType::SubCommandGroup, name)
+}
+
+/// Sorted "path CODE" lines.
+fn fields(lines: &[&str]) -> Vec<String> {
+    let mut lines: Vec<String> = lines.iter().map(|l| l.to_string()).collect();
+    lines.sort();
+    lines
+}
+
+#[tokio::test]
+async fn command_and_option_names_match_discords_pattern_in_lowercase() {
+    let accepted = vec![
+        slash("it's").add_option(string("don't")),
+        slash("ранг"),
+        slash("नमस्ते"),
+        slash("สวัสดี"),
+        slash("x-1_2"),
+        slash("straße"),
+        slash(&"a".repeat(32)),
+        CreateCommand::new("High Five").kind(CommandType::User),
+    ];
+    assert_eq!(overwrite(accepted).await, Vec::<String>::new());
+    let refused = vec![
+        slash("Upper"),
+        slash("two words"),
+        slash("bang!"),
+        slash(""),
+        slash(&"a".repeat(33)),
+        slash("Ранг"),
+        slash("ok").add_option(string("Bad")),
+    ];
+    assert_eq!(
+        overwrite(refused).await,
+        fields(&[
+            "0.name APPLICATION_COMMAND_INVALID_NAME",
+            "1.name APPLICATION_COMMAND_INVALID_NAME",
+            "2.name APPLICATION_COMMAND_INVALID_NAME",
+            "3.name APPLICATION_COMMAND_INVALID_NAME",
+            "4.name APPLICATION_COMMAND_INVALID_NAME",
+            "5.name APPLICATION_COMMAND_INVALID_NAME",
+            "6.options.0.name APPLICATION_COMMAND_INVALID_NAME",
+        ])
+    );
+}
+
+#[tokio::test]
+async fn command_names_are_unique_per_type() {
+    let user = CreateCommand::new("ping").kind(CommandType::User);
+    assert_eq!(
+        overwrite(vec![slash("ping"), user]).await,
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        overwrite(vec![slash("ping"), slash("ping")]).await,
+        fields(&["1.name APPLICATION_COMMAND_DUPLICATE_NAME"])
+    );
+}
+
+#[tokio::test]
+async fn localised_names_follow_the_name_rules() {
+    let accepted = slash("help")
+        .name_localized("ru", "помощь")
+        .add_option(string("topic").name_localized("ru", "тема'"));
+    assert_eq!(overwrite(vec![accepted]).await, Vec::<String>::new());
+    let refused = slash("help")
+        .name_localized("ru", "Помощь")
+        .add_option(string("topic").name_localized("ru", "две темы"));
+    assert_eq!(
+        overwrite(vec![refused]).await,
+        fields(&[
+            "0.name_localizations.ru APPLICATION_COMMAND_INVALID_NAME",
+            "0.options.0.name_localizations.ru APPLICATION_COMMAND_INVALID_NAME",
+        ])
+    );
+}
+
+#[tokio::test]
+async fn localisation_keys_are_discords_locales() {
+    let accepted = [
+        "en-US", "en-GB", "ru", "uk", "es-419", "pt-BR", "sv-SE", "zh-TW",
+    ]
+    .iter()
+    .fold(slash("help"), |command, locale| {
+        command
+            .name_localized(*locale, "help")
+            .description_localized(*locale, "Help")
+    });
+    assert_eq!(overwrite(vec![accepted]).await, Vec::<String>::new());
+    let choice = string("language").add_string_choice_localized("English", "en", [("EN", "x")]);
+    let refused = slash("help")
+        .name_localized("en", "help")
+        .description_localized("ru-RU", "Помощь")
+        .add_option(choice);
+    assert_eq!(
+        overwrite(vec![refused]).await,
+        fields(&[
+            "0.name_localizations.en ENUM_TYPE_COERCE",
+            "0.description_localizations.ru-RU ENUM_TYPE_COERCE",
+            "0.options.0.choices.0.name_localizations.EN ENUM_TYPE_COERCE",
+        ])
+    );
+}
+
+#[tokio::test]
+async fn descriptions_and_their_localisations_are_1_to_100_characters_not_blank() {
+    let accepted = CreateCommand::new("help")
+        .description("x".repeat(100))
+        .description_localized("ru", "я".repeat(100))
+        .add_option(string("topic").description_localized("ru", " тема "));
+    assert_eq!(overwrite(vec![accepted]).await, Vec::<String>::new());
+    let refused = vec![
+        CreateCommand::new("long").description("x".repeat(101)),
+        CreateCommand::new("blank").description(" \n\t"),
+        CreateCommand::new("none"),
+        slash("localised")
+            .description_localized("ru", "я".repeat(101))
+            .description_localized("uk", "  "),
+        slash("option").add_option(CreateCommandOption::new(
+            CommandOptionType::String,
+            "topic",
+            "",
+        )),
+    ];
+    assert_eq!(
+        overwrite(refused).await,
+        fields(&[
+            "0.description BASE_TYPE_BAD_LENGTH",
+            "1.description BASE_TYPE_BAD_LENGTH",
+            "2.description BASE_TYPE_REQUIRED",
+            "3.description_localizations.ru BASE_TYPE_BAD_LENGTH",
+            "3.description_localizations.uk BASE_TYPE_BAD_LENGTH",
+            "4.options.0.description BASE_TYPE_BAD_LENGTH",
+        ])
+    );
+}
+
+#[tokio::test]
+async fn sibling_option_names_are_unique_at_every_level() {
+    // Discord's own example: the same option and subcommand names under different parents.
+    let user = group("user").add_sub_option(sub("get").add_sub_option(string("user")));
+    let role = group("role").add_sub_option(sub("get").add_sub_option(string("user")));
+    let accepted = slash("permissions").add_option(user).add_option(role);
+    assert_eq!(overwrite(vec![accepted]).await, Vec::<String>::new());
+    let refused = vec![
+        slash("options")
+            .add_option(string("x"))
+            .add_option(string("x")),
+        slash("subcommands")
+            .add_option(sub("get"))
+            .add_option(sub("get")),
+        slash("nested").add_option(
+            sub("get")
+                .add_sub_option(string("y"))
+                .add_sub_option(string("y")),
+        ),
+    ];
+    assert_eq!(
+        overwrite(refused).await,
+        fields(&[
+            "0.options.1.name APPLICATION_COMMAND_OPTIONS_NAME_ALREADY_EXISTS",
+            "1.options.1.name APPLICATION_COMMAND_OPTIONS_NAME_ALREADY_EXISTS",
+            "2.options.0.options.1.name APPLICATION_COMMAND_OPTIONS_NAME_ALREADY_EXISTS",
+        ])
+    );
+}
+
+#[tokio::test]
+async fn sibling_localised_option_names_are_unique_in_each_locale() {
+    // A localisation equal to its own default is ignored; one name in two locales, or under two
+    // parents, is no clash.
+    let accepted = slash("request")
+        .add_option(string("level").name_localized("ru", "level"))
+        .add_option(string("first").name_localized("ru", "икс"))
+        .add_option(string("second").name_localized("uk", "икс"))
+        .add_option(string("third").name_localized("ru", "второй"));
+    let subs = slash("queue")
+        .add_option(sub("open").add_sub_option(string("why").name_localized("ru", "причина")))
+        .add_option(sub("close").add_sub_option(string("why").name_localized("ru", "причина")));
+    assert_eq!(overwrite(vec![accepted, subs]).await, Vec::<String>::new());
+    let refused = vec![
+        slash("same")
+            .add_option(string("first").name_localized("ru", "имя"))
+            .add_option(string("second").name_localized("ru", "имя")),
+        slash("default")
+            .add_option(string("first").name_localized("ru", "second"))
+            .add_option(string("second")),
+        slash("subcommands")
+            .add_option(sub("open").name_localized("ru", "открыть"))
+            .add_option(sub("start").name_localized("ru", "открыть")),
+    ];
+    assert_eq!(
+        overwrite(refused).await,
+        fields(&[
+            "0.options.1.name_localizations.ru APPLICATION_COMMAND_OPTIONS_NAME_ALREADY_EXISTS",
+            "1.options.0.name_localizations.ru APPLICATION_COMMAND_OPTIONS_NAME_ALREADY_EXISTS",
+            "2.options.1.name_localizations.ru APPLICATION_COMMAND_OPTIONS_NAME_ALREADY_EXISTS",
+        ])
+    );
+}
+
+#[tokio::test]
+async fn choices_have_names_of_1_to_100_characters_and_values_of_the_options_type() {
+    let integer = |name: &str| option(CommandOptionType::Integer, name);
+    let number = option(CommandOptionType::Number, "ratio").add_number_choice("half", 0.5);
+    let accepted = slash("pick")
+        .add_option(string("word").add_string_choice_localized(
+            "x".repeat(100),
+            "v".repeat(100),
+            [("ru", "я".repeat(100))],
+        ))
+        .add_option(integer("count").add_int_choice("one", 1))
+        .add_option(number);
+    assert_eq!(overwrite(vec![accepted]).await, Vec::<String>::new());
+    let refused = slash("pick")
+        .add_option(string("long").add_string_choice("long", "v".repeat(101)))
+        .add_option(string("typed").add_int_choice("one", 1))
+        .add_option(integer("count").add_string_choice("one", "1"))
+        .add_option(string("name").add_string_choice("x".repeat(101), "x"))
+        .add_option(string("localised").add_string_choice_localized("x", "x", [("ru", "")]))
+        .add_option(option(CommandOptionType::Role, "role").add_string_choice("admin", "1"));
+    assert_eq!(
+        overwrite(vec![refused]).await,
+        fields(&[
+            "0.options.0.choices.0.value BASE_TYPE_MAX_LENGTH",
+            "0.options.1.choices.0.value STRING_TYPE_COERCE",
+            "0.options.2.choices.0.value NUMBER_TYPE_COERCE",
+            "0.options.3.choices.0.name BASE_TYPE_BAD_LENGTH",
+            "0.options.4.choices.0.name_localizations.ru BASE_TYPE_BAD_LENGTH",
+            "0.options.5.choices APPLICATION_COMMAND_OPTIONS_TYPE_INVALID",
+        ])
+    );
+}
+
+#[tokio::test]
+async fn autocomplete_is_never_set_with_choices() {
+    let accepted = slash("find")
+        .add_option(string("word").set_autocomplete(true))
+        .add_option(string("kind").add_string_choice("a", "a"));
+    assert_eq!(overwrite(vec![accepted]).await, Vec::<String>::new());
+    let refused = slash("find")
+        .add_option(
+            string("word")
+                .set_autocomplete(true)
+                .add_string_choice("a", "a"),
+        )
+        .add_option(option(CommandOptionType::Role, "role").set_autocomplete(true));
+    assert_eq!(
+        overwrite(vec![refused]).await,
+        fields(&[
+            "0.options.0.autocomplete APPLICATION_COMMAND_AUTOCOMPLETE_WITH_CHOICES",
+            "0.options.1.autocomplete APPLICATION_COMMAND_OPTIONS_TYPE_INVALID",
+        ])
+    );
+}
+
+#[tokio::test]
+async fn subcommands_nest_only_as_discord_documents() {
+    // Groups of subcommands beside plain subcommands, each with options.
+    let accepted = slash("queue")
+        .add_option(group("history").add_sub_option(sub("show").add_sub_option(string("page"))))
+        .add_option(sub("open").add_sub_option(string("why")));
+    assert_eq!(overwrite(vec![accepted]).await, Vec::<String>::new());
+    let refused = vec![
+        slash("a").add_option(group("g").add_sub_option(group("h").add_sub_option(sub("s")))),
+        slash("b").add_option(group("g").add_sub_option(string("x"))),
+        slash("c").add_option(sub("s").add_sub_option(sub("t"))),
+        slash("d").add_option(sub("s").add_sub_option(group("g"))),
+        slash("e").add_option(string("x").add_sub_option(string("y"))),
+        slash("f").add_option(sub("s")).add_option(string("x")),
+    ];
+    assert_eq!(
+        overwrite(refused).await,
+        fields(&[
+            "0.options.0.options.0.type APPLICATION_COMMAND_OPTIONS_TYPE_INVALID",
+            "1.options.0.options.0.type APPLICATION_COMMAND_OPTIONS_TYPE_INVALID",
+            "2.options.0.options.0.type APPLICATION_COMMAND_OPTIONS_TYPE_INVALID",
+            "3.options.0.options.0.type APPLICATION_COMMAND_OPTIONS_TYPE_INVALID",
+            "4.options.0.options APPLICATION_COMMAND_OPTIONS_TYPE_INVALID",
+            "5.options APPLICATION_COMMAND_OPTIONS_TYPE_INVALID",
+        ])
+    );
+}
+
+#[tokio::test]
+async fn subcommands_and_groups_are_never_required() {
+    // serenity always sends `"required": false`, which Discord accepts on a subcommand.
+    let accepted =
+        slash("request").add_option(sub("create").add_sub_option(string("level").required(true)));
+    assert_eq!(overwrite(vec![accepted]).await, Vec::<String>::new());
+    let refused = slash("request")
+        .add_option(sub("create").required(true))
+        .add_option(group("queue").required(true).add_sub_option(sub("open")));
+    assert_eq!(
+        overwrite(vec![refused]).await,
+        fields(&[
+            "0.options.0.required APPLICATION_COMMAND_OPTION_REQUIRED_INVALID",
+            "0.options.1.required APPLICATION_COMMAND_OPTION_REQUIRED_INVALID",
+        ])
+    );
+}
+
+#[tokio::test]
+async fn required_options_come_before_optional_ones() {
+    let accepted = slash("edit")
+        .add_option(string("key").required(true))
+        .add_option(string("value"));
+    assert_eq!(overwrite(vec![accepted]).await, Vec::<String>::new());
+    let refused = slash("edit").add_option(
+        sub("text")
+            .add_sub_option(string("value"))
+            .add_sub_option(string("key").required(true)),
+    );
+    assert_eq!(
+        overwrite(vec![refused]).await,
+        fields(&["0.options.0.options.1 APPLICATION_COMMAND_OPTIONS_REQUIRED_INVALID"])
+    );
+}
+
+#[tokio::test]
+async fn at_most_25_options_and_choices_at_every_level() {
+    let options = |command: CreateCommand, n: usize| {
+        (0..n).fold(command, |c, i| c.add_option(string(&format!("o{i}"))))
+    };
+    let choices = |option: CreateCommandOption, n: usize| {
+        (0..n).fold(option, |o, i| {
+            o.add_string_choice(format!("c{i}"), i.to_string())
+        })
+    };
+    let subs = |group: CreateCommandOption, n: usize| {
+        (0..n).fold(group, |g, i| g.add_sub_option(sub(&format!("s{i}"))))
+    };
+    let accepted = vec![
+        options(slash("options"), 25),
+        slash("choices").add_option(choices(string("pick"), 25)),
+        slash("groups").add_option(subs(group("g"), 25)),
+    ];
+    assert_eq!(overwrite(accepted).await, Vec::<String>::new());
+    let refused = vec![
+        options(slash("options"), 26),
+        slash("choices").add_option(choices(string("pick"), 26)),
+        slash("groups").add_option(subs(group("g"), 26)),
+    ];
+    assert_eq!(
+        overwrite(refused).await,
+        fields(&[
+            "0.options BASE_TYPE_MAX_LENGTH",
+            "1.options.0.choices BASE_TYPE_MAX_LENGTH",
+            "2.options.0.options BASE_TYPE_MAX_LENGTH",
+        ])
+    );
+}
+
+/// Discord counts each name, description and choice value of a command once, at its longest
+/// localisation, and refuses a command over 8000 characters.
+#[tokio::test]
+async fn a_command_is_at_most_8000_characters_at_its_longest_localisations() {
+    let x = |n: usize| "x".repeat(n);
+    // 100 + (100 + 25 × 200) + (100 + 13 × 200) + 100 = 8000.
+    let big = |localised: Option<String>| {
+        let choices = |option: CreateCommandOption, n: usize| {
+            (0..n).fold(option, |o, j| {
+                o.add_string_choice(format!("{j:x>100}"), format!("{j:v>100}"))
+            })
+        };
+        let option = |name: &str| CreateCommandOption::new(CommandOptionType::String, name, x(98));
+        let command = CreateCommand::new("big")
+            .description(x(97))
+            .add_option(choices(option("o1"), 25))
+            .add_option(choices(option("o2"), 13))
+            .add_option(option("o3"));
+        match localised {
+            Some(text) => command.description_localized("ru", text),
+            None => command,
+        }
+    };
+    assert_eq!(overwrite(vec![big(None)]).await, Vec::<String>::new());
+    assert_eq!(
+        overwrite(vec![big(Some("я".repeat(97)))]).await,
+        Vec::<String>::new(),
+        "a localisation no longer than the default adds nothing"
+    );
+    assert_eq!(
+        overwrite(vec![big(Some("я".repeat(98)))]).await,
+        fields(&["0 APPLICATION_COMMAND_TOO_LARGE"])
+    );
 }

@@ -406,6 +406,28 @@ async fn every_failed_sign_in_gets_its_page_and_changes_nothing() {
     assert_eq!(linked, expected);
 }
 
+/// Issue 25 item 5: the callback is open to anyone, so what it logs from the query is data, never
+/// a line of its own (a newline) or a terminal command (ESC).
+#[tokio::test]
+async fn every_failed_sign_in_logs_the_query_as_escaped_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path(), &[]);
+    let forged = "/oauth/osu/callback?error=x%0Afake%20line%1B[31m";
+    let (status, _) = support::get(&server.url(forged)).await;
+    assert_eq!(status, 400);
+    let log = server.stop();
+    assert!(
+        log.contains("osu! sign-in cancelled or refused"),
+        "the log is being captured: {log}"
+    );
+    assert!(!log.contains('\x1b'), "a raw ESC reached the log: {log:?}");
+    assert!(
+        !log.lines().any(|line| line.starts_with("fake line")),
+        "a forged log line: {log}"
+    );
+    assert!(log.contains(r"x\nfake line"), "{log}");
+}
+
 fn query_value(url: &str, key: &str) -> String {
     let query = url.split_once('?').map_or("", |(_, q)| q);
     form_urlencoded::parse(query.as_bytes())

@@ -1,10 +1,10 @@
 //! The HTTPS server as a client sees it: TLS versions and ALPN, health and metrics, redirects,
-//! PEM certificates, slow clients, and shutdown.
+//! PEM certificates, slow and idle clients, connections per client, and shutdown.
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use stagehand::store::{Store, StoreOptions};
 
@@ -369,4 +369,218 @@ async fn a_killed_server_leaves_a_store_that_needs_repair() {
     )
     .unwrap();
     assert!(store.was_repaired());
+}
+
+/// A TCP connection to the server from the loopback address `from`: Linux routes all of
+/// 127.0.0.0/8 to loopback, so each address is a client of its own.
+async fn connect_from(from: [u8; 4], port: u16) -> tokio::net::TcpStream {
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket
+        .bind((std::net::Ipv4Addr::from(from), 0).into())
+        .unwrap();
+    socket.connect(([127, 0, 0, 1], port).into()).await.unwrap()
+}
+
+type TlsStream = tokio_rustls::client::TlsStream<tokio::net::TcpStream>;
+
+/// A TLS connection from `from` offering `alpn`, or the handshake's error.
+async fn tls_from(from: [u8; 4], port: u16, alpn: &[&[u8]]) -> std::io::Result<TlsStream> {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .dangerous()
+        .with_custom_certificate_verifier(Arc::new(AcceptAnything))
+        .with_no_client_auth();
+    config.alpn_protocols = alpn.iter().map(|p| p.to_vec()).collect();
+    let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
+    let name = rustls::pki_types::ServerName::try_from("localhost").unwrap();
+    let tcp = connect_from(from, port).await;
+    tokio::time::timeout(Duration::from_secs(5), connector.connect(name, tcp))
+        .await
+        .unwrap_or_else(|_| Err(std::io::Error::other("the handshake timed out")))
+}
+
+/// Holds `tls` open without ever sending a request, until the server closes it. An h2 client
+/// sends its preface and SETTINGS, and acknowledges the server's SETTINGS and PINGs.
+async fn sit_idle(mut tls: TlsStream, h2: bool) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    if h2 {
+        let mut hello = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".to_vec();
+        hello.extend([0, 0, 0, 4, 0, 0, 0, 0, 0]); // an empty SETTINGS frame
+        if tls.write_all(&hello).await.is_err() || tls.flush().await.is_err() {
+            return;
+        }
+    }
+    let (mut frames, mut chunk) = (Vec::new(), [0u8; 4096]);
+    loop {
+        match tls.read(&mut chunk).await {
+            Ok(0) | Err(_) => return,
+            Ok(n) if h2 => frames.extend_from_slice(&chunk[..n]),
+            Ok(_) => continue,
+        }
+        while frames.len() >= 9 {
+            let len =
+                usize::from(frames[0]) << 16 | usize::from(frames[1]) << 8 | usize::from(frames[2]);
+            if frames.len() < 9 + len {
+                break;
+            }
+            let mut frame: Vec<u8> = frames.drain(..9 + len).collect();
+            let answer = match (frame[3], frame[4] & 1) {
+                (4, 0) => vec![0, 0, 0, 4, 1, 0, 0, 0, 0], // SETTINGS: acknowledged
+                (6, 0) => {
+                    frame[4] = 1; // PING: answered with the same payload
+                    frame
+                }
+                _ => continue,
+            };
+            if tls.write_all(&answer).await.is_err() || tls.flush().await.is_err() {
+                return;
+            }
+        }
+    }
+}
+
+/// Issue 25: connections that finished the TLS handshake and then sent nothing (HTTP/1.1, no
+/// ALPN, h2 with only its preface and SETTINGS) were never timed out; enough of them filled
+/// `http.max_connections` and every later visitor waited forever. Now a visitor takes the place
+/// of the connection idle longest, and idle connections close after `http.header_timeout_secs`.
+#[tokio::test]
+async fn issue_25_idle_connections_do_not_lock_out_visitors() {
+    const TIMEOUT: Duration = Duration::from_secs(4);
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(
+        dir.path(),
+        &[
+            ("STAGEHAND_HTTP_HEADER_TIMEOUT_SECS", "4"),
+            ("STAGEHAND_HTTP_MAX_CONNECTIONS", "24"),
+            ("STAGEHAND_HTTP_MAX_CONNECTIONS_PER_CLIENT", "6"),
+        ],
+    );
+    // 24 idle connections, 6 from each of 127.0.0.2 to 127.0.0.5: the server is full.
+    let mut idle = Vec::new();
+    for i in 0..24u8 {
+        let (alpn, h2): (&[&[u8]], bool) = match i % 3 {
+            0 => (&[b"http/1.1"], false),
+            1 => (&[], false),
+            _ => (&[b"h2"], true),
+        };
+        let opened = Instant::now();
+        let tls = tls_from([127, 0, 0, 2 + i / 6], server.port, alpn)
+            .await
+            .unwrap();
+        let closed = tokio::spawn(async move {
+            sit_idle(tls, h2).await;
+            Instant::now()
+        });
+        idle.push((opened, closed));
+    }
+
+    let visitor = support::client().get(server.url("/healthz")).send();
+    let response = tokio::time::timeout(Duration::from_secs(2), visitor).await;
+    let served = Instant::now();
+    assert!(
+        matches!(&response, Ok(Ok(r)) if r.status() == 200),
+        "a visitor was locked out by idle connections: {response:?}"
+    );
+
+    let mut closed_before_the_visitor_was_served = 0;
+    for (opened, closed) in idle {
+        let wait =
+            (opened + TIMEOUT + Duration::from_secs(3)).saturating_duration_since(Instant::now());
+        let closed = tokio::time::timeout(wait, closed)
+            .await
+            .expect("an idle connection stayed open past http.header_timeout_secs")
+            .unwrap();
+        if closed < served {
+            closed_before_the_visitor_was_served += 1;
+        }
+    }
+    // The visitor was served while the idle connections were still there: one made room.
+    assert!(
+        closed_before_the_visitor_was_served <= 1,
+        "{closed_before_the_visitor_was_served} closed before the visitor was served"
+    );
+    server.stop();
+}
+
+/// Issue 25: one client address holds at most `http.max_connections_per_client` connections;
+/// more are closed at once while other addresses are still served. The cap is per IP address
+/// (per /64 for IPv6); 127.0.0.1 and 127.0.0.2 are two clients.
+#[tokio::test]
+async fn issue_25_connections_per_client_address_are_capped() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(
+        dir.path(),
+        &[
+            ("STAGEHAND_HTTP_HEADER_TIMEOUT_SECS", "30"),
+            ("STAGEHAND_HTTP_MAX_CONNECTIONS_PER_CLIENT", "4"),
+        ],
+    );
+    let me = [127, 0, 0, 1];
+    let mut held = Vec::new();
+    for _ in 0..4 {
+        held.push(tls_from(me, server.port, &[b"h2"]).await.unwrap());
+    }
+    assert!(
+        tls_from(me, server.port, &[b"h2"]).await.is_err(),
+        "a fifth connection from one address was accepted"
+    );
+    let elsewhere = reqwest::Client::builder()
+        .danger_accept_invalid_certs(true)
+        .local_address(std::net::IpAddr::from([127, 0, 0, 2]))
+        .timeout(Duration::from_secs(5))
+        .build()
+        .unwrap();
+    let response = elsewhere.get(server.url("/healthz")).send().await.unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+
+    // A connection that ends gives its place back.
+    drop(held.pop());
+    let deadline = Instant::now() + Duration::from_secs(3);
+    while tls_from(me, server.port, &[b"h2"]).await.is_err() {
+        assert!(
+            Instant::now() < deadline,
+            "the freed place was not given back"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    server.stop();
+}
+
+/// Issue 25 (item 9): the redirect's `Location` was built from the request's `Host` header, so
+/// anyone could make the server send a browser elsewhere. It is `public_url`, or else the address
+/// the request arrived on, with the HTTPS port.
+#[test]
+fn issue_25_redirects_ignore_the_host_header() {
+    for public_url in [None, Some("https://bot.example.org:9443")] {
+        let dir = tempfile::tempdir().unwrap();
+        let free = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port()
+            .to_string();
+        let mut env = vec![("STAGEHAND_HTTP_REDIRECT_PORT", free.as_str())];
+        env.extend(public_url.map(|url| ("STAGEHAND_PUBLIC_URL", url)));
+        let server = Server::start(dir.path(), &env);
+        let mut tcp = TcpStream::connect(("127.0.0.1", free.parse().unwrap())).unwrap();
+        tcp.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+        tcp.write_all(
+            b"GET /healthz?x=1 HTTP/1.1\r\nHost: evil.example:8443\r\nConnection: close\r\n\r\n",
+        )
+        .unwrap();
+        let mut response = String::new();
+        tcp.read_to_string(&mut response).unwrap();
+        let location = response
+            .lines()
+            .find_map(|line| line.strip_prefix("location: "))
+            .unwrap_or_else(|| panic!("no Location: {response}"));
+        let expected = match public_url {
+            Some(url) => format!("{url}/healthz?x=1"),
+            None => format!("https://127.0.0.1:{}/healthz?x=1", server.port),
+        };
+        assert_eq!(location, expected, "{response}");
+        server.stop();
+    }
 }

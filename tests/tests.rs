@@ -36,7 +36,7 @@ mod requests;
 mod rivalries;
 /// Seasons: ending and starting them behind a prompt, their jobs surviving SIGKILL, `/archived`, `/delete`.
 mod seasons;
-/// TLS, HTTP versions, health and metrics, redirects, PEM certificates, slow clients, shutdown.
+/// TLS, HTTP versions, health and metrics, redirects, PEM certificates, idle and greedy clients, shutdown.
 mod server;
 /// The first-run setup link and form.
 mod setup;

@@ -93,7 +93,7 @@ pub async fn supervise(
                 {
                     Ok(running) => Some(running),
                     Err(err) => {
-                        tracing::error!(error = %format!("{err:#}"), "cannot start the Discord client");
+                        tracing::error!(error = ?format!("{err:#}"), "cannot start the Discord client");
                         None
                     }
                 }
@@ -190,7 +190,7 @@ async fn start(
     ));
     let task = tokio::spawn(async move {
         if let Err(err) = client.start().await {
-            tracing::error!(error = %err, "the Discord client stopped");
+            tracing::error!(error = ?err.to_string(), "the Discord client stopped");
         }
     });
     Ok(Running {
@@ -229,7 +229,7 @@ struct Handler {
 #[serenity::async_trait]
 impl EventHandler for Handler {
     async fn ready(&self, ctx: Context, ready: Ready) {
-        tracing::info!(user = %ready.user.name, "connected to Discord");
+        tracing::info!(user = ?ready.user.name, "connected to Discord");
         match super::register::register(
             &ctx.http,
             &self.ctx.store,
@@ -241,7 +241,7 @@ impl EventHandler for Handler {
             Ok(true) => tracing::info!("registered the slash commands"),
             Ok(false) => tracing::debug!("the slash commands are up to date"),
             Err(err) => {
-                tracing::error!(error = %format!("{err:#}"), "registering the slash commands failed")
+                tracing::error!(error = ?format!("{err:#}"), "registering the slash commands failed")
             }
         }
     }

@@ -99,18 +99,22 @@ async fn deliver_one(
             follow_up = channel_missing(ctx, route, channel)?;
         }
         Err(DeliveryError::Refused(reason)) => {
-            tracing::warn!(effect = ?summary(&queued.effect), %reason, "Discord refused a delivery; dropped");
+            tracing::warn!(effect = ?summary(&queued.effect), ?reason, "Discord refused a delivery; dropped");
             failed = true;
         }
         Err(DeliveryError::Failed(reason)) => {
             queued.attempts += 1;
             if queued.attempts < ATTEMPTS {
-                tracing::warn!(attempt = queued.attempts, %reason, "a delivery failed; will retry");
+                tracing::warn!(
+                    attempt = queued.attempts,
+                    ?reason,
+                    "a delivery failed; will retry"
+                );
                 ctx.store.write(|w| queue::retry(w, id, &queued))?;
                 tokio::time::sleep(retry_pause(queued.attempts)).await;
                 return Ok(());
             }
-            tracing::error!(effect = ?summary(&queued.effect), %reason, "a delivery kept failing; dropped");
+            tracing::error!(effect = ?summary(&queued.effect), ?reason, "a delivery kept failing; dropped");
             failed = true;
         }
     }
@@ -379,7 +383,7 @@ async fn start_thread(
     };
     tracing::info!(
         message = place.message,
-        error = %err,
+        error = ?err.to_string(),
         "the message has a thread already; posting in it"
     );
     match channel.message(http, message).await {

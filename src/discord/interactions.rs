@@ -87,13 +87,13 @@ pub async fn handle(ctx: Arc<Ctx>, api: Api<'_>, interaction: &Interaction) {
     };
     let Outcome { response, effects } = settle(&ctx, &inv, joined);
     if let Err(unsent) = send(&api, &target, deferred, response).await {
-        tracing::error!(error = %unsent.detail, "answering an interaction failed");
+        tracing::error!(error = ?unsent.detail, "answering an interaction failed");
         report(&ctx, &inv, &unsent.detail);
         // The apology is the initial response if none went out, else a follow-up (which also
         // fills a "thinking…" message the answer could not).
         let after = unsent.acknowledged.then_some(Deferral::Update);
         if let Err(again) = send(&api, &target, after, apology(&ctx, &inv).response).await {
-            tracing::warn!(error = %again.detail, "the apology did not go out either");
+            tracing::warn!(error = ?again.detail, "the apology did not go out either");
         }
     }
     if let Err(err) = ctx.outbox.send(effects, mark) {
@@ -117,12 +117,12 @@ async fn defer(
     let Some(deferral) = deferral(kind) else {
         task.abort();
         if let Err(unsent) = send(api, target, None, Response::Choices(Vec::new())).await {
-            tracing::warn!(error = %unsent.detail, "answering an autocomplete failed");
+            tracing::warn!(error = ?unsent.detail, "answering an autocomplete failed");
         }
         return None;
     };
     if let Err(err) = perform(api, target, Call::Defer(deferral)).await {
-        tracing::warn!(error = %err, "deferring an interaction failed");
+        tracing::warn!(error = ?err.to_string(), "deferring an interaction failed");
     }
     Some((deferral, task.await))
 }
@@ -135,7 +135,7 @@ fn settle(ctx: &Ctx, inv: &Invocation, joined: Joined) -> Outcome {
         Ok(Err(err)) => format!("{err:#}"),
         Err(join) => format!("the handler panicked: {join}"),
     };
-    tracing::error!(user = inv.user, kind = ?inv.kind, error = %detail, "handling an interaction failed");
+    tracing::error!(user = inv.user, kind = ?inv.kind, error = ?detail, "handling an interaction failed");
     report(ctx, inv, &detail);
     apology(ctx, inv)
 }

@@ -110,7 +110,7 @@ impl Catalogue {
                 match defaults.validate(&key, lang, source) {
                     Ok(template) => parsed[index(lang)] = Some(template),
                     Err(err) => {
-                        tracing::warn!(key, lang = lang.code(), %err, "ignoring an edited text")
+                        tracing::warn!(key, lang = lang.code(), err = ?err.to_string(), "ignoring an edited text")
                     }
                 }
             }
@@ -364,6 +364,12 @@ mod tests {
             (KEY, r"trailing \", "error.text.bad_escape"),
             (KEY, r"\uD800", "error.text.bad_escape"),
             ("common.success", &"x".repeat(2001), "error.text.too_long"),
+            ("command.help.description", "   ", "error.text.blank"),
+            (
+                "command.help.description",
+                r"\n\t\u00A0",
+                "error.text.blank",
+            ),
         ];
         for (key, input, message) in refusals {
             let err = catalogue
@@ -389,8 +395,20 @@ mod tests {
         store
             .write(|w| w.insert(&TEXT_OVERRIDES, "common.success", &stale))
             .unwrap();
+        // A blank command description stored before edits were checked for it.
+        let blank = TextOverride {
+            en: Some(" ".into()),
+            ru: None,
+        };
+        store
+            .write(|w| w.insert(&TEXT_OVERRIDES, "command.help.description", &blank))
+            .unwrap();
         let catalogue = Catalogue::open(&store).unwrap();
         assert_eq!(catalogue.render(Lang::En, "common.success", &[]), "Done.");
         assert_eq!(catalogue.render(Lang::Ru, "common.success", &[]), "Готово!");
+        assert_eq!(
+            catalogue.render(Lang::En, "command.help.description", &[]),
+            Texts::defaults().template(Lang::En, "command.help.description")
+        );
     }
 }

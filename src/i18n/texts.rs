@@ -6,8 +6,10 @@
 //! when it is not the default: 100 characters for keys under `command.` (Discord's limit for
 //! command and option descriptions), 2000 for everything else (a message's content). A template
 //! is valid when it parses, uses only declared parameters, and its longest rendering (declared
-//! maximum lengths substituted, the longest plural form) fits the limit. Tests hold the defaults
-//! to this; `/text edit` holds edits to it (see `Catalogue`).
+//! maximum lengths substituted, the longest plural form) fits the limit, and, for a `command.` key,
+//! it is not blank (Discord refuses a description of only whitespace, and with it the bulk
+//! overwrite of every command). Tests hold the defaults to this; `/text edit` holds edits to it
+//! (see `Catalogue`).
 
 use std::collections::HashMap;
 use std::sync::OnceLock;
@@ -42,6 +44,10 @@ pub enum TemplateError {
     /// The longest rendering would exceed the key's limit.
     #[error("could be {max} characters long, over the limit of {limit}")]
     TooLong { max: usize, limit: usize },
+    /// A command text (a description Discord shows) with nothing but whitespace: Discord refuses
+    /// the bulk overwrite of every command over it.
+    #[error("a command description cannot be blank")]
+    Blank,
 }
 
 impl TemplateError {
@@ -59,6 +65,7 @@ impl TemplateError {
             TemplateError::TooLong { max, limit } => Message::new("error.text.too_long")
                 .with("max", max)
                 .with("limit", limit),
+            TemplateError::Blank => Message::new("error.text.blank"),
         }
     }
 }
@@ -89,6 +96,8 @@ pub(super) fn index(lang: Lang) -> usize {
 pub const CONTENT_LIMIT: usize = 2000;
 /// Discord's limit on command and option descriptions.
 pub const COMMAND_LIMIT: usize = 100;
+/// What the keys of command texts (descriptions Discord shows) start with.
+const COMMAND_PREFIX: &str = "command.";
 
 impl Texts {
     /// The embedded defaults, parsed once.
@@ -209,6 +218,10 @@ impl Texts {
                 limit: declaration.limit,
             });
         }
+        // Command texts take no parameters, so this rendering is the one Discord gets.
+        if key.starts_with(COMMAND_PREFIX) && render(&template, lang, &[]).trim().is_empty() {
+            return Err(TemplateError::Blank);
+        }
         Ok(template)
     }
 
@@ -245,7 +258,7 @@ impl Texts {
     fn limit(&self, key: &str) -> usize {
         match self.limits.get(key) {
             Some(&limit) => limit,
-            None if key.starts_with("command.") => COMMAND_LIMIT,
+            None if key.starts_with(COMMAND_PREFIX) => COMMAND_LIMIT,
             None => CONTENT_LIMIT,
         }
     }
@@ -379,6 +392,7 @@ mod tests {
                 allowed: "-".into(),
             },
             TemplateError::TooLong { max: 1, limit: 1 },
+            TemplateError::Blank,
         ] {
             messages.push(err.message());
         }
@@ -488,5 +502,29 @@ mod tests {
             texts.validate("command.help.description", Lang::Ru, &"я".repeat(101)),
             Err(TemplateError::TooLong { limit: 100, .. })
         ));
+    }
+
+    /// Discord refuses a command description of only whitespace (and with it every command), so
+    /// a command text must show something; other texts are not descriptions.
+    #[test]
+    fn a_command_text_is_never_blank() {
+        let texts = Texts::load().unwrap();
+        for blank in ["", " ", " \n\t ", "\u{3000}"] {
+            for lang in Lang::ALL {
+                assert_eq!(
+                    texts
+                        .validate("command.help.description", lang, blank)
+                        .unwrap_err(),
+                    TemplateError::Blank,
+                    "{blank:?}"
+                );
+            }
+        }
+        assert!(
+            texts
+                .validate("command.help.description", Lang::En, " Help ")
+                .is_ok()
+        );
+        assert!(texts.validate("common.success", Lang::En, " ").is_ok());
     }
 }

@@ -6,10 +6,10 @@
 
 use crate::audit::Actor;
 use crate::i18n::{Catalogue, Lang};
-use crate::league::{Thresholds, rivalry};
 use crate::league::link::{self, Checked};
 use crate::league::player::{self, LinkError, Player, TopPlay};
 use crate::league::roles::{self, RoleKey};
+use crate::league::{Thresholds, rivalry};
 use crate::osu;
 use crate::outbox::{self, Effect, Message, Pings};
 use crate::routes::{self, Route};

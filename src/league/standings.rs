@@ -28,10 +28,11 @@ pub enum Board {
 impl Board {
     /// Every board, in autocomplete order.
     pub fn all() -> impl Iterator<Item = Board> {
-        League::ALL
-            .into_iter()
-            .map(Board::League)
-            .chain([Board::SeasonalPoints, Board::Points, Board::Rivals])
+        League::ALL.into_iter().map(Board::League).chain([
+            Board::SeasonalPoints,
+            Board::Points,
+            Board::Rivals,
+        ])
     }
 
     /// The value `/show` takes (`gold`, `points`, `t_points`).

@@ -13,8 +13,8 @@ use std::collections::HashMap;
 
 use super::leagues::Thresholds;
 use super::player::{self, TopPlay, improvement_indicator};
-use super::top_play::{self, Recorded};
 use super::rivalry;
+use super::top_play::{self, Recorded};
 use crate::audit::{self, Actor, Event, EventKind, Value};
 use crate::i18n::Catalogue;
 use crate::osu;
@@ -58,7 +58,7 @@ pub async fn run(store: &Store, osu: &osu::Client, now: i64) -> Result<Report, S
         let users = match osu.users(&ids).await {
             Ok(users) => users,
             Err(err) => {
-                tracing::warn!(batch = n + 1, error = %err, "sync: a batch of players failed");
+                tracing::warn!(batch = n + 1, error = ?err.to_string(), "sync: a batch of players failed");
                 report.failed += batch.len();
                 continue;
             }
@@ -75,7 +75,7 @@ pub async fn run(store: &Store, osu: &osu::Client, now: i64) -> Result<Report, S
                 match osu.best_scores(user.id, 1).await {
                     Ok(scores) => scores.first().map(TopPlay::from),
                     Err(err) => {
-                        tracing::warn!(osu_id = user.id, error = %err, "sync: best scores failed");
+                        tracing::warn!(osu_id = user.id, error = ?err.to_string(), "sync: best scores failed");
                         old.top_play.clone()
                     }
                 }
@@ -90,7 +90,7 @@ pub async fn run(store: &Store, osu: &osu::Client, now: i64) -> Result<Report, S
                         Ok(score) => Some(score),
                         Err(err) => {
                             let osu_id = user.id;
-                            tracing::warn!(osu_id, error = %err, "sync: a top play's details failed");
+                            tracing::warn!(osu_id, error = ?err.to_string(), "sync: a top play's details failed");
                             None
                         }
                     }

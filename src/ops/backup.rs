@@ -4,9 +4,10 @@
 //! age; retention deletes the oldest beyond `backup.keep` and never touches other files.
 
 use std::io::{Read, Write};
-use std::path::{Path, PathBuf};
+use std::os::unix::fs::OpenOptionsExt as _;
+use std::path::{Component, Path, PathBuf};
 
-use crate::paths::Paths;
+use crate::paths::{Paths, create_private_dir};
 use crate::store::{
     OpenError, Progress, SnapshotError, SnapshotInfo, Store, StoreOptions, inspect,
 };
@@ -25,7 +26,79 @@ pub fn snapshot_path(dir: &Path, now: jiff::Timestamp, tag: &str) -> PathBuf {
     dir.join(format!("{PREFIX}{stamp}{tag}{SUFFIX}"))
 }
 
-/// Writes a snapshot of `store` to `out`, then keeps only the newest `keep` in `dir`.
+/// Why `stagehand backup` refused to start; nothing was written.
+#[derive(Debug, thiserror::Error)]
+pub enum BackupError {
+    /// The data directory holds no store (a wrong `--data-dir`, most likely).
+    #[error(
+        "there is no store at {0} to back up (is --data-dir right? `stagehand serve` creates the store)"
+    )]
+    NoStore(PathBuf),
+    /// The destination is inside the data directory, outside its backups folder: it could replace
+    /// the live store (or the admin socket) under a running server.
+    #[error(
+        "refusing to write a snapshot to {out}: it is inside the data directory {data_dir}, where it could replace the live store; write it into {backups} or outside {data_dir}"
+    )]
+    InsideData {
+        out: PathBuf,
+        data_dir: PathBuf,
+        backups: PathBuf,
+    },
+}
+
+/// Refuses a snapshot destination inside the data directory other than in its backups folder:
+/// a snapshot is renamed into place, so `--out data/stagehand.redb` would replace the live store
+/// while `serve` keeps writing to the unlinked file. Symlinks and `..` are resolved first.
+pub fn check_destination(paths: &Paths, out: &Path) -> Result<(), BackupError> {
+    let data_dir = real_dir(&paths.data_dir);
+    let backups = real_dir(&paths.backups());
+    let landing = landing(out);
+    let in_backups = landing.starts_with(&backups) && landing != backups;
+    if landing.starts_with(&data_dir) && !in_backups {
+        return Err(BackupError::InsideData {
+            out: out.to_path_buf(),
+            data_dir: paths.data_dir.clone(),
+            backups: paths.backups(),
+        });
+    }
+    Ok(())
+}
+
+/// A folder with every symlink resolved (as far as it exists).
+fn real_dir(dir: &Path) -> PathBuf {
+    std::fs::canonicalize(dir).unwrap_or_else(|_| landing(dir))
+}
+
+/// Where a file written to `path` lands: its folders resolved (symlinks, `.`, `..`, as far as
+/// they exist), its own name kept (a rename replaces a symlink, not what it points at).
+fn landing(path: &Path) -> PathBuf {
+    let Ok(absolute) = std::path::absolute(path) else {
+        return path.to_path_buf();
+    };
+    let mut components = absolute.components().peekable();
+    let mut real = PathBuf::new();
+    while let Some(component) = components.next() {
+        match component {
+            Component::Prefix(_) | Component::RootDir => real.push(component),
+            Component::CurDir => {}
+            Component::ParentDir => {
+                real.pop();
+            }
+            Component::Normal(name) => {
+                real.push(name);
+                if components.peek().is_some()
+                    && let Ok(resolved) = std::fs::canonicalize(&real)
+                {
+                    real = resolved;
+                }
+            }
+        }
+    }
+    real
+}
+
+/// Writes a snapshot of `store` to `out`, then keeps only the newest `keep` in `dir`. Missing
+/// folders are created owner-only, and unfinished snapshots a crash left in `dir` are removed.
 pub fn create(
     store: &Store,
     out: &Path,
@@ -33,22 +106,23 @@ pub fn create(
     keep: u32,
     progress: Progress,
 ) -> Result<SnapshotInfo, SnapshotError> {
-    if let Some(parent) = out.parent() {
-        std::fs::create_dir_all(parent).map_err(|source| SnapshotError::Io {
-            path: parent.to_path_buf(),
-            source,
-        })?;
+    let io = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| SnapshotError::Io { path, source }
+    };
+    if let Some(parent) = out.parent().filter(|p| !p.as_os_str().is_empty()) {
+        create_private_dir(parent).map_err(io(parent))?;
     }
+    store.remove_stale_partials(dir).map_err(io(dir))?;
     let info = store.snapshot_to(out, progress)?;
-    prune(dir, keep).map_err(|source| SnapshotError::Io {
-        path: dir.to_path_buf(),
-        source,
-    })?;
+    prune(dir, keep, None).map_err(io(dir))?;
     Ok(info)
 }
 
-/// Deletes the oldest snapshots in `dir` beyond the newest `keep`; returns what it deleted.
-pub fn prune(dir: &Path, keep: u32) -> std::io::Result<Vec<PathBuf>> {
+/// Deletes the oldest snapshots in `dir` beyond the newest `keep`, never `spare` (which does not
+/// count towards `keep`); returns what it deleted.
+pub fn prune(dir: &Path, keep: u32, spare: Option<&Path>) -> std::io::Result<Vec<PathBuf>> {
+    let spare = spare.and_then(|p| std::fs::canonicalize(p).ok());
     let mut snapshots: Vec<PathBuf> = match std::fs::read_dir(dir) {
         Ok(entries) => entries
             .filter_map(Result::ok)
@@ -58,6 +132,7 @@ pub fn prune(dir: &Path, keep: u32) -> std::io::Result<Vec<PathBuf>> {
                     .and_then(|n| n.to_str())
                     .is_some_and(|n| n.starts_with(PREFIX) && n.ends_with(SUFFIX))
             })
+            .filter(|p| spare.is_none() || std::fs::canonicalize(p).ok() != spare)
             .collect(),
         Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
         Err(err) => return Err(err),
@@ -96,9 +171,15 @@ pub struct Restored {
     pub info: SnapshotInfo,
     /// Where the replaced store was saved (absent when there was none).
     pub previous: Option<PathBuf>,
+    /// The retention run after the restore: the snapshots it deleted, or why it failed (the
+    /// restore itself succeeded either way).
+    pub pruned: std::io::Result<Vec<PathBuf>>,
 }
 
 /// Replaces the live store with `file` after checking it and saving the current store.
+///
+/// Retention runs only once the new store is in place, and never deletes `file`: restoring the
+/// oldest of `keep` snapshots must not prune the very file being restored.
 pub fn restore(
     paths: &Paths,
     file: &Path,
@@ -110,34 +191,45 @@ pub fn restore(
         reason,
     })?;
     let live = paths.store();
+    let backups = paths.backups();
     let previous = if live.exists() {
         let current = match Store::open(&live, &StoreOptions::default()) {
             Ok(store) => store,
             Err(OpenError::InUse(_)) => return Err(RestoreError::ServerRunning),
             Err(err) => return Err(RestoreError::Current(err)),
         };
-        let saved = snapshot_path(&paths.backups(), jiff::Timestamp::now(), "before-restore");
-        create(
-            &current,
-            &saved,
-            &paths.backups(),
-            keep.max(1),
-            &mut |_, _| {},
-        )
-        .map_err(RestoreError::SaveCurrent)?;
+        let saved = snapshot_path(&backups, jiff::Timestamp::now(), "before-restore");
+        create_private_dir(&backups).map_err(|source| RestoreError::Io {
+            path: backups.clone(),
+            source,
+        })?;
+        current
+            .snapshot_to(&saved, &mut |_, _| {})
+            .map_err(RestoreError::SaveCurrent)?;
         Some(saved)
     } else {
         None
     };
     let staging = live.with_extension("redb.restoring");
-    copy_with_progress(file, &staging, progress)?;
-    std::fs::rename(&staging, &live).map_err(|source| RestoreError::Io {
-        path: live.clone(),
-        source,
-    })?;
-    Ok(Restored { info, previous })
+    let swapped = copy_with_progress(file, &staging, progress).and_then(|()| {
+        std::fs::rename(&staging, &live).map_err(|source| RestoreError::Io {
+            path: live.clone(),
+            source,
+        })
+    });
+    if swapped.is_err() {
+        let _ = std::fs::remove_file(&staging);
+    }
+    swapped?;
+    let pruned = prune(&backups, keep.max(1), Some(file));
+    Ok(Restored {
+        info,
+        previous,
+        pruned,
+    })
 }
 
+/// Copies `from` into a new owner-only file `to` (replacing a leftover one).
 fn copy_with_progress(from: &Path, to: &Path, progress: Progress) -> Result<(), RestoreError> {
     let io = |path: &Path| {
         let path = path.to_path_buf();
@@ -145,7 +237,16 @@ fn copy_with_progress(from: &Path, to: &Path, progress: Progress) -> Result<(), 
     };
     let mut input = std::fs::File::open(from).map_err(io(from))?;
     let total = input.metadata().map_err(io(from))?.len();
-    let mut output = std::fs::File::create(to).map_err(io(to))?;
+    match std::fs::remove_file(to) {
+        Err(err) if err.kind() != std::io::ErrorKind::NotFound => return Err(io(to)(err)),
+        _ => {}
+    }
+    let mut output = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(to)
+        .map_err(io(to))?;
     let mut buffer = vec![0u8; 1 << 20];
     let mut done = 0;
     loop {
@@ -192,7 +293,7 @@ mod tests {
             made.push(path);
         }
         std::fs::write(dir.path().join("notes.txt"), b"keep me").unwrap();
-        let deleted = prune(dir.path(), 3).unwrap();
+        let deleted = prune(dir.path(), 3, None).unwrap();
         let names: Vec<_> = deleted
             .iter()
             .map(|p| p.file_name().unwrap().to_str().unwrap().to_string())
@@ -205,10 +306,76 @@ mod tests {
             ]
         );
         assert!(dir.path().join("notes.txt").exists());
-        assert_eq!(prune(dir.path(), 3).unwrap(), Vec::<PathBuf>::new());
+        assert_eq!(prune(dir.path(), 3, None).unwrap(), Vec::<PathBuf>::new());
         assert_eq!(
-            prune(&dir.path().join("absent"), 3).unwrap(),
+            prune(&dir.path().join("absent"), 3, None).unwrap(),
             Vec::<PathBuf>::new()
         );
+    }
+
+    /// Issue 25 item 2: restoring the oldest of `backup.keep` snapshots pruned the very file.
+    #[test]
+    fn prune_spares_the_file_being_restored_without_counting_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let base: jiff::Timestamp = "2026-11-24T10:00:00Z".parse().unwrap();
+        let made: Vec<PathBuf> = (1..=4)
+            .map(|minutes| {
+                let at = base + jiff::SignedDuration::from_mins(minutes);
+                let path = snapshot_path(dir.path(), at, "");
+                std::fs::write(&path, b"x").unwrap();
+                path
+            })
+            .collect();
+        let spare = dir.path().join(".").join(made[0].file_name().unwrap());
+        assert_eq!(
+            prune(dir.path(), 3, Some(&spare)).unwrap(),
+            Vec::<PathBuf>::new()
+        );
+        assert_eq!(
+            prune(dir.path(), 2, Some(&spare)).unwrap(),
+            [made[1].clone()]
+        );
+        assert!(made[0].exists());
+    }
+
+    /// Issue 25 item 7: `backup --out data/stagehand.redb` replaced the live store under `serve`.
+    #[test]
+    fn a_destination_inside_the_data_dir_is_refused_unless_in_backups() {
+        let root = tempfile::tempdir().unwrap();
+        let paths = Paths {
+            data_dir: root.path().join("data"),
+            config: None,
+        };
+        std::fs::create_dir_all(paths.backups()).unwrap();
+        std::os::unix::fs::symlink(&paths.data_dir, root.path().join("link")).unwrap();
+        let refused = [
+            "data/stagehand.redb",
+            "data/other.redb",
+            "data/new/x.redb",
+            "data/backups",
+            "data/backups/../stagehand.redb",
+            "data/./admin.sock",
+            "link/stagehand.redb",
+            "elsewhere/../data/stagehand.redb",
+        ];
+        for out in refused {
+            let err = check_destination(&paths, &root.path().join(out)).unwrap_err();
+            assert!(
+                err.to_string().contains("inside the data directory"),
+                "{out}: {err}"
+            );
+        }
+        for out in [
+            "data/backups/mine.redb",
+            "data/backups/later/mine.redb",
+            "link/backups/mine.redb",
+            "data.redb",
+            "elsewhere/x.redb",
+        ] {
+            assert!(
+                check_destination(&paths, &root.path().join(out)).is_ok(),
+                "{out}"
+            );
+        }
     }
 }

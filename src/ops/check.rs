@@ -73,7 +73,13 @@ pub fn report(paths: &Paths, store: Option<&Store>) -> Report {
                 lines.push(format!("  {:width$} = {value}  [{source}]", spec.key));
             }
             match layers.settings() {
-                Ok(settings) => problems.extend(readiness(&settings, store)),
+                Ok(settings) => {
+                    problems.extend(readiness(&settings, store));
+                    // The PEM files, loaded as `serve` loads them: what it refuses is a problem.
+                    if let Err(err) = crate::web::tls::from_files(&settings) {
+                        problems.push(err.to_string());
+                    }
+                }
                 Err(found) => problems.extend(found.iter().map(ToString::to_string)),
             }
         }

@@ -1,11 +1,13 @@
 //! The admin socket: how `stagehand backup` and `stagehand check` reach a running server, which
 //! holds the store's lock. A unix socket in the data directory, readable by its owner only.
+//! A socket address holds at most 107 bytes of path; a longer one is reached through a
+//! descriptor open on its folder (`/proc/self/fd/<fd>/admin.sock`), so any data directory works.
 //!
 //! Protocol: the client sends one line, `backup <path>`, `check`, or (on a manual clock, in
 //! tests) `clock advance <secs>`. The server answers with lines
 //! `progress <done> <total>`, `line <text>`, and finally `ok` or `error <message>`.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
 use anyhow::Context as _;
@@ -29,11 +31,33 @@ pub fn bind(path: &Path) -> anyhow::Result<UnixListener> {
     if path.exists() {
         std::fs::remove_file(path).with_context(|| format!("removing stale {}", path.display()))?;
     }
-    let listener =
-        UnixListener::bind(path).with_context(|| format!("binding {}", path.display()))?;
+    let listener = within_reach(path, |short| UnixListener::bind(short))
+        .with_context(|| format!("binding {}", path.display()))?;
     use std::os::unix::fs::PermissionsExt as _;
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
     Ok(listener)
+}
+
+/// The longest path a socket address holds (`sun_path` is 108 bytes with its NUL on Linux).
+#[cfg(target_os = "linux")]
+const SOCKET_PATH_MAX: usize = 107;
+
+/// Runs `f` (a bind or a connect) on `path`, or, when `path` is too long for a socket address,
+/// on a short path to the same file through a descriptor open on its folder.
+fn within_reach<T>(path: &Path, f: impl FnOnce(&Path) -> std::io::Result<T>) -> std::io::Result<T> {
+    #[cfg(target_os = "linux")]
+    if path.as_os_str().len() > SOCKET_PATH_MAX
+        && let (Some(dir), Some(name)) = (path.parent(), path.file_name())
+    {
+        use std::os::fd::AsRawFd as _;
+        // Kept open until `f` returns: the short path names the folder through it.
+        let folder = std::fs::File::open(dir)?;
+        let short = Path::new("/proc/self/fd")
+            .join(folder.as_raw_fd().to_string())
+            .join(name);
+        return f(&short);
+    }
+    f(path)
 }
 
 pub async fn serve(listener: UnixListener, admin: Arc<Admin>) {
@@ -79,6 +103,7 @@ fn run(
     match request.split_once(' ') {
         Some(("backup", path)) => {
             tracing::info!(path, "backup requested");
+            super::backup::check_destination(&admin.paths, Path::new(path))?;
             let mut last_sent = 0;
             let info = super::backup::create(
                 &admin.store,
@@ -127,11 +152,19 @@ fn run(
 /// Client side: sends `request` to the running server, calling `on_progress` and printing each
 /// `line`; returns the server's final verdict.
 pub async fn ask(
-    socket: &PathBuf,
+    socket: &Path,
     request: &str,
     mut on_progress: impl FnMut(u64, u64),
 ) -> anyhow::Result<()> {
-    let stream = UnixStream::connect(socket).await.with_context(|| {
+    // A unix socket's connect never waits for the server to accept, so it need not be async.
+    let stream = within_reach(socket, |short| {
+        std::os::unix::net::UnixStream::connect(short)
+    })
+    .and_then(|stream| {
+        stream.set_nonblocking(true)?;
+        UnixStream::from_std(stream)
+    })
+    .with_context(|| {
         format!(
             "the store is in use but the running server does not answer on {}",
             socket.display()

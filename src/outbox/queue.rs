@@ -100,7 +100,11 @@ pub fn push(w: &mut Writer, effect: Effect) -> Result<(), StoreError> {
 /// [`push`], for an effect whose refusal by Discord its use case must hear of: when Discord
 /// refuses it for good, the worker hands `on_refused` back in the transaction that drops it
 /// ([`take_watch`]); when it is delivered, the watch goes with it.
-pub fn push_watched(w: &mut Writer, effect: Effect, on_refused: OnRefused) -> Result<(), StoreError> {
+pub fn push_watched(
+    w: &mut Writer,
+    effect: Effect,
+    on_refused: OnRefused,
+) -> Result<(), StoreError> {
     let id = push_row(w, effect)?;
     w.insert(&WATCHED, &id, &on_refused)
 }
@@ -284,7 +288,10 @@ mod tests {
         store
             .write(|w| settle(w, *delivered, &effect.effect, None))
             .expect("delivered");
-        assert_eq!(store.write(|w| take_watch(w, *delivered)).expect("take"), None);
+        assert_eq!(
+            store.write(|w| take_watch(w, *delivered)).expect("take"),
+            None
+        );
         assert!(store.read(|r| r.all(&WATCHED)).expect("read").is_empty());
         // An effect nobody watches has nothing to hand back.
         store

@@ -278,7 +278,7 @@ fn override_of(r: &impl Read, param: Param) -> Result<Option<Value>, StoreError>
     match param.kind().parse(&text) {
         Ok(value) => Ok(Some(value)),
         Err(err) => {
-            tracing::warn!(parameter = param.name(), %err, "ignoring a stored value");
+            tracing::warn!(parameter = param.name(), err = ?err.to_string(), "ignoring a stored value");
             Ok(None)
         }
     }

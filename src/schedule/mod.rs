@@ -193,7 +193,7 @@ impl Scheduler {
         match result {
             Ok(summary) => tracing::info!(job = job.name(), %summary, "job finished"),
             Err(err) => {
-                tracing::error!(job = job.name(), error = %format!("{err:#}"), "job failed");
+                tracing::error!(job = job.name(), error = ?format!("{err:#}"), "job failed");
                 // A job whose run is owed until it succeeds (`Job::unfinished`) is due again at
                 // once: retry it at a calm pace.
                 tokio::time::sleep(StdDuration::from_secs(5)).await;
@@ -206,13 +206,16 @@ impl Scheduler {
     /// server was down then).
     fn expire_challenges(&self) {
         let now = self.clock.now();
-        let expired = self.store.read(|r| rivalry::expiry_due(r, now)).and_then(|due| {
-            if !due {
-                return Ok(0);
-            }
-            let texts = Catalogue::open(&self.store)?;
-            self.store.write(|w| rivalry::expire_due(w, &texts, now))
-        });
+        let expired = self
+            .store
+            .read(|r| rivalry::expiry_due(r, now))
+            .and_then(|due| {
+                if !due {
+                    return Ok(0);
+                }
+                let texts = Catalogue::open(&self.store)?;
+                self.store.write(|w| rivalry::expire_due(w, &texts, now))
+            });
         match expired {
             Ok(0) => {}
             Ok(n) => {
@@ -247,7 +250,9 @@ impl Scheduler {
         self.outbox.wake();
         match result {
             Ok(done) => tracing::info!(?done, "season change finished"),
-            Err(err) => tracing::error!(error = %err, "season change failed; will try again"),
+            Err(err) => {
+                tracing::error!(error = ?err.to_string(), "season change failed; will try again")
+            }
         }
         true
     }

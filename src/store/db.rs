@@ -93,12 +93,24 @@ impl Store {
         target: u64,
         migrations: &[migrate::Migration],
     ) -> Result<Store, OpenError> {
-        let existed = path.exists();
+        // An empty file is what a crash between creating the file and redb's first write leaves.
+        let existed = std::fs::metadata(path).is_ok_and(|m| m.len() > 0);
         if existed {
             // Look before touching: a newer store must not even be repaired.
             migrate::refuse_newer(path, target)?;
-        } else if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).map_err(|e| io_error(path, e))?;
+        } else {
+            if let Some(dir) = path.parent() {
+                std::fs::create_dir_all(dir).map_err(|e| io_error(path, e))?;
+            }
+            // Owner-only from the start: redb would create it 0644, and it will hold secrets.
+            use std::os::unix::fs::OpenOptionsExt as _;
+            std::fs::OpenOptions::new()
+                .write(true)
+                .create(true)
+                .truncate(false)
+                .mode(0o600)
+                .open(path)
+                .map_err(|e| io_error(path, e))?;
         }
         let repaired = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
         let flag = repaired.clone();

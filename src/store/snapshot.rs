@@ -1,9 +1,12 @@
 //! Consistent snapshots: every table copied from one read transaction into a new file, while
 //! writers carry on. The copy is written beside its destination and renamed into place, so a
-//! snapshot file is either whole or absent.
+//! snapshot file is either whole or absent. Every file written here is its owner's only (0600):
+//! a store holds the bot token, the osu! client secret and the TLS private key.
 
 use crate::store::Read as _;
+use std::os::unix::fs::OpenOptionsExt as _;
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, PoisonError};
 
 use redb::{ReadableDatabase, ReadableTable, ReadableTableMetadata, TableDefinition, TableHandle};
 
@@ -52,36 +55,133 @@ impl Store {
         if partial.exists() {
             std::fs::remove_file(&partial).map_err(io)?;
         }
-        let copy =
-            redb::Database::create(&partial).map_err(|e| super::db::open_error(&partial, e))?;
-        let mut done = 0;
-        progress(done, total);
-        for name in &names {
-            let source = txn.open_table(raw(name)).map_err(StoreError::from)?;
-            let write = copy.begin_write().map_err(StoreError::from)?;
-            {
-                let mut target = write.open_table(raw(name)).map_err(StoreError::from)?;
-                for entry in source.iter().map_err(StoreError::from)? {
-                    let (k, v) = entry.map_err(StoreError::from)?;
-                    target
-                        .insert(k.value(), v.value())
-                        .map_err(StoreError::from)?;
-                    done += 1;
-                    if done % 1024 == 0 {
-                        progress(done, total);
-                    }
-                }
-            }
-            write.commit().map_err(StoreError::from)?;
+        let _writing = Writing::start(&partial);
+        // Created owner-only before redb (which would make it 0644) fills it with secrets.
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&partial)
+            .map_err(io)?;
+        let written = copy_tables(&txn, &names, total, &partial, progress).and_then(|()| {
+            std::fs::rename(&partial, out).map_err(|source| SnapshotError::Io {
+                path: out.to_path_buf(),
+                source,
+            })
+        });
+        if written.is_err() {
+            let _ = std::fs::remove_file(&partial);
         }
-        progress(done, total);
-        drop(copy);
-        std::fs::rename(&partial, out).map_err(|source| SnapshotError::Io {
-            path: out.to_path_buf(),
-            source,
-        })?;
+        written?;
         Ok(inspect(out)?)
     }
+
+    /// Removes the `*.partial` files a crashed snapshot left in `dir` (each holds the store's
+    /// secrets), sparing those this process is writing now; returns what it removed. Only the
+    /// process holding the store (`&self`) writes snapshots there, so the rest are leftovers.
+    pub fn remove_stale_partials(&self, dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+        let entries = match std::fs::read_dir(dir) {
+            Ok(entries) => entries,
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(err) => return Err(err),
+        };
+        let mut removed = Vec::new();
+        for entry in entries {
+            let path = entry?.path();
+            let partial = path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.ends_with(".partial"));
+            if partial && !Writing::is_active(&path) {
+                match std::fs::remove_file(&path) {
+                    Ok(()) => removed.push(path),
+                    Err(err) if err.kind() == std::io::ErrorKind::NotFound => {}
+                    Err(err) => return Err(err),
+                }
+            }
+        }
+        Ok(removed)
+    }
+}
+
+/// The `.partial` files this process is writing now (by file name in their folder), which
+/// [`Store::remove_stale_partials`] leaves alone: the daily snapshot and a `backup` asked over
+/// the admin socket may run at once.
+static WRITING: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+
+/// Marks one `.partial` file as being written until dropped.
+struct Writing(PathBuf);
+
+impl Writing {
+    fn start(partial: &Path) -> Writing {
+        let key = Self::key(partial);
+        WRITING
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(key.clone());
+        Writing(key)
+    }
+
+    fn is_active(partial: &Path) -> bool {
+        let key = Self::key(partial);
+        WRITING
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .contains(&key)
+    }
+
+    /// The file's canonical folder joined with its name, so two spellings of one path match.
+    fn key(partial: &Path) -> PathBuf {
+        let dir = partial.parent().filter(|d| !d.as_os_str().is_empty());
+        let dir = dir.map_or_else(|| std::fs::canonicalize("."), std::fs::canonicalize);
+        match (dir, partial.file_name()) {
+            (Ok(dir), Some(name)) => dir.join(name),
+            _ => partial.to_path_buf(),
+        }
+    }
+}
+
+impl Drop for Writing {
+    fn drop(&mut self) {
+        let mut writing = WRITING.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(at) = writing.iter().position(|p| *p == self.0) {
+            writing.swap_remove(at);
+        }
+    }
+}
+
+/// Copies the tables `names` from `txn` into the empty file `partial`.
+fn copy_tables(
+    txn: &redb::ReadTransaction,
+    names: &[String],
+    total: u64,
+    partial: &Path,
+    progress: Progress,
+) -> Result<(), SnapshotError> {
+    let copy = redb::Database::create(partial).map_err(|e| super::db::open_error(partial, e))?;
+    let mut done = 0;
+    progress(done, total);
+    for name in names {
+        let source = txn.open_table(raw(name)).map_err(StoreError::from)?;
+        let write = copy.begin_write().map_err(StoreError::from)?;
+        {
+            let mut target = write.open_table(raw(name)).map_err(StoreError::from)?;
+            for entry in source.iter().map_err(StoreError::from)? {
+                let (k, v) = entry.map_err(StoreError::from)?;
+                target
+                    .insert(k.value(), v.value())
+                    .map_err(StoreError::from)?;
+                done += 1;
+                if done % 1024 == 0 {
+                    progress(done, total);
+                }
+            }
+        }
+        write.commit().map_err(StoreError::from)?;
+    }
+    progress(done, total);
+    drop(copy);
+    Ok(())
 }
 
 fn raw(name: &str) -> TableDefinition<'_, &'static [u8], &'static [u8]> {
@@ -222,6 +322,68 @@ mod tests {
             info.entries,
             snap.read(|r| Ok(r.len(&ACCOUNTS)? + r.len(&TRANSFERS)? + r.len(&META)?))
                 .unwrap()
+        );
+    }
+
+    fn mode(path: &Path) -> u32 {
+        use std::os::unix::fs::PermissionsExt as _;
+        std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+    }
+
+    /// Issue 25 item 3: the store, the snapshot and its `.partial` were 0644 (the umask's), and
+    /// each holds the bot token, the osu! client secret and the TLS private key.
+    #[test]
+    fn the_store_a_snapshot_and_its_partial_are_owner_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("live.redb"), &StoreOptions::default()).unwrap();
+        assert_eq!(mode(store.path()), 0o600);
+        let out = dir.path().join("snap.redb");
+        let mut partial_modes = Vec::new();
+        store
+            .snapshot_to(&out, &mut |_, _| {
+                partial_modes.push(mode(&partial_path(&out)));
+            })
+            .unwrap();
+        assert!(!partial_modes.is_empty());
+        assert!(
+            partial_modes.iter().all(|m| *m == 0o600),
+            "{partial_modes:?}"
+        );
+        assert_eq!(mode(&out), 0o600);
+    }
+
+    /// Issue 25 item 9: a crash left `*.partial` files (whole stores, secrets included) for good.
+    #[test]
+    fn stale_partials_are_removed_but_not_one_being_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("live.redb"), &StoreOptions::default()).unwrap();
+        let backups = dir.path().join("backups");
+        std::fs::create_dir(&backups).unwrap();
+        let stale = backups.join("stagehand-20260101T000000.000Z.redb.partial");
+        std::fs::write(&stale, b"half a store").unwrap();
+        std::fs::write(backups.join("notes.txt"), b"keep me").unwrap();
+        let out = backups.join("stagehand-20260102T000000.000Z.redb");
+        let mut removed = Vec::new();
+        store
+            .snapshot_to(&out, &mut |_, _| {
+                removed.extend(store.remove_stale_partials(&backups).unwrap());
+            })
+            .unwrap();
+        assert_eq!(removed, std::slice::from_ref(&stale));
+        assert!(!stale.exists());
+        assert!(
+            inspect(&out).is_ok(),
+            "the snapshot being written was spared"
+        );
+        assert!(backups.join("notes.txt").exists());
+        assert_eq!(
+            store.remove_stale_partials(&backups).unwrap(),
+            Vec::<PathBuf>::new()
+        );
+        let absent = dir.path().join("absent");
+        assert_eq!(
+            store.remove_stale_partials(&absent).unwrap(),
+            Vec::<PathBuf>::new()
         );
     }
 

@@ -126,7 +126,7 @@ async fn outcome(state: &State, texts: &Catalogue, query: Query) -> (Page, Optio
     let (code, state_param) = match (query.code, query.state, query.error) {
         (None, None, None) => return (Page::Welcome, None),
         (_, _, Some(error)) => {
-            tracing::info!(%error, "osu! sign-in cancelled or refused");
+            tracing::info!(?error, "osu! sign-in cancelled or refused");
             return (Page::Denied, None);
         }
         (Some(code), Some(s), None) => (code, s),
@@ -161,7 +161,7 @@ async fn outcome(state: &State, texts: &Catalogue, query: Query) -> (Page, Optio
         Ok(user) => user,
         Err(osu::OsuError::Denied) => return (Page::Denied, None),
         Err(err) => {
-            tracing::warn!(error = %err, "osu! did not complete a sign-in");
+            tracing::warn!(error = ?err.to_string(), "osu! did not complete a sign-in");
             return (Page::Unavailable, None);
         }
     };
@@ -173,7 +173,7 @@ async fn outcome(state: &State, texts: &Catalogue, query: Query) -> (Page, Optio
     let top_play = match client.best_scores(user.id, 1).await {
         Ok(scores) => scores.first().map(player::TopPlay::from),
         Err(err) => {
-            tracing::warn!(osu_id = user.id, error = %err, "no best score at sign-in");
+            tracing::warn!(osu_id = user.id, error = ?err.to_string(), "no best score at sign-in");
             None
         }
     };

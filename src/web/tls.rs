@@ -25,15 +25,27 @@ pub struct SelfSigned {
     pub key_pem: String,
 }
 
+/// Why there is no TLS configuration. A problem with a configured file names its setting
+/// (`tls.cert`, `tls.key`) and path.
 #[derive(Debug, thiserror::Error)]
 pub enum TlsError {
-    #[error("cannot read {path}: {source}")]
+    /// Not `source`: the reason is part of the message, and a source would print it twice.
+    #[error("{setting}: cannot read {path}: {reason}")]
     Read {
+        setting: &'static str,
         path: String,
-        source: std::io::Error,
+        reason: std::io::Error,
     },
-    #[error("{path}: {detail}")]
-    Pem { path: String, detail: String },
+    #[error("{setting}: {path}: {detail}")]
+    Pem {
+        setting: &'static str,
+        path: String,
+        detail: String,
+    },
+    #[error("tls.key: {key} is not the key of the certificate in tls.cert ({cert})")]
+    KeyMismatch { cert: String, key: String },
+    #[error("tls.cert and tls.key were refused: {0}")]
+    Files(rustls::Error),
     #[error("making the self-signed certificate: {0}")]
     Generate(#[from] rcgen::Error),
     #[error("the certificate was refused: {0}")]
@@ -80,23 +92,44 @@ pub fn self_signed(store: &Store, names: &[String]) -> Result<SelfSigned, TlsErr
 
 /// The server's TLS configuration from the settings.
 pub fn server_config(settings: &Settings, store: &Store) -> Result<Arc<ServerConfig>, TlsError> {
-    let (certs, key) = match (&settings.tls_cert, &settings.tls_key) {
-        (Some(cert), Some(key)) => (read_certs(cert)?, read_key(key)?),
-        _ => {
-            let own = self_signed(store, &self_signed_names(settings))?;
-            let pem = |detail: rustls::pki_types::pem::Error| TlsError::Pem {
-                path: "self-signed".into(),
-                detail: detail.to_string(),
-            };
-            let certs = CertificateDer::pem_slice_iter(own.cert_pem.as_bytes())
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(pem)?;
-            (
-                certs,
-                PrivateKeyDer::from_pem_slice(own.key_pem.as_bytes()).map_err(pem)?,
-            )
-        }
+    if let Some(config) = from_files(settings)? {
+        return Ok(config);
+    }
+    let own = self_signed(store, &self_signed_names(settings))?;
+    let pem = |detail: rustls::pki_types::pem::Error| TlsError::Pem {
+        setting: "the self-signed certificate",
+        path: "in the store".into(),
+        detail: detail.to_string(),
     };
+    let certs = CertificateDer::pem_slice_iter(own.cert_pem.as_bytes())
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(pem)?;
+    let key = PrivateKeyDer::from_pem_slice(own.key_pem.as_bytes()).map_err(pem)?;
+    Ok(build(certs, key)?)
+}
+
+/// The configuration from the PEM files `tls.cert` and `tls.key`, `None` unless both are set:
+/// read, parsed and paired exactly as `serve` uses them, so `stagehand check` refuses what
+/// `serve` would.
+pub fn from_files(settings: &Settings) -> Result<Option<Arc<ServerConfig>>, TlsError> {
+    let (Some(cert), Some(key)) = (&settings.tls_cert, &settings.tls_key) else {
+        return Ok(None);
+    };
+    let certs = read_certs(cert)?;
+    let private = read_key(key)?;
+    build(certs, private).map(Some).map_err(|err| match err {
+        rustls::Error::InconsistentKeys(_) => TlsError::KeyMismatch {
+            cert: cert.display().to_string(),
+            key: key.display().to_string(),
+        },
+        other => TlsError::Files(other),
+    })
+}
+
+fn build(
+    certs: Vec<CertificateDer<'static>>,
+    key: PrivateKeyDer<'static>,
+) -> Result<Arc<ServerConfig>, rustls::Error> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let mut config = ServerConfig::builder_with_provider(provider)
         .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])?
@@ -106,32 +139,33 @@ pub fn server_config(settings: &Settings, store: &Store) -> Result<Arc<ServerCon
     Ok(Arc::new(config))
 }
 
-fn read(path: &Path) -> Result<Vec<u8>, TlsError> {
-    std::fs::read(path).map_err(|source| TlsError::Read {
+fn read(setting: &'static str, path: &Path) -> Result<Vec<u8>, TlsError> {
+    std::fs::read(path).map_err(|reason| TlsError::Read {
+        setting,
         path: path.display().to_string(),
-        source,
+        reason,
     })
 }
 
 fn read_certs(path: &Path) -> Result<Vec<CertificateDer<'static>>, TlsError> {
-    let bytes = read(path)?;
+    let pem = |detail: String| TlsError::Pem {
+        setting: "tls.cert",
+        path: path.display().to_string(),
+        detail,
+    };
+    let bytes = read("tls.cert", path)?;
     let certs = CertificateDer::pem_slice_iter(&bytes)
         .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| TlsError::Pem {
-            path: path.display().to_string(),
-            detail: e.to_string(),
-        })?;
+        .map_err(|e| pem(e.to_string()))?;
     if certs.is_empty() {
-        return Err(TlsError::Pem {
-            path: path.display().to_string(),
-            detail: "no certificate in the file".into(),
-        });
+        return Err(pem("no certificate in the file".into()));
     }
     Ok(certs)
 }
 
 fn read_key(path: &Path) -> Result<PrivateKeyDer<'static>, TlsError> {
-    PrivateKeyDer::from_pem_slice(&read(path)?).map_err(|e| TlsError::Pem {
+    PrivateKeyDer::from_pem_slice(&read("tls.key", path)?).map_err(|e| TlsError::Pem {
+        setting: "tls.key",
         path: path.display().to_string(),
         detail: format!("no usable private key ({e})"),
     })

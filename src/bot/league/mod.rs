@@ -222,7 +222,7 @@ pub fn member_left(ctx: &Ctx, user: u64) -> Result<(), HandlerError> {
         .store
         .write(|w| members::left(w, &ctx.texts, user, now))?
     {
-        tracing::info!(user, osu = %gone.osu_username, "a linked member left; archived");
+        tracing::info!(user, osu = ?gone.osu_username, "a linked member left; archived");
         ctx.outbox.wake();
     }
     Ok(())

@@ -423,9 +423,79 @@ pub fn choices(data: &Value) -> Result<(), Rejection> {
     errors.finish()
 }
 
-/// A bulk overwrite of application commands: at most 100, valid lowercase names of 1–32
-/// characters, descriptions of 1–100, at most 25 options and 25 choices each, required options
-/// first.
+/// Discord's locales, the only keys a localisation map may have (`en` is not one).
+pub const LOCALES: [&str; 32] = [
+    "id", "da", "de", "en-GB", "en-US", "es-ES", "es-419", "fr", "hr", "it", "lt", "hu", "nl",
+    "no", "pl", "pt-BR", "ro", "fi", "sv-SE", "vi", "tr", "cs", "el", "bg", "ru", "uk", "hi", "th",
+    "zh-CN", "ja", "zh-TW", "ko",
+];
+
+/// The most characters a slash command may have in its names, descriptions and choices (its
+/// options' too, at every depth), each field counted at its longest localisation. Discord raised
+/// it from 4000 in February 2024 (discord-api-docs#6668).
+pub const COMMAND_SIZE: usize = 8000;
+
+const SUB_COMMAND: u64 = 1;
+const SUB_COMMAND_GROUP: u64 = 2;
+const STRING: u64 = 3;
+const INTEGER: u64 = 4;
+const NUMBER: u64 = 10;
+/// The largest integer an integer option's choice may be: 2^53 - 1 (numbers: 2^53).
+const MAX_SAFE: i64 = (1 << 53) - 1;
+
+/// What holds an option list, which decides the option types it may have.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Holder {
+    Command,
+    Group,
+    Subcommand,
+}
+
+fn is_sub(kind: u64) -> bool {
+    kind == SUB_COMMAND || kind == SUB_COMMAND_GROUP
+}
+
+fn join(at: &[String], key: impl ToString) -> Vec<String> {
+    let mut p = at.to_vec();
+    p.push(key.to_string());
+    p
+}
+
+fn items(value: Option<&Value>) -> &[Value] {
+    value
+        .and_then(Value::as_array)
+        .map_or(&[][..], Vec::as_slice)
+}
+
+fn chars(value: Option<&Value>) -> usize {
+    value
+        .and_then(Value::as_str)
+        .map_or(0, |s| s.chars().count())
+}
+
+/// A bulk overwrite of application commands, checked as Discord documents (Application
+/// Commands: naming, the command and option structures, subcommands, localization):
+///
+/// - at most 100 slash commands and 5 each of user and message commands, names unique per type;
+/// - slash command and option names match `^[-_'\p{L}\p{N}\p{sc=Deva}\p{sc=Thai}]{1,32}$` and
+///   use the lowercase form of every letter that has one (user and message commands: any 1–32
+///   characters); descriptions are 1–100 characters, and one of only whitespace is refused;
+/// - localisation keys are Discord's locales, and localised names and descriptions follow the
+///   same rules as the default ones;
+/// - at most 25 options at each level; sibling option names are unique, and so are their names
+///   in each locale, where a localised name may not be another sibling's default name either
+///   (a localisation equal to its own default is ignored);
+/// - subcommands and groups are not mixed with other options; a group holds only subcommands, a
+///   subcommand no subcommands or groups, other options nothing; subcommands and groups are never
+///   `required`; required options come before optional ones;
+/// - choices only on string, integer and number options, at most 25, names 1–100 characters,
+///   values of the option's type (strings at most 100 characters); `autocomplete` only on those
+///   types and never together with choices;
+/// - a slash command's size is at most [`COMMAND_SIZE`].
+///
+/// `\p{L}` is approximated by Rust's `char::is_alphabetic`, which also admits the combining
+/// vowel signs of a few scripts (Bengali, Tamil…) that Discord refuses. Error codes Discord's
+/// responses were not seen with are named after the rule.
 pub fn commands(list: &Value) -> Result<(), Rejection> {
     let mut errors = Errors::new(&[]);
     let Some(commands) = list.as_array() else {
@@ -433,23 +503,23 @@ pub fn commands(list: &Value) -> Result<(), Rejection> {
         errors.add(&[], "LIST_TYPE_CONVERT", message);
         return errors.finish();
     };
-    if commands.len() > 100 {
-        errors.add(
-            &[],
-            "BASE_TYPE_MAX_LENGTH",
-            "Must be 100 or fewer in length.".into(),
-        );
+    let kind = |c: &Value| c.get("type").and_then(Value::as_u64).unwrap_or(1);
+    for (of, max) in [(1, 100), (2, 5), (3, 5)] {
+        if commands.iter().filter(|c| kind(c) == of).count() > max {
+            let message = format!("Must be {max} or fewer in length.");
+            errors.add(&[], "BASE_TYPE_MAX_LENGTH", message);
+        }
     }
     let mut names = HashSet::new();
     for (i, command) in commands.iter().enumerate() {
-        let slash = command.get("type").and_then(Value::as_u64).unwrap_or(1) == 1;
-        command_item(&mut errors, command, vec![i.to_string()], slash);
+        let at = vec![i.to_string()];
+        command_checks(&mut errors, command, &at, kind(command));
         let name = command.get("name").and_then(Value::as_str).unwrap_or("");
-        if !names.insert(name.to_string()) {
+        if !names.insert((kind(command), name.to_string())) {
             let message = "Application command names must be unique".to_string();
             errors.add(
-                &path(&[&i, &"name"]),
-                "APPLICATION_COMMANDS_DUPLICATE_NAME",
+                &join(&at, "name"),
+                "APPLICATION_COMMAND_DUPLICATE_NAME",
                 message,
             );
         }
@@ -457,34 +527,147 @@ pub fn commands(list: &Value) -> Result<(), Rejection> {
     errors.finish()
 }
 
-/// A command or an option of one, recursively.
-fn command_item(errors: &mut Errors, item: &Value, at: Vec<String>, slash: bool) {
-    let field = |key: &str| {
-        let mut p = at.clone();
-        p.push(key.to_string());
-        p
+/// One command: its names, and for a slash command its description, options and size.
+fn command_checks(errors: &mut Errors, command: &Value, at: &[String], kind: u64) {
+    if !(1..=4).contains(&kind) {
+        let message = "Value must be one of (1, 2, 3, 4).".to_string();
+        errors.add(&join(at, "type"), "BASE_TYPE_CHOICES", message);
+        return;
+    }
+    let slash = kind == 1;
+    names(errors, command, at, slash);
+    if !slash {
+        if !items(command.get("options")).is_empty() {
+            let message = "Only slash commands have options".to_string();
+            errors.add(
+                &join(at, "options"),
+                "APPLICATION_COMMAND_OPTIONS_TYPE_INVALID",
+                message,
+            );
+        }
+        return;
+    }
+    descriptions(errors, command, at);
+    options(errors, command.get("options"), at, Holder::Command);
+    let size = size(command);
+    if size > COMMAND_SIZE {
+        let message = format!("Command exceeds maximum size ({COMMAND_SIZE})");
+        errors.add(at, "APPLICATION_COMMAND_TOO_LARGE", message);
+    }
+}
+
+/// Whether `name` is a valid name: for a slash command or an option, Discord's pattern in
+/// lowercase.
+fn valid_name(name: &str, slash: bool) -> bool {
+    let letter = |c: char| {
+        let devanagari = matches!(
+            c,
+            '\u{900}'..='\u{963}'
+                | '\u{966}'..='\u{97f}'
+                | '\u{a8e0}'..='\u{a8ff}'
+                | '\u{11b00}'..='\u{11b09}'
+        );
+        let thai = matches!(c, '\u{e01}'..='\u{e3a}' | '\u{e40}'..='\u{e5b}');
+        let allowed = matches!(c, '-' | '_' | '\'')
+            || c.is_alphabetic()
+            || c.is_numeric()
+            || devanagari
+            || thai;
+        let mut lower = c.to_lowercase();
+        allowed && lower.next() == Some(c) && lower.next().is_none()
     };
-    let name = item.get("name").and_then(Value::as_str);
-    let valid_name = name.is_some_and(|n| {
-        let length = n.chars().count();
-        (1..=32).contains(&length)
-            && (!slash
-                || n.chars()
-                    .all(|c| c == '-' || c == '_' || c.is_alphanumeric() && !c.is_uppercase()))
+    (1..=32).contains(&name.chars().count()) && (!slash || name.chars().all(letter))
+}
+
+/// The entries of a localisation map (`name_localizations`, `description_localizations`),
+/// after refusing keys that are not Discord's locales; `null` values are left out.
+fn localisations<'a>(
+    errors: &mut Errors,
+    item: &'a Value,
+    key: &str,
+    at: &[String],
+) -> Vec<(&'a str, &'a Value)> {
+    let at = join(at, key);
+    let map = match item.get(key) {
+        None | Some(Value::Null) => return Vec::new(),
+        Some(Value::Object(map)) => map,
+        Some(_) => {
+            let message = "Only dictionaries may be used in a DictType".to_string();
+            errors.add(&at, "DICT_TYPE_CONVERT", message);
+            return Vec::new();
+        }
+    };
+    let mut entries = Vec::new();
+    for (locale, value) in map {
+        if !LOCALES.contains(&locale.as_str()) {
+            let message = format!("Value \"{locale}\" is not a valid enum value.");
+            errors.add(&join(&at, locale), "ENUM_TYPE_COERCE", message);
+        } else if !value.is_null() {
+            entries.push((locale.as_str(), value));
+        }
+    }
+    entries
+}
+
+/// The name of a command or option and its localisations.
+fn names(errors: &mut Errors, item: &Value, at: &[String], slash: bool) {
+    let message = || "Command name is invalid".to_string();
+    let valid = |value: &Value| value.as_str().is_some_and(|n| valid_name(n, slash));
+    if !item.get("name").is_some_and(valid) {
+        errors.add(
+            &join(at, "name"),
+            "APPLICATION_COMMAND_INVALID_NAME",
+            message(),
+        );
+    }
+    let localised = localisations(errors, item, "name_localizations", at);
+    for (locale, value) in localised {
+        if !valid(value) {
+            let path = join(&join(at, "name_localizations"), locale);
+            errors.add(&path, "APPLICATION_COMMAND_INVALID_NAME", message());
+        }
+    }
+}
+
+/// The description of a slash command or option and its localisations: 1–100 characters, not
+/// only whitespace.
+fn descriptions(errors: &mut Errors, item: &Value, at: &[String]) {
+    let localised = localisations(errors, item, "description_localizations", at);
+    let texts = localised.into_iter().map(|(locale, value)| {
+        let path = join(&join(at, "description_localizations"), locale);
+        (Some(value), path)
     });
-    if !valid_name {
-        let message = "Command name is invalid".to_string();
-        errors.add(&field("name"), "APPLICATION_COMMAND_INVALID_NAME", message);
+    for (value, path) in [(item.get("description"), join(at, "description"))]
+        .into_iter()
+        .chain(texts)
+    {
+        match value.and_then(Value::as_str) {
+            None => errors.add(&path, "BASE_TYPE_REQUIRED", "This field is required".into()),
+            Some(text) if text.trim().is_empty() || text.chars().count() > 100 => {
+                let message = "Must be between 1 and 100 in length.".to_string();
+                errors.add(&path, "BASE_TYPE_BAD_LENGTH", message);
+            }
+            Some(_) => {}
+        }
     }
-    if slash {
-        errors.required_len(item.get("description"), || field("description"), 1, 100);
+}
+
+/// The options of a command, group or subcommand, each checked in full.
+fn options(errors: &mut Errors, list: Option<&Value>, at: &[String], holder: Holder) {
+    let at = join(at, "options");
+    let options = errors.max_items(list, || at.clone(), 25);
+    let kind = |o: &Value| o.get("type").and_then(Value::as_u64).unwrap_or(0);
+    let subs = options.iter().filter(|o| is_sub(kind(o))).count();
+    if holder == Holder::Command && subs > 0 && subs < options.len() {
+        let message = "Sub-command and sub-command group option types are mutually exclusive \
+                       to all other types"
+            .to_string();
+        errors.add(&at, "APPLICATION_COMMAND_OPTIONS_TYPE_INVALID", message);
     }
-    let options = errors.max_items(item.get("options"), || field("options"), 25);
     let mut optional_seen = false;
     for (i, option) in options.iter().enumerate() {
-        let mut option_at = field("options");
-        option_at.push(i.to_string());
-        command_item(errors, option, option_at.clone(), true);
+        let option_at = join(&at, i);
+        option_checks(errors, option, &option_at, holder);
         let required = option.get("required").and_then(Value::as_bool) == Some(true);
         if required && optional_seen {
             let message = "Required options must be placed before non-required options".to_string();
@@ -495,13 +678,197 @@ fn command_item(errors: &mut Errors, item: &Value, at: Vec<String>, slash: bool)
             );
         }
         optional_seen |= !required;
-        let mut choices_at = option_at;
-        choices_at.push("choices".to_string());
-        let choices = errors.max_items(option.get("choices"), || choices_at.clone(), 25);
-        for (j, choice) in choices.iter().enumerate() {
-            let mut name_at = choices_at.clone();
-            name_at.extend([j.to_string(), "name".to_string()]);
-            errors.required_len(choice.get("name"), || name_at.clone(), 1, 100);
+    }
+    unique_names(errors, options, &at);
+}
+
+/// One option held by `holder`, and what it holds.
+fn option_checks(errors: &mut Errors, option: &Value, at: &[String], holder: Holder) {
+    let kind = option.get("type").and_then(Value::as_u64).unwrap_or(0);
+    if !(1..=11).contains(&kind) {
+        let message = "Value must be one of (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11).".to_string();
+        errors.add(&join(at, "type"), "BASE_TYPE_CHOICES", message);
+    } else {
+        let misplaced = match holder {
+            Holder::Command => None,
+            Holder::Group => {
+                (kind != SUB_COMMAND).then_some("A sub-command group holds only sub-commands")
+            }
+            Holder::Subcommand => {
+                is_sub(kind).then_some("A sub-command holds no sub-commands or groups")
+            }
+        };
+        if let Some(message) = misplaced {
+            errors.add(
+                &join(at, "type"),
+                "APPLICATION_COMMAND_OPTIONS_TYPE_INVALID",
+                message.into(),
+            );
         }
     }
+    names(errors, option, at, true);
+    descriptions(errors, option, at);
+    if is_sub(kind) && option.get("required").and_then(Value::as_bool) == Some(true) {
+        let message = "Sub-commands and sub-command groups cannot be required".to_string();
+        errors.add(
+            &join(at, "required"),
+            "APPLICATION_COMMAND_OPTION_REQUIRED_INVALID",
+            message,
+        );
+    }
+    match kind {
+        SUB_COMMAND => options(errors, option.get("options"), at, Holder::Subcommand),
+        SUB_COMMAND_GROUP => options(errors, option.get("options"), at, Holder::Group),
+        _ if !items(option.get("options")).is_empty() => {
+            let message = "Only sub-commands and sub-command groups have options".to_string();
+            errors.add(
+                &join(at, "options"),
+                "APPLICATION_COMMAND_OPTIONS_TYPE_INVALID",
+                message,
+            );
+        }
+        _ => {}
+    }
+    let takes_choices = matches!(kind, STRING | INTEGER | NUMBER);
+    let choices = items(option.get("choices"));
+    if !choices.is_empty() && !takes_choices {
+        let message = "Only string, integer and number options have choices".to_string();
+        errors.add(
+            &join(at, "choices"),
+            "APPLICATION_COMMAND_OPTIONS_TYPE_INVALID",
+            message,
+        );
+    } else {
+        choice_checks(errors, option, at, kind);
+    }
+    if option.get("autocomplete").and_then(Value::as_bool) == Some(true) {
+        let at = join(at, "autocomplete");
+        if !takes_choices {
+            let message = "Only string, integer and number options autocomplete".to_string();
+            errors.add(&at, "APPLICATION_COMMAND_OPTIONS_TYPE_INVALID", message);
+        } else if !choices.is_empty() {
+            let message = "Autocomplete cannot be set on an option with choices".to_string();
+            errors.add(
+                &at,
+                "APPLICATION_COMMAND_AUTOCOMPLETE_WITH_CHOICES",
+                message,
+            );
+        }
+    }
+}
+
+/// The choices of a string, integer or number option.
+fn choice_checks(errors: &mut Errors, option: &Value, at: &[String], kind: u64) {
+    let at = join(at, "choices");
+    let choices = errors.max_items(option.get("choices"), || at.clone(), 25);
+    for (j, choice) in choices.iter().enumerate() {
+        let at = join(&at, j);
+        errors.required_len(choice.get("name"), || join(&at, "name"), 1, 100);
+        let localised = localisations(errors, choice, "name_localizations", &at);
+        for (locale, value) in localised {
+            let path = join(&join(&at, "name_localizations"), locale);
+            errors.required_len(Some(value), || path, 1, 100);
+        }
+        let value = choice.get("value");
+        let value_at = || join(&at, "value");
+        match kind {
+            STRING => match value.and_then(Value::as_str) {
+                Some(_) => errors.max_len(value, value_at, 100),
+                None => {
+                    let message = "Could not interpret the value as string.".to_string();
+                    errors.add(&value_at(), "STRING_TYPE_COERCE", message);
+                }
+            },
+            INTEGER if value.and_then(Value::as_i64).is_some() => {
+                errors.int_range(value, value_at, -MAX_SAFE, MAX_SAFE);
+            }
+            NUMBER
+                if value
+                    .and_then(Value::as_f64)
+                    .is_some_and(|n| n.abs() <= 2f64.powi(53)) => {}
+            _ => {
+                let message = format!(
+                    "Value \"{}\" is not a valid number.",
+                    value.unwrap_or(&Value::Null)
+                );
+                errors.add(&value_at(), "NUMBER_TYPE_COERCE", message);
+            }
+        }
+    }
+}
+
+/// Sibling options' names: the default ones unique, and in each locale a localised name (not
+/// equal to its own default) distinct from every other sibling's default name and from the
+/// names the siblings before it show in that locale.
+fn unique_names(errors: &mut Errors, options: &[Value], at: &[String]) {
+    fn name(option: &Value) -> &str {
+        option.get("name").and_then(Value::as_str).unwrap_or("")
+    }
+    fn localised<'a>(option: &'a Value, locale: &str) -> Option<&'a str> {
+        option.get("name_localizations")?.get(locale)?.as_str()
+    }
+    for (i, option) in options.iter().enumerate() {
+        if options[..i].iter().any(|o| name(o) == name(option)) {
+            let message = "Command option names must be unique".to_string();
+            errors.add(
+                &join(&join(at, i), "name"),
+                "APPLICATION_COMMAND_OPTIONS_NAME_ALREADY_EXISTS",
+                message,
+            );
+        }
+    }
+    let mut locales: Vec<&str> = options
+        .iter()
+        .filter_map(|o| o.get("name_localizations").and_then(Value::as_object))
+        .flat_map(|map| map.keys().map(String::as_str))
+        .filter(|locale| LOCALES.contains(locale))
+        .collect();
+    locales.sort_unstable();
+    locales.dedup();
+    for locale in locales {
+        let shown = |o| localised(o, locale).unwrap_or(name(o));
+        for (i, option) in options.iter().enumerate() {
+            let Some(local) = localised(option, locale).filter(|l| *l != name(option)) else {
+                continue;
+            };
+            let clash = options.iter().enumerate().any(|(j, other)| {
+                (j != i && name(other) == local) || (j < i && shown(other) == local)
+            });
+            if clash {
+                let message = format!("Command option names must be unique in locale {locale}");
+                let path = join(&join(&join(at, i), "name_localizations"), locale);
+                errors.add(
+                    &path,
+                    "APPLICATION_COMMAND_OPTIONS_NAME_ALREADY_EXISTS",
+                    message,
+                );
+            }
+        }
+    }
+}
+
+/// A command's or option's size: its name and description, its options' and its choices'
+/// names and values, each field at its longest localisation.
+fn size(item: &Value) -> usize {
+    let longest = |item: &Value, key: &str| {
+        let localised = item
+            .get(format!("{key}_localizations"))
+            .and_then(Value::as_object)
+            .and_then(|map| map.values().map(|v| chars(Some(v))).max())
+            .unwrap_or(0);
+        chars(item.get(key)).max(localised)
+    };
+    let choices: usize = items(item.get("choices"))
+        .iter()
+        .map(|choice| {
+            let value = match choice.get("value") {
+                Some(Value::String(s)) => s.chars().count(),
+                Some(other) => other.to_string().len(),
+                None => 0,
+            };
+            longest(choice, "name") + value
+        })
+        .sum();
+    let options: usize = items(item.get("options")).iter().map(size).sum();
+    longest(item, "name") + longest(item, "description") + choices + options
 }
