@@ -305,6 +305,38 @@ impl SettingType for BaseUrl {
     }
 }
 
+/// Who may read `/metrics` (`http.metrics`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MetricsAccess {
+    /// Anyone who reaches the server.
+    Public,
+    /// Only clients at `127.0.0.1` or `::1`: a scraper on the same machine. The rest of
+    /// `127.0.0.0/8` counts as elsewhere.
+    Loopback,
+    /// Nobody: `/metrics` is not served.
+    Off,
+}
+
+impl SettingType for MetricsAccess {
+    const EXPECTED: &'static str = "one of \"public\", \"loopback\" or \"off\"";
+    fn parse(text: &str) -> Result<Self, String> {
+        match text.to_ascii_lowercase().as_str() {
+            "public" => Ok(MetricsAccess::Public),
+            "loopback" => Ok(MetricsAccess::Loopback),
+            "off" => Ok(MetricsAccess::Off),
+            _ => Err("expected public, loopback or off".into()),
+        }
+    }
+    fn show(&self) -> String {
+        match self {
+            MetricsAccess::Public => "public",
+            MetricsAccess::Loopback => "loopback",
+            MetricsAccess::Off => "off",
+        }
+        .into()
+    }
+}
+
 /// An unset optional setting is the empty string.
 impl<T: SettingType> SettingType for Option<T> {
     const SECRET: bool = T::SECRET;
@@ -386,6 +418,8 @@ settings! {
     http_max_connections: u32 = "http.max_connections", "512";
     /// Most connections from one client address (IPv6: one /64) at once; more are closed.
     http_max_connections_per_client: u32 = "http.max_connections_per_client", "32";
+    /// Who may read `/metrics`: `public`, `loopback` (127.0.0.1 and ::1 only) or `off`.
+    http_metrics: MetricsAccess = "http.metrics", "loopback";
     /// Public base URL of this server, as people's browsers reach it (links, OAuth redirect).
     public_url: Option<BaseUrl> = "public_url", "";
     /// PEM certificate chain; with `tls.key`, replaces the self-signed certificate.
@@ -1028,6 +1062,29 @@ mod tests {
         assert_eq!(one.next_after(midnight + 3_600), midnight + 86_400 + 3_600);
         assert_eq!(one.next_after(midnight + 80_000), midnight + 86_400 + 3_600);
         assert_eq!(at("00:00").unwrap().next_after(-1), 0);
+    }
+
+    #[test]
+    fn metrics_access_defaults_to_loopback() {
+        assert_eq!(
+            load(&[], None, &[]).unwrap().http_metrics,
+            MetricsAccess::Loopback
+        );
+        let env = [("STAGEHAND_HTTP_METRICS", "Public")];
+        assert_eq!(
+            load(&[], None, &env).unwrap().http_metrics,
+            MetricsAccess::Public
+        );
+        let found = problems(&[], Some("http.metrics = [1]"), &[]).join("\n");
+        assert!(
+            found.contains(r#"one of "public", "loopback" or "off""#),
+            "{found}"
+        );
+        let found = problems(&[], None, &[("STAGEHAND_HTTP_METRICS", "private")]).join("\n");
+        assert!(
+            found.contains("expected public, loopback or off"),
+            "{found}"
+        );
     }
 
     #[test]

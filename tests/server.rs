@@ -175,11 +175,9 @@ fn tls_12_and_13_with_alpn_h2_and_http11() {
             &StoreOptions::default(),
         )
         .unwrap();
-        stagehand::web::tls::self_signed(
-            &store,
-            &["localhost".into(), "127.0.0.1".into(), "::1".into()],
-        )
-        .unwrap()
+        stagehand::web::tls::stored_self_signed(&store)
+            .unwrap()
+            .unwrap()
     };
     let server = Server::start(dir.path(), &[]);
     let mut roots = rustls::RootCertStore::empty();
@@ -581,6 +579,199 @@ fn issue_25_redirects_ignore_the_host_header() {
             None => format!("https://127.0.0.1:{}/healthz?x=1", server.port),
         };
         assert_eq!(location, expected, "{response}");
+        server.stop();
+    }
+}
+
+/// The certificate the server at `port` presents to a client asking for `localhost`.
+fn served_certificate(port: u16) -> Vec<u8> {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .dangerous()
+        .with_custom_certificate_verifier(Arc::new(AcceptAnything))
+        .with_no_client_auth();
+    let name = rustls::pki_types::ServerName::try_from("localhost").unwrap();
+    let mut conn = rustls::ClientConnection::new(Arc::new(config), name).unwrap();
+    let mut tcp = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    while conn.is_handshaking() {
+        conn.complete_io(&mut tcp).unwrap();
+    }
+    conn.peer_certificates().unwrap()[0].to_vec()
+}
+
+/// (common name, DNS names, IP addresses, not before, not after) of a DER certificate.
+fn certificate_fields(der: &[u8]) -> (String, Vec<String>, Vec<String>, i64, i64) {
+    use x509_parser::prelude::*;
+    let (_, cert) = X509Certificate::from_der(der).unwrap();
+    let cn = cert.subject().iter_common_name().next().unwrap();
+    let (mut dns, mut ips) = (Vec::new(), Vec::new());
+    for name in &cert
+        .subject_alternative_name()
+        .unwrap()
+        .unwrap()
+        .value
+        .general_names
+    {
+        match name {
+            GeneralName::DNSName(name) => dns.push(name.to_string()),
+            GeneralName::IPAddress(bytes) => ips.push(match *bytes {
+                [a, b, c, d] => std::net::IpAddr::from([*a, *b, *c, *d]).to_string(),
+                bytes => std::net::IpAddr::from(<[u8; 16]>::try_from(bytes).unwrap()).to_string(),
+            }),
+            other => panic!("unexpected name {other:?}"),
+        }
+    }
+    (
+        cn.as_str().unwrap().to_string(),
+        dns,
+        ips,
+        cert.validity().not_before.timestamp(),
+        cert.validity().not_after.timestamp(),
+    )
+}
+
+/// Issue 25: the self-signed certificate was valid from 1975 to 4096 and named "rcgen self signed
+/// cert". It names the host of `public_url` (with localhost and the loopback addresses), is
+/// valid for a year from start-up, and a start-up with fewer than 30 days left renews it.
+#[test]
+fn issue_25_the_self_signed_certificate_names_the_host_for_a_year_and_is_renewed() {
+    const YEAR: i64 = 365 * 86_400;
+    let dir = tempfile::tempdir().unwrap();
+    let start = support::FAKE_CLOCK_START;
+    let run = |now: i64| {
+        let now = now.to_string();
+        let env = [
+            ("STAGEHAND_PUBLIC_URL", "https://Bot.Example.org:8443"),
+            (stagehand::clock::FAKE_CLOCK_ENV, now.as_str()),
+        ];
+        let server = Server::start(dir.path(), &env);
+        let der = served_certificate(server.port);
+        server.stop();
+        der
+    };
+    let first = run(start);
+    let (cn, dns, ips, not_before, not_after) = certificate_fields(&first);
+    assert_eq!(cn, "bot.example.org");
+    assert_eq!(dns, ["bot.example.org", "localhost"]);
+    assert_eq!(ips, ["127.0.0.1", "::1"]);
+    assert_eq!((not_before, not_after), (start, start + YEAR));
+
+    // 31 days left: kept; 29 days left: a new one from then.
+    assert_eq!(run(start + YEAR - 31 * 86_400), first);
+    let later = start + YEAR - 29 * 86_400;
+    let renewed = run(later);
+    assert_ne!(renewed, first);
+    let (cn, _, _, not_before, not_after) = certificate_fields(&renewed);
+    assert_eq!(
+        (cn.as_str(), not_before, not_after),
+        ("bot.example.org", later, later + YEAR)
+    );
+}
+
+/// A server with the PEM certificate of `pem.test` (made here) as `tls.cert`/`tls.key`, and a
+/// client that trusts it.
+fn pem_server(dir: &std::path::Path, extra: &[(&str, &str)]) -> (Server, reqwest::Client) {
+    let made = rcgen::generate_simple_self_signed(vec!["pem.test".to_string()]).unwrap();
+    let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
+    std::fs::write(&cert, made.cert.pem()).unwrap();
+    std::fs::write(&key, made.signing_key.serialize_pem()).unwrap();
+    let mut env = vec![
+        ("STAGEHAND_TLS_CERT", cert.to_str().unwrap()),
+        ("STAGEHAND_TLS_KEY", key.to_str().unwrap()),
+    ];
+    env.extend_from_slice(extra);
+    let server = Server::start(dir, &env);
+    let client = reqwest::Client::builder()
+        .tls_built_in_root_certs(false)
+        .add_root_certificate(reqwest::Certificate::from_pem(made.cert.pem().as_bytes()).unwrap())
+        .resolve("pem.test", ([127, 0, 0, 1], server.port).into())
+        .build()
+        .unwrap();
+    (server, client)
+}
+
+/// Issue 25: no response said to stay on HTTPS. With a certificate of its own (`tls.cert`),
+/// every response carries `Strict-Transport-Security`; with the self-signed one none does (a
+/// browser would then refuse it with no way past).
+#[tokio::test]
+async fn issue_25_hsts_only_with_a_real_certificate() {
+    let dir = tempfile::tempdir().unwrap();
+    let (server, client) = pem_server(dir.path(), &[]);
+    for path in ["/healthz", "/", "/no-such-page"] {
+        let response = client
+            .get(format!("https://pem.test:{}{path}", server.port))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            response.headers()["strict-transport-security"],
+            "max-age=31536000",
+            "{path}"
+        );
+    }
+    server.stop();
+
+    let other = tempfile::tempdir().unwrap();
+    let server = Server::start(other.path(), &[]);
+    let response = support::client()
+        .get(server.url("/healthz"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+    assert!(
+        !response.headers().contains_key("strict-transport-security"),
+        "HSTS with the self-signed certificate"
+    );
+    server.stop();
+}
+
+/// `/metrics` as the client at `from` gets it: (status, body).
+async fn metrics_from(server: &Server, from: [u8; 4]) -> (u16, String) {
+    let client = reqwest::Client::builder()
+        .danger_accept_invalid_certs(true)
+        .local_address(std::net::IpAddr::from(from))
+        .timeout(Duration::from_secs(5))
+        .build()
+        .unwrap();
+    let response = client.get(server.url("/metrics")).send().await.unwrap();
+    let status = response.status().as_u16();
+    (status, response.text().await.unwrap())
+}
+
+/// Issue 25: `/metrics` was public. By default (`http.metrics = "loopback"`) only 127.0.0.1 and
+/// ::1 may read it: a client anywhere else, here 127.0.0.2 (Linux routes all of 127.0.0.0/8 to
+/// loopback, so it stands in for a remote client), gets 403. `public` serves everyone; `off`
+/// serves no one (404).
+#[tokio::test]
+async fn issue_25_metrics_are_for_this_machine_unless_made_public() {
+    let here = [127, 0, 0, 1];
+    let elsewhere = [127, 0, 0, 2];
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path(), &[]);
+    let (status, body) = metrics_from(&server, here).await;
+    assert_eq!(status, 200);
+    assert!(body.contains("stagehand_uptime_seconds "), "{body}");
+    let (status, body) = metrics_from(&server, elsewhere).await;
+    assert_eq!(status, 403, "{body}");
+    assert!(!body.contains("stagehand_"), "{body}");
+    server.stop();
+
+    for (setting, here_status, elsewhere_status) in [("public", 200, 200), ("off", 404, 404)] {
+        let dir = tempfile::tempdir().unwrap();
+        let server = Server::start(dir.path(), &[("STAGEHAND_HTTP_METRICS", setting)]);
+        assert_eq!(
+            metrics_from(&server, here).await.0,
+            here_status,
+            "{setting}"
+        );
+        assert_eq!(
+            metrics_from(&server, elsewhere).await.0,
+            elsewhere_status,
+            "{setting}"
+        );
         server.stop();
     }
 }

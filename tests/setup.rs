@@ -378,3 +378,69 @@ fn setting(out: &str, key: &str) -> String {
     let value = line.split_once(" = ").map_or("", |(_, v)| v);
     value.split_whitespace().collect::<Vec<_>>().join(" ")
 }
+
+/// Issue 25: the setup page ignored `Accept-Language`. A Russian browser gets the form, its
+/// errors and the page after it in Russian; any other gets them in English, as before.
+#[tokio::test]
+async fn issue_25_the_setup_page_speaks_the_browsers_language() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path(), &[]);
+    let ask = |language: &'static str, form: Option<Vec<(&'static str, &'static str)>>| {
+        let request = match &form {
+            Some(form) => support::client().post(server.link()).form(form),
+            None => support::client().get(server.link()),
+        };
+        async move {
+            let response = request
+                .header("accept-language", language)
+                .send()
+                .await
+                .unwrap();
+            let status = response.status().as_u16();
+            (status, response.text().await.unwrap())
+        }
+    };
+
+    let (status, page) = ask("ru-RU,ru;q=0.9,en-US;q=0.8", None).await;
+    assert_eq!(status, 200);
+    assert!(page.contains(r#"<html lang="ru">"#), "{page}");
+    for text in [
+        "Настройка Stagehand",
+        "Токен бота",
+        "Модули",
+        "Сохранить и завершить настройку",
+    ] {
+        assert!(page.contains(text), "{text} missing: {page}");
+    }
+    assert!(!page.contains("Bot token"), "{page}");
+    let (_, english) = ask("en-GB,en;q=0.9,ru;q=0.8", None).await;
+    assert!(english.contains(r#"<html lang="en">"#) && english.contains("Bot token"));
+
+    let blank = SETUP_FORM
+        .iter()
+        .map(|&(k, v)| {
+            if k == "discord_token" {
+                (k, "")
+            } else {
+                (k, v)
+            }
+        })
+        .chain([("guild_id", "my server")])
+        .collect();
+    let (status, page) = ask("ru", Some(blank)).await;
+    assert_eq!(status, 400);
+    assert!(page.contains("Ничего не сохранено."), "{page}");
+    assert!(page.contains("Исправьте ниже 2 поля."), "{page}");
+    assert!(page.contains("Поле «Токен бота» обязательно."), "{page}");
+    assert!(page.contains("Нужен ID Discord"), "{page}");
+
+    let (status, page) = ask("ru", Some(SETUP_FORM.to_vec())).await;
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains(r#"<html lang="ru">"#), "{page}");
+    assert!(page.contains("Stagehand настроен"), "{page}");
+    assert!(
+        page.contains("Включённые модули: заявки на уровни Geometry Dash."),
+        "{page}"
+    );
+    server.stop();
+}

@@ -1,7 +1,10 @@
 //! The routes. Each request is counted in the metrics under its route's name (never its raw
-//! path: a setup path carries a secret).
+//! path: a setup path carries a secret). With a certificate of its own (`tls.cert`), every
+//! response carries `Strict-Transport-Security`; `/metrics` answers whom `http.metrics` allows.
 
 use crate::store::Read as _;
+use std::collections::BTreeMap;
+use std::net::IpAddr;
 use std::sync::Arc;
 
 use bytes::Bytes;
@@ -13,15 +16,35 @@ use hyper::{Method, Request, Response, StatusCode};
 use super::pages::{self, Body};
 use super::server::State;
 use super::setup::{self, Completion, FormState, TokenCheck};
+use crate::i18n::{Catalogue, Lang};
 
-pub async fn handle(req: Request<Incoming>, state: Arc<State>) -> Response<Body> {
-    let (route, response) = route(req, &state).await;
+/// What browsers are told once the certificate is a real one: HTTPS only, for a year. Not with
+/// the self-signed certificate, which a browser would then refuse without a way past it.
+const HSTS: &str = "max-age=31536000";
+
+/// Answers one request from `client` (the connection's peer address, when known).
+pub async fn handle(
+    req: Request<Incoming>,
+    client: Option<IpAddr>,
+    state: Arc<State>,
+) -> Response<Body> {
+    let (route, mut response) = route(req, client, &state).await;
+    if state.settings.tls_cert.is_some() {
+        response.headers_mut().insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static(HSTS),
+        );
+    }
     state.metrics.record(route, response.status().as_u16());
     tracing::debug!(route, status = response.status().as_u16(), "request");
     response
 }
 
-async fn route(req: Request<Incoming>, state: &State) -> (&'static str, Response<Body>) {
+async fn route(
+    req: Request<Incoming>,
+    client: Option<IpAddr>,
+    state: &State,
+) -> (&'static str, Response<Body>) {
     let path = req.uri().path().to_string();
     let method = req.method().clone();
     let read_only = method == Method::GET || method == Method::HEAD;
@@ -35,17 +58,7 @@ async fn route(req: Request<Incoming>, state: &State) -> (&'static str, Response
             ("osu_callback", page)
         }
         "/healthz" if read_only => ("healthz", health(state)),
-        "/metrics" if read_only => {
-            let text = state.metrics.render(state.store.file_size());
-            (
-                "metrics",
-                pages::bytes(
-                    StatusCode::OK,
-                    "text/plain; version=0.0.4; charset=utf-8",
-                    text,
-                ),
-            )
-        }
+        "/metrics" if read_only => ("metrics", metrics(state, client)),
         "/" if read_only => {
             let page = super::home::page(state, accept_language(&req));
             ("root", page.unwrap_or_else(|err| internal_error(&err)))
@@ -101,6 +114,28 @@ fn method_not_allowed(allow: &'static str) -> Response<Body> {
     response
 }
 
+/// `/metrics` for `client`, if `http.metrics` lets it read them: 404 when they are off, 403 for
+/// a client it does not allow.
+fn metrics(state: &State, client: Option<IpAddr>) -> Response<Body> {
+    let access = state.settings.http_metrics;
+    if access == crate::config::MetricsAccess::Off {
+        return not_found();
+    }
+    if !super::metrics::may_read(access, client) {
+        return pages::bytes(
+            StatusCode::FORBIDDEN,
+            "text/plain; charset=utf-8",
+            "Metrics are served only to this machine (http.metrics).\n",
+        );
+    }
+    let text = state.metrics.render(state.store.file_size());
+    pages::bytes(
+        StatusCode::OK,
+        "text/plain; version=0.0.4; charset=utf-8",
+        text,
+    )
+}
+
 fn health(state: &State) -> Response<Body> {
     let read = state.store.read(|r| {
         Ok((
@@ -129,22 +164,34 @@ fn health(state: &State) -> Response<Body> {
     pages::bytes(status, "application/json", body.to_string())
 }
 
+/// The setup page, in the browser's language: the form, its errors, the page after it, and the
+/// page of an expired link. An unknown link is the plain 404 of any unknown page.
 async fn setup_page(req: Request<Incoming>, state: &State, token: &str) -> Response<Body> {
     let now = state.clock.now();
     let check = match setup::check(&state.store, token, now) {
         Ok(check) => check,
         Err(err) => return internal_error(&err),
     };
-    match check {
-        TokenCheck::Invalid => return not_found(),
-        TokenCheck::Expired => return expired(),
-        TokenCheck::Valid => {}
+    if check == TokenCheck::Invalid {
+        return not_found();
     }
-    let action = format!("/setup/{token}");
+    let lang = pages::browser_language(accept_language(&req));
+    let texts = match Catalogue::open(&state.store) {
+        Ok(texts) => texts,
+        Err(err) => return internal_error(&err),
+    };
+    if check == TokenCheck::Expired {
+        return expired(&texts, lang);
+    }
+    let page = SetupPage {
+        action: format!("/setup/{token}"),
+        texts: &texts,
+        lang,
+    };
     match *req.method() {
         Method::GET | Method::HEAD => {
             let suggested = suggested_url(&req, state);
-            form_page(StatusCode::OK, &action, &FormState::blank(&suggested))
+            page.form(StatusCode::OK, &FormState::blank(&suggested))
         }
         Method::POST => {
             let body = match read_form(req, state.settings.http_max_body_bytes).await {
@@ -153,7 +200,7 @@ async fn setup_page(req: Request<Incoming>, state: &State, token: &str) -> Respo
             };
             let values = match setup::validate(&body) {
                 Ok(values) => values,
-                Err(form) => return form_page(StatusCode::BAD_REQUEST, &action, &form),
+                Err(form) => return page.form(StatusCode::BAD_REQUEST, &form),
             };
             match setup::complete(&state.store, token, &values, now) {
                 Ok(Completion::Done) => {
@@ -163,13 +210,9 @@ async fn setup_page(req: Request<Incoming>, state: &State, token: &str) -> Respo
                         "https://discord.com/oauth2/authorize?client_id={}&scope=bot+applications.commands&permissions=268454912",
                         values.application_id()
                     );
-                    pages::render(
-                        StatusCode::OK,
-                        "setup_done.html",
-                        minijinja::context! { invite_url, modules => values.module_names() },
-                    )
+                    page.done(&invite_url, &values.module_keys())
                 }
-                Ok(Completion::TokenGone(TokenCheck::Expired)) => expired(),
+                Ok(Completion::TokenGone(TokenCheck::Expired)) => expired(&texts, lang),
                 Ok(Completion::TokenGone(_)) => not_found(),
                 Err(err) => internal_error(&err),
             }
@@ -178,28 +221,102 @@ async fn setup_page(req: Request<Incoming>, state: &State, token: &str) -> Respo
     }
 }
 
-fn form_page(status: StatusCode, action: &str, form: &FormState) -> Response<Body> {
-    let public_url = form.values.get("public_url").map_or("", String::as_str);
-    let redirect_url = format!("{}/oauth/osu/callback", public_url.trim_end_matches('/'));
-    pages::render(
-        status,
-        "setup.html",
-        minijinja::context! {
-            action,
-            values => &form.values,
-            errors => &form.errors,
-            error_count => form.error_count(),
-            redirect_url,
-        },
-    )
+/// The texts of `setup.html` and `setup_done.html`: `web.setup.<name>`, as `t[name]`.
+const FORM_TEXTS: &[&str] = &[
+    "title",
+    "intro",
+    "alert.title",
+    "discord.legend",
+    "discord.hint",
+    "label.discord_token",
+    "hint.discord_token",
+    "label.application_id",
+    "hint.application_id",
+    "label.guild_id",
+    "hint.guild_id",
+    "address.legend",
+    "label.public_url",
+    "hint.public_url",
+    "address.redirect",
+    "modules.legend",
+    "label.module_league",
+    "label.module_requests",
+    "osu.legend",
+    "osu.note",
+    "osu.hint",
+    "label.osu_client_id",
+    "label.osu_client_secret",
+    "submit",
+];
+const DONE_TEXTS: &[&str] = &[
+    "done.title",
+    "done.body",
+    "done.next",
+    "done.invite",
+    "done.check",
+    "done.keep",
+];
+
+/// The setup page of one valid link, in one language.
+struct SetupPage<'a> {
+    action: String,
+    texts: &'a Catalogue,
+    lang: Lang,
 }
 
-fn expired() -> Response<Body> {
-    pages::message(
+impl SetupPage<'_> {
+    fn text(&self, key: &str, params: &[(&str, &str)]) -> String {
+        self.texts.render(self.lang, key, params)
+    }
+
+    fn t(&self, names: &[&'static str]) -> BTreeMap<&'static str, String> {
+        names
+            .iter()
+            .map(|name| (*name, self.text(&format!("web.setup.{name}"), &[])))
+            .collect()
+    }
+
+    fn form(&self, status: StatusCode, form: &FormState) -> Response<Body> {
+        let public_url = form.values.get("public_url").map_or("", String::as_str);
+        let redirect_url = format!("{}/oauth/osu/callback", public_url.trim_end_matches('/'));
+        let error_count = form.error_count();
+        pages::render(
+            status,
+            "setup.html",
+            minijinja::context! {
+                lang => self.lang.code(),
+                t => self.t(FORM_TEXTS),
+                action => &self.action,
+                values => &form.values,
+                errors => form.messages(self.texts, self.lang),
+                error_count,
+                alert => self.text("web.setup.alert.body", &[("count", &error_count.to_string())]),
+                redirect_url,
+            },
+        )
+    }
+
+    fn done(&self, invite_url: &str, module_keys: &[&str]) -> Response<Body> {
+        let names: Vec<String> = module_keys.iter().map(|key| self.text(key, &[])).collect();
+        pages::render(
+            StatusCode::OK,
+            "setup_done.html",
+            minijinja::context! {
+                lang => self.lang.code(),
+                t => self.t(DONE_TEXTS),
+                invite_url,
+                modules => self.text("web.setup.done.modules", &[("modules", &names.join(", "))]),
+            },
+        )
+    }
+}
+
+fn expired(texts: &Catalogue, lang: Lang) -> Response<Body> {
+    pages::message_in(
         StatusCode::GONE,
-        "This setup link has expired",
-        "Setup links work for 30 minutes. When one expires, Stagehand prints a fresh one where \
-         `stagehand serve` runs (its output or service log).",
+        lang,
+        &texts.render(lang, "web.setup.expired.title", &[]),
+        &texts.render(lang, "web.setup.expired.body", &[]),
     )
 }
 

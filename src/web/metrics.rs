@@ -1,9 +1,12 @@
-//! Counters for `/metrics`, in Prometheus' text format.
+//! Counters for `/metrics`, in Prometheus' text format, and who may read them (`http.metrics`).
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::sync::Mutex;
 use std::time::Instant;
+
+use crate::config::MetricsAccess;
 
 /// Requests served, by route name and status, since start.
 pub struct Metrics {
@@ -66,6 +69,21 @@ impl Metrics {
     }
 }
 
+/// Whether `access` lets `client` read the metrics. `loopback` is 127.0.0.1 and ::1 only (also
+/// 127.0.0.1 mapped into IPv6): the one address a scraper on this machine uses, not all of
+/// 127.0.0.0/8, whose other addresses tests use as clients from elsewhere. A client whose
+/// address is unknown is refused.
+pub fn may_read(access: MetricsAccess, client: Option<IpAddr>) -> bool {
+    match access {
+        MetricsAccess::Public => true,
+        MetricsAccess::Off => false,
+        MetricsAccess::Loopback => client.is_some_and(|ip| {
+            ip.to_canonical() == IpAddr::V4(Ipv4Addr::LOCALHOST)
+                || ip == IpAddr::V6(Ipv6Addr::LOCALHOST)
+        }),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -80,5 +98,29 @@ mod tests {
         );
         assert!(text.contains("stagehand_http_requests_total{route=\"setup\",status=\"404\"} 1\n"));
         assert!(text.contains("stagehand_store_bytes 4096\n"));
+    }
+
+    #[test]
+    #[allow(clippy::unwrap_used)]
+    fn loopback_is_127_0_0_1_and_1_only() {
+        use super::{MetricsAccess, may_read};
+        let ip = |text: &str| Some(text.parse().unwrap());
+        for (client, allowed) in [
+            (ip("127.0.0.1"), true),
+            (ip("::1"), true),
+            (ip("::ffff:127.0.0.1"), true),
+            (ip("127.0.0.2"), false),
+            (ip("10.0.0.1"), false),
+            (ip("2001:db8::1"), false),
+            (None, false),
+        ] {
+            assert_eq!(
+                may_read(MetricsAccess::Loopback, client),
+                allowed,
+                "{client:?}"
+            );
+            assert!(may_read(MetricsAccess::Public, client));
+            assert!(!may_read(MetricsAccess::Off, client));
+        }
     }
 }

@@ -77,14 +77,18 @@ impl Page {
 
 /// The callback's query parameters.
 #[derive(Debug, Default, PartialEq, Eq)]
-struct Query {
-    code: Option<String>,
-    state: Option<String>,
+pub struct Query {
+    pub code: Option<String>,
+    pub state: Option<String>,
     /// osu!'s `error` when the member pressed "Cancel".
-    error: Option<String>,
+    pub error: Option<String>,
 }
 
-fn parse_query(query: Option<&str>) -> Query {
+/// Reads the callback's query string: the last non-empty `code`, `state` and `error` of at most
+/// 2048 bytes each (after percent-decoding); anything else is ignored. Pure, and public only so
+/// that `fuzz/` can reach it.
+#[doc(hidden)]
+pub fn parse_query(query: Option<&str>) -> Query {
     let mut parsed = Query::default();
     for (key, value) in form_urlencoded::parse(query.unwrap_or("").as_bytes()) {
         let slot = match key.as_ref() {

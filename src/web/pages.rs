@@ -50,6 +50,15 @@ pub fn message(status: StatusCode, title: &str, message: &str) -> Response<Body>
     )
 }
 
+/// [`message`] in `lang` (the page's `lang` attribute; the texts are the caller's).
+pub fn message_in(status: StatusCode, lang: Lang, title: &str, message: &str) -> Response<Body> {
+    render(
+        status,
+        "message.html",
+        minijinja::context! { lang => lang.code(), title, message },
+    )
+}
+
 /// English or Russian, by the browser's `Accept-Language` (highest weight wins; English when
 /// neither is asked for or the header is garbage).
 pub fn browser_language(header: Option<&str>) -> Lang {

@@ -181,6 +181,7 @@ async fn serve_https(
     builder: auto::Builder<TokioExecutor>,
     state: Arc<State>,
 ) {
+    let client = tcp.peer_addr().ok().map(|peer| peer.ip());
     let handshake = pin!(acceptor.accept(tcp));
     let Ok(Ok(stream)) = slot.watch(handshake, &mut stop).await else {
         return;
@@ -190,7 +191,7 @@ async fn serve_https(
         service_fn(move |req| {
             let (state, busy) = (state.clone(), slot.busy());
             async move {
-                let response = super::endpoints::handle(req, state).await;
+                let response = super::endpoints::handle(req, client, state).await;
                 drop(busy);
                 Ok::<_, Infallible>(response)
             }

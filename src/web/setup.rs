@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::config::{BaseUrl, Secret, SettingType, Snowflake};
+use crate::i18n::{Catalogue, Lang};
 use crate::store::{META, Read, Store, StoreError, Table, Writer};
 
 /// The pending setup token (key `current`), stored as a hash.
@@ -142,24 +143,29 @@ impl SetupValues {
         self.application_id.0
     }
 
-    pub fn module_names(&self) -> Vec<&'static str> {
-        let mut names = Vec::new();
+    /// The text keys of the enabled modules' names (`web.setup.done.*`).
+    pub fn module_keys(&self) -> Vec<&'static str> {
+        let mut keys = Vec::new();
         if self.league {
-            names.push("osu! league");
+            keys.push("web.setup.done.league");
         }
         if self.requests {
-            names.push("Geometry Dash level requests");
+            keys.push("web.setup.done.requests");
         }
-        names
+        keys
     }
 }
 
-/// The form as it was sent (secrets left out), and what is wrong with each field.
+/// The form as it was sent (secrets left out), and what is wrong with each field: the key of
+/// its message (`web.setup.error.*`), empty when nothing is.
 #[derive(Default, Serialize)]
 pub struct FormState {
     pub values: BTreeMap<&'static str, String>,
     pub errors: BTreeMap<&'static str, String>,
 }
+
+/// The message of a field left empty; it names the field by its label, `web.setup.label.<field>`.
+const REQUIRED: &str = "web.setup.error.required";
 
 /// Every field of the form; the template expects each key in `values` and `errors`.
 const FIELDS: &[&str] = &[
@@ -211,24 +217,39 @@ impl FormState {
         self.errors.values().filter(|e| !e.is_empty()).count()
     }
 
+    /// Each field's error message in `lang` (empty when it has none).
+    pub fn messages(&self, texts: &Catalogue, lang: Lang) -> BTreeMap<&'static str, String> {
+        let message = |field: &str, key: &str| match key {
+            "" => String::new(),
+            REQUIRED => {
+                let label = texts.render(lang, &format!("web.setup.label.{field}"), &[]);
+                texts.render(lang, REQUIRED, &[("field", &label)])
+            }
+            key => texts.render(lang, key, &[]),
+        };
+        self.errors
+            .iter()
+            .map(|(field, key)| (*field, message(field, key)))
+            .collect()
+    }
+
+    /// The value of `field` parsed, or `None` with the field marked: required when it is empty,
+    /// else `web.setup.error.<field>`.
     fn field<T>(
         &mut self,
         field: &'static str,
-        label: &str,
-        parse: impl FnOnce(&str) -> Result<T, String>,
+        parse: impl FnOnce(&str) -> Option<T>,
     ) -> Option<T> {
         let text = self.value(field).to_string();
         if text.is_empty() {
-            self.reject(field, format!("{label} is required."));
+            self.reject(field, REQUIRED);
             return None;
         }
-        match parse(&text) {
-            Ok(value) => Some(value),
-            Err(message) => {
-                self.reject(field, format!("{label}: {message}."));
-                None
-            }
+        let value = parse(&text);
+        if value.is_none() {
+            self.reject(field, format!("web.setup.error.{field}"));
         }
+        value
     }
 }
 
@@ -238,21 +259,20 @@ pub fn validate(body: &[u8]) -> Result<SetupValues, FormState> {
         .map(|(k, v)| (k.into_owned(), v.into_owned()))
         .collect();
     let mut form = FormState::from_pairs(pairs);
-    let discord_token = form.field("discord_token", "Bot token", parse_discord_token);
-    let application_id = form.field("application_id", "Application id", Snowflake::parse);
-    let guild_id = form.field("guild_id", "Server id", Snowflake::parse);
-    let public_url = form.field("public_url", "Public base URL", BaseUrl::parse);
+    let discord_token = form.field("discord_token", parse_discord_token);
+    let application_id = form.field("application_id", |t| Snowflake::parse(t).ok());
+    let guild_id = form.field("guild_id", |t| Snowflake::parse(t).ok());
+    let public_url = form.field("public_url", |t| BaseUrl::parse(t).ok());
     let league = form.value("module_league") == "on";
     let requests = form.value("module_requests") == "on";
     if !league && !requests {
-        form.reject("modules", "Enable at least one module.");
+        form.reject("modules", "web.setup.error.modules");
     }
     let osu = if league {
-        let id = form.field("osu_client_id", "Client id", |t| match t.parse::<u64>() {
-            Ok(id) if id > 0 => Ok(id),
-            _ => Err("expected the number osu! shows for your application".into()),
+        let id = form.field("osu_client_id", |t| {
+            t.parse::<u64>().ok().filter(|id| *id > 0)
         });
-        let secret = form.field("osu_client_secret", "Client secret", Secret::parse);
+        let secret = form.field("osu_client_secret", |t| Secret::parse(t).ok());
         id.zip(secret)
     } else {
         None
@@ -279,7 +299,7 @@ pub fn validate(body: &[u8]) -> Result<SetupValues, FormState> {
 }
 
 /// A bot token is three dot-separated parts of base64url text.
-fn parse_discord_token(text: &str) -> Result<Secret, String> {
+fn parse_discord_token(text: &str) -> Option<Secret> {
     let parts: Vec<&str> = text.split('.').collect();
     let base64url = |p: &&str| {
         !p.is_empty()
@@ -287,9 +307,9 @@ fn parse_discord_token(text: &str) -> Result<Secret, String> {
                 .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
     };
     if text.len() > 200 || parts.len() != 3 || !parts.iter().all(base64url) {
-        return Err("this does not look like a bot token (three parts separated by dots); copy it again from Bot → Reset Token".into());
+        return None;
     }
-    Secret::parse(text)
+    Secret::parse(text).ok()
 }
 
 /// Outcome of [`complete`].
@@ -358,7 +378,7 @@ mod tests {
     #[test]
     fn a_good_form_validates() {
         let values = validate(GOOD.as_bytes()).ok().unwrap();
-        assert_eq!(values.module_names(), ["osu! league"]);
+        assert_eq!(values.module_keys(), ["web.setup.done.league"]);
         assert_eq!(values.public_url.as_str(), "https://bot.example.org");
     }
 
@@ -429,6 +449,52 @@ mod tests {
         for (body, expected) in cases {
             let found: Vec<_> = errors(body).into_keys().collect();
             assert_eq!(found, expected, "{body}");
+        }
+    }
+
+    #[test]
+    fn each_error_has_a_message_in_both_languages() {
+        let texts = Catalogue::defaults();
+        let form = validate(b"guild_id=x&module_league=on&osu_client_id=0")
+            .err()
+            .unwrap();
+        let en = form.messages(&texts, Lang::En);
+        assert_eq!(en["discord_token"], "Bot token is required.");
+        assert!(
+            en["guild_id"].starts_with("Expected a Discord id"),
+            "{en:?}"
+        );
+        assert!(
+            en["osu_client_id"].starts_with("Expected the number"),
+            "{en:?}"
+        );
+        assert_eq!(en["application_id"], "Application id is required.");
+        assert_eq!(en["modules"], "");
+        let ru = form.messages(&texts, Lang::Ru);
+        assert_eq!(ru["discord_token"], "Поле «Токен бота» обязательно.");
+        assert!(ru["guild_id"].starts_with("Нужен ID Discord"), "{ru:?}");
+        // Every message key a field can get exists in both languages.
+        let parsed = [
+            "discord_token",
+            "application_id",
+            "guild_id",
+            "public_url",
+            "osu_client_id",
+            "osu_client_secret",
+        ];
+        let keys = parsed
+            .iter()
+            .flat_map(|f| {
+                [
+                    format!("web.setup.error.{f}"),
+                    format!("web.setup.label.{f}"),
+                ]
+            })
+            .chain([REQUIRED.to_string(), "web.setup.error.modules".to_string()]);
+        for key in keys {
+            for lang in Lang::ALL {
+                assert_ne!(texts.render(lang, &key, &[]), key, "{key} in {lang:?}");
+            }
         }
     }
 
