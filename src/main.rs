@@ -67,7 +67,7 @@ fn main() -> ExitCode {
     };
     let outcome = match cli.command {
         Command::Serve => runtime()
-            .and_then(|rt| rt.block_on(app::serve(paths)))
+            .and_then(|rt| rt.block_on(app::serve(paths.clone())))
             .map(|()| ExitCode::SUCCESS),
         Command::Backup { out } => backup(&paths, out),
         Command::Restore { file } => restore(&paths, &file),
@@ -83,6 +83,9 @@ fn main() -> ExitCode {
     };
     outcome.unwrap_or_else(|err| {
         eprintln!("error: {err:#}");
+        if let Some(damaged) = backup::damaged_file(&err) {
+            eprintln!("{}", backup::damage_advice(&paths, &damaged));
+        }
         ExitCode::FAILURE
     })
 }
@@ -154,8 +157,13 @@ fn restore(paths: &Paths, file: &std::path::Path) -> anyhow::Result<ExitCode> {
     if let Err(err) = &restored.pruned {
         eprintln!("warning: removing old snapshots failed: {err}");
     }
-    if let Some(previous) = &restored.previous {
-        println!("the replaced store was saved to {}", previous.display());
+    match &restored.previous {
+        Some(previous) if restored.previous_damaged => println!(
+            "the replaced store was damaged; its file was kept as it was in {}",
+            previous.display()
+        ),
+        Some(previous) => println!("the replaced store was saved to {}", previous.display()),
+        None => {}
     }
     println!(
         "restored {} ({} entries, schema {}); start `stagehand serve` to use it",
@@ -169,7 +177,7 @@ fn restore(paths: &Paths, file: &std::path::Path) -> anyhow::Result<ExitCode> {
 fn check(paths: &Paths) -> anyhow::Result<ExitCode> {
     let report = if paths.store().exists() {
         match paths::open_store(paths, 16) {
-            Ok(store) => check::report(paths, Some(&store)),
+            Ok(store) => check::report_verified(paths, &store),
             Err(OpenError::InUse(_)) => {
                 let verdict =
                     runtime()?.block_on(socket::ask(&paths.admin_socket(), "check", |_, _| {}));
@@ -181,6 +189,9 @@ fn check(paths: &Paths) -> anyhow::Result<ExitCode> {
             }
             Err(err) => {
                 println!("store: {err}");
+                if let OpenError::Damaged { path, .. } = &err {
+                    println!("{}", backup::damage_advice(paths, path));
+                }
                 return Ok(ExitCode::FAILURE);
             }
         }

@@ -376,3 +376,143 @@ fn issue_25_unfinished_snapshots_are_removed() {
     assert!(!stale.exists(), "backup left it");
     assert_eq!(snapshots(dir.path()).len(), 1);
 }
+
+/// Whether a run's standard error shows a panic the process did not catch (Rust's own report:
+/// `thread 'main' (…) panicked at …`, then the note on `RUST_BACKTRACE`).
+pub(crate) fn crashed(stderr: &str) -> bool {
+    stderr.contains("thread '") || stderr.contains("RUST_BACKTRACE")
+}
+
+/// Rows for the damage tests: enough for many pages.
+const ROWS: stagehand::store::Table<str, String> = stagehand::store::Table::new("damage_test_rows");
+
+/// A store in `dir/data` with 2,000 rows besides Stagehand's own (`row 00000 of the damage test`, …).
+pub(crate) fn make_store_with_rows(dir: &std::path::Path) {
+    let store = Store::open(&dir.join("data/stagehand.redb"), &StoreOptions::default()).unwrap();
+    store
+        .write(|w| {
+            for i in 0..2000 {
+                let value = format!("row {i:05} of the damage test");
+                w.insert(&ROWS, &format!("key-{i:05}"), &value)?;
+            }
+            Ok::<_, stagehand::store::StoreError>(())
+        })
+        .unwrap();
+}
+
+/// Replaces every `from` in `file` with `to` (as long), as a failing disk could.
+fn overwrite(file: &std::path::Path, from: &[u8], to: &[u8]) {
+    let mut bytes = std::fs::read(file).unwrap();
+    let hits: Vec<usize> = (0..=bytes.len() - from.len())
+        .filter(|&at| bytes[at..].starts_with(from))
+        .collect();
+    assert!(!hits.is_empty(), "nothing to damage in {}", file.display());
+    for at in hits {
+        bytes[at..at + to.len()].copy_from_slice(to);
+    }
+    std::fs::write(file, bytes).unwrap();
+}
+
+/// Damages `file` where redb 4.6.0 panics: every table's stored key type name, `&[u8]` (beside
+/// the value's), gets a byte that is not UTF-8, and redb unwraps `str::from_utf8` on it.
+pub(crate) fn damage_table_definitions(file: &std::path::Path) {
+    overwrite(file, b"\x01&[u8]\x01&[u8]", b"\x01&\xffu8]\x01&[u8]");
+}
+
+/// Damages `file` where redb reads on without a word: one row's value becomes other valid text,
+/// which only the page's checksum tells.
+pub(crate) fn damage_a_value(file: &std::path::Path) {
+    overwrite(file, b"row 01500 of", b"row 0X500 of");
+}
+
+/// A way to damage a store file.
+pub(crate) type Damage = fn(&std::path::Path);
+
+/// The damages the tests apply: one redb panics on, one it reads through.
+pub(crate) const DAMAGES: [(&str, Damage); 2] = [
+    ("type-names", damage_table_definitions),
+    ("a-value", damage_a_value),
+];
+
+/// Issue 25 item 6: a snapshot with damaged pages made `restore` panic inside redb (a type name
+/// that is not UTF-8), or was restored without a word (a changed value). Both are refused before
+/// anything is touched, with what to do: restore another snapshot, the newest named.
+#[test]
+fn issue_25_a_damaged_snapshot_is_refused_and_the_live_store_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    make_store_with_rows(dir.path());
+    assert_eq!(support::run(dir.path(), &["backup"], &[]).0, 0);
+    let newest = snapshots(dir.path()).pop().unwrap();
+    let good = dir.path().join("data/backups").join(&newest);
+    let live = dir.path().join("data/stagehand.redb");
+    let before = std::fs::read(&live).unwrap();
+    for (what, damage) in DAMAGES {
+        let name = format!("{what}.redb");
+        let file = dir.path().join(&name);
+        std::fs::copy(&good, &file).unwrap();
+        damage(&file);
+        let (code, out, err) = support::run(dir.path(), &["restore", file.to_str().unwrap()], &[]);
+        assert_eq!(code, 1, "{name}: {out}{err}");
+        assert!(!crashed(&err), "{name}: {err}");
+        assert!(
+            err.contains(&format!("error: refusing {}", file.display()))
+                && err.contains(&format!("{name} is damaged (")),
+            "{name}: {err}"
+        );
+        assert!(
+            err.contains("the file is damaged: restore a snapshot with `stagehand restore FILE`")
+                && err.contains(&format!(
+                    "the newest in {}",
+                    good.parent().unwrap().display()
+                ))
+                && err.contains(&newest),
+            "{name}: {err}"
+        );
+        assert_eq!(
+            std::fs::read(&live).unwrap(),
+            before,
+            "{name}: live store modified"
+        );
+        assert_eq!(
+            snapshots(dir.path()),
+            std::slice::from_ref(&newest),
+            "{name}: a snapshot was written"
+        );
+    }
+    let (code, out, err) = support::run(dir.path(), &["restore", good.to_str().unwrap()], &[]);
+    assert_eq!(code, 0, "the snapshot itself restores: {out}{err}");
+}
+
+/// Issue 25 item 6: with the live store damaged, `restore` (what the damage message says to run)
+/// opened it to save it first and panicked. The damaged file is now kept aside as it is, outside
+/// the snapshots' names, and the snapshot goes in.
+#[test]
+fn issue_25_restore_replaces_a_damaged_live_store_and_keeps_its_file() {
+    let dir = tempfile::tempdir().unwrap();
+    make_store_with_rows(dir.path());
+    assert_eq!(support::run(dir.path(), &["backup"], &[]).0, 0);
+    let newest = snapshots(dir.path()).pop().unwrap();
+    let good = dir.path().join("data/backups").join(&newest);
+    let live = dir.path().join("data/stagehand.redb");
+    damage_table_definitions(&live);
+    let damaged = std::fs::read(&live).unwrap();
+
+    let (code, out, err) = support::run(dir.path(), &["restore", good.to_str().unwrap()], &[]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(!crashed(&err), "{err}");
+    assert!(
+        out.contains("the replaced store was damaged; its file was kept as it was in"),
+        "{out}"
+    );
+    let kept: Vec<String> = snapshots(dir.path())
+        .into_iter()
+        .filter(|n| n.starts_with("damaged-"))
+        .collect();
+    assert_eq!(kept.len(), 1, "{kept:?}");
+    let kept_file = dir.path().join("data/backups").join(&kept[0]);
+    assert_eq!(std::fs::read(kept_file).unwrap(), damaged);
+    assert_eq!(std::fs::read(&live).unwrap(), std::fs::read(&good).unwrap());
+    let (code, out, err) = support::run(dir.path(), &["check"], &[]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("no problems found"), "{out}");
+}

@@ -265,3 +265,51 @@ fn check_refuses_the_tls_files_serve_refuses() {
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("no problems found"), "{out}");
 }
+
+/// Issue 25 item 6: a damaged store made `check` and `serve` panic inside redb (a type name that
+/// is not UTF-8), or start as if nothing were wrong (a changed value, in a page neither reads at
+/// start). Both now run redb's integrity check, say the file is damaged and which snapshot to
+/// restore, and exit 1 without a panic.
+#[test]
+fn issue_25_check_and_serve_refuse_a_damaged_store_without_a_panic() {
+    use crate::backup::{DAMAGES, crashed, make_store_with_rows};
+    for (what, damage) in DAMAGES {
+        let dir = tempfile::tempdir().unwrap();
+        make_store_with_rows(dir.path());
+        let (code, out, _) = support::run(dir.path(), &["backup"], &[]);
+        assert_eq!(code, 0, "{what}: {out}");
+        let backups = dir.path().join("data/backups");
+        let newest = std::fs::read_dir(&backups)
+            .unwrap()
+            .next()
+            .unwrap()
+            .unwrap();
+        let newest = backups.join(newest.file_name());
+        let live = dir.path().join("data/stagehand.redb");
+        damage(&live);
+        let advice = format!(
+            "the file is damaged: restore a snapshot with `stagehand restore FILE` (with \
+             `stagehand serve` stopped; the current store is kept); the newest in {} is {}",
+            backups.display(),
+            newest.display()
+        );
+
+        let (code, out, err) = support::run(dir.path(), &["check"], &[]);
+        assert_eq!(code, 1, "{what}: {out}{err}");
+        assert!(!crashed(&err), "{what}: {err}");
+        assert!(
+            out.contains(&format!("{} is damaged (", live.display())),
+            "{what}: {out}"
+        );
+        assert!(out.contains(&advice), "{what}: {out}");
+
+        let (code, err) = Server::try_start(dir.path(), &[]).err().unwrap();
+        assert_eq!(code, Some(1), "{what}: {err}");
+        assert!(!crashed(&err), "{what}: {err}");
+        assert!(
+            err.contains(&format!("error: {} is damaged (", live.display())),
+            "{what}: {err}"
+        );
+        assert!(err.contains(&advice), "{what}: {err}");
+    }
+}

@@ -9,7 +9,8 @@ use std::path::{Component, Path, PathBuf};
 
 use crate::paths::{Paths, create_private_dir};
 use crate::store::{
-    OpenError, Progress, SnapshotError, SnapshotInfo, Store, StoreOptions, inspect,
+    OpenError, Progress, SnapshotError, SnapshotInfo, Store, StoreError, StoreOptions,
+    verify_snapshot,
 };
 
 const PREFIX: &str = "stagehand-";
@@ -17,7 +18,7 @@ const SUFFIX: &str = ".redb";
 
 /// `backups/stagehand-20261124T101530.123Z.redb` (with `-tag` before the suffix when given).
 pub fn snapshot_path(dir: &Path, now: jiff::Timestamp, tag: &str) -> PathBuf {
-    let stamp = now.strftime("%Y%m%dT%H%M%S%.3fZ");
+    let stamp = stamp(now);
     let tag = if tag.is_empty() {
         String::new()
     } else {
@@ -171,12 +172,19 @@ pub struct Restored {
     pub info: SnapshotInfo,
     /// Where the replaced store was saved (absent when there was none).
     pub previous: Option<PathBuf>,
+    /// Whether the replaced store was damaged: then `previous` is a byte copy of its file, outside
+    /// the snapshots' names (never pruned, never offered as the newest snapshot).
+    pub previous_damaged: bool,
     /// The retention run after the restore: the snapshots it deleted, or why it failed (the
     /// restore itself succeeded either way).
     pub pruned: std::io::Result<Vec<PathBuf>>,
 }
 
-/// Replaces the live store with `file` after checking it and saving the current store.
+/// Replaces the live store with `file` after checking it (redb's integrity check included: a
+/// damaged snapshot is refused) and saving the current store.
+///
+/// A current store too damaged to snapshot is kept as it is, a byte copy named
+/// `damaged-<time>.redb` in the backups folder: restoring is what a damaged store needs.
 ///
 /// Retention runs only once the new store is in place, and never deletes `file`: restoring the
 /// oldest of `keep` snapshots must not prune the very file being restored.
@@ -186,27 +194,37 @@ pub fn restore(
     keep: u32,
     progress: Progress,
 ) -> Result<Restored, RestoreError> {
-    let info = inspect(file).map_err(|reason| RestoreError::Refused {
+    let info = verify_snapshot(file).map_err(|reason| RestoreError::Refused {
         path: file.to_path_buf(),
         reason,
     })?;
     let live = paths.store();
     let backups = paths.backups();
+    let mut previous_damaged = false;
     let previous = if live.exists() {
         let current = match Store::open(&live, &StoreOptions::default()) {
-            Ok(store) => store,
+            Ok(store) => Some(store),
             Err(OpenError::InUse(_)) => return Err(RestoreError::ServerRunning),
+            Err(OpenError::Damaged { .. }) => None,
             Err(err) => return Err(RestoreError::Current(err)),
         };
-        let saved = snapshot_path(&backups, jiff::Timestamp::now(), "before-restore");
         create_private_dir(&backups).map_err(|source| RestoreError::Io {
             path: backups.clone(),
             source,
         })?;
-        current
-            .snapshot_to(&saved, &mut |_, _| {})
-            .map_err(RestoreError::SaveCurrent)?;
-        Some(saved)
+        let now = jiff::Timestamp::now();
+        let saved = snapshot_path(&backups, now, "before-restore");
+        let snapshot = current.map(|current| current.snapshot_to(&saved, &mut |_, _| {}));
+        match snapshot {
+            Some(Ok(_)) => Some(saved),
+            Some(Err(SnapshotError::Store(StoreError::Damaged { .. }))) | None => {
+                previous_damaged = true;
+                let kept = backups.join(format!("damaged-{}{SUFFIX}", stamp(now)));
+                copy_with_progress(&live, &kept, &mut |_, _| {})?;
+                Some(kept)
+            }
+            Some(Err(err)) => return Err(RestoreError::SaveCurrent(err)),
+        }
     } else {
         None
     };
@@ -225,7 +243,94 @@ pub fn restore(
     Ok(Restored {
         info,
         previous,
+        previous_damaged,
         pruned,
+    })
+}
+
+/// `20261124T101530.123Z`: UTC, to the millisecond, sorting by age.
+fn stamp(now: jiff::Timestamp) -> String {
+    now.strftime("%Y%m%dT%H%M%S%.3fZ").to_string()
+}
+
+/// The newest snapshot in `dir` other than `except`, by name (names sort by age).
+pub fn newest_snapshot(dir: &Path, except: &Path) -> Option<PathBuf> {
+    let except = std::fs::canonicalize(except).ok();
+    let mut snapshots: Vec<PathBuf> = std::fs::read_dir(dir)
+        .ok()?
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with(PREFIX) && n.ends_with(SUFFIX))
+        })
+        .filter(|p| except.is_none() || std::fs::canonicalize(p).ok() != except)
+        .collect();
+    snapshots.sort();
+    snapshots.pop()
+}
+
+/// What to do about the damaged store file `damaged` (the live store, or a snapshot `restore`
+/// refused): restore a snapshot, naming the newest in the backups folder when there is one.
+pub fn damage_advice(paths: &Paths, damaged: &Path) -> String {
+    let backups = paths.backups();
+    let what = "the file is damaged: restore a snapshot with `stagehand restore FILE` (with \
+                `stagehand serve` stopped; the current store is kept)";
+    match newest_snapshot(&backups, damaged) {
+        Some(newest) => format!(
+            "{what}; the newest in {} is {} (restore checks a snapshot first: if it is damaged \
+             too, try the one before)",
+            backups.display(),
+            newest.display()
+        ),
+        None => format!(
+            "{what}; there is none in {}: use one you keep elsewhere",
+            backups.display()
+        ),
+    }
+}
+
+/// The damaged store file an error reports, itself or through one of its causes.
+pub fn damaged_file(err: &anyhow::Error) -> Option<PathBuf> {
+    fn of_open(err: &OpenError) -> Option<PathBuf> {
+        match err {
+            OpenError::Damaged { path, .. } => Some(path.clone()),
+            OpenError::Migration { source, .. } => of_store(source),
+            _ => None,
+        }
+    }
+    fn of_store(err: &StoreError) -> Option<PathBuf> {
+        match err {
+            StoreError::Damaged { path, .. } => Some(path.clone()),
+            _ => None,
+        }
+    }
+    fn of_snapshot(err: &SnapshotError) -> Option<PathBuf> {
+        match err {
+            SnapshotError::Store(err) => of_store(err),
+            SnapshotError::Open(err) => of_open(err),
+            _ => None,
+        }
+    }
+    err.chain().find_map(|cause| {
+        if let Some(err) = cause.downcast_ref::<OpenError>() {
+            of_open(err)
+        } else if let Some(err) = cause.downcast_ref::<StoreError>() {
+            of_store(err)
+        } else if let Some(err) = cause.downcast_ref::<SnapshotError>() {
+            of_snapshot(err)
+        } else if let Some(err) = cause.downcast_ref::<RestoreError>() {
+            match err {
+                RestoreError::Refused { reason, .. } | RestoreError::Current(reason) => {
+                    of_open(reason)
+                }
+                RestoreError::SaveCurrent(err) => of_snapshot(err),
+                _ => None,
+            }
+        } else {
+            None
+        }
     })
 }
 

@@ -3,8 +3,9 @@
 use crate::store::Read as _;
 
 use crate::config::Settings;
+use crate::ops::backup::damage_advice;
 use crate::paths::{Paths, layers};
-use crate::store::Store;
+use crate::store::{OpenError, Store, StoreError};
 
 /// What `stagehand check` prints, and how many problems it found.
 pub struct Report {
@@ -12,14 +13,37 @@ pub struct Report {
     pub problems: usize,
 }
 
+/// [`report`], after redb's integrity check of every page of the store's file
+/// ([`Store::verify`]). Only where nothing else writes the file: `check` without a running server
+/// (a running server's check, over the admin socket, is [`report`] alone).
+pub fn report_verified(paths: &Paths, store: &Store) -> Report {
+    let verified = store.verify();
+    report_with(paths, Some(store), verified.err())
+}
+
 /// Checks the store (when open) and every setting. `store` is `None` when it could not be opened
 /// because it does not exist yet.
 pub fn report(paths: &Paths, store: Option<&Store>) -> Report {
+    report_with(paths, store, None)
+}
+
+/// [`report`], with what the integrity check found wrong, if it ran.
+fn report_with(paths: &Paths, store: Option<&Store>, integrity: Option<OpenError>) -> Report {
     let mut lines = vec![
         format!("Stagehand {}", env!("CARGO_PKG_VERSION")),
         format!("data directory: {}", paths.data_dir.display()),
     ];
     let mut problems = Vec::new();
+    // The damaged file, once reported: the reads that fail on it are not reported again.
+    let mut damaged = None;
+    if let Some(err) = integrity {
+        if let OpenError::Damaged { path, .. } = &err {
+            problems.push(format!("store: {err}; {}", damage_advice(paths, path)));
+            damaged = Some(path.clone());
+        } else {
+            problems.push(format!("store: the integrity check could not run: {err}"));
+        }
+    }
     match store {
         Some(store) => {
             match store.read(|r| {
@@ -47,7 +71,16 @@ pub fn report(paths: &Paths, store: Option<&Store>) -> Report {
                         },
                     );
                 }
-                Err(err) => problems.push(format!("store: cannot be read: {err}")),
+                Err(err) => match &err {
+                    StoreError::Damaged { path, .. } if damaged.is_some() => {
+                        lines.push(format!("store: {}", path.display()));
+                    }
+                    StoreError::Damaged { path, .. } => {
+                        problems.push(format!("store: {err}; {}", damage_advice(paths, path)));
+                        damaged = Some(path.clone());
+                    }
+                    _ => problems.push(format!("store: cannot be read: {err}")),
+                },
             }
         }
         None => lines.push(format!(
@@ -82,6 +115,9 @@ pub fn report(paths: &Paths, store: Option<&Store>) -> Report {
                 }
                 Err(found) => problems.extend(found.iter().map(ToString::to_string)),
             }
+        }
+        Err(err) if damaged.is_some() && crate::ops::backup::damaged_file(&err).is_some() => {
+            lines.push("settings: not shown, the store is damaged".into());
         }
         Err(err) => problems.push(format!("{err:#}")),
     }

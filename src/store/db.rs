@@ -1,13 +1,15 @@
 //! The [`Store`] handle and the typed transaction wrappers.
 
 use std::marker::PhantomData;
-use std::path::{Path, PathBuf};
+use std::path::Path;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use redb::{ReadableDatabase, ReadableTable, ReadableTableMetadata, TableDefinition};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use super::damage::{self, Health};
 use super::key::{self, Key};
 use super::{OpenError, StoreError, migrate};
 
@@ -69,9 +71,13 @@ impl Default for StoreOptions {
 }
 
 /// An open Stagehand database. Cheap to share behind an `Arc`; every method is thread-safe.
+///
+/// A damaged file never panics through it: a panic inside redb is [`StoreError::Damaged`] (or
+/// [`OpenError::Damaged`]), and after one every transaction is refused the same way.
 pub struct Store {
-    db: redb::Database,
-    path: PathBuf,
+    /// Always there but while dropping (see its `Drop`).
+    db: Option<redb::Database>,
+    health: Arc<Health>,
     repaired: bool,
     /// Write transactions committed since the store was opened (see [`Store::commits`]).
     commits: AtomicU64,
@@ -114,14 +120,20 @@ impl Store {
         }
         let repaired = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
         let flag = repaired.clone();
-        let db = redb::Database::builder()
-            .set_cache_size(options.cache_bytes)
-            .set_repair_callback(move |_| flag.store(true, Ordering::Relaxed))
-            .create(path)
-            .map_err(|e| open_error(path, e))?;
-        let store = Store {
-            db,
+        let db = damage::catch(|| {
+            redb::Database::builder()
+                .set_cache_size(options.cache_bytes)
+                .set_repair_callback(move |_| flag.store(true, Ordering::Relaxed))
+                .create(path)
+        })
+        .map_err(|detail| OpenError::Damaged {
             path: path.to_path_buf(),
+            detail,
+        })?
+        .map_err(|e| open_error(path, e))?;
+        let store = Store {
+            db: Some(db),
+            health: Arc::new(Health::new(path)),
             repaired: repaired.load(Ordering::Relaxed),
             commits: AtomicU64::new(0),
         };
@@ -139,7 +151,18 @@ impl Store {
     }
 
     pub fn path(&self) -> &Path {
-        &self.path
+        self.health.path()
+    }
+
+    /// Runs redb's integrity check on the file (see [`super::verify_file`]), without changing
+    /// it. Only while nothing else writes: `serve` and `check` call it right after opening.
+    /// Damage found refuses every later transaction, as damage met in one does.
+    pub fn verify(&self) -> Result<(), OpenError> {
+        let verified = damage::verify_file(self.path());
+        if let Err(OpenError::Damaged { detail, .. }) = &verified {
+            self.health.saw(detail);
+        }
+        verified
     }
 
     /// Whether opening needed a repair (the previous process did not close the store cleanly).
@@ -149,7 +172,7 @@ impl Store {
 
     /// Size of the database file in bytes.
     pub fn file_size(&self) -> u64 {
-        std::fs::metadata(&self.path).map(|m| m.len()).unwrap_or(0)
+        std::fs::metadata(self.path()).map(|m| m.len()).unwrap_or(0)
     }
 
     /// Runs `f` on a consistent read-only view.
@@ -157,8 +180,12 @@ impl Store {
         &self,
         f: impl FnOnce(&Reader) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
-        let txn = self.db.begin_read()?;
-        f(&Reader { txn })
+        let txn = self.health.guard(|| Ok(self.db()?.begin_read()?))?;
+        let reader = Reader {
+            txn,
+            health: self.health.clone(),
+        };
+        f(&reader)
     }
 
     /// Runs `f` in one write transaction: committed if `f` returns `Ok`, rolled back otherwise.
@@ -166,10 +193,22 @@ impl Store {
     where
         E: From<StoreError>,
     {
-        let txn = self.db.begin_write().map_err(StoreError::from)?;
-        let mut writer = Writer { txn };
-        let value = f(&mut writer)?;
-        writer.txn.commit().map_err(StoreError::from)?;
+        let txn = self.health.guard(|| Ok(self.db()?.begin_write()?))?;
+        let mut writer = Writer {
+            txn,
+            health: self.health.clone(),
+        };
+        let value = match f(&mut writer) {
+            Ok(value) => value,
+            Err(err) => {
+                let Writer { txn, health } = writer;
+                // Rolled back; an error here is not the caller's.
+                let _ = health.guard(|| Ok(txn.abort()?));
+                return Err(err);
+            }
+        };
+        let Writer { txn, health } = writer;
+        health.guard(|| Ok(txn.commit()?))?;
         self.commits.fetch_add(1, Ordering::Relaxed);
         Ok(value)
     }
@@ -181,7 +220,34 @@ impl Store {
     }
 
     pub(super) fn begin_read(&self) -> Result<redb::ReadTransaction, StoreError> {
-        Ok(self.db.begin_read()?)
+        self.health.guard(|| Ok(self.db()?.begin_read()?))
+    }
+
+    fn db(&self) -> Result<&redb::Database, StoreError> {
+        self.db
+            .as_ref()
+            .ok_or_else(|| StoreError::Storage("the store is closed".into()))
+    }
+
+    /// The store's health, for the snapshot's reads.
+    pub(super) fn health(&self) -> &Health {
+        &self.health
+    }
+}
+
+impl Drop for Store {
+    /// Closing a redb database commits its allocator state. On a file known to be damaged that
+    /// would write to it, and can panic (the state loaded from a damaged page): the handle is
+    /// left unclosed instead, its lock held until the process ends (which the commands that meet
+    /// damage do next). Otherwise a panic while closing is logged, not a crash.
+    fn drop(&mut self) {
+        let Some(db) = self.db.take() else { return };
+        if self.health.is_damaged() {
+            std::mem::forget(db);
+        } else if let Err(detail) = damage::catch(|| drop(db)) {
+            let path = self.path().display();
+            tracing::error!(%path, %detail, "closing the store failed: the file is damaged");
+        }
     }
 }
 
@@ -196,6 +262,10 @@ pub(super) fn open_error(path: &Path, err: redb::DatabaseError) -> OpenError {
     match err {
         redb::DatabaseError::DatabaseAlreadyOpen => OpenError::InUse(path.to_path_buf()),
         redb::DatabaseError::Storage(redb::StorageError::Io(io)) => io_error(path, io),
+        redb::DatabaseError::Storage(redb::StorageError::Corrupted(detail)) => OpenError::Damaged {
+            path: path.to_path_buf(),
+            detail: format!("redb: {detail}"),
+        },
         redb::DatabaseError::Storage(other) => OpenError::NotAStore {
             path: path.to_path_buf(),
             detail: other.to_string(),
@@ -210,22 +280,40 @@ type RawReadTable = redb::ReadOnlyTable<&'static [u8], &'static [u8]>;
 /// A read-only transaction.
 pub struct Reader {
     pub(super) txn: redb::ReadTransaction,
+    health: Arc<Health>,
 }
 
 impl Reader {
+    /// A reader of a file opened without a [`Store`] (to inspect it).
+    pub(super) fn of_file(txn: redb::ReadTransaction, path: &Path) -> Reader {
+        Reader {
+            txn,
+            health: Arc::new(Health::new(path)),
+        }
+    }
+
+    /// Runs one call into redb on this transaction (see [`Health::guard`]).
+    pub(super) fn guard<T>(
+        &self,
+        call: impl FnOnce() -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        self.health.guard(call)
+    }
+
     /// The table, or `None` when it was never written (reads then see it empty).
     fn open(&self, name: &'static str) -> Result<Option<RawReadTable>, StoreError> {
-        match self.txn.open_table(TableDefinition::new(name)) {
+        self.guard(|| match self.txn.open_table(TableDefinition::new(name)) {
             Ok(raw) => Ok(Some(raw)),
             Err(redb::TableError::TableDoesNotExist(_)) => Ok(None),
             Err(err) => Err(err.into()),
-        }
+        })
     }
 }
 
 /// A write transaction; see [`Store::write`].
 pub struct Writer {
     txn: redb::WriteTransaction,
+    health: Arc<Health>,
 }
 
 impl Writer {
@@ -236,10 +324,12 @@ impl Writer {
         value: &V,
     ) -> Result<(), StoreError> {
         let value = table.encode_value(value)?;
-        self.txn
-            .open_table(table.raw())?
-            .insert(key::encode(key).as_slice(), value.as_slice())?;
-        Ok(())
+        self.health.guard(|| {
+            self.txn
+                .open_table(table.raw())?
+                .insert(key::encode(key).as_slice(), value.as_slice())?;
+            Ok(())
+        })
     }
 
     /// Removes `key`; returns whether it was there.
@@ -248,9 +338,11 @@ impl Writer {
         table: &Table<K, V>,
         key: &K,
     ) -> Result<bool, StoreError> {
-        let mut raw = self.txn.open_table(table.raw())?;
-        let removed = raw.remove(key::encode(key).as_slice())?.is_some();
-        Ok(removed)
+        self.health.guard(|| {
+            let mut raw = self.txn.open_table(table.raw())?;
+            let removed = raw.remove(key::encode(key).as_slice())?.is_some();
+            Ok(removed)
+        })
     }
 
     // Raw access for migrations (`migrate`), which name their tables themselves and never decode
@@ -258,23 +350,27 @@ impl Writer {
 
     /// Every key of the table `name` as stored, in key order.
     pub(super) fn raw_keys(&self, name: &'static str) -> Result<Vec<Vec<u8>>, StoreError> {
-        let raw = self.txn.open_table(RawTable::new(name))?;
-        let mut out = Vec::new();
-        for entry in raw.iter()? {
-            out.push(entry?.0.value().to_vec());
-        }
-        Ok(out)
+        self.health.guard(|| {
+            let raw = self.txn.open_table(RawTable::new(name))?;
+            let mut out = Vec::new();
+            for entry in raw.iter()? {
+                out.push(entry?.0.value().to_vec());
+            }
+            Ok(out)
+        })
     }
 
     /// Every row of the table `name` as stored (key, value), in key order.
     pub(super) fn raw_entries(&self, name: &'static str) -> Result<Vec<RawRow>, StoreError> {
-        let raw = self.txn.open_table(RawTable::new(name))?;
-        let mut out = Vec::new();
-        for entry in raw.iter()? {
-            let (key, value) = entry?;
-            out.push((key.value().to_vec(), value.value().to_vec()));
-        }
-        Ok(out)
+        self.health.guard(|| {
+            let raw = self.txn.open_table(RawTable::new(name))?;
+            let mut out = Vec::new();
+            for entry in raw.iter()? {
+                let (key, value) = entry?;
+                out.push((key.value().to_vec(), value.value().to_vec()));
+            }
+            Ok(out)
+        })
     }
 
     /// Whether the table `name` holds a key that starts with `prefix`.
@@ -283,12 +379,14 @@ impl Writer {
         name: &'static str,
         prefix: &[u8],
     ) -> Result<bool, StoreError> {
-        let raw = self.txn.open_table(RawTable::new(name))?;
-        let found = match raw.range(prefix..)?.next() {
-            Some(entry) => entry?.0.value().starts_with(prefix),
-            None => false,
-        };
-        Ok(found)
+        self.health.guard(|| {
+            let raw = self.txn.open_table(RawTable::new(name))?;
+            let found = match raw.range(prefix..)?.next() {
+                Some(entry) => entry?.0.value().starts_with(prefix),
+                None => false,
+            };
+            Ok(found)
+        })
     }
 
     /// Stores `value` under `key` in the table `name`, both as given.
@@ -298,10 +396,12 @@ impl Writer {
         key: &[u8],
         value: &[u8],
     ) -> Result<(), StoreError> {
-        self.txn
-            .open_table(RawTable::new(name))?
-            .insert(key, value)?;
-        Ok(())
+        self.health.guard(|| {
+            self.txn
+                .open_table(RawTable::new(name))?
+                .insert(key, value)?;
+            Ok(())
+        })
     }
 }
 
@@ -344,7 +444,7 @@ impl Read for Reader {
         key: &K,
     ) -> Result<Option<V>, StoreError> {
         self.open(table.name)?
-            .map_or(Ok(None), |raw| get(table, &raw, key))
+            .map_or(Ok(None), |raw| self.guard(|| get(table, &raw, key)))
     }
 
     fn all<K: Key + ?Sized, V: Serialize + DeserializeOwned>(
@@ -352,7 +452,7 @@ impl Read for Reader {
         table: &Table<K, V>,
     ) -> Result<Vec<(K::Owned, V)>, StoreError> {
         self.open(table.name)?
-            .map_or(Ok(Vec::new()), |raw| all(table, &raw))
+            .map_or(Ok(Vec::new()), |raw| self.guard(|| all(table, &raw)))
     }
 
     fn range<K: Key + ?Sized, V: Serialize + DeserializeOwned>(
@@ -362,8 +462,9 @@ impl Read for Reader {
         end: &K,
         limit: usize,
     ) -> Result<Vec<(K::Owned, V)>, StoreError> {
-        self.open(table.name)?
-            .map_or(Ok(Vec::new()), |raw| range(table, &raw, start, end, limit))
+        self.open(table.name)?.map_or(Ok(Vec::new()), |raw| {
+            self.guard(|| range(table, &raw, start, end, limit))
+        })
     }
 
     fn len<K: Key + ?Sized, V: Serialize + DeserializeOwned>(
@@ -371,7 +472,7 @@ impl Read for Reader {
         table: &Table<K, V>,
     ) -> Result<u64, StoreError> {
         match self.open(table.name)? {
-            Some(raw) => Ok(raw.len()?),
+            Some(raw) => self.guard(|| Ok(raw.len()?)),
             None => Ok(0),
         }
     }
@@ -383,14 +484,16 @@ impl Read for Writer {
         table: &Table<K, V>,
         key: &K,
     ) -> Result<Option<V>, StoreError> {
-        get(table, &self.txn.open_table(table.raw())?, key)
+        self.health
+            .guard(|| get(table, &self.txn.open_table(table.raw())?, key))
     }
 
     fn all<K: Key + ?Sized, V: Serialize + DeserializeOwned>(
         &self,
         table: &Table<K, V>,
     ) -> Result<Vec<(K::Owned, V)>, StoreError> {
-        all(table, &self.txn.open_table(table.raw())?)
+        self.health
+            .guard(|| all(table, &self.txn.open_table(table.raw())?))
     }
 
     fn range<K: Key + ?Sized, V: Serialize + DeserializeOwned>(
@@ -400,14 +503,16 @@ impl Read for Writer {
         end: &K,
         limit: usize,
     ) -> Result<Vec<(K::Owned, V)>, StoreError> {
-        range(table, &self.txn.open_table(table.raw())?, start, end, limit)
+        self.health
+            .guard(|| range(table, &self.txn.open_table(table.raw())?, start, end, limit))
     }
 
     fn len<K: Key + ?Sized, V: Serialize + DeserializeOwned>(
         &self,
         table: &Table<K, V>,
     ) -> Result<u64, StoreError> {
-        Ok(self.txn.open_table(table.raw())?.len()?)
+        self.health
+            .guard(|| Ok(self.txn.open_table(table.raw())?.len()?))
     }
 }
 

@@ -22,6 +22,10 @@ pub enum OpenError {
         found: u64,
         supported: u64,
     },
+    /// The file's bytes are not what redb wrote (a damaged disk, a copy cut short, an edit): redb's
+    /// integrity check failed, or redb panicked reading it.
+    #[error("{path} is damaged ({detail})")]
+    Damaged { path: PathBuf, detail: String },
     /// A forward migration failed; the store keeps its previous version.
     #[error("migrating the store to schema version {to} failed: {source}")]
     Migration { to: u64, source: StoreError },
@@ -37,6 +41,11 @@ pub enum StoreError {
     /// redb reported an error (I/O, corruption, a closed database).
     #[error("storage: {0}")]
     Storage(String),
+    /// The file's bytes are not what redb wrote: redb panicked on a page, or the integrity check
+    /// ([`crate::store::Store::verify`]) failed. Once seen, every later transaction on the store
+    /// is refused the same way.
+    #[error("{path} is damaged ({detail})")]
+    Damaged { path: PathBuf, detail: String },
     /// A stored value or key did not decode as the table's type.
     #[error("table {table}: undecodable record ({detail})")]
     Decode { table: &'static str, detail: String },

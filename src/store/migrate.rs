@@ -130,16 +130,19 @@ mod v3 {
 
 /// Refuses a store whose schema is newer than `supported`, without modifying the file.
 pub(super) fn refuse_newer(path: &Path, supported: u64) -> Result<(), OpenError> {
-    let db = match redb::ReadOnlyDatabase::open(path) {
+    let opened = super::damage::catch(|| redb::ReadOnlyDatabase::open(path)).map_err(|detail| {
+        OpenError::Damaged {
+            path: path.to_path_buf(),
+            detail,
+        }
+    })?;
+    let db = match opened {
         Ok(db) => db,
         // The previous process died mid-write: the normal open repairs it, then checks again.
         Err(redb::DatabaseError::RepairAborted) => return Ok(()),
         Err(err) => return Err(super::db::open_error(path, err)),
     };
-    let found = read_version(&db).map_err(|e| OpenError::Io {
-        path: path.to_path_buf(),
-        detail: e.to_string(),
-    })?;
+    let found = read_version(&db, path).map_err(|e| failed_open(path, e))?;
     match found {
         Some(found) if found > supported => Err(OpenError::TooNew {
             path: path.to_path_buf(),
@@ -150,10 +153,25 @@ pub(super) fn refuse_newer(path: &Path, supported: u64) -> Result<(), OpenError>
     }
 }
 
-fn read_version(db: &impl ReadableDatabase) -> Result<Option<u64>, StoreError> {
-    let txn = db.begin_read()?;
-    let reader = super::db::Reader { txn };
+fn read_version(db: &impl ReadableDatabase, path: &Path) -> Result<Option<u64>, StoreError> {
+    let txn =
+        super::damage::catch(|| db.begin_read()).map_err(|detail| StoreError::Damaged {
+            path: path.to_path_buf(),
+            detail,
+        })??;
+    let reader = super::db::Reader::of_file(txn, path);
     reader.get(&META, SCHEMA)
+}
+
+/// A store error while opening: damage as such, anything else as I/O.
+fn failed_open(path: &Path, err: StoreError) -> OpenError {
+    match err {
+        StoreError::Damaged { path, detail } => OpenError::Damaged { path, detail },
+        other => OpenError::Io {
+            path: path.to_path_buf(),
+            detail: other.to_string(),
+        },
+    }
 }
 
 /// Stamps a new store, or migrates an existing one up to `target`.
@@ -164,16 +182,13 @@ pub(super) fn bring_up_to_date(
     migrations: &[Migration],
 ) -> Result<(), OpenError> {
     let path = store.path().to_path_buf();
-    let io = |e: StoreError| OpenError::Io {
-        path: path.clone(),
-        detail: e.to_string(),
-    };
+    let io = |e: StoreError| failed_open(&path, e);
     let found = store.read(|r| r.get(&META, SCHEMA)).map_err(io)?;
     let current = match found {
         Some(version) => version,
         None if existed
             && store
-                .read(|r| Ok(r.txn.list_tables()?.count()))
+                .read(|r| r.guard(|| Ok(r.txn.list_tables()?.count())))
                 .map_err(io)?
                 > 0 =>
         {
@@ -209,9 +224,12 @@ pub(super) fn bring_up_to_date(
                 (step.run)(w)?;
                 w.insert(&META, SCHEMA, &step.to)
             })
-            .map_err(|source| OpenError::Migration {
-                to: step.to,
-                source,
+            .map_err(|source| match source {
+                StoreError::Damaged { path, detail } => OpenError::Damaged { path, detail },
+                source => OpenError::Migration {
+                    to: step.to,
+                    source,
+                },
             })?;
     }
     Ok(())

@@ -8,7 +8,12 @@
 //! Every table is stored as raw bytes (`&[u8] → &[u8]`): keys are encoded so that byte order is
 //! key order ([`Key`]), values are postcard. That keeps snapshots and migrations generic: they can
 //! copy any table without knowing its types.
+//!
+//! A damaged file never panics through the store: every call into redb is guarded (`damage.rs`),
+//! and [`verify_file`] runs redb's integrity check without changing the file (`serve` and `check`
+//! on the live store, `restore` on the snapshot).
 
+mod damage;
 mod db;
 mod error;
 mod key;
@@ -16,9 +21,10 @@ mod meta;
 mod migrate;
 mod snapshot;
 
+pub use damage::verify_file;
 pub use db::{Read, Reader, Store, StoreOptions, Table, Writer};
 pub use error::{OpenError, SnapshotError, StoreError};
 pub use key::Key;
 pub use meta::{CREATED_AT, META, SCHEMA};
 pub use migrate::SCHEMA_VERSION;
-pub use snapshot::{Progress, SnapshotInfo, inspect};
+pub use snapshot::{Progress, SnapshotInfo, inspect, verify_snapshot};

@@ -34,19 +34,14 @@ impl Store {
         progress: Progress,
     ) -> Result<SnapshotInfo, SnapshotError> {
         let txn = self.begin_read()?;
-        let names: Vec<String> = txn
-            .list_tables()
-            .map_err(StoreError::from)?
-            .map(|t| t.name().to_string())
-            .collect();
-        let mut total = 0;
-        for name in &names {
-            total += txn
-                .open_table(raw(name))
-                .map_err(StoreError::from)?
-                .len()
-                .map_err(StoreError::from)?;
-        }
+        let (names, total) = self.health().guard(|| {
+            let names: Vec<String> = txn.list_tables()?.map(|t| t.name().to_string()).collect();
+            let mut total = 0;
+            for name in &names {
+                total += txn.open_table(raw(name))?.len()?;
+            }
+            Ok((names, total))
+        })?;
         let partial = partial_path(out);
         let io = |source| SnapshotError::Io {
             path: partial.clone(),
@@ -63,7 +58,11 @@ impl Store {
             .mode(0o600)
             .open(&partial)
             .map_err(io)?;
-        let written = copy_tables(&txn, &names, total, &partial, progress).and_then(|()| {
+        let source = Source {
+            txn: &txn,
+            health: self.health(),
+        };
+        let written = copy_tables(&source, &names, total, &partial, progress).and_then(|()| {
             std::fs::rename(&partial, out).map_err(|source| SnapshotError::Io {
                 path: out.to_path_buf(),
                 source,
@@ -150,9 +149,16 @@ impl Drop for Writing {
     }
 }
 
-/// Copies the tables `names` from `txn` into the empty file `partial`.
+/// The live store's read transaction a snapshot copies, with the store's health: every read of
+/// it is guarded (a damaged page must not panic the server's daily snapshot).
+struct Source<'a> {
+    txn: &'a redb::ReadTransaction,
+    health: &'a super::damage::Health,
+}
+
+/// Copies the tables `names` from `source` into the empty file `partial`.
 fn copy_tables(
-    txn: &redb::ReadTransaction,
+    source: &Source,
     names: &[String],
     total: u64,
     partial: &Path,
@@ -162,12 +168,14 @@ fn copy_tables(
     let mut done = 0;
     progress(done, total);
     for name in names {
-        let source = txn.open_table(raw(name)).map_err(StoreError::from)?;
+        let table = source
+            .health
+            .guard(|| Ok(source.txn.open_table(raw(name))?))?;
+        let mut entries = source.health.guard(|| Ok(table.iter()?))?;
         let write = copy.begin_write().map_err(StoreError::from)?;
         {
             let mut target = write.open_table(raw(name)).map_err(StoreError::from)?;
-            for entry in source.iter().map_err(StoreError::from)? {
-                let (k, v) = entry.map_err(StoreError::from)?;
+            while let Some((k, v)) = source.health.guard(|| Ok(entries.next().transpose()?))? {
                 target
                     .insert(k.value(), v.value())
                     .map_err(StoreError::from)?;
@@ -197,14 +205,32 @@ fn partial_path(out: &Path) -> PathBuf {
     out.with_file_name(name)
 }
 
+/// [`inspect`], then redb's integrity check over every page ([`super::verify_file`]): what
+/// `restore` accepts. A file that reads as no store because it is damaged is refused as damaged.
+pub fn verify_snapshot(path: &Path) -> Result<SnapshotInfo, OpenError> {
+    match inspect(path) {
+        Ok(info) => super::verify_file(path).map(|()| info),
+        Err(err @ OpenError::NotAStore { .. }) => match super::verify_file(path) {
+            Err(damaged @ OpenError::Damaged { .. }) => Err(damaged),
+            _ => Err(err),
+        },
+        Err(err) => Err(err),
+    }
+}
+
 /// Reads what a store file holds without modifying it: refuses files that are not Stagehand
-/// stores, are not closed cleanly, or have a newer schema than this build.
+/// stores, are not closed cleanly, or have a newer schema than this build. Reads only what it
+/// needs: a damaged page elsewhere goes unnoticed (see [`verify_snapshot`]).
 pub fn inspect(path: &Path) -> Result<SnapshotInfo, OpenError> {
     let not_a_store = |detail: String| OpenError::NotAStore {
         path: path.to_path_buf(),
         detail,
     };
-    let db = match redb::ReadOnlyDatabase::open(path) {
+    let damaged = |detail: String| OpenError::Damaged {
+        path: path.to_path_buf(),
+        detail,
+    };
+    let db = match super::damage::catch(|| redb::ReadOnlyDatabase::open(path)).map_err(damaged)? {
         Ok(db) => db,
         Err(redb::DatabaseError::RepairAborted) => {
             return Err(not_a_store("the file was not closed cleanly".into()));
@@ -220,6 +246,9 @@ pub fn inspect(path: &Path) -> Result<SnapshotInfo, OpenError> {
                 detail: err.to_string(),
             });
         }
+        Err(redb::DatabaseError::Storage(redb::StorageError::Corrupted(detail))) => {
+            return Err(damaged(format!("redb: {detail}")));
+        }
         Err(err) => return Err(not_a_store(err.to_string())),
     };
     let read = || -> Result<(Option<u64>, usize, u64), StoreError> {
@@ -230,10 +259,14 @@ pub fn inspect(path: &Path) -> Result<SnapshotInfo, OpenError> {
             tables += 1;
             entries += txn.open_table(raw(table.name()))?.len()?;
         }
-        let reader = super::db::Reader { txn };
+        let reader = super::db::Reader::of_file(txn, path);
         Ok((reader.get(&META, SCHEMA)?, tables, entries))
     };
-    let (schema, tables, entries) = read().map_err(|e| not_a_store(e.to_string()))?;
+    let (schema, tables, entries) = match super::damage::catch(read).map_err(damaged)? {
+        Ok(found) => found,
+        Err(StoreError::Damaged { detail, .. }) => return Err(damaged(detail)),
+        Err(err) => return Err(not_a_store(err.to_string())),
+    };
     let schema = schema.ok_or_else(|| not_a_store("no Stagehand metadata".into()))?;
     if schema > SCHEMA_VERSION {
         return Err(OpenError::TooNew {
