@@ -99,7 +99,11 @@ fn refused(body: &[u8], form: &FormState) {
             assert!(shown.is_empty(), "{field} is shown back");
         } else {
             let sent = pairs.iter().rev().find(|(k, _)| k == field);
-            assert_eq!(shown.as_str(), sent.map_or("", |(_, v)| v.trim()), "{field}");
+            assert_eq!(
+                shown.as_str(),
+                sent.map_or("", |(_, v)| v.trim()),
+                "{field}"
+            );
         }
     }
     // Errors are text keys (the page renders them in the visitor's language), never input.

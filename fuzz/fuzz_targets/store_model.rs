@@ -220,7 +220,11 @@ fn step(w: &mut Writer, input: &mut Bytes<'_>, model: &mut Model) -> Result<(), 
             } else {
                 Vec::new()
             };
-            assert_eq!(w.range(&A, &start, &end, limit)?, expected, "{start}..{end}");
+            assert_eq!(
+                w.range(&A, &start, &end, limit)?,
+                expected,
+                "{start}..{end}"
+            );
         }
         5 => {
             let key = (input.i64_key(), input.string());

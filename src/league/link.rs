@@ -146,8 +146,11 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// Lowercase hex, as [`hex`] writes it, and nothing else: `u8::from_str_radix` alone would also
+/// take `+f` and `0F`, so a state Stagehand never wrote would pass.
 fn unhex(text: &str) -> Option<Vec<u8>> {
-    if !text.len().is_multiple_of(2) || text.len() > 128 || !text.is_ascii() {
+    let digit = |b: u8| b.is_ascii_digit() || (b'a'..=b'f').contains(&b);
+    if !text.len().is_multiple_of(2) || text.len() > 128 || !text.bytes().all(digit) {
         return None;
     }
     (0..text.len())
@@ -223,6 +226,15 @@ mod tests {
                 Err(StateError::Forged),
                 "{bad:?}"
             );
+        }
+    }
+
+    /// Found by `fuzz/` (`oauth_callback`): `+f` in place of `0f` in the tag passed the check.
+    #[test]
+    fn only_the_spelling_stagehand_writes_is_hex() {
+        assert_eq!(unhex("00ff7a"), Some(vec![0, 255, 0x7a]));
+        for other in ["+f", "0F", "FF", " f", "-0", "0x", "g0"] {
+            assert_eq!(unhex(other), None, "{other:?}");
         }
     }
 
