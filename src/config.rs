@@ -412,6 +412,8 @@ settings! {
     http_redirect_port: Option<u16> = "http.redirect_port", "";
     /// Seconds a connection may go without a request in progress (TLS handshake, headers, idle).
     http_header_timeout_secs: u64 = "http.header_timeout_secs", "10";
+    /// Seconds a request may take to send its body once its headers are in; then it gets 408.
+    http_body_timeout_secs: u64 = "http.body_timeout_secs", "30";
     /// Largest request body accepted, in bytes.
     http_max_body_bytes: u64 = "http.max_body_bytes", "65536";
     /// Most connections at once; when all are taken, a new one replaces the longest idle one.
@@ -436,6 +438,8 @@ settings! {
     discord_proxy: Option<BaseUrl> = "discord.proxy", "";
     /// Extra trusted certificate (PEM) for Discord's API, e.g. a proxy that inspects TLS.
     discord_ca_cert: Option<PathBuf> = "discord.ca_cert", "";
+    /// Seconds a request to Discord's API may take before it is abandoned and tried again.
+    discord_timeout_secs: u64 = "discord.timeout_secs", "15";
     /// Members with this role are answered in Russian unless they chose otherwise.
     discord_russian_role_id: Option<Snowflake> = "discord.russian_role_id", "";
     /// osu! OAuth application client id.
@@ -680,6 +684,16 @@ impl Settings {
             "must be 1 to 300 seconds",
         );
         check(
+            (1..=300).contains(&self.discord_timeout_secs),
+            "discord.timeout_secs",
+            "must be 1 to 300 seconds",
+        );
+        check(
+            (1..=300).contains(&self.http_body_timeout_secs),
+            "http.body_timeout_secs",
+            "must be 1 to 300 seconds",
+        );
+        check(
             self.http_max_body_bytes >= 1024,
             "http.max_body_bytes",
             "must be at least 1024",
@@ -918,6 +932,12 @@ mod tests {
                 None,
                 &[("STAGEHAND_HTTP_MAX_CONNECTIONS_PER_CLIENT", "0")],
                 "http.max_connections_per_client (from STAGEHAND_HTTP_MAX_CONNECTIONS_PER_CLIENT): must be at least 1",
+            ),
+            (
+                &[],
+                None,
+                &[("STAGEHAND_DISCORD_TIMEOUT_SECS", "0")],
+                "discord.timeout_secs (from STAGEHAND_DISCORD_TIMEOUT_SECS): must be 1 to 300 seconds",
             ),
             (
                 &[("no.such", "1")],

@@ -139,7 +139,7 @@ fn backup(paths: &Paths, out: Option<PathBuf>) -> anyhow::Result<ExitCode> {
             runtime()?.block_on(socket::ask(&paths.admin_socket(), &request, &mut progress))?;
             bar.finish_and_clear();
         }
-        Err(err) => return Err(err.into()),
+        Err(err) => return Err(anyhow::Error::from(err).context("no snapshot was written")),
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -4,7 +4,7 @@
 use std::time::{Duration, Instant};
 
 use serde_json::json;
-use stagehand::discord::deliver;
+use stagehand::discord::{DeliveryError, Nonces};
 use stagehand::outbox::{Destination, Effect, Embed, Message, queue};
 
 use crate::support::discord::{FakeDiscord, Guild};
@@ -320,16 +320,29 @@ async fn commands_are_registered_once_per_change_of_the_table() {
     server.stop();
 }
 
+/// The fake's gateway is `wss://gateway.discord.gg` for a bot that reaches it through
+/// `discord.proxy`, as on a network where only the proxy reaches Discord: connecting there
+/// directly fails, so the bot is ready only if its gateway went through the proxy too — and
+/// after a drop, so did its RESUME.
 #[tokio::test]
-async fn a_dropped_gateway_connection_resumes() {
+async fn a_dropped_gateway_connection_resumes_through_the_proxy() {
     let guild = Guild::sample();
     let fake = FakeDiscord::start(guild.clone()).await;
     let dir = tempfile::tempdir().unwrap();
     let server = start(dir.path(), &fake, &guild);
     fake.wait_ready().await;
+    let gateway_tunnels = || {
+        let tunnels = fake.tunnels();
+        tunnels
+            .iter()
+            .filter(|t| *t == "gateway.discord.gg:443")
+            .count()
+    };
+    assert_eq!(gateway_tunnels(), 1, "{:?}", fake.tunnels());
     eventually("command registration", || fake.command_registrations() == 1).await;
     fake.drop_gateway();
     eventually("a RESUME", || fake.resumes() == 1).await;
+    assert_eq!(gateway_tunnels(), 2, "{:?}", fake.tunnels());
     let reply = fake
         .invoke(member(&guild), "help", &[], "en")
         .await
@@ -374,6 +387,18 @@ async fn the_setup_page_starts_the_bot() {
 }
 
 /// serenity's HTTP client tunnelled to the fake, with its ratelimiter on, as the adapter builds it.
+/// Delivers `effect` as the outbox worker delivers it from a row: always the same row, so the
+/// same effect delivered again is what a crash before its row was settled repeats.
+async fn deliver(
+    http: &serenity::http::Http,
+    store: &stagehand::store::Store,
+    guild: u64,
+    effect: Effect,
+) -> Result<Option<stagehand::outbox::Landed>, DeliveryError> {
+    let nonces = Nonces::of(1, &effect);
+    stagehand::discord::deliver(http, store, guild, &nonces, effect).await
+}
+
 fn http(fake: &FakeDiscord) -> serenity::http::Http {
     serenity::http::HttpBuilder::new(FakeDiscord::TOKEN)
         .client(fake.http_client())
@@ -598,8 +623,6 @@ async fn an_anchored_message_can_be_edited_and_deleted_by_its_anchor() {
 /// is a delivery repeated after a crash before its row was settled.
 #[tokio::test]
 async fn a_thread_starts_on_an_anchored_message_and_a_retry_posts_into_it() {
-    use stagehand::discord::DeliveryError;
-
     let guild = Guild::sample();
     let guild_id = guild.id;
     let fake = FakeDiscord::start(guild).await;
@@ -675,11 +698,13 @@ async fn a_thread_starts_on_an_anchored_message_and_a_retry_posts_into_it() {
     let start_path = format!("/channels/{channel}/messages/{widget}/threads");
     assert_eq!(statuses("POST", &start_path), [201, 400]);
 
-    // Delivered again after a crash before its row was settled: at least once, in the same
-    // thread, not a failure.
+    // Delivered again after a crash before its row was settled: not a failure, and the posts'
+    // nonces have Discord hand back the ones already in the thread rather than post them again.
+    let replays = fake.nonce_replays();
     let again = deliver(&http, &store, guild_id, thread).await;
     assert_eq!(again.unwrap(), None);
-    assert_eq!(fake.messages(widget).len(), 4);
+    assert_eq!(fake.messages(widget).len(), 2);
+    assert_eq!(fake.nonce_replays(), replays + 2);
     assert_eq!(fake.threads(channel).len(), 1);
 
     // Built by hand past the limits: the name is cut before it is sent, an auto-archive time

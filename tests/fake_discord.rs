@@ -458,6 +458,68 @@ async fn allowed_mentions_decide_who_is_pinged() {
     );
 }
 
+/// `enforce_nonce`: a create with a nonce the bot used in the same channel in the last few
+/// minutes gets that message back (200) and creates nothing; without `enforce_nonce`, in another
+/// channel, with another nonce, or minutes later, it is a new message. A nonce is an integer or a
+/// string of at most 25 characters.
+#[tokio::test]
+async fn an_enforced_nonce_creates_its_message_once() {
+    let guild = Guild::sample();
+    let fake = FakeDiscord::start(guild).await;
+    let http = http(&fake);
+    let general = ChannelId::new(fake.channel_named("general"));
+    let other = ChannelId::new(fake.channel_named("log"));
+    let send = |channel: ChannelId, body: Value| {
+        let http = &http;
+        async move { http.send_message(channel, vec![], &body).await }
+    };
+    let once =
+        |text: &str, nonce: Value| json!({"content": text, "nonce": nonce, "enforce_nonce": true});
+
+    let first = send(general, once("hello", json!("sh1"))).await.unwrap();
+    let again = send(general, once("hello again", json!("sh1")))
+        .await
+        .unwrap();
+    assert_eq!((again.id, again.content.as_str()), (first.id, "hello"));
+    assert_eq!(fake.messages(general.get()).len(), 1);
+    assert_eq!(fake.nonce_replays(), 1);
+    let number = send(general, once("seven", json!(7))).await.unwrap();
+    let same = send(general, once("seven again", json!(7))).await.unwrap();
+    assert_eq!(same.id, number.id);
+    assert_eq!(fake.nonce_replays(), 2);
+
+    // Not enforced, another channel, another nonce: created.
+    send(general, json!({"content": "loose", "nonce": "sh1"}))
+        .await
+        .unwrap();
+    send(other, once("elsewhere", json!("sh1"))).await.unwrap();
+    send(general, once("another", json!("sh2"))).await.unwrap();
+    assert_eq!(fake.messages(general.get()).len(), 4);
+    assert_eq!(fake.messages(other.get()).len(), 1);
+
+    // Minutes later Discord has forgotten the nonce; a deleted message is not handed back.
+    fake.advance(Duration::from_secs(5 * 60));
+    let later = send(general, once("hello later", json!("sh1")))
+        .await
+        .unwrap();
+    assert_ne!(later.id, first.id);
+    general.delete_message(&http, later.id).await.unwrap();
+    send(general, once("hello at last", json!("sh1")))
+        .await
+        .unwrap();
+    assert_eq!(fake.messages(general.get()).len(), 5);
+    assert_eq!(fake.nonce_replays(), 2);
+
+    // 26 characters, or neither a string nor an integer: Invalid Form Body.
+    let form = |error: &str| (400, 50035, vec![error.to_string()]);
+    let long = send(general, once("x", json!("n".repeat(26)))).await;
+    assert_eq!(refusal(long), form("nonce NONCE_TYPE_TOO_LONG"));
+    let odd = send(general, once("x", json!(true))).await;
+    assert_eq!(refusal(odd), form("nonce NONCE_TYPE_INVALID_TYPE"));
+    let exactly = send(general, once("x", json!("n".repeat(25)))).await;
+    assert!(exactly.is_ok());
+}
+
 #[tokio::test]
 async fn unknown_ids_auth_permissions_and_unknown_routes() {
     let guild = Guild::sample();
@@ -539,17 +601,36 @@ async fn injected_faults_and_serenity_ratelimiter_retry() {
         .map(|(_, _, s)| *s)
         .collect();
     assert_eq!(statuses, vec![429, 200]);
+    assert!(fake.early_requests().is_empty(), "serenity waited");
 
-    // Without the ratelimiter the caller sees the fault.
+    // Without the ratelimiter the caller sees the fault, and sends the next ones too early.
     let plain = http(&fake);
-    fake.fail_next("/messages", 429, None);
+    fake.fail_next("/messages", 429, Some(60.0));
     assert_eq!(refusal(ChannelId::new(log).say(&plain, "x").await).0, 429);
     fake.fail_next("/messages", 500, None);
     assert_eq!(refusal(ChannelId::new(log).say(&plain, "x").await).0, 500);
-    fake.fail_next("/messages", 502, None);
+    fake.fail_next("POST /messages", 502, None);
     assert_eq!(refusal(ChannelId::new(log).say(&plain, "x").await).0, 502);
     ChannelId::new(log).say(&plain, "fine").await.unwrap();
     assert_eq!(fake.messages(log).len(), 2);
+    let early = fake.early_requests();
+    assert_eq!(early.len(), 3, "{early:?}");
+    assert!(
+        early
+            .iter()
+            .all(|(m, p)| m == "POST" && p.ends_with("/messages"))
+    );
+
+    // A fault for one method leaves the others alone.
+    let message = ChannelId::new(log).say(&plain, "edit me").await.unwrap();
+    fake.fail_next("DELETE /messages", 500, None);
+    let edit = serenity::all::EditMessage::new().content("edited");
+    ChannelId::new(log)
+        .edit_message(&plain, message.id, edit)
+        .await
+        .unwrap();
+    let refused = ChannelId::new(log).delete_message(&plain, message.id).await;
+    assert_eq!(refusal(refused).0, 500);
 }
 
 /// What the test bot saw.

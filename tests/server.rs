@@ -197,6 +197,58 @@ fn tls_12_and_13_with_alpn_h2_and_http11() {
     server.stop();
 }
 
+/// Issue 25 (`testssl.sh`): the server had no cipher order of its own (a HIGH finding): a client
+/// that listed a weaker suite first got it. The server's order wins: AES-256-GCM first.
+#[test]
+fn issue_25_the_servers_cipher_order_wins() {
+    use rustls::crypto::ring::cipher_suite as suite;
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path(), &[]);
+    for (version, client_order, chosen) in [
+        (
+            &rustls::version::TLS13,
+            vec![
+                suite::TLS13_CHACHA20_POLY1305_SHA256,
+                suite::TLS13_AES_128_GCM_SHA256,
+                suite::TLS13_AES_256_GCM_SHA384,
+            ],
+            suite::TLS13_AES_256_GCM_SHA384,
+        ),
+        (
+            &rustls::version::TLS12,
+            vec![
+                suite::TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+                suite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+                suite::TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+            ],
+            suite::TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+        ),
+    ] {
+        let provider = rustls::crypto::CryptoProvider {
+            cipher_suites: client_order,
+            ..rustls::crypto::ring::default_provider()
+        };
+        let config = rustls::ClientConfig::builder_with_provider(Arc::new(provider))
+            .with_protocol_versions(&[version])
+            .unwrap()
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(AcceptAnything))
+            .with_no_client_auth();
+        let name = rustls::pki_types::ServerName::try_from("localhost").unwrap();
+        let mut conn = rustls::ClientConnection::new(Arc::new(config), name).unwrap();
+        let mut tcp = TcpStream::connect(("127.0.0.1", server.port)).unwrap();
+        while conn.is_handshaking() {
+            conn.complete_io(&mut tcp).unwrap();
+        }
+        assert_eq!(
+            conn.negotiated_cipher_suite().unwrap().suite(),
+            chosen.suite(),
+            "{version:?}"
+        );
+    }
+    server.stop();
+}
+
 #[tokio::test]
 async fn both_http_versions_serve_requests() {
     let dir = tempfile::tempdir().unwrap();
@@ -543,6 +595,182 @@ async fn issue_25_connections_per_client_address_are_capped() {
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+    server.stop();
+}
+
+/// Sends the head of a setup form POST to `path` declaring a 60,000-byte body (under
+/// `http.max_body_bytes`), then one byte of it every 250 ms, acknowledging an h2 server's
+/// SETTINGS and PINGs, for at most `give_up`. Returns how long after the head the server
+/// answered the request (h2: a HEADERS or RST_STREAM frame on its stream) and closed the
+/// connection, when it did, and what it sent (HTTP/1.1 only).
+async fn trickle_body(
+    mut tls: TlsStream,
+    h2: bool,
+    path: &str,
+    give_up: Duration,
+) -> (Option<Duration>, Option<Duration>, String) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let head = if h2 {
+        // HPACK literal fields without indexing, new names, no Huffman (each < 127 bytes).
+        let mut block = Vec::new();
+        for (name, value) in [
+            (":method", "POST"),
+            (":scheme", "https"),
+            (":authority", "localhost"),
+            (":path", path),
+            ("content-type", "application/x-www-form-urlencoded"),
+            ("content-length", "60000"),
+        ] {
+            block.push(0);
+            block.push(u8::try_from(name.len()).unwrap());
+            block.extend_from_slice(name.as_bytes());
+            block.push(u8::try_from(value.len()).unwrap());
+            block.extend_from_slice(value.as_bytes());
+        }
+        let mut head = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".to_vec();
+        head.extend([0, 0, 0, 4, 0, 0, 0, 0, 0]); // an empty SETTINGS frame
+        let len = u32::try_from(block.len()).unwrap().to_be_bytes();
+        head.extend([len[1], len[2], len[3], 1, 4, 0, 0, 0, 1]); // HEADERS, END_HEADERS, stream 1
+        head.extend(block);
+        head
+    } else {
+        format!(
+            "POST {path} HTTP/1.1\r\nHost: localhost\r\n\
+             Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 60000\r\n\r\n"
+        )
+        .into_bytes()
+    };
+    tls.write_all(&head).await.unwrap();
+    tls.flush().await.unwrap();
+    let sent = Instant::now();
+    let deadline = tokio::time::Instant::now() + give_up;
+    let mut tick = tokio::time::interval(Duration::from_millis(250));
+    let (mut answered, mut received, mut chunk) = (None, Vec::new(), [0u8; 4096]);
+    loop {
+        tokio::select! {
+            read = tls.read(&mut chunk) => match read {
+                Ok(0) | Err(_) => {
+                    return (answered, Some(sent.elapsed()), String::from_utf8_lossy(&received).into_owned());
+                }
+                Ok(n) => received.extend_from_slice(&chunk[..n]),
+            },
+            _ = tick.tick() => {
+                if answered.is_none() {
+                    let byte = if h2 { vec![0, 0, 1, 0, 0, 0, 0, 0, 1, b'a'] } else { vec![b'a'] };
+                    if tls.write_all(&byte).await.is_err() || tls.flush().await.is_err() {
+                        return (answered, Some(sent.elapsed()), String::new());
+                    }
+                }
+                continue;
+            },
+            () = tokio::time::sleep_until(deadline) => return (answered, None, String::new()),
+        }
+        if !h2 {
+            if answered.is_none() && received.windows(4).any(|w| w == b"\r\n\r\n") {
+                answered = Some(sent.elapsed());
+            }
+            continue;
+        }
+        while received.len() >= 9 {
+            let len = usize::from(received[0]) << 16
+                | usize::from(received[1]) << 8
+                | usize::from(received[2]);
+            if received.len() < 9 + len {
+                break;
+            }
+            let mut frame: Vec<u8> = received.drain(..9 + len).collect();
+            let stream = u32::from_be_bytes([frame[5], frame[6], frame[7], frame[8]]);
+            let answer = match (frame[3], frame[4] & 1) {
+                (1 | 3, _) if stream == 1 => {
+                    answered.get_or_insert_with(|| sent.elapsed());
+                    continue;
+                }
+                (4, 0) => vec![0, 0, 0, 4, 1, 0, 0, 0, 0], // SETTINGS: acknowledged
+                (6, 0) => {
+                    frame[4] = 1; // PING: answered with the same payload
+                    frame
+                }
+                _ => continue,
+            };
+            if tls.write_all(&answer).await.is_err() || tls.flush().await.is_err() {
+                return (answered, Some(sent.elapsed()), String::new());
+            }
+        }
+    }
+}
+
+/// Issue 25: a client that sent the complete head of a setup form POST and then trickled its
+/// body (a byte every 250 ms) held its connection and a task for as long as it liked: a request
+/// in progress is never idle, and `http.header_timeout_secs` ends with the head. Now reading a
+/// body takes at most `http.body_timeout_secs`: the request gets 408, an HTTP/1.1 connection is
+/// closed with it (an h2 one is then idle and closes as idle ones do), and visitors are served
+/// meanwhile.
+#[tokio::test]
+async fn issue_25_a_slow_request_body_is_cut_off() {
+    const BODY_TIMEOUT: Duration = Duration::from_secs(2);
+    const IDLE_TIMEOUT: Duration = Duration::from_secs(2);
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(
+        dir.path(),
+        &[
+            ("STAGEHAND_HTTP_BODY_TIMEOUT_SECS", "2"),
+            ("STAGEHAND_HTTP_HEADER_TIMEOUT_SECS", "2"),
+        ],
+    );
+    let link = server.link();
+    let path = &link[link.find("/setup/").unwrap()..];
+    let give_up = BODY_TIMEOUT + IDLE_TIMEOUT + Duration::from_secs(4);
+    let mut slow = Vec::new();
+    for (alpn, h2) in [(&b"http/1.1"[..], false), (&b"h2"[..], true)] {
+        let tls = tls_from([127, 0, 0, 2], server.port, &[alpn])
+            .await
+            .unwrap();
+        let path = path.to_string();
+        slow.push((
+            h2,
+            tokio::spawn(async move { trickle_body(tls, h2, &path, give_up).await }),
+        ));
+    }
+
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let visitor = support::client().get(server.url("/healthz")).send();
+    let response = tokio::time::timeout(Duration::from_secs(1), visitor).await;
+    assert!(
+        matches!(&response, Ok(Ok(r)) if r.status() == 200),
+        "a visitor was not served while slow bodies trickled in: {response:?}"
+    );
+
+    for (h2, task) in slow {
+        let (answered, closed, response) = task.await.unwrap();
+        let answered = answered.unwrap_or_else(|| {
+            panic!("a slow body (h2: {h2}) was still being read after {give_up:?}")
+        });
+        assert!(
+            answered >= BODY_TIMEOUT - Duration::from_millis(100)
+                && answered < BODY_TIMEOUT + Duration::from_millis(1500),
+            "h2: {h2}: answered after {answered:?}"
+        );
+        let closed = closed
+            .unwrap_or_else(|| panic!("h2: {h2}: the connection stayed open after {give_up:?}"));
+        let allowed = if h2 {
+            IDLE_TIMEOUT + Duration::from_secs(2)
+        } else {
+            Duration::from_secs(1)
+        };
+        assert!(
+            closed < answered + allowed,
+            "h2: {h2}: closed {closed:?} after the head"
+        );
+        if !h2 {
+            assert!(response.starts_with("HTTP/1.1 408 "), "{response}");
+            assert!(response.contains("\r\nconnection: close\r\n"), "{response}");
+        }
+    }
+    let (_, metrics) = get(&server.url("/metrics")).await;
+    assert!(
+        metrics.contains("stagehand_http_requests_total{route=\"setup\",status=\"408\"} 2\n"),
+        "{metrics}"
+    );
     server.stop();
 }
 

@@ -20,6 +20,8 @@ mod discord;
 mod fake_discord;
 /// The fake osu! API and fake GD server, checked against the real services' behaviour.
 mod fakes;
+/// Fault injection during the request and league stories: nothing lost, nothing twice, no storm.
+mod faults;
 /// The GD client against the fake GD server: parsing, not found versus failure, cache, wire.
 mod gd_client;
 /// The osu! league: linking through the built-in sign-in page, roles, `/show`, sync.
@@ -40,8 +42,12 @@ mod seasons;
 mod server;
 /// The first-run setup link and form.
 mod setup;
+/// The crash soak: a write-heavy mix, SIGKILLed 100 times; nothing acknowledged is lost, nothing sent twice.
+mod soak;
 /// Module docs, layering invariants, docs that list every setting.
 mod tidy;
+/// `testssl.sh` against `serve`: nothing above LOW but the self-signed certificate's trust.
+mod tls_scan;
 /// Top plays found by the sync (points once, announced once) and `/points`, end to end.
 mod top_plays;
 /// The weekly winners: chosen by the scheduler at Monday 00:00 in the configured zone, announced

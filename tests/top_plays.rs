@@ -11,26 +11,26 @@ use crate::support::osu::{self, FakeOsu, fixtures};
 use crate::support::{self, Server};
 
 /// `sync.interval` by default: how far the manual clock moves from one scheduled sync to the next.
-const SYNC_INTERVAL: i64 = 15 * 60;
+pub(crate) const SYNC_INTERVAL: i64 = 15 * 60;
 
 /// The fixture player of Gold (index 9, rank 79,999) whom anna links.
-const GOLD: usize = 9;
+pub(crate) const GOLD: usize = 9;
 
 /// A league whose guild has a `top-plays` channel (the `top_play` route's default).
-struct Arena {
-    guild: Guild,
-    discord: FakeDiscord,
-    osu: FakeOsu,
-    server: Option<Server>,
+pub(crate) struct Arena {
+    pub(crate) guild: Guild,
+    pub(crate) discord: FakeDiscord,
+    pub(crate) osu: FakeOsu,
+    pub(crate) server: Option<Server>,
     env: Vec<(String, String)>,
-    dir: tempfile::TempDir,
+    pub(crate) dir: tempfile::TempDir,
     /// How far the manual clock has been moved: a restarted server's clock starts over, and is
     /// moved as far again.
     elapsed: i64,
 }
 
 impl Arena {
-    async fn start() -> Arena {
+    pub(crate) async fn start() -> Arena {
         let dir = tempfile::tempdir().unwrap();
         let mut guild = Guild::sample();
         let id = guild.channels.iter().map(|c| c.id).max().unwrap() + 1;
@@ -87,7 +87,7 @@ impl Arena {
         }
     }
 
-    fn server(&self) -> &Server {
+    pub(crate) fn server(&self) -> &Server {
         self.server.as_ref().unwrap()
     }
 
@@ -107,7 +107,7 @@ impl Arena {
     }
 
     /// Moves the clock past the next sync and waits until it has run.
-    async fn sync(&mut self) {
+    pub(crate) async fn sync(&mut self) {
         let before = self.syncs();
         self.elapsed += SYNC_INTERVAL;
         self.server().advance_clock(SYNC_INTERVAL).await;
@@ -116,7 +116,7 @@ impl Arena {
 
     /// Waits until everything queued so far has been delivered: the outbox delivers in order,
     /// so once a newcomer's welcome (queued now) is posted, so is all that came before.
-    async fn drain(&self, nth: u64) {
+    pub(crate) async fn drain(&self, nth: u64) {
         let welcome = self.discord.channel_named("welcome");
         let before = self.discord.messages(welcome).len();
         self.discord.member_joins(
@@ -157,17 +157,17 @@ impl Arena {
             .await
     }
 
-    fn top_plays(&self) -> Vec<support::discord::Message> {
+    pub(crate) fn top_plays(&self) -> Vec<support::discord::Message> {
         self.discord
             .messages(self.discord.channel_named("top-plays"))
     }
 }
 
-fn player(i: usize) -> osu::Player {
+pub(crate) fn player(i: usize) -> osu::Player {
     fixtures::players(16).swap_remove(i)
 }
 
-fn open_store(dir: &std::path::Path) -> stagehand::store::Store {
+pub(crate) fn open_store(dir: &std::path::Path) -> stagehand::store::Store {
     stagehand::store::Store::open(
         &dir.join("data").join("stagehand.redb"),
         &stagehand::store::StoreOptions::default(),
@@ -176,7 +176,7 @@ fn open_store(dir: &std::path::Path) -> stagehand::store::Store {
 }
 
 /// The best pp of a fixture player, as the sign-in stored it.
-fn top_pp(p: &osu::Player) -> f64 {
+pub(crate) fn top_pp(p: &osu::Player) -> f64 {
     p.best_scores
         .iter()
         .filter_map(|s| s.pp)
@@ -184,7 +184,7 @@ fn top_pp(p: &osu::Player) -> f64 {
 }
 
 /// A new best score on the fourth fixture beatmap ("Tin Roof - Paper Planes [Hard]").
-fn new_score(id: u64, pp: f64) -> osu::Score {
+pub(crate) fn new_score(id: u64, pp: f64) -> osu::Score {
     osu::Score {
         id,
         pp: Some(pp),

@@ -13,6 +13,7 @@ use serenity::all::{
 use tokio::sync::watch;
 
 use super::callback::Callbacks;
+use super::gateway_proxy;
 use crate::access::Permissions;
 use crate::bot::Ctx;
 use crate::clock::Clock;
@@ -22,6 +23,9 @@ use crate::outbox::Outbox;
 use crate::routes;
 use crate::store::Store;
 
+/// The longest a connection to Discord's API (through `discord.proxy`, when set) may take.
+const CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// What decides whether, and how, the client runs.
 #[derive(Clone, PartialEq, Eq)]
 struct Config {
@@ -30,6 +34,8 @@ struct Config {
     guild_id: u64,
     proxy: Option<String>,
     ca_cert: Option<std::path::PathBuf>,
+    /// `discord.timeout_secs`: the longest a REST request may take.
+    timeout_secs: u64,
     league: bool,
     requests: bool,
     /// What `/link` builds its sign-in links from.
@@ -48,6 +54,7 @@ impl Config {
                 .as_ref()
                 .map(|p| p.as_str().to_string()),
             ca_cert: settings.discord_ca_cert.clone(),
+            timeout_secs: settings.discord_timeout_secs,
             league: settings.modules_league,
             requests: settings.modules_requests,
             public_url: settings.public_url.as_ref().map(|u| u.as_str().to_string()),
@@ -135,6 +142,8 @@ struct Running {
     task: tokio::task::JoinHandle<()>,
     /// The outbox worker, delivering while the client runs.
     delivery: tokio::task::JoinHandle<()>,
+    /// The gateway's way through `discord.proxy`, closed with the client.
+    _bridge: Option<gateway_proxy::Bridge>,
 }
 
 async fn start(
@@ -182,6 +191,16 @@ async fn start(
     let mut client = serenity::all::ClientBuilder::new_with_http(http, intents)
         .event_handler(handler)
         .await?;
+    // serenity fetched the gateway's address through the proxy, but would connect to it directly.
+    let bridge = match &config.proxy {
+        Some(proxy) => {
+            let mut url = client.ws_url.lock().await;
+            let bridge = gateway_proxy::Bridge::start(&url, proxy, gateway_tls(config)?).await?;
+            *url = bridge.url().to_string();
+            Some(bridge)
+        }
+        None => None,
+    };
     let shards = client.shard_manager.clone();
     let delivery = tokio::spawn(super::delivery::run(
         outbox.clone(),
@@ -197,27 +216,65 @@ async fn start(
         shards,
         task,
         delivery,
+        _bridge: bridge,
     })
 }
 
 /// The HTTP client for Discord's REST API, with the configured proxy and extra root certificate.
+/// Every request has a deadline (`discord.timeout_secs`): reqwest sets none, and one request
+/// hung on a dead connection would hold the outbox, which delivers one effect at a time, for good.
+/// A request that times out is tried again like any other failure.
 fn http_client(config: &Config) -> anyhow::Result<reqwest::Client> {
-    let mut builder = reqwest::Client::builder().use_rustls_tls();
+    let timeout = std::time::Duration::from_secs(config.timeout_secs);
+    let mut builder = reqwest::Client::builder()
+        .use_rustls_tls()
+        .timeout(timeout)
+        .connect_timeout(timeout.min(CONNECT_TIMEOUT));
     if let Some(proxy) = &config.proxy {
         builder = builder.proxy(reqwest::Proxy::all(proxy).context("discord.proxy")?);
     }
-    if let Some(path) = &config.ca_cert {
-        let pem = std::fs::read(path)
-            .with_context(|| format!("discord.ca_cert: cannot read {}", path.display()))?;
-        let cert = reqwest::Certificate::from_pem(&pem).with_context(|| {
-            format!(
-                "discord.ca_cert: {} is not a PEM certificate",
-                path.display()
-            )
-        })?;
+    if let Some((path, pem)) = extra_root(config)? {
+        let cert = reqwest::Certificate::from_pem(&pem).with_context(|| not_pem(path))?;
         builder = builder.add_root_certificate(cert);
     }
     Ok(builder.build()?)
+}
+
+/// TLS to the gateway through the proxy, trusting what the REST client trusts: the web's roots
+/// (reqwest's rustls-tls uses the same list) and `discord.ca_cert`.
+fn gateway_tls(config: &Config) -> anyhow::Result<Arc<rustls::ClientConfig>> {
+    use rustls::pki_types::{CertificateDer, pem::PemObject as _};
+    let mut roots =
+        rustls::RootCertStore::from_iter(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    if let Some((path, pem)) = extra_root(config)? {
+        for cert in CertificateDer::pem_slice_iter(&pem) {
+            let cert = cert.with_context(|| not_pem(path))?;
+            roots.add(cert).with_context(|| not_pem(path))?;
+        }
+    }
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let tls = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    Ok(Arc::new(tls))
+}
+
+/// `discord.ca_cert` and its PEM, when it is set.
+fn extra_root(config: &Config) -> anyhow::Result<Option<(&std::path::Path, Vec<u8>)>> {
+    let Some(path) = &config.ca_cert else {
+        return Ok(None);
+    };
+    let pem = std::fs::read(path)
+        .with_context(|| format!("discord.ca_cert: cannot read {}", path.display()))?;
+    Ok(Some((path, pem)))
+}
+
+fn not_pem(path: &std::path::Path) -> String {
+    format!(
+        "discord.ca_cert: {} is not a PEM certificate",
+        path.display()
+    )
 }
 
 struct Handler {

@@ -3,8 +3,11 @@
 //!
 //! Delivery failures: a route whose channel was deleted is reported to the log route once, not on
 //! every message; what Discord refuses for good (a member who left, closed DMs, missing
-//! permissions) is logged and dropped; anything else is retried with a growing pause, then
-//! dropped after [`ATTEMPTS`] tries so one bad row never blocks the queue. An effect that stands
+//! permissions) is logged and dropped; anything else (a timeout, no connection, Discord's 5xx) is
+//! retried with a growing pause. After [`ATTEMPTS`] tries the row is dropped, so one bad row never
+//! blocks the queue, but only if Discord answers a probe (`GET /gateway`): then Discord is up and
+//! the row is the trouble. In an outage the probe fails too, and the row waits, tried again every
+//! minute at most, for as long as the outage lasts: nothing queued is lost. An effect that stands
 //! for a message built at delivery time (a widget refresh) is first
 //! expanded by `bot::expand`.
 //!
@@ -13,17 +16,32 @@
 //! gets Discord's "a thread has already been created for this message" (160004) and posts into
 //! that thread instead (the message object names it; a thread started from a message has the
 //! message's id, which is used when it does not). A message that is gone (10008), or was never
-//! delivered, has no thread to start: skipped and logged, like an edit of it. Like every post, the
-//! thread's post is delivered at least once: a crash after it went out but before its row was
-//! settled posts it again, in the same thread.
+//! delivered, has no thread to start: skipped and logged, like an edit of it.
+//!
+//! Once, or at least once. A row is settled (taken off the queue, its anchor recorded) only after
+//! Discord answered, so a crash in between delivers it again. Most effects are idempotent: an edit
+//! made again changes nothing, deleting a deleted message is Unknown Message (taken as done), a
+//! role added or removed again or the same nickname set again is no change, and a thread started
+//! again is the 160004 above. A new message is made once by Discord itself: every message created
+//! from a row (a post to a route or channel, a DM, a thread's post; each part of a long one)
+//! carries a nonce derived from the row ([`Nonces`]) with `enforce_nonce`, and Discord answers a
+//! create whose nonce it saw from the bot in the last few minutes with the message it created
+//! then. So a post appears once, and its anchor records that message (`tests/soak.rs` kills the
+//! server mid-delivery to check it). Still at least once: a row cut off mid-delivery whose next
+//! try comes after Discord forgot the nonce (a crash followed by more than a few minutes of
+//! downtime) is posted a second time. Answers to interactions are no rows: Discord takes one
+//! initial response per interaction, and follow-ups (interaction webhooks, which take no nonce)
+//! are sent once from memory and never retried, so a crash loses a follow-up not yet sent rather
+//! than repeating one.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use serenity::all::{
-    AutoArchiveDuration, ChannelId, CreateThread, EditMember, GuildId, Http, MessageId, RoleId,
-    UserId,
+    AutoArchiveDuration, ChannelId, CreateMessage, CreateThread, EditMember, GuildId, Http,
+    MessageId, Nonce, RoleId, UserId,
 };
+use sha2::{Digest, Sha256};
 
 use super::convert;
 use crate::bot::Ctx;
@@ -76,8 +94,9 @@ async fn deliver_one(
     id: u64,
     mut queued: Queued,
 ) -> Result<(), StoreError> {
+    let nonces = Nonces::of(id, &queued.effect);
     let result = match crate::bot::expand(ctx, queued.effect.clone()) {
-        Ok(Some(effect)) => deliver(http, &ctx.store, ctx.guild, effect).await,
+        Ok(Some(effect)) => deliver(http, &ctx.store, ctx.guild, &nonces, effect).await,
         Ok(None) => Ok(None),
         Err(err) => Err(DeliveryError::Failed(err.to_string())),
     };
@@ -104,7 +123,7 @@ async fn deliver_one(
         }
         Err(DeliveryError::Failed(reason)) => {
             queued.attempts += 1;
-            if queued.attempts < ATTEMPTS {
+            if queued.attempts < ATTEMPTS || !discord_answers(http).await {
                 tracing::warn!(
                     attempt = queued.attempts,
                     ?reason,
@@ -135,9 +154,56 @@ async fn deliver_one(
     })
 }
 
-/// 1 s, 2 s, 4 s, … between tries of a failing delivery.
+/// The nonces of the messages one outbox row creates (see the module doc). They are derived from
+/// the row's id and its effect, so every try of the row sends the same ones, while a row id that
+/// comes round again with another effect (after a restore, or from a second install on the same
+/// bot) gets other ones: Discord would otherwise hand back an old message for a new one.
+pub struct Nonces {
+    seed: [u8; 32],
+}
+
+impl Nonces {
+    pub fn of(row: u64, effect: &Effect) -> Nonces {
+        let mut hash = Sha256::new();
+        hash.update(row.to_be_bytes());
+        // An effect read from the store encodes again; were it not to, the row id alone would
+        // still tell the rows apart.
+        hash.update(postcard::to_allocvec(effect).unwrap_or_default());
+        Nonces {
+            seed: hash.finalize().into(),
+        }
+    }
+
+    /// The nonce of the row's `n`th message: `sh` and 16 hex digits, within Discord's 25
+    /// characters.
+    pub fn nonce(&self, n: usize) -> String {
+        let mut hash = Sha256::new();
+        hash.update(self.seed);
+        hash.update(u64::try_from(n).unwrap_or(u64::MAX).to_be_bytes());
+        let digest: [u8; 32] = hash.finalize().into();
+        let mut head = [0u8; 8];
+        head.copy_from_slice(&digest[..8]);
+        format!("sh{:016x}", u64::from_be_bytes(head))
+    }
+
+    /// The request that creates `part` as the row's `n`th message, once.
+    fn create(&self, part: &Message, n: usize) -> CreateMessage {
+        convert::message(part)
+            .nonce(Nonce::String(self.nonce(n)))
+            .enforce_nonce(true)
+    }
+}
+
+/// Whether Discord answers at all: a cheap request that fails only in an outage (or with no
+/// way to Discord), when a failing row is not to blame.
+async fn discord_answers(http: &Http) -> bool {
+    http.get_gateway().await.is_ok()
+}
+
+/// 0.5 s, 1 s, 2 s, … between tries of a failing delivery, at most a minute.
 fn retry_pause(attempts: u32) -> Duration {
-    Duration::from_secs(1 << attempts.saturating_sub(1).min(6))
+    let pause = Duration::from_millis(500) * (1 << attempts.saturating_sub(1).min(7));
+    pause.min(Duration::from_secs(60))
 }
 
 /// What an effect was, for the log, without its (possibly long) message.
@@ -214,11 +280,14 @@ impl DeliveryError {
 }
 
 /// Carries out one effect; for a new message, returns where its parts landed. The one way
-/// Stagehand changes Discord other than by answering an interaction.
+/// Stagehand changes Discord other than by answering an interaction. Each message it creates
+/// carries its nonce from `nonces`, so that Discord creates it only once however often the row
+/// is delivered.
 pub async fn deliver(
     http: &Http,
     store: &Store,
     guild: u64,
+    nonces: &Nonces,
     effect: Effect,
 ) -> Result<Option<Landed>, DeliveryError> {
     let limits = |e: LimitError| DeliveryError::Refused(e.to_string());
@@ -238,9 +307,9 @@ pub async fn deliver(
                 }
             };
             let mut landed: Option<Landed> = None;
-            for part in prepare(message).map_err(limits)? {
+            for (n, part) in prepare(message).map_err(limits)?.iter().enumerate() {
                 let sent = channel
-                    .send_message(http, convert::message(&part))
+                    .send_message(http, nonces.create(part, n))
                     .await
                     .map_err(|e| DeliveryError::from_serenity(e, route))?
                     .id
@@ -343,9 +412,9 @@ pub async fn deliver(
                 tracing::warn!(anchor, "the anchored message is gone; no thread started");
                 return Ok(None);
             };
-            for part in parts {
+            for (n, part) in parts.iter().enumerate() {
                 thread
-                    .send_message(http, convert::message(&part))
+                    .send_message(http, nonces.create(part, n))
                     .await
                     .map_err(|e| DeliveryError::from_serenity(e, None))?;
             }
@@ -431,10 +500,35 @@ mod tests {
     use super::*;
 
     #[test]
+    fn every_try_of_a_row_sends_the_same_nonces_and_other_rows_other_ones() {
+        let effect = Effect::dm(5, Message::text("hi"));
+        let first = Nonces::of(42, &effect);
+        let again = Nonces::of(42, &effect.clone());
+        assert_eq!(first.nonce(0), again.nonce(0));
+        assert_eq!(first.nonce(3), again.nonce(3));
+        assert_ne!(
+            first.nonce(0),
+            first.nonce(1),
+            "each part of a long message its own"
+        );
+        assert_ne!(first.nonce(0), Nonces::of(43, &effect).nonce(0));
+        let reused = Nonces::of(42, &Effect::dm(5, Message::text("bye")));
+        assert_ne!(first.nonce(0), reused.nonce(0), "a row id come round again");
+        let nonce = first.nonce(usize::MAX);
+        assert!(nonce.starts_with("sh") && nonce.len() == 18, "{nonce}");
+
+        // What Discord receives: the nonce as a string, and the request to enforce it.
+        let body = serde_json::to_value(first.create(&Message::text("hi"), 0)).expect("json");
+        assert_eq!(body["nonce"], first.nonce(0).as_str());
+        assert_eq!(body["enforce_nonce"], true);
+    }
+
+    #[test]
     fn retry_pauses_grow_and_stay_bounded() {
-        assert_eq!(retry_pause(1), Duration::from_secs(1));
-        assert_eq!(retry_pause(2), Duration::from_secs(2));
-        assert_eq!(retry_pause(4), Duration::from_secs(8));
-        assert_eq!(retry_pause(100), Duration::from_secs(64));
+        assert_eq!(retry_pause(1), Duration::from_millis(500));
+        assert_eq!(retry_pause(2), Duration::from_secs(1));
+        assert_eq!(retry_pause(5), Duration::from_secs(8));
+        assert_eq!(retry_pause(8), Duration::from_secs(60));
+        assert_eq!(retry_pause(u32::MAX), Duration::from_secs(60));
     }
 }

@@ -3,18 +3,20 @@
 //! It starts the client and follows gateway events ([`client`]), registers the slash commands
 //! ([`register`]), turns interactions into plain `bot::Invocation`s and `bot::dispatch`'s plain
 //! `bot::Outcome`s back into API calls ([`interactions`], [`callback`], [`convert`]), and delivers the
-//! outbox ([`delivery`]). Everything it sends passes `outbox::prepare` (Discord's limits) first.
+//! outbox ([`delivery`]). With `discord.proxy` set, the gateway goes through it too
+//! ([`gateway_proxy`]). Everything it sends passes `outbox::prepare` (Discord's limits) first.
 //! The application behind it (`bot/`) never sees serenity types.
 
 mod callback;
 mod client;
 mod convert;
 mod delivery;
+mod gateway_proxy;
 mod interactions;
 mod register;
 
 pub use client::supervise;
-pub use delivery::{DeliveryError, deliver};
+pub use delivery::{ATTEMPTS, DeliveryError, Nonces, deliver};
 pub use register::FINGERPRINT as COMMANDS_FINGERPRINT;
 
 /// serenity wraps every REST request in INFO spans whose fields are the request itself, body

@@ -74,9 +74,13 @@ pub async fn run(store: &Store, osu: &osu::Client, now: i64) -> Result<Report, S
             let top_play = if pp != old.pp {
                 match osu.best_scores(user.id, 1).await {
                     Ok(scores) => scores.first().map(TopPlay::from),
+                    // Skipped whole: with the new pp stored, the next syncs would see no change
+                    // and never ask for the best score again, so a new #1 would go unannounced
+                    // and unpaid. Left as it was, the player is refreshed by the next sync.
                     Err(err) => {
-                        tracing::warn!(osu_id = user.id, error = ?err.to_string(), "sync: best scores failed");
-                        old.top_play.clone()
+                        tracing::warn!(osu_id = user.id, error = ?err.to_string(), "sync: best scores failed; player skipped");
+                        report.failed += 1;
+                        continue;
                     }
                 }
             } else {

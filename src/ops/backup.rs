@@ -217,7 +217,11 @@ pub fn restore(
         let snapshot = current.map(|current| current.snapshot_to(&saved, &mut |_, _| {}));
         match snapshot {
             Some(Ok(_)) => Some(saved),
-            Some(Err(SnapshotError::Store(StoreError::Damaged { .. }))) | None => {
+            Some(Err(
+                SnapshotError::Store(StoreError::Damaged { .. })
+                | SnapshotError::Source(OpenError::Damaged { .. }),
+            ))
+            | None => {
                 previous_damaged = true;
                 let kept = backups.join(format!("damaged-{}{SUFFIX}", stamp(now)));
                 copy_with_progress(&live, &kept, &mut |_, _| {})?;
@@ -274,10 +278,24 @@ pub fn newest_snapshot(dir: &Path, except: &Path) -> Option<PathBuf> {
 /// What to do about the damaged store file `damaged` (the live store, or a snapshot `restore`
 /// refused): restore a snapshot, naming the newest in the backups folder when there is one.
 pub fn damage_advice(paths: &Paths, damaged: &Path) -> String {
-    let backups = paths.backups();
+    damage_advice_in(&paths.backups(), damaged)
+}
+
+/// A snapshot that failed, as one text: the error and, when it found the store damaged, what to
+/// do ([`damage_advice`], with snapshots looked for in `backups`). The admin socket's answer and
+/// the daily snapshot's log line carry one text, where the CLI prints the advice below the error.
+pub fn failure(backups: &Path, err: SnapshotError) -> anyhow::Error {
+    let err = anyhow::Error::from(err);
+    match damaged_file(&err) {
+        Some(damaged) => anyhow::anyhow!("{err:#}; {}", damage_advice_in(backups, &damaged)),
+        None => err,
+    }
+}
+
+fn damage_advice_in(backups: &Path, damaged: &Path) -> String {
     let what = "the file is damaged: restore a snapshot with `stagehand restore FILE` (with \
                 `stagehand serve` stopped; the current store is kept)";
-    match newest_snapshot(&backups, damaged) {
+    match newest_snapshot(backups, damaged) {
         Some(newest) => format!(
             "{what}; the newest in {} is {} (restore checks a snapshot first: if it is damaged \
              too, try the one before)",
@@ -309,7 +327,7 @@ pub fn damaged_file(err: &anyhow::Error) -> Option<PathBuf> {
     fn of_snapshot(err: &SnapshotError) -> Option<PathBuf> {
         match err {
             SnapshotError::Store(err) => of_store(err),
-            SnapshotError::Open(err) => of_open(err),
+            SnapshotError::Open(err) | SnapshotError::Source(err) => of_open(err),
             _ => None,
         }
     }

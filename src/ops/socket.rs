@@ -116,7 +116,8 @@ fn run(
                         let _ = out.send(format!("progress {done} {total}\n"));
                     }
                 },
-            )?;
+            )
+            .map_err(|err| super::backup::failure(&admin.paths.backups(), err))?;
             let _ = out.send(format!(
                 "line {}\n",
                 super::backup::describe_snapshot(Path::new(path), &info)

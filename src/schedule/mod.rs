@@ -265,6 +265,7 @@ impl Scheduler {
         let (store, dir, path) = (self.store.clone(), self.backups.clone(), out.clone());
         let info = tokio::task::spawn_blocking(move || {
             crate::ops::backup::create(&store, &path, &dir, keep, &mut |_, _| {})
+                .map_err(|err| crate::ops::backup::failure(&dir, err))
         })
         .await??;
         Ok(crate::ops::backup::describe_snapshot(&out, &info))

@@ -13,7 +13,8 @@ use std::collections::BTreeMap;
 use std::os::unix::fs::FileExt as _;
 use std::panic::{AssertUnwindSafe, PanicHookInfo};
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, Once, OnceLock, PoisonError};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, Once, OnceLock, PoisonError};
 
 use super::{OpenError, StoreError};
 
@@ -153,14 +154,31 @@ pub fn verify_file(path: &Path) -> Result<(), OpenError> {
             detail: "the file is empty".into(),
         });
     }
+    // A file open elsewhere (the live store) is repaired as it is opened here, and a repair whose
+    // latest commit fails its checksums goes back to the commit before without a word, after
+    // which the check finds nothing wrong. redb 4.6 tells its repair callback of that step alone
+    // with the progress 0.3 (`Database::do_repair`; a file closed cleanly is not repaired on
+    // opening, and the check itself reports going back).
+    let fell_back = Arc::new(AtomicBool::new(false));
+    let flag = fell_back.clone();
     let checked = catch(|| {
         // A small cache: the check reads every page once, and keeps none.
         let mut db = redb::Database::builder()
             .set_cache_size(1 << 20)
+            .set_repair_callback(move |session| {
+                if (0.2..0.4).contains(&session.progress()) {
+                    flag.store(true, Ordering::Relaxed);
+                }
+            })
             .create_with_backend(layer)?;
         db.check_integrity()
     });
     match checked {
+        Ok(Ok(true)) if fell_back.load(Ordering::Relaxed) => Err(damaged(
+            "the pages of the latest commit do not match their checksums; redb could only go \
+             back to the commit before"
+                .into(),
+        )),
         Ok(Ok(true)) => Ok(()),
         Ok(Ok(false)) => Err(damaged(
             "redb's integrity check found pages that do not match their checksums or an \
@@ -430,6 +448,31 @@ mod tests {
             "{write:?}"
         );
         assert!(matches!(store.verify(), Err(OpenError::Damaged { .. })));
+    }
+
+    /// Issue 25: checking a store that is open (what a snapshot does while `serve` runs) passed
+    /// a file whose latest commit was damaged: opening it to check it repaired it by going back
+    /// to the commit before, which was whole. That going back is damage.
+    #[test]
+    fn a_damaged_latest_commit_of_an_open_store_is_damage() {
+        use std::os::unix::fs::FileExt as _;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.redb");
+        let store = Store::open(&path, &StoreOptions::default()).unwrap();
+        store
+            .write(|w| w.insert(&ROWS, "key-00001", &"row 00001".to_string()))
+            .unwrap();
+        assert!(store.verify().is_ok());
+        let bytes = std::fs::read(&path).unwrap();
+        let file = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
+        for at in find(&bytes, b"row 00001") {
+            file.write_all_at(b"X", at as u64 + 4).unwrap();
+        }
+        let err = store.verify().unwrap_err();
+        assert!(
+            matches!(&err, OpenError::Damaged { detail, .. } if detail.contains("latest commit")),
+            "{err:?}"
+        );
     }
 
     /// Issue 25 item 6: a value changed on disk reads back without an error; only the integrity

@@ -155,7 +155,8 @@ impl Store {
     }
 
     /// Runs redb's integrity check on the file (see [`super::verify_file`]), without changing
-    /// it. Only while nothing else writes: `serve` and `check` call it right after opening.
+    /// it. Only while nothing else writes: `serve` and `check` call it right after opening, and a
+    /// snapshot while holding writers back.
     /// Damage found refuses every later transaction, as damage met in one does.
     pub fn verify(&self) -> Result<(), OpenError> {
         let verified = damage::verify_file(self.path());
@@ -221,6 +222,23 @@ impl Store {
 
     pub(super) fn begin_read(&self) -> Result<redb::ReadTransaction, StoreError> {
         self.health.guard(|| Ok(self.db()?.begin_read()?))
+    }
+
+    /// [`Store::verify`] while writers wait, then a read transaction on exactly the state it
+    /// checked. Holding redb's one write transaction keeps every commit out of the file while it
+    /// is read (a commit halfway through would look like damage); nothing is written.
+    pub(super) fn begin_read_verified(
+        &self,
+    ) -> Result<redb::ReadTransaction, super::SnapshotError> {
+        let writers_wait = self.health.guard(|| Ok(self.db()?.begin_write()?))?;
+        let txn = self
+            .verify()
+            .map_err(super::SnapshotError::Source)
+            .and_then(|()| Ok(self.begin_read()?));
+        // Not through `health`, which refuses every call once `verify` found damage. Nothing was
+        // written, so an abort that fails leaves nothing behind either.
+        let _ = damage::catch(|| writers_wait.abort());
+        txn
     }
 
     fn db(&self) -> Result<&redb::Database, StoreError> {

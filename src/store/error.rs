@@ -59,6 +59,16 @@ pub enum SnapshotError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Open(#[from] OpenError),
+    /// The store to copy failed its integrity check (or the check could not read it): nothing was
+    /// written, since the copy would carry the damage under checksums of its own.
+    #[error("no snapshot was written: the store failed the check made before copying it: {0}")]
+    Source(OpenError),
+    /// The snapshot written failed its integrity check: it was removed, never renamed into place.
+    #[error(
+        "the snapshot written for {path} failed its integrity check and was removed ({reason}); \
+         the disk it was written to may be failing"
+    )]
+    Written { path: PathBuf, reason: OpenError },
     #[error("{path}: {source}")]
     Io {
         path: PathBuf,

@@ -1,11 +1,15 @@
 //! The routes. Each request is counted in the metrics under its route's name (never its raw
 //! path: a setup path carries a secret). With a certificate of its own (`tls.cert`), every
 //! response carries `Strict-Transport-Security`; `/metrics` answers whom `http.metrics` allows.
+//! A request body (the setup form's) is read within `http.max_body_bytes` and
+//! `http.body_timeout_secs` ([`read_form`]); no other route reads one, and hyper closes the
+//! connection of a request whose body is left unread.
 
 use crate::store::Read as _;
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Limited};
@@ -16,6 +20,7 @@ use hyper::{Method, Request, Response, StatusCode};
 use super::pages::{self, Body};
 use super::server::State;
 use super::setup::{self, Completion, FormState, TokenCheck};
+use crate::config::Settings;
 use crate::i18n::{Catalogue, Lang};
 
 /// What browsers are told once the certificate is a real one: HTTPS only, for a year. Not with
@@ -194,9 +199,10 @@ async fn setup_page(req: Request<Incoming>, state: &State, token: &str) -> Respo
             page.form(StatusCode::OK, &FormState::blank(&suggested))
         }
         Method::POST => {
-            let body = match read_form(req, state.settings.http_max_body_bytes).await {
+            let limits = BodyLimits::from(&*state.settings);
+            let body = match read_form(req, limits).await {
                 Ok(body) => body,
-                Err(response) => return response,
+                Err(refused) => return page.refused(refused),
             };
             let values = match setup::validate(&body) {
                 Ok(values) => values,
@@ -309,6 +315,24 @@ impl SetupPage<'_> {
             },
         )
     }
+
+    /// The page for a form whose body was not read (`web.setup.body.<reason>.*`). One too slow
+    /// also closes an HTTP/1.1 connection: the rest of its body may still be on the way.
+    fn refused(&self, refused: BodyRefused) -> Response<Body> {
+        let key = |part| format!("web.setup.body.{}.{part}", refused.name());
+        let mut response = pages::message_in(
+            refused.status(),
+            self.lang,
+            &self.text(&key("title"), &[]),
+            &self.text(&key("body"), &[]),
+        );
+        if refused == BodyRefused::TooSlow {
+            response
+                .headers_mut()
+                .insert(header::CONNECTION, HeaderValue::from_static("close"));
+        }
+        response
+    }
 }
 
 fn expired(texts: &Catalogue, lang: Lang) -> Response<Body> {
@@ -349,45 +373,116 @@ fn suggested_url(req: &Request<Incoming>, state: &State) -> String {
         .unwrap_or_else(|| state.settings.base_url(state.https_port))
 }
 
-/// Reads a form body no larger than `limit`, or the error response to send instead.
-async fn read_form(req: Request<Incoming>, limit: u64) -> Result<Bytes, Response<Body>> {
-    let too_large = || {
-        pages::message(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "Too much data",
-            "The form sent more data than Stagehand accepts.",
-        )
-    };
+/// How much of a request body is read, and for how long.
+#[derive(Clone, Copy, Debug)]
+struct BodyLimits {
+    /// `http.max_body_bytes`.
+    bytes: u64,
+    /// `http.body_timeout_secs`, from the moment the handler starts reading.
+    time: Duration,
+}
+
+impl From<&Settings> for BodyLimits {
+    fn from(settings: &Settings) -> BodyLimits {
+        BodyLimits {
+            bytes: settings.http_max_body_bytes,
+            time: Duration::from_secs(settings.http_body_timeout_secs),
+        }
+    }
+}
+
+/// Why a request body was not read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum BodyRefused {
+    /// Not `application/x-www-form-urlencoded`.
+    Unsupported,
+    /// Longer than `http.max_body_bytes`.
+    TooLarge,
+    /// Not all there within `http.body_timeout_secs`.
+    TooSlow,
+    /// The connection failed while it was read.
+    Unreadable,
+}
+
+impl BodyRefused {
+    fn status(self) -> StatusCode {
+        match self {
+            BodyRefused::Unsupported => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            BodyRefused::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            BodyRefused::TooSlow => StatusCode::REQUEST_TIMEOUT,
+            BodyRefused::Unreadable => StatusCode::BAD_REQUEST,
+        }
+    }
+
+    /// Its texts: `web.setup.body.<name>.title` and `.body`.
+    fn name(self) -> &'static str {
+        match self {
+            BodyRefused::Unsupported => "unsupported",
+            BodyRefused::TooLarge => "too_large",
+            BodyRefused::TooSlow => "too_slow",
+            BodyRefused::Unreadable => "unreadable",
+        }
+    }
+}
+
+/// Reads a form body within `limits`. Every request body is read here: a request in progress
+/// is never idle (`server.rs`), so without the time limit a client that sends its headers and
+/// then trickles its body (or stops) would hold its connection and a task for good.
+async fn read_form(req: Request<Incoming>, limits: BodyLimits) -> Result<Bytes, BodyRefused> {
     let content_type = req
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
     if !content_type.starts_with("application/x-www-form-urlencoded") {
-        return Err(pages::message(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "Unsupported form",
-            "Send the form from the setup page.",
-        ));
+        return Err(BodyRefused::Unsupported);
     }
     let declared = req
         .headers()
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
-    if declared.is_some_and(|len| len > limit) {
-        return Err(too_large());
+    if declared.is_some_and(|len| len > limits.bytes) {
+        return Err(BodyRefused::TooLarge);
     }
-    let limit = usize::try_from(limit).unwrap_or(usize::MAX);
-    match Limited::new(req.into_body(), limit).collect().await {
-        Ok(collected) => Ok(collected.to_bytes()),
-        Err(err) if err.is::<http_body_util::LengthLimitError>() => Err(too_large()),
-        Err(err) => {
+    let max = usize::try_from(limits.bytes).unwrap_or(usize::MAX);
+    let read = Limited::new(req.into_body(), max).collect();
+    match tokio::time::timeout(limits.time, read).await {
+        Ok(Ok(collected)) => Ok(collected.to_bytes()),
+        Ok(Err(err)) if err.is::<http_body_util::LengthLimitError>() => Err(BodyRefused::TooLarge),
+        Ok(Err(err)) => {
             tracing::debug!(error = %err, "reading a request body failed");
-            Err(pages::message(
-                StatusCode::BAD_REQUEST,
-                "Bad request",
-                "The request could not be read.",
-            ))
+            Err(BodyRefused::Unreadable)
+        }
+        Err(_) => {
+            tracing::debug!(after = ?limits.time, "a request body was too slow; answered 408");
+            Err(BodyRefused::TooSlow)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Each page of a form that was not read has its texts in both languages, and each its own.
+    #[test]
+    fn every_refused_body_has_its_texts_in_both_languages() {
+        let texts = Catalogue::defaults();
+        let mut seen = std::collections::BTreeSet::new();
+        for refused in [
+            BodyRefused::Unsupported,
+            BodyRefused::TooLarge,
+            BodyRefused::TooSlow,
+            BodyRefused::Unreadable,
+        ] {
+            for lang in [Lang::En, Lang::Ru] {
+                for part in ["title", "body"] {
+                    let key = format!("web.setup.body.{}.{part}", refused.name());
+                    let text = texts.render(lang, &key, &[]);
+                    assert!(text != key && !text.is_empty(), "{key} ({lang:?})");
+                    assert!(seen.insert(text), "{key} ({lang:?}) repeats another text");
+                }
+            }
         }
     }
 }

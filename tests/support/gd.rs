@@ -21,8 +21,8 @@
 //!   plus `#creators#songs#extraArtists` when `binaryVersion` ≥ 42, the creators section empty
 //!   (the real server fills it only for the daily, weekly and event levels). Daily, weekly and
 //!   event ids (−1, −2, −3) are not modelled and answer `-1`.
-//! - **Faults.** [`FakeGd::fail_next`] queues a [`Failure`] for the next request (any endpoint);
-//!   every request is recorded ([`FakeGd::requests`], [`FakeGd::calls`]).
+//! - **Faults.** [`FakeGd::fail_next`] queues a [`Failure`] for the next request (any endpoint),
+//!   [`FakeGd::outage`] gives one to every request until it is lifted; every request is recorded ([`FakeGd::requests`], [`FakeGd::calls`]).
 //!
 //! The hashes are 40 hex digits like the real ones but not the real SHA-1: a client must not
 //! check them. Like the osu! fake, the server runs on its own thread and runtime.
@@ -210,6 +210,8 @@ struct State {
     levels: BTreeMap<u64, Level>,
     songs: BTreeMap<u64, Song>,
     failures: VecDeque<Failure>,
+    /// While set, what every request gets ([`FakeGd::outage`]).
+    down: Option<Failure>,
     log: Vec<GdRequest>,
 }
 
@@ -290,6 +292,12 @@ impl FakeGd {
         self.state().failures.push_back(failure);
     }
 
+    /// An outage: from now on, until `None`, every request (any endpoint) gets `failure`.
+    /// Failures queued with [`FakeGd::fail_next`] come first.
+    pub fn outage(&self, failure: Option<Failure>) {
+        self.state().down = failure;
+    }
+
     /// How many requests went to `endpoint` (e.g. `getGJLevels21`), refused ones included.
     pub fn calls(&self, endpoint: &str) -> usize {
         let path = format!("/database/{endpoint}.php");
@@ -355,7 +363,7 @@ async fn handle(state: &Mutex<State>, req: Request<Incoming>) -> Answer {
         {
             return answer(403, "text/plain; charset=UTF-8", "error code: 1020".into());
         }
-        state.failures.pop_front()
+        state.failures.pop_front().or_else(|| state.down.clone())
     };
     match failure {
         Some(Failure::Status(status)) => return failed(status),

@@ -32,8 +32,8 @@
 //!   `ScoresController::show` includes: `beatmap.max_combo`, `beatmap.user` (the mapper),
 //!   `beatmapset`, `rank_global` and the player's card (`country`, `cover`, `groups`, `team`).
 //! - **Limits and faults.** An optional token-bucket rate limit answers 429 with `Retry-After`;
-//!   [`FakeOsu::fail_next`] makes the next matching request fail with a chosen status; every
-//!   request is recorded ([`FakeOsu::requests`], [`FakeOsu::calls`]).
+//!   [`FakeOsu::fail_next`] makes the next matching request fail with a chosen status, and
+//!   [`FakeOsu::outage`] every API and token request until it is lifted; every request is recorded ([`FakeOsu::requests`], [`FakeOsu::calls`]).
 //!
 //! The server runs on a thread of its own with its own runtime, so a test that blocks its thread
 //! (waiting for the `stagehand` binary, say) never stalls the fake.
@@ -157,6 +157,8 @@ struct State {
     issued: u64,
     bucket: Option<Bucket>,
     failures: VecDeque<(String, u16)>,
+    /// While set, every call Stagehand makes answers this status ([`FakeOsu::outage`]).
+    down: Option<u16>,
     log: Vec<Recorded>,
 }
 
@@ -291,6 +293,13 @@ impl FakeOsu {
             .push_back((path_contains.to_string(), status));
     }
 
+    /// An outage: from now on, until `None`, every `/oauth/token` and `/api/v2/*` request answers
+    /// `status` as [`FakeOsu::fail_next`] would (the sign-in page itself stays up). Failures queued
+    /// with `fail_next` come first.
+    pub fn outage(&self, status: Option<u16>) {
+        self.state().down = status;
+    }
+
     /// Revokes every access token (refresh tokens stay valid), as if they had expired.
     pub fn expire_tokens(&self) {
         self.state().tokens.clear();
@@ -414,6 +423,9 @@ fn route(state: &mut State, call: &Call, target: &str) -> Answer {
         return authorize(state, call);
     }
     let limited = call.path == "/oauth/token" || call.path.starts_with("/api/v2/");
+    if let (true, Some(status)) = (limited, state.down) {
+        return injected(status);
+    }
     let mut remaining = None;
     if let (true, Some(bucket)) = (limited, state.bucket.as_mut()) {
         match bucket.take(Instant::now()) {

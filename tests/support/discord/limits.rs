@@ -190,6 +190,7 @@ pub fn message(
     message_components(&mut errors, body.get("components"));
     allowed_mentions(&mut errors, body.get("allowed_mentions"));
     if creating {
+        nonce(&mut errors, body.get("nonce"));
         let has = |key: &str| match body.get(key) {
             Some(Value::String(s)) => !s.is_empty(),
             Some(Value::Array(a)) => !a.is_empty(),
@@ -204,6 +205,23 @@ pub fn message(
         }
     }
     errors.finish()
+}
+
+/// `nonce`: an integer, or a string of at most 25 characters.
+fn nonce(errors: &mut Errors, value: Option<&Value>) {
+    match value {
+        None | Some(Value::Null) => {}
+        Some(Value::Number(n)) if n.is_i64() || n.is_u64() => {}
+        Some(Value::String(s)) if s.chars().count() <= 25 => {}
+        Some(Value::String(_)) => {
+            let message = "Must be 25 or fewer characters long.".to_string();
+            errors.add(&path(&[&"nonce"]), "NONCE_TYPE_TOO_LONG", message);
+        }
+        Some(_) => {
+            let message = "This field must be a string or integer.".to_string();
+            errors.add(&path(&[&"nonce"]), "NONCE_TYPE_INVALID_TYPE", message);
+        }
+    }
 }
 
 /// `allowed_mentions`: `parse` names only `users`, `roles` and `everyone`; a kind is either

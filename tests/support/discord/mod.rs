@@ -21,7 +21,8 @@
 //!
 //! The fake rejects what Discord rejects, with Discord's status codes and JSON error bodies
 //! (`limits.rs` is the oracle), keeps every request (`requests()`), and injects faults
-//! (`fail_next`, `drop_gateway`). Waiting is done on change notifications with timeouts that
+//! (`fail_next`, `stall_next`, `drop_gateway`), noting a request sent again before its 429's
+//! `retry_after` had passed (`early_requests()`). Waiting is done on change notifications with timeouts that
 //! panic with what was expected and the requests seen so far.
 
 mod gateway;
@@ -36,8 +37,8 @@ use std::time::Duration;
 use serde_json::{Value, json};
 use tokio::net::TcpListener;
 
-pub use state::Pinged;
 use state::{EPHEMERAL, InteractionRec, LOADING, MessageRec, Outgoing, Shared, State};
+pub use state::{Pinged, Stall};
 
 /// How long the initial response and `@original` edits are awaited.
 const RESPONSE_TIMEOUT: Duration = Duration::from_secs(5);
@@ -455,6 +456,19 @@ impl FakeDiscord {
         label_or_custom_id: &str,
         locale: &str,
     ) -> Interaction {
+        let clicked = self.try_click(user, message, label_or_custom_id, locale);
+        clicked.unwrap_or_else(|e| panic!("fake Discord: {e}"))
+    }
+
+    /// Like [`FakeDiscord::click`], but a message that is gone (or lacks the button) is an
+    /// error rather than a panic: for a test whose bot may delete the message any moment.
+    pub fn try_click(
+        &self,
+        user: u64,
+        message: &Message,
+        label_or_custom_id: &str,
+        locale: &str,
+    ) -> Result<Interaction, String> {
         let found = self.shared.read(|s| {
             let stored = visible_message(s, message.id, user)?;
             let buttons = components_of(stored).filter(|c| c["type"] == 2);
@@ -477,9 +491,9 @@ impl FakeDiscord {
             }
             Ok((stored.channel_id, button["custom_id"].clone()))
         });
-        let (channel, custom_id) = found.unwrap_or_else(|e| panic!("fake Discord: {e}"));
+        let (channel, custom_id) = found?;
         let data = json!({"custom_id": custom_id, "component_type": 2});
-        self.interact(3, user, channel, Some(message.id), locale, |_| Ok(data))
+        Ok(self.interact(3, user, channel, Some(message.id), locale, |_| Ok(data)))
     }
 
     /// A click that no button of `message` would send: what a modified client can forge (or an
@@ -790,6 +804,9 @@ impl FakeDiscord {
     /// The next REST request whose path contains `route_contains` fails with `status`: 429
     /// with Discord's body and `Retry-After`/`X-RateLimit-*` headers (`retry_after` seconds,
     /// 0.25 by default), 502 with Cloudflare's HTML page, others with `{"code": 0, ...}`.
+    /// `"PATCH /messages/12"` matches only that method. A request sent to the same method and
+    /// path before a 429's `retry_after` has passed is answered, and counted
+    /// ([`FakeDiscord::early_requests`]).
     pub fn fail_next(&self, route_contains: &str, status: u16, retry_after: Option<f64>) {
         self.shared.with(|s| {
             s.faults.push(state::Fault {
@@ -800,11 +817,37 @@ impl FakeDiscord {
         });
     }
 
+    /// The next REST request matching `route_contains` (as in [`FakeDiscord::fail_next`]) is
+    /// held back: [`Stall::Hang`] never answers it nor carries it out (a client without a
+    /// timeout waits for good), [`Stall::Lost`] carries it out and never answers, and
+    /// [`Stall::Slow`] answers it late.
+    pub fn stall_next(&self, route_contains: &str, stall: Stall) {
+        self.shared
+            .with(|s| s.stalls.push((route_contains.to_string(), stall)));
+    }
+
+    /// Requests sent again to a method and path before the `retry_after` of the 429 it got had
+    /// passed: (method, path). Real Discord refuses them again; a polite bot sends none.
+    pub fn early_requests(&self) -> Vec<(String, String)> {
+        self.shared.read(|s| s.early.clone())
+    }
+
     /// Drops the live gateway connection without a close frame; the session stays resumable.
     pub fn drop_gateway(&self) {
         let dropped = self.shared.with(|s| s.gateway.live.take());
         let (_, live) = dropped.expect("fake Discord: no gateway connection to drop");
         let _ = live.send(Outgoing::Drop);
+    }
+
+    /// The targets of the `CONNECT` tunnels opened so far (`host:port`), in order.
+    pub fn tunnels(&self) -> Vec<String> {
+        self.shared.read(|s| s.tunnels.clone())
+    }
+
+    /// Message creates with `enforce_nonce` that got the earlier message of their nonce back
+    /// instead of creating another.
+    pub fn nonce_replays(&self) -> usize {
+        self.shared.read(|s| s.nonce_replays)
     }
 
     /// Successful RESUMEs so far.
@@ -822,7 +865,7 @@ impl FakeDiscord {
         self.shared.read(|s| s.gateway.heartbeats)
     }
 
-    /// Every REST request: (method, path without the query, status).
+    /// Every REST request: (method, path without the query, status; 0 for one never answered).
     pub fn requests(&self) -> Vec<(String, String, u16)> {
         self.shared.read(|s| s.requests.clone())
     }
@@ -833,10 +876,11 @@ impl FakeDiscord {
     }
 }
 
-/// A TLS acceptor for the CONNECT tunnel, with a fresh self-signed certificate for discord.com.
-/// The tunnel's TLS acceptor and its certificate as PEM.
+/// A TLS acceptor for the CONNECT tunnel, with a fresh self-signed certificate for discord.com
+/// and the gateway's host. The tunnel's TLS acceptor and its certificate as PEM.
 fn tls_acceptor() -> (tokio_rustls::TlsAcceptor, String) {
-    let made = rcgen::generate_simple_self_signed(vec!["discord.com".to_string()]).unwrap();
+    let names = vec!["discord.com".to_string(), rest::GATEWAY_HOST.to_string()];
+    let made = rcgen::generate_simple_self_signed(names).unwrap();
     let pem = made.cert.pem();
     let key = rustls::pki_types::PrivateKeyDer::Pkcs8(made.signing_key.serialize_der().into());
     let provider = Arc::new(rustls::crypto::ring::default_provider());
@@ -1179,6 +1223,24 @@ impl Interaction {
             ),
         };
         Reply::from(self.message(original))
+    }
+
+    /// The answer the user sees now, without waiting: what [`Interaction::response`] would
+    /// return, or `None` before there is one (no initial response, a deferral not filled in
+    /// yet, a modal, choices).
+    pub fn answered(&self) -> Option<Reply> {
+        let original = self.fake.shared.read(|s| {
+            let i = &s.interactions[&self.id];
+            let id = i.original?;
+            let shown = match i.initial.as_ref()?.kind {
+                4 | 7 => true,
+                5 => s.messages.get(&id).is_some_and(|m| m.flags & LOADING == 0),
+                6 => i.original_edits > 0,
+                _ => false,
+            };
+            shown.then_some(id)
+        })?;
+        self.fake.message(original).map(Reply::from)
     }
 
     /// The type of the initial response (4 message, 5 deferred, 6 deferred update, 7 update,

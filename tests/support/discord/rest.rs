@@ -1,11 +1,18 @@
 //! The REST API under `/api/v10`: routes, authentication, Discord's error bodies, rate-limit
-//! headers, injected faults and multipart uploads.
+//! headers, injected faults and multipart uploads. A message create with `enforce_nonce` and a
+//! nonce the bot used in that channel within the last two minutes gets the first message back
+//! and creates nothing, as Discord does ([`NONCE_MEMORY`]).
 //!
 //! Two ways in, one handler: plain HTTP for serenity's `HttpBuilder::proxy` (which only works
 //! with its ratelimiter disabled, because the ratelimiter builds requests without the proxy), and
 //! an HTTP `CONNECT` tunnel to TLS for a `reqwest` client whose proxy is this server, so that
 //! serenity's own ratelimiter can run against the fake (see [`super::FakeDiscord::http_client`]).
 //! Inside the tunnel it speaks HTTP/2 to a client that offers it, as discord.com does.
+//!
+//! The gateway's address depends on the way in, as a proxy-only network would have it: through
+//! the tunnel it is Discord's own, `wss://gateway.discord.gg`, which only a `CONNECT` to
+//! `gateway.discord.gg:443` reaches (TLS as that host, `Host: gateway.discord.gg`); over plain
+//! HTTP it is `ws://127.0.0.1:PORT/gateway`, for serenity clients with no proxy.
 //! Each request is handled whole under the state lock, so the fake sees requests one at a time.
 
 use std::convert::Infallible;
@@ -25,7 +32,8 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio_rustls::TlsAcceptor;
 
 use super::state::{
-    AttachmentRec, ChannelRec, EPHEMERAL, Initial, LOADING, MessageRec, Pinged, Shared, State,
+    AttachmentRec, ChannelRec, EPHEMERAL, Initial, LOADING, MessageRec, Pinged, Shared, Stall,
+    State,
 };
 use super::{FakeDiscord, gateway, limits, model};
 
@@ -51,13 +59,14 @@ async fn connection(shared: Arc<Shared>, stream: TcpStream, tls: TlsAcceptor) {
             // The gateway: Discord does not hold small frames back, and with Nagle's algorithm a
             // lone frame could wait 40 ms for the bot's delayed ACK.
             let _ = stream.set_nodelay(true);
-            serve_http(shared, TokioIo::new(stream), false).await
+            serve_http(shared, TokioIo::new(stream), false, false).await
         }
         Err(_) => {}
     }
 }
 
-/// Answers `CONNECT discord.com:443`, then speaks TLS as "discord.com" inside the tunnel.
+/// Answers `CONNECT discord.com:443` or `CONNECT gateway.discord.gg:443`, then speaks TLS as
+/// that host inside the tunnel.
 async fn tunnel(shared: Arc<Shared>, mut stream: TcpStream, tls: TlsAcceptor) {
     let mut head = Vec::new();
     let mut byte = [0u8; 1];
@@ -67,6 +76,13 @@ async fn tunnel(shared: Arc<Shared>, mut stream: TcpStream, tls: TlsAcceptor) {
             _ => return,
         }
     }
+    let text = String::from_utf8_lossy(&head);
+    let target = text.split(' ').nth(1).unwrap_or("").to_string();
+    shared.with(|s| s.tunnels.push(target.clone()));
+    if target != "discord.com:443" && target != GATEWAY_TARGET {
+        let _ = stream.write_all(b"HTTP/1.1 502 Bad Gateway\r\n\r\n").await;
+        return;
+    }
     let established = b"HTTP/1.1 200 Connection Established\r\n\r\n";
     if stream.write_all(established).await.is_err() {
         return;
@@ -75,12 +91,12 @@ async fn tunnel(shared: Arc<Shared>, mut stream: TcpStream, tls: TlsAcceptor) {
         return;
     };
     let http2 = stream.get_ref().1.alpn_protocol() == Some(b"h2");
-    serve_http(shared, TokioIo::new(stream), http2).await;
+    serve_http(shared, TokioIo::new(stream), http2, true).await;
 }
 
 /// Serves one connection: HTTP/2 when TLS negotiated it (as discord.com does for clients that
-/// offer it), HTTP/1.1 otherwise.
-async fn serve_http<I>(shared: Arc<Shared>, io: I, http2: bool)
+/// offer it), HTTP/1.1 otherwise. `tunnelled`: it came through a `CONNECT` tunnel.
+async fn serve_http<I>(shared: Arc<Shared>, io: I, http2: bool, tunnelled: bool)
 where
     I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
 {
@@ -89,7 +105,7 @@ where
         // fake's other work: Discord times a response from its arrival.
         let received = Instant::now();
         let shared = shared.clone();
-        async move { Ok::<_, Infallible>(handle(shared, request, received).await) }
+        async move { Ok::<_, Infallible>(handle(shared, request, received, tunnelled).await) }
     });
     let _ = if http2 {
         hyper::server::conn::http2::Builder::new(hyper_util::rt::TokioExecutor::new())
@@ -107,8 +123,11 @@ async fn handle(
     shared: Arc<Shared>,
     request: Request<Incoming>,
     received: Instant,
+    tunnelled: bool,
 ) -> Response<Full<Bytes>> {
-    if request.uri().path() == "/gateway" {
+    let host = request.headers().get("host").and_then(|h| h.to_str().ok());
+    let gateway_host = tunnelled && host == Some(GATEWAY_HOST);
+    if (request.uri().path() == "/gateway" && !tunnelled) || gateway_host {
         return gateway::upgrade(shared, request);
     }
     let header = |name: &str| {
@@ -131,6 +150,19 @@ async fn handle(
         Ok(body) => body.to_bytes(),
         Err(_) => Bytes::new(),
     };
+    let lost = match shared.with(|s| s.take_stall(&method, &path)) {
+        Some(Stall::Hang) => {
+            shared.with(|s| s.requests.push((method.clone(), path.clone(), 0)));
+            // Dropped once the client gives up and resets the stream or closes the connection.
+            return std::future::pending().await;
+        }
+        Some(Stall::Slow(pause)) => {
+            tokio::time::sleep(pause).await;
+            false
+        }
+        Some(Stall::Lost) => true,
+        None => false,
+    };
     // Parsed before taking the lock, which every other request and the test itself wait for.
     let parsed = parse_body(&content_type, &body);
     let answer = shared.with(|state| {
@@ -138,6 +170,7 @@ async fn handle(
             Ok((json, files)) => {
                 let req = Req {
                     received: received + state.offset,
+                    tunnelled,
                     method: &method,
                     path: &path,
                     query,
@@ -148,11 +181,13 @@ async fn handle(
             }
             Err(answer) => answer,
         };
-        state
-            .requests
-            .push((method.clone(), path.clone(), answer.status));
+        let status = if lost { 0 } else { answer.status };
+        state.requests.push((method.clone(), path.clone(), status));
         answer
     });
+    if lost {
+        return std::future::pending().await;
+    }
     answer.into_response()
 }
 
@@ -161,6 +196,8 @@ struct Req<'a> {
     /// When the request arrived, on the fake's clock: Discord times a response from its arrival,
     /// not from when this fake (busy with other requests) got round to it.
     received: Instant,
+    /// It came through a `CONNECT` tunnel, as from behind a proxy.
+    tunnelled: bool,
     method: &'a str,
     path: &'a str,
     query: Vec<(String, String)>,
@@ -422,15 +459,22 @@ fn respond(state: &mut State, authorization: &str, req: &Req) -> Answer {
     if authorization != format!("Bot {}", FakeDiscord::TOKEN) {
         return Answer::error(401, 0, "401: Unauthorized");
     }
-    if let Some(fault) = state.take_fault(req.path) {
+    state.note_if_early(req.method, req.path, req.received);
+    if let Some(fault) = state.take_fault(req.method, req.path) {
+        if fault.status == 429 {
+            let wait = fault.retry_after.unwrap_or(DEFAULT_RETRY_AFTER);
+            let until = req.received + Duration::from_secs_f64(wait);
+            let (method, path) = (req.method.to_string(), req.path.to_string());
+            state.limited.push((method, path, until));
+        }
         return fault_answer(req.path, fault.status, fault.retry_after);
     }
     let segments: Vec<&str> = route.split('/').collect();
     let id = |s: &str| s.parse::<u64>().unwrap_or(0);
     let mut answer = match (req.method, segments.as_slice()) {
-        ("GET", ["gateway"]) => Answer::ok(json!({"url": gateway_url(state.port)})),
+        ("GET", ["gateway"]) => Answer::ok(json!({"url": gateway_url(state.port, req.tunnelled)})),
         ("GET", ["gateway", "bot"]) => Answer::ok(json!({
-            "url": gateway_url(state.port),
+            "url": gateway_url(state.port, req.tunnelled),
             "shards": 1,
             "session_start_limit": {"total": 1000, "remaining": 999, "reset_after": 86_400_000, "max_concurrency": 1},
         })),
@@ -537,8 +581,17 @@ fn respond(state: &mut State, authorization: &str, req: &Req) -> Answer {
     answer
 }
 
-fn gateway_url(port: u16) -> String {
-    format!("ws://127.0.0.1:{port}/gateway")
+/// The gateway's host, as Discord names it.
+pub const GATEWAY_HOST: &str = "gateway.discord.gg";
+const GATEWAY_TARGET: &str = "gateway.discord.gg:443";
+
+/// Where the gateway is, for a client that came in through a tunnel or not (see the module doc).
+fn gateway_url(port: u16, tunnelled: bool) -> String {
+    if tunnelled {
+        format!("wss://{GATEWAY_HOST}")
+    } else {
+        format!("ws://127.0.0.1:{port}/gateway")
+    }
 }
 
 /// Remembers why a request about an interaction failed, for the test's panic messages.
@@ -838,15 +891,41 @@ fn create_message(state: &mut State, channel: u64, req: &Req) -> Answer {
     if let Err(rejection) = limits::message(&req.json, &req.file_sizes(), &[], true) {
         return Answer::rejected(&rejection);
     }
+    let nonce = match req.json.get("nonce") {
+        Some(Value::String(text)) => Some(text.clone()),
+        Some(Value::Number(number)) => Some(number.to_string()),
+        _ => None,
+    };
+    let key = nonce.map(|n| (channel, FakeDiscord::APPLICATION_ID, n));
+    if req.json.get("enforce_nonce") == Some(&Value::Bool(true))
+        && let Some(earlier) = key.as_ref().and_then(|k| state.nonces.get(k))
+        && req.received.duration_since(earlier.1) < NONCE_MEMORY
+        && let Some(message) = state.messages.get(&earlier.0)
+    {
+        let mut body = model::message(state, message);
+        body["nonce"] = req.json["nonce"].clone();
+        state.nonce_replays += 1;
+        return Answer::ok(body);
+    }
     let mut message = new_message(state, channel, &req.json, req);
     message.flags &= !EPHEMERAL;
     if let Some(rec) = state.channels.get_mut(&channel) {
         rec.archived = false;
     }
-    let answer = Answer::ok(model::message(state, &message));
+    let mut body = model::message(state, &message);
+    if let Some(key) = key {
+        body["nonce"] = req.json["nonce"].clone();
+        state.nonces.insert(key, (message.id, req.received));
+    }
     state.push_message(message);
-    answer
+    Answer::ok(body)
 }
+
+/// How long Discord remembers a message's nonce for `enforce_nonce` ("the past few minutes";
+/// the fake takes the short end). A create with `enforce_nonce: true` and a nonce the same
+/// author used in the same channel within this time gets that message back (200) and creates
+/// nothing; once the message is deleted, a new one is created.
+const NONCE_MEMORY: Duration = Duration::from_secs(120);
 
 /// Applies an edit payload (`data`, from `req` or an interaction callback) to a message.
 fn apply_edit(state: &mut State, id: u64, data: &Value, req: &Req) -> Result<(), Answer> {

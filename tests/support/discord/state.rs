@@ -174,6 +174,27 @@ pub struct Fault {
     pub retry_after: Option<f64>,
 }
 
+/// How a stalled request is answered; see [`super::FakeDiscord::stall_next`].
+#[derive(Clone, Copy, Debug)]
+pub enum Stall {
+    /// Never: the request is lost on its way in (never carried out) and the connection stays
+    /// silent until the client gives up. Recorded with status 0.
+    Hang,
+    /// Carried out and answered as usual, this much later.
+    Slow(Duration),
+    /// Carried out, but the answer is lost on its way back: the client sees what [`Stall::Hang`]
+    /// shows it, while the message (say) exists. Recorded with status 0.
+    Lost,
+}
+
+/// Whether `route` (a path fragment, or `METHOD fragment`) names a request.
+fn route_matches(route: &str, method: &str, path: &str) -> bool {
+    match route.split_once(' ') {
+        Some((verb, fragment)) => verb == method && path.contains(fragment),
+        None => path.contains(route),
+    }
+}
+
 /// What goes to the live websocket connection.
 pub enum Outgoing {
     Text(String),
@@ -214,10 +235,23 @@ pub struct State {
     pub registrations: usize,
     pub interactions: HashMap<u64, InteractionRec>,
     pub faults: Vec<Fault>,
+    /// Requests to hold back: (route, how), matched like faults.
+    pub stalls: Vec<(String, Stall)>,
+    /// (method, path) of each request answered 429, and when (fake clock) its `retry_after` ends.
+    pub limited: Vec<(String, String, Instant)>,
+    /// (method, path) of each request sent again before its 429's `retry_after` had passed.
+    pub early: Vec<(String, String)>,
     pub requests: Vec<(String, String, u16)>,
+    /// The targets of `CONNECT` requests (`host:port`), in order.
+    pub tunnels: Vec<String>,
     pub gateway: GatewayState,
     /// How far the fake's clock runs ahead of the real one.
     pub offset: Duration,
+    /// Message nonces Discord remembers for `enforce_nonce`: (channel, author, nonce) → the
+    /// message created with it, and when (fake clock).
+    pub nonces: HashMap<(u64, u64, String), (u64, Instant)>,
+    /// Message creates answered with the earlier message of the same nonce.
+    pub nonce_replays: usize,
     last_id: u64,
 }
 
@@ -253,9 +287,15 @@ impl State {
             registrations: 0,
             interactions: HashMap::new(),
             faults: Vec::new(),
+            stalls: Vec::new(),
+            limited: Vec::new(),
+            early: Vec::new(),
             requests: Vec::new(),
+            tunnels: Vec::new(),
             gateway: GatewayState::default(),
             offset: Duration::ZERO,
+            nonces: HashMap::new(),
+            nonce_replays: 0,
             last_id: 0,
         }
     }
@@ -377,10 +417,30 @@ impl State {
         }
     }
 
-    /// The first fault whose route matches `path`, taken off the queue.
-    pub fn take_fault(&mut self, path: &str) -> Option<Fault> {
-        let index = self.faults.iter().position(|f| path.contains(&f.route))?;
+    /// The first fault whose route matches the request, taken off the queue.
+    pub fn take_fault(&mut self, method: &str, path: &str) -> Option<Fault> {
+        let mut found = self.faults.iter();
+        let index = found.position(|f| route_matches(&f.route, method, path))?;
         Some(self.faults.remove(index))
+    }
+
+    /// The first stall whose route matches the request, taken off the queue.
+    pub fn take_stall(&mut self, method: &str, path: &str) -> Option<Stall> {
+        let mut found = self.stalls.iter();
+        let index = found.position(|(route, _)| route_matches(route, method, path))?;
+        Some(self.stalls.remove(index).1)
+    }
+
+    /// Notes a request that arrived at `at` while a 429 on the same method and path still asked
+    /// the client to wait: Discord would refuse it again, and a bot that sends it storms.
+    pub fn note_if_early(&mut self, method: &str, path: &str, at: Instant) {
+        let waiting = self.limited.iter();
+        if waiting
+            .filter(|(m, p, _)| m == method && p == path)
+            .any(|(_, _, until)| at < *until)
+        {
+            self.early.push((method.to_string(), path.to_string()));
+        }
     }
 
     pub fn interaction_by_token(&self, token: &str) -> Option<&InteractionRec> {
