@@ -97,6 +97,26 @@ impl Run {
             minimum.took.as_secs_f64(),
         );
     }
+
+    /// The faulted run against the clean one: the same messages everywhere, nothing sent before
+    /// a 429's `retry_after`, each of the `faults` injected on Discord met once, and one more
+    /// request per fault, no more.
+    fn matches(&self, clean: &Run, faults: usize) {
+        assert_eq!(
+            self.messages, clean.messages,
+            "the same messages everywhere"
+        );
+        assert!(self.early.is_empty(), "sent too early: {:?}", self.early);
+        assert_eq!(
+            self.discord_faults, faults,
+            "every injected fault was met once: {self:?}"
+        );
+        assert_eq!(
+            self.discord,
+            clean.discord + self.discord_faults,
+            "one more request per fault, no more"
+        );
+    }
 }
 
 /// No two messages in one place with the same text and embeds: nothing was posted twice.
@@ -346,24 +366,7 @@ fn side_by_side<Story: Future<Output = Run>>(
 fn the_request_story_loses_nothing_doubles_nothing_and_retries_politely_under_faults() {
     let (clean, faulted) = side_by_side(request_story);
     faulted.report("request story", "GD", &clean);
-    assert_eq!(
-        faulted.messages, clean.messages,
-        "the same messages everywhere"
-    );
-    assert!(
-        faulted.early.is_empty(),
-        "sent too early: {:?}",
-        faulted.early
-    );
-    assert_eq!(
-        faulted.discord_faults, 10,
-        "every injected fault was met once: {faulted:?}"
-    );
-    assert_eq!(
-        faulted.discord,
-        clean.discord + faulted.discord_faults,
-        "one more request per fault, no more"
-    );
+    faulted.matches(&clean, 10);
     assert_eq!(faulted.outside, clean.outside + faulted.outside_faults);
 }
 
@@ -523,24 +526,7 @@ async fn league_story(faulty: bool) -> Run {
 fn the_league_story_loses_nothing_doubles_nothing_and_retries_politely_under_faults() {
     let (clean, faulted) = side_by_side(league_story);
     faulted.report("league story", "osu!", &clean);
-    assert_eq!(
-        faulted.messages, clean.messages,
-        "the same messages everywhere"
-    );
-    assert!(
-        faulted.early.is_empty(),
-        "sent too early: {:?}",
-        faulted.early
-    );
-    assert_eq!(
-        faulted.discord_faults, 5,
-        "every injected fault was met once: {faulted:?}"
-    );
-    assert_eq!(
-        faulted.discord,
-        clean.discord + faulted.discord_faults,
-        "one more request per fault, no more"
-    );
+    faulted.matches(&clean, 5);
     assert!(
         faulted.outside <= clean.outside + faulted.outside_faults,
         "at most one more osu! request per failed one"

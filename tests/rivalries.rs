@@ -169,16 +169,11 @@ impl Arena {
     /// restart syncs only when a sync is due).
     async fn boot(&mut self) {
         self.boots += 1;
-        let clock = (support::FAKE_CLOCK_START + self.elapsed).to_string();
-        let pairs: Vec<(&str, &str)> = self
-            .env
-            .iter()
-            .map(|(k, v)| match k.as_str() {
-                stagehand::clock::FAKE_CLOCK_ENV => (k.as_str(), clock.as_str()),
-                _ => (k.as_str(), v.as_str()),
-            })
-            .collect();
-        self.server = Some(Server::start(self.dir.path(), &pairs));
+        self.server = Some(Server::start_later(
+            self.dir.path(),
+            &self.env,
+            self.elapsed,
+        ));
         let nth = self.boots;
         self.discord
             .wait_until("the bot identifies", |f| f.identifies() >= nth)

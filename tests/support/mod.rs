@@ -64,6 +64,20 @@ impl Server {
             .unwrap_or_else(|(code, err)| panic!("serve exited with {code:?}: {err}"))
     }
 
+    /// [`Server::start`] with the manual clock (see [`discord_env`]) `elapsed` seconds past its
+    /// start: a restart that goes on where the last server's clock stopped.
+    pub fn start_later(dir: &Path, env: &[(String, String)], elapsed: i64) -> Server {
+        let clock = (FAKE_CLOCK_START + elapsed).to_string();
+        let pairs: Vec<(&str, &str)> = env
+            .iter()
+            .map(|(k, v)| match k.as_str() {
+                stagehand::clock::FAKE_CLOCK_ENV => (k.as_str(), clock.as_str()),
+                _ => (k.as_str(), v.as_str()),
+            })
+            .collect();
+        Server::start(dir, &pairs)
+    }
+
     /// Like [`Server::start`], but a server that exits during start-up gives its code and stderr.
     pub fn try_start(dir: &Path, env: &[(&str, &str)]) -> Result<Server, (Option<i32>, String)> {
         let mut child = stagehand(dir)
