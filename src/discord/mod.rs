@@ -3,7 +3,7 @@
 //! It starts the client and follows gateway events ([`client`]), registers the slash commands
 //! ([`register`]), turns interactions into plain `bot::Invocation`s and `bot::dispatch`'s plain
 //! `bot::Outcome`s back into API calls ([`interactions`], [`callback`], [`convert`]), and delivers the
-//! outbox ([`delivery`]). Everything it sends passes `outbox::prepare` (Discord's limits) first.
+//! outbox ([`delivery`]); it answers the questions handlers ask Discord ([`lookup`]). Everything it sends passes `outbox::prepare` (Discord's limits) first.
 //! The application behind it (`bot/`) never sees serenity types.
 
 mod callback;
@@ -11,6 +11,7 @@ mod client;
 mod convert;
 mod delivery;
 mod interactions;
+mod lookup;
 mod register;
 
 pub use client::supervise;

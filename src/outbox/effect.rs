@@ -64,6 +64,13 @@ pub enum Effect {
 pub enum OnRefused {
     /// The DM asking the target of challenge `challenge` to answer it.
     ChallengeDm { challenge: u64 },
+    /// The role change of a trainee's promotion (`promoted`) or expulsion, decided by
+    /// supervisor `by`: the member left, or their roles rank above Stagehand's.
+    TraineeRoles {
+        trainee: u64,
+        by: u64,
+        promoted: bool,
+    },
 }
 
 /// Where a new message goes.
