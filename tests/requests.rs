@@ -11,14 +11,14 @@ use crate::support::discord::{Channel, FakeDiscord, Guild, Message, Pinged};
 use crate::support::gd::{FakeGd, fixtures};
 use crate::support::{Server, discord_env};
 
-const DONE: &str = "Done.";
+pub(crate) const DONE: &str = "Done.";
 /// "Ночной город": unrated, 7 stars requested (no showcase needed), by "old guard".
 const LEVEL: u64 = fixtures::UNRATED_FACE;
 const REVIEW: &str =
     "Отличный уровень: плавный геймплей, аккуратный декор и честная синхронизация с музыкой.";
 
 /// The routes' default channels (`defaults/routes.toml`), added to the sample guild.
-const DESK_CHANNELS: [&str; 8] = [
+const DESK_CHANNELS: [&str; 9] = [
     "pending-requests",
     "request-resolutions",
     "approved-levels",
@@ -27,18 +27,22 @@ const DESK_CHANNELS: [&str; 8] = [
     "request-archive",
     "request-announcements",
     "stagehand-log",
+    "trainee-reviews",
 ];
 
-struct Desk {
-    guild: Guild,
-    fake: FakeDiscord,
-    gd: FakeGd,
-    server: Option<Server>,
+/// A server with the request desk on the fake Discord and the fake GD server (also used by
+/// `trainees`).
+pub(crate) struct Desk {
+    pub(crate) guild: Guild,
+    pub(crate) fake: FakeDiscord,
+    pub(crate) gd: FakeGd,
+    pub(crate) server: Option<Server>,
     env: Vec<(String, String)>,
     dir: tempfile::TempDir,
 }
 
-fn desk_guild() -> Guild {
+/// The sample guild with a channel for every route of the desk.
+pub(crate) fn desk_guild() -> Guild {
     let mut guild = Guild::sample();
     let base = guild.channel("general");
     for (i, name) in DESK_CHANNELS.iter().enumerate() {
@@ -53,8 +57,12 @@ fn desk_guild() -> Guild {
 impl Desk {
     /// A fresh install with the desk's channels, `reviewer` bound to Reviewer and `gd_mod` to
     /// GD Moderator, and the given parameters set by the owner.
-    async fn start(params: &[(&str, &str)]) -> Desk {
-        let guild = desk_guild();
+    pub(crate) async fn start(params: &[(&str, &str)]) -> Desk {
+        Desk::start_in(desk_guild(), params).await
+    }
+
+    /// [`Desk::start`] on `guild` (made from [`desk_guild`]).
+    pub(crate) async fn start_in(guild: Guild, params: &[(&str, &str)]) -> Desk {
         let fake = FakeDiscord::start(guild.clone()).await;
         let gd = FakeGd::with_fixtures().await;
         let dir = tempfile::tempdir().unwrap();
@@ -85,7 +93,7 @@ impl Desk {
     }
 
     /// Starts the server (the `nth` time) and waits until it answers the owner.
-    async fn boot(&mut self, nth: usize) {
+    pub(crate) async fn boot(&mut self, nth: usize) {
         let pairs: Vec<(&str, &str)> = self
             .env
             .iter()
@@ -108,31 +116,31 @@ impl Desk {
         }
     }
 
-    async fn restart(&mut self) {
+    pub(crate) async fn restart(&mut self) {
         if let Some(server) = self.server.take() {
             server.stop();
         }
         self.boot(2).await;
     }
 
-    fn id(&self, name: &str) -> u64 {
+    pub(crate) fn id(&self, name: &str) -> u64 {
         self.guild.user(name)
     }
 
-    fn channel(&self, name: &str) -> u64 {
+    pub(crate) fn channel(&self, name: &str) -> u64 {
         self.guild.channel(name)
     }
 
-    fn mention(&self, name: &str) -> String {
+    pub(crate) fn mention(&self, name: &str) -> String {
         format!("<@{}>", self.id(name))
     }
 
-    fn locale(name: &str) -> &'static str {
+    pub(crate) fn locale(name: &str) -> &'static str {
         if name == "ivan" { "ru" } else { "en-US" }
     }
 
     /// `user` runs `command`; the private reply.
-    async fn run(&self, user: &str, command: &str, options: &[(&str, Value)]) -> String {
+    pub(crate) async fn run(&self, user: &str, command: &str, options: &[(&str, Value)]) -> String {
         let reply = self
             .fake
             .invoke(self.id(user), command, options, Self::locale(user))
@@ -144,7 +152,7 @@ impl Desk {
     }
 
     /// How many requests are pending, as `/queue info` tells the owner.
-    async fn pending(&self) -> u64 {
+    pub(crate) async fn pending(&self) -> u64 {
         let info = self.run("owner", "queue info", &[]).await;
         let count = info
             .split("Pending requests: **")
@@ -155,7 +163,7 @@ impl Desk {
     }
 
     /// `user` runs `/request create` for `level`: the form's custom id, or the refusal.
-    async fn create(&self, user: &str, level: u64) -> Result<String, String> {
+    pub(crate) async fn create(&self, user: &str, level: u64) -> Result<String, String> {
         let asked = self
             .fake
             .invoke(
@@ -172,7 +180,12 @@ impl Desk {
     }
 
     /// `user` submits the form `custom_id`; the private reply.
-    async fn submit(&self, user: &str, custom_id: &str, fields: &[(&str, &str)]) -> String {
+    pub(crate) async fn submit(
+        &self,
+        user: &str,
+        custom_id: &str,
+        fields: &[(&str, &str)],
+    ) -> String {
         let reply = self
             .fake
             .submit_modal(self.id(user), custom_id, fields, Self::locale(user))
@@ -184,7 +197,12 @@ impl Desk {
     }
 
     /// `user` clicks `button` on `message`: the form it opened, or the private reply.
-    async fn click(&self, user: &str, message: &Message, button: &str) -> Result<String, String> {
+    pub(crate) async fn click(
+        &self,
+        user: &str,
+        message: &Message,
+        button: &str,
+    ) -> Result<String, String> {
         let clicked = self
             .fake
             .click(self.id(user), message, button, Self::locale(user))
@@ -196,14 +214,14 @@ impl Desk {
     }
 
     /// The one message in `channel`, once there.
-    async fn only(&self, channel: &str) -> Message {
+    pub(crate) async fn only(&self, channel: &str) -> Message {
         let found = self.fake.wait_messages(self.channel(channel), 1).await;
         assert_eq!(found.len(), 1, "{channel}: {found:?}");
         found[0].clone()
     }
 
     /// Waits until the message `id` in `channel` satisfies `check`.
-    async fn wait_edit(
+    pub(crate) async fn wait_edit(
         &self,
         channel: &str,
         id: u64,
@@ -225,7 +243,7 @@ impl Desk {
     }
 }
 
-fn field<'a>(message: &'a Message, name: &str) -> &'a str {
+pub(crate) fn field<'a>(message: &'a Message, name: &str) -> &'a str {
     message.embeds[0]["fields"]
         .as_array()
         .unwrap()
@@ -235,7 +253,7 @@ fn field<'a>(message: &'a Message, name: &str) -> &'a str {
         .unwrap_or_else(|| panic!("no field {name}: {:?}", message.embeds))
 }
 
-fn buttons(message: &Message) -> usize {
+pub(crate) fn buttons(message: &Message) -> usize {
     message
         .components
         .iter()

@@ -43,10 +43,16 @@ pub enum List {
 /// there is nothing to list.
 pub enum Lines {
     Empty(String),
-    Entries { title: String, entries: Vec<String> },
+    Entries {
+        title: String,
+        entries: Vec<String>,
+    },
     /// Entries that link to messages, each shown as `present` or, when its message is gone
     /// (or was never posted: no place), as `gone`.
-    Links { title: String, entries: Vec<Link> },
+    Links {
+        title: String,
+        entries: Vec<Link>,
+    },
 }
 
 /// An entry linking to a message that a person may have deleted.

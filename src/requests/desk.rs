@@ -31,7 +31,9 @@ use super::create::{self, Asker, Form, RequestError, Submitted};
 use super::model::{self, Grade, Verdict, anchor};
 use super::queue::{self, Notice};
 use super::review::{self, Recorded, ReviewError, Said};
-use super::trainee::{self, AssessError, Assessed, Decision, DecisionError, PracticeError, RoleChange};
+use super::trainee::{
+    self, AssessError, Assessed, Decision, DecisionError, PracticeError, RoleChange,
+};
 use super::widgets::{self, Look};
 
 /// The name of a feedback thread when its text is blank (an admin's edit).
@@ -167,15 +169,22 @@ pub fn assess(
                 &[("trainee", &mention), ("feedback", feedback)],
             ))
         };
-        let name = look.texts.render(review.lang, "trainee.feedback.thread", &[]);
+        let name = look
+            .texts
+            .render(review.lang, "trainee.feedback.thread", &[]);
         let anchor = anchor::practice(id);
-        let thread = Effect::thread(anchor.clone(), &name, FEEDBACK_ARCHIVE_MINUTES, post.clone())
-            .unwrap_or(Effect::Thread {
-                anchor,
-                name: FEEDBACK_THREAD.to_string(),
-                auto_archive_minutes: FEEDBACK_ARCHIVE_MINUTES,
-                message: post,
-            });
+        let thread = Effect::thread(
+            anchor.clone(),
+            &name,
+            FEEDBACK_ARCHIVE_MINUTES,
+            post.clone(),
+        )
+        .unwrap_or(Effect::Thread {
+            anchor,
+            name: FEEDBACK_THREAD.to_string(),
+            auto_archive_minutes: FEEDBACK_ARCHIVE_MINUTES,
+            message: post,
+        });
         outbox::push(w, thread)?;
     }
     Ok(done)

@@ -206,7 +206,10 @@ mod tests {
             .unwrap();
 
         let level = store.read(|r| of_level(r, 128)).unwrap();
-        let seen: Vec<(u64, u64, Kind)> = level.iter().map(|w| (w.request, w.author, w.kind)).collect();
+        let seen: Vec<(u64, u64, Kind)> = level
+            .iter()
+            .map(|w| (w.request, w.author, w.kind))
+            .collect();
         assert_eq!(
             seen,
             [

@@ -200,9 +200,8 @@ pub enum DecisionError {
 impl DecisionError {
     pub fn message(&self) -> Message {
         match self {
-            DecisionError::NotATrainee { member } => {
-                Message::new("trainee.decision.not_a_trainee").with("member", format!("<@{member}>"))
-            }
+            DecisionError::NotATrainee { member } => Message::new("trainee.decision.not_a_trainee")
+                .with("member", format!("<@{member}>")),
             DecisionError::NoRole(flag) => Message::new("trainee.decision.role_not_associated")
                 .with("permission", format!("`{}`", flag.name())),
             DecisionError::Left { member } => {
@@ -244,12 +243,7 @@ pub fn written(
 
 /// Every practice review of `trainee`, with its id, in the order of the requests.
 pub fn by_trainee(r: &impl Read, trainee: u64) -> Result<Vec<(u64, PracticeReview)>, StoreError> {
-    let ids = r.range(
-        &BY_TRAINEE,
-        &(trainee, 0),
-        &(trainee, u64::MAX),
-        usize::MAX,
-    )?;
+    let ids = r.range(&BY_TRAINEE, &(trainee, 0), &(trainee, u64::MAX), usize::MAX)?;
     let mut found = Vec::with_capacity(ids.len());
     for (_, id) in ids {
         if let Some(review) = get(r, id)? {
@@ -285,12 +279,7 @@ pub fn card(r: &impl Read, id: u64) -> Result<Option<Posted>, StoreError> {
 /// ask for, have not reviewed as a trainee, and gave no opinion or resolution on.
 pub fn candidates(r: &impl Read, trainee: u64) -> Result<Vec<u64>, StoreError> {
     let mut taken: Vec<u64> = r
-        .range(
-            &BY_TRAINEE,
-            &(trainee, 0),
-            &(trainee, u64::MAX),
-            usize::MAX,
-        )?
+        .range(&BY_TRAINEE, &(trainee, 0), &(trainee, u64::MAX), usize::MAX)?
         .into_iter()
         .map(|((_, request), _)| request)
         .collect();
@@ -311,8 +300,7 @@ pub fn candidates(r: &impl Read, trainee: u64) -> Result<Vec<u64>, StoreError> {
         }
     }
     taken.sort_unstable();
-    Ok(r
-        .keys(&model::REQUESTS)?
+    Ok(r.keys(&model::REQUESTS)?
         .into_iter()
         .filter(|id| taken.binary_search(id).is_err())
         .collect())
@@ -472,7 +460,12 @@ pub fn plan(
     guild: u64,
 ) -> Result<RoleChange, DecisionError> {
     let bound = access::roles_with(r, Flag::Trainee)?;
-    let holds = |roles: &[u64]| member_roles.iter().chain([&guild]).any(|r| roles.contains(r));
+    let holds = |roles: &[u64]| {
+        member_roles
+            .iter()
+            .chain([&guild])
+            .any(|r| roles.contains(r))
+    };
     if !holds(&bound) {
         return Err(DecisionError::NotATrainee { member });
     }
@@ -566,14 +559,15 @@ mod tests {
     }
 
     fn practise_now(store: &Store, request: u64, review: &Said) -> Result<u64, PracticeError> {
-        store.write(|w| {
-            match practise(w, request, TIM, Verdict::Reject, review, None, T0) {
-                Ok((id, _)) => Ok(Ok(id)),
-                Err(PracticeError::Store(err)) => Err(err),
-                Err(other) => Ok(Err(other)),
-            }
-        })
-        .unwrap()
+        store
+            .write(
+                |w| match practise(w, request, TIM, Verdict::Reject, review, None, T0) {
+                    Ok((id, _)) => Ok(Ok(id)),
+                    Err(PracticeError::Store(err)) => Err(err),
+                    Err(other) => Ok(Err(other)),
+                },
+            )
+            .unwrap()
     }
 
     #[test]
@@ -624,11 +618,13 @@ mod tests {
         let first = practise_now(&store, 1, &said(REVIEW, None)).unwrap();
         let second = practise_now(&store, 2, &said(REVIEW, None)).unwrap();
         let assess_now = |id, by, accepted, feedback: Option<&str>| {
-            store.write(|w| match assess(w, id, by, accepted, feedback, GUILD, T0 + 5) {
-                Ok(done) => Ok(Ok(done)),
-                Err(AssessError::Store(err)) => Err(err),
-                Err(other) => Ok(Err(other)),
-            })
+            store.write(
+                |w| match assess(w, id, by, accepted, feedback, GUILD, T0 + 5) {
+                    Ok(done) => Ok(Ok(done)),
+                    Err(AssessError::Store(err)) => Err(err),
+                    Err(other) => Ok(Err(other)),
+                },
+            )
         };
         assert!(matches!(
             assess_now(first, MAX, true, Some("short")).unwrap(),
@@ -657,7 +653,9 @@ mod tests {
             Err(AssessError::Already { by: MAX, at }) if at == T0 + 5
         ));
         let feedback = "Good eye for the gameplay, but say more about the decoration.";
-        let done = assess_now(second, MAX, true, Some(feedback)).unwrap().unwrap();
+        let done = assess_now(second, MAX, true, Some(feedback))
+            .unwrap()
+            .unwrap();
         assert_eq!(done.stats.percent(), 50);
         assert_eq!(done.stats.waiting(), 0);
         assert_eq!(done.stats.left(3), 1);

@@ -102,9 +102,7 @@ pub async fn control(ctx: &Ctx, inv: &Invocation, id: &CustomId) -> Result<Outco
         ("assess_form", Kind::Modal { .. }) => {
             trainees::assess_submitted(ctx, inv, id.id, arg, fields)
         }
-        ("decide", Kind::Component { .. }) => {
-            trainees::decide_clicked(ctx, inv, id.id, arg).await
-        }
+        ("decide", Kind::Component { .. }) => trainees::decide_clicked(ctx, inv, id.id, arg).await,
         _ => outdated(ctx, inv),
     }
 }

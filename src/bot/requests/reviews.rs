@@ -5,7 +5,7 @@
 //! is marked instead of linked; so is a request deleted since. Anyone may ask.
 
 use super::level_option;
-use crate::bot::paging::{self, Link, Lines, List};
+use crate::bot::paging::{self, Lines, Link, List};
 use crate::bot::{Ctx, HandlerError, Invocation, Outcome, Value, outdated};
 use crate::i18n::Lang;
 use crate::requests::model::Verdict;

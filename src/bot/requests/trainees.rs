@@ -166,9 +166,7 @@ pub(super) fn submit(
 /// kept as it is (the original forgot its card's place and gave up, §2.8).
 pub async fn pick(ctx: &Ctx, inv: &Invocation) -> Result<Outcome, HandlerError> {
     let choice = ctx.language(inv)?;
-    let mut candidates = ctx
-        .store
-        .read(|r| trainee::candidates(r, inv.user))?;
+    let mut candidates = ctx.store.read(|r| trainee::candidates(r, inv.user))?;
     candidates.shuffle(&mut rand::rng());
     let mut asked = 0;
     let mut unanswered = false;
@@ -218,8 +216,16 @@ pub async fn pick(ctx: &Ctx, inv: &Invocation) -> Result<Outcome, HandlerError> 
             ..Message::embed(widgets::trainee_card(&look(ctx), &dossier))
         };
         let card = card.with_row(vec![
-            write(Verdict::Approve, "trainee.pick.positive", ButtonStyle::Success),
-            write(Verdict::Reject, "trainee.pick.negative", ButtonStyle::Danger),
+            write(
+                Verdict::Approve,
+                "trainee.pick.positive",
+                ButtonStyle::Success,
+            ),
+            write(
+                Verdict::Reject,
+                "trainee.pick.negative",
+                ButtonStyle::Danger,
+            ),
             open,
         ]);
         return Ok(Outcome::reply(card.ephemeral()));
