@@ -333,3 +333,271 @@ fn post_notice(w: &mut Writer, look: &Look, notice: Option<Notice>) -> Result<()
     let role = params::role(w, Param::QueueNoticeRole)?;
     routes::push(w, route, widgets::queue_notice(look, notice, role), None)
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::access::{Flag, PERMISSION_BINDINGS};
+    use crate::outbox::queue;
+    use crate::outbox::{ButtonTarget, route};
+    use crate::requests::model::tests::request;
+    use crate::store::Store;
+
+    const TIM: u64 = 44;
+    const MAX: u64 = 43;
+    const GUILD: u64 = 1000;
+    const CHANNEL: u64 = 77;
+    const T0: i64 = 1_800_000_000;
+    const REVIEW: &str = "A careful practice review, long enough to count as one.";
+    const FEEDBACK: &str = "Say more about the decoration next time, the rest was right.";
+
+    /// The effects queued so far, posts to the `log` route left out, with their row ids.
+    fn queued(store: &Store) -> Vec<(u64, Effect)> {
+        store
+            .read(queue::queued)
+            .unwrap()
+            .into_iter()
+            .filter(|(_, q)| !q.effect.is_log_post())
+            .map(|(id, q)| (id, q.effect))
+            .collect()
+    }
+
+    fn practise_now(store: &Store, texts: &Catalogue, id: u64) -> Result<u64, PracticeError> {
+        let look = Look {
+            texts,
+            guild: GUILD,
+        };
+        let said = Said {
+            review: Some(REVIEW.into()),
+            reason: None,
+        };
+        store
+            .write(
+                |w| match practise(w, &look, id, TIM, Verdict::Approve, &said, T0) {
+                    Err(PracticeError::Store(err)) => Err(err),
+                    other => Ok(other),
+                },
+            )
+            .unwrap()
+    }
+
+    fn stored(texts: &Catalogue) -> (tempfile::TempDir, Store) {
+        let (dir, store) = Store::temporary();
+        store
+            .write(|w| {
+                model::insert(w, &request(128, 46, T0))?;
+                model::insert(w, &request(129, 46, T0))
+            })
+            .unwrap();
+        assert!(matches!(
+            practise_now(&store, texts, 1),
+            Err(PracticeError::NoChannel)
+        ));
+        assert!(
+            store
+                .read(|r| trainee::written(r, TIM, 1))
+                .unwrap()
+                .is_none(),
+            "nothing stored without a channel to post it in"
+        );
+        store
+            .write(|w| route::set_default(w, Route::TraineeReviewText, CHANNEL))
+            .unwrap();
+        (dir, store)
+    }
+
+    #[test]
+    fn a_practice_review_is_posted_with_the_supervisors_buttons_pinging_nobody() {
+        let texts = Catalogue::defaults();
+        let (_dir, store) = stored(&texts);
+        assert_eq!(practise_now(&store, &texts, 1).unwrap(), 1);
+        let effects = queued(&store);
+        let [
+            (
+                _,
+                Effect::Send {
+                    to,
+                    message,
+                    anchor,
+                },
+            ),
+        ] = effects.as_slice()
+        else {
+            panic!("{effects:?}");
+        };
+        assert_eq!(
+            *to,
+            Destination::Route {
+                route: Route::TraineeReviewText,
+                channel: CHANNEL
+            }
+        );
+        assert_eq!(anchor.as_deref(), Some("trainee_review:1"));
+        assert_eq!(message.pings, Pings::Nobody);
+        assert!(
+            message
+                .content
+                .starts_with("Review by <@44>\nLevel: `Level 128` (ID: 128)\nReview:\n"),
+            "{}",
+            message.content
+        );
+        let ids: Vec<String> = message.rows[0]
+            .iter()
+            .map(|b| match &b.target {
+                ButtonTarget::Control(id) => id.to_string(),
+                ButtonTarget::Link(link) => link.clone(),
+            })
+            .collect();
+        assert_eq!(ids, ["v1:req:assess:1:accept", "v1:req:assess:1:reject"]);
+    }
+
+    #[test]
+    fn an_assessment_removes_the_buttons_and_feedback_opens_a_thread_mentioning_the_trainee() {
+        let texts = Catalogue::defaults();
+        let (_dir, store) = stored(&texts);
+        let look = Look {
+            texts: &texts,
+            guild: GUILD,
+        };
+        practise_now(&store, &texts, 1).unwrap();
+        practise_now(&store, &texts, 2).unwrap();
+        let before = queued(&store).len();
+        store
+            .write(|w| assess(w, &look, 1, MAX, false, Some(FEEDBACK), T0 + 1))
+            .unwrap();
+        let effects: Vec<Effect> = queued(&store)
+            .into_iter()
+            .skip(before)
+            .map(|(_, e)| e)
+            .collect();
+        let [Effect::Edit { anchor, message }, thread] = effects.as_slice() else {
+            panic!("{effects:?}");
+        };
+        assert_eq!(anchor, "trainee_review:1");
+        assert!(message.rows.is_empty(), "the buttons go");
+        let review = store.read(|r| trainee::get(r, 1)).unwrap().unwrap();
+        assert_eq!(
+            message.content,
+            widgets::practice(&look, 1, &review, true).content,
+            "every word stays where it was"
+        );
+        assert_eq!(
+            *thread,
+            Effect::Thread {
+                anchor: "trainee_review:1".into(),
+                name: "Feedback".into(),
+                auto_archive_minutes: 60,
+                message: Message {
+                    pings: Pings::User(TIM),
+                    ..Message::text(format!("<@{TIM}>\n{FEEDBACK}"))
+                },
+            }
+        );
+        // Without feedback: no thread.
+        let before = queued(&store).len();
+        store
+            .write(|w| assess(w, &look, 2, MAX, true, None, T0 + 2))
+            .unwrap();
+        let effects = queued(&store);
+        assert_eq!(effects.len(), before + 1);
+        assert!(matches!(effects[before].1, Effect::Edit { .. }));
+    }
+
+    #[test]
+    fn a_decision_changes_roles_through_a_watched_effect_and_a_refusal_is_told_to_the_supervisor() {
+        let texts = Catalogue::defaults();
+        let (_dir, store) = Store::temporary();
+        let look = Look {
+            texts: &texts,
+            guild: GUILD,
+        };
+        store
+            .write(|w| {
+                w.insert(
+                    &PERMISSION_BINDINGS,
+                    &(20, Flag::Trainee.name().to_string()),
+                    &(),
+                )?;
+                w.insert(
+                    &PERMISSION_BINDINGS,
+                    &(30, Flag::Reviewer.name().to_string()),
+                    &(),
+                )
+            })
+            .unwrap();
+        let change = store
+            .write(|w| decide(w, &look, MAX, Decision::Promote, TIM, &[20, 5], T0))
+            .unwrap();
+        assert_eq!(
+            change,
+            RoleChange {
+                add: Some(30),
+                remove: vec![20]
+            }
+        );
+        let effects = queued(&store);
+        let [
+            (
+                row,
+                Effect::Member {
+                    user,
+                    add_roles,
+                    remove_roles,
+                    nick,
+                },
+            ),
+        ] = effects.as_slice()
+        else {
+            panic!("{effects:?}");
+        };
+        assert_eq!(
+            (*user, add_roles.as_slice(), remove_roles.as_slice()),
+            (TIM, &[30][..], &[20][..])
+        );
+        assert_eq!(*nick, None);
+        let watch = store.write(|w| queue::take_watch(w, *row)).unwrap();
+        assert_eq!(
+            watch,
+            Some(OnRefused::TraineeRoles {
+                trainee: TIM,
+                by: MAX,
+                promoted: true
+            })
+        );
+        assert!(
+            crate::audit::summaries(&store)
+                .iter()
+                .any(|s| s == "TRAINEE_PROMOTED by <@43>: trainee_user_id=<@44> removed_roles=<@&20> added_role=<@&30>")
+        );
+        // Discord refused it: Max hears of it by DM, in his language.
+        store
+            .write(|w| {
+                i18n::set_preference(w, MAX, Lang::Ru)?;
+                roles_refused(w, &texts, TIM, MAX, true)
+            })
+            .unwrap();
+        let effects = queued(&store);
+        let Some((_, Effect::Send { to, message, .. })) = effects.last() else {
+            panic!("{effects:?}");
+        };
+        assert_eq!(*to, Destination::Dm(MAX));
+        assert!(
+            message
+                .content
+                .starts_with("Discord не дал изменить роли <@44> при повышении")
+        );
+        // Not a trainee: nothing queued, nothing recorded.
+        let refused = store.write(
+            |w| match decide(w, &look, MAX, Decision::Expel, 7, &[5], T0) {
+                Err(DecisionError::Store(err)) => Err(err),
+                other => Ok(other),
+            },
+        );
+        assert!(matches!(
+            refused.unwrap(),
+            Err(DecisionError::NotATrainee { member: 7 })
+        ));
+        assert_eq!(queued(&store).len(), effects.len());
+    }
+}

@@ -142,13 +142,11 @@ pub(super) fn submit(
     said: &Said,
 ) -> Result<Outcome, HandlerError> {
     let now = ctx.clock.now();
+    // A refusal rolls the transaction back: nothing changes.
     let result = ctx.store.write(|w| {
-        match desk::practise(w, &look(ctx), id, inv.user, verdict, said, now) {
-            Ok(review) => Ok(Ok(trainee::get(w, review)?)),
-            Err(PracticeError::Store(err)) => Err(err),
-            Err(other) => Ok(Err(other)),
-        }
-    })?;
+        let review = desk::practise(w, &look(ctx), id, inv.user, verdict, said, now)?;
+        Ok(trainee::get(w, review)?)
+    });
     match result {
         Ok(review) => {
             ctx.outbox.wake();
@@ -311,24 +309,11 @@ pub fn assess_submitted(
     let feedback = field(fields, "feedback");
     let now = ctx.clock.now();
     let result = ctx.store.write(|w| {
-        let assessed = desk::assess(
-            w,
-            &look(ctx),
-            id,
-            inv.user,
-            accepted,
-            feedback.as_deref(),
-            now,
-        );
-        match assessed {
-            Ok(done) => {
-                let threshold = params::number(w, Param::ReviewsForPromotionDecision)?;
-                Ok(Ok((done, threshold)))
-            }
-            Err(AssessError::Store(err)) => Err(err),
-            Err(other) => Ok(Err(other)),
-        }
-    })?;
+        let feedback = feedback.as_deref();
+        let done = desk::assess(w, &look(ctx), id, inv.user, accepted, feedback, now)?;
+        let threshold = params::number(w, Param::ReviewsForPromotionDecision)?;
+        Ok((done, threshold))
+    });
     let (done, threshold) = match result {
         Ok(done) => done,
         Err(err) => return refuse_assessment(ctx, inv, err),
@@ -464,13 +449,9 @@ fn decide(
     update: bool,
 ) -> Result<Outcome, HandlerError> {
     let now = ctx.clock.now();
-    let result = ctx.store.write(|w| {
-        match desk::decide(w, &look(ctx), inv.user, decision, member, roles, now) {
-            Ok(change) => Ok(Ok(change)),
-            Err(DecisionError::Store(err)) => Err(err),
-            Err(other) => Ok(Err(other)),
-        }
-    })?;
+    let result = ctx
+        .store
+        .write(|w| desk::decide(w, &look(ctx), inv.user, decision, member, roles, now));
     if let Err(err) = result {
         return refuse_decision(ctx, inv, err);
     }
