@@ -1,6 +1,6 @@
-//! The request desk's messages, rebuilt from the store each time (gd-requestbot §2.4–2.6, §3.1):
-//! the Reviewer's Widget, the Resolution Widget, the archive entry, reviews, the author's
-//! notifications and the queue notices.
+//! The request desk's messages, rebuilt from the store each time (gd-requestbot §2.4–2.6, §2.8,
+//! §3.1): the Reviewer's Widget, the Resolution Widget, the archive entry, reviews, the author's
+//! notifications, the queue notices, and the trainees' card and practice reviews.
 //!
 //! Widgets are staff-facing and written in English texts (editable with `/text edit`); reviews
 //! and notifications are written in the request's language and ping its author. Because every
