@@ -511,7 +511,7 @@ async fn refusals_change_nothing() {
     assert_eq!(
         dms[0].content,
         format!(
-            "Discord refused to change the roles of {tim} for their promotion: they may have left the server, or their roles rank above Stagehand's. Their roles did not change."
+            "Discord refused to change the roles of {tim} for their promotion: they may have left the server, or one of the roles ranks above Stagehand's. Check their roles."
         )
     );
     assert!(
@@ -551,7 +551,7 @@ async fn refusals_change_nothing() {
 }
 
 /// A request whose card a person deleted is passed over by `/trainee pick`, and kept: its
-/// widget's place is still known.
+/// widget's place is still known. Without a channel for practice reviews, a pick is refused.
 #[tokio::test]
 async fn a_pick_skips_a_request_whose_card_is_gone() {
     let d = programme(&[]).await;
@@ -575,6 +575,13 @@ async fn a_pick_skips_a_request_whose_card_is_gone() {
         pick(&d, "tim").await.unwrap_err(),
         "There is no request left for you to practise on right now."
     );
+    // Without a channel for practice reviews, a pick says so before anything is written.
+    let route = [("route", json!("trainee_review_text"))];
+    assert_eq!(d.run("owner", "route disable", &route).await, DONE);
+    assert_eq!(
+        pick(&d, "tim").await.unwrap_err(),
+        "Practice reviews cannot be taken right now: the trainee reviews' channel is not set up. Please tell an admin."
+    );
 }
 
 /// The server restarts between a practice review and its assessment; the pick's card, shown
@@ -591,6 +598,8 @@ async fn the_trainee_review_widget_works_across_a_restart() {
         .unwrap();
     d.submit("tim", &form, &[("review", REVIEW)]).await;
     let review = practice_review(&d, 1).await;
+    // Its place is recorded before the restart (the log goes out behind it).
+    logged(&d, "TRAINEE_REVIEW_ADDED").await;
 
     d.restart().await;
 

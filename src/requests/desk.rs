@@ -223,9 +223,10 @@ pub fn decide(
     Ok(change)
 }
 
-/// Discord refused the role change of `trainee`'s promotion (`promoted`) or expulsion: the
-/// supervisor `by` who decided it is told by DM, in their language, that the roles did not
-/// change (the event stays: it records the decision).
+/// Discord refused the role change of `trainee`'s promotion (`promoted`) or expulsion (the
+/// member left, or a role ranks above Stagehand's; a role given before the refusal stays): the
+/// supervisor `by` who decided it is told by DM, in their language, to check the roles (the
+/// event stays: it records the decision).
 pub fn roles_refused(
     w: &mut Writer,
     texts: &Catalogue,

@@ -30,6 +30,7 @@ use crate::requests::trainee::{
     self, AssessError, Decision, DecisionError, MIN_FEEDBACK, PracticeError,
 };
 use crate::requests::widgets;
+use crate::routes::{self, Route};
 
 /// Cards `/trainee pick` checks with Discord before it gives up (each is one lookup).
 const PICK_TRIES: usize = 10;
@@ -164,6 +165,14 @@ pub(super) fn submit(
 /// kept as it is (the original forgot its card's place and gave up, §2.8).
 pub async fn pick(ctx: &Ctx, inv: &Invocation) -> Result<Outcome, HandlerError> {
     let choice = ctx.language(inv)?;
+    if ctx
+        .store
+        .read(|r| routes::resolve(r, Route::TraineeReviewText))?
+        .is_none()
+    {
+        // Nowhere to post the review: say so now, not after it is written.
+        return refuse(ctx, inv, PracticeError::NoChannel);
+    }
     let mut candidates = ctx.store.read(|r| trainee::candidates(r, inv.user))?;
     candidates.shuffle(&mut rand::rng());
     let mut asked = 0;
