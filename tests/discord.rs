@@ -280,7 +280,9 @@ async fn commands_are_registered_once_per_change_of_the_table() {
             "usercd",
             "levelcd",
             "request",
-            "queue"
+            "queue",
+            "trainee",
+            "reviews"
         ]
     );
     assert_eq!(fake.commands()[0]["name_localizations"]["ru"], "помощь");

@@ -18,7 +18,7 @@ pub(crate) const REVIEW: &str =
     "Отличный уровень: плавный геймплей, аккуратный декор и честная синхронизация с музыкой.";
 
 /// The routes' default channels (`defaults/routes.toml`), added to the sample guild.
-pub(crate) const DESK_CHANNELS: [&str; 8] = [
+pub(crate) const DESK_CHANNELS: [&str; 9] = [
     "pending-requests",
     "request-resolutions",
     "approved-levels",
@@ -27,8 +27,11 @@ pub(crate) const DESK_CHANNELS: [&str; 8] = [
     "request-archive",
     "request-announcements",
     "stagehand-log",
+    "trainee-reviews",
 ];
 
+/// A server with the request desk on the fake Discord and the fake GD server (also used by
+/// `trainees` and `faults`).
 pub(crate) struct Desk {
     pub(crate) guild: Guild,
     pub(crate) fake: FakeDiscord,
@@ -38,7 +41,8 @@ pub(crate) struct Desk {
     dir: tempfile::TempDir,
 }
 
-fn desk_guild() -> Guild {
+/// The sample guild with a channel for every route of the desk.
+pub(crate) fn desk_guild() -> Guild {
     let mut guild = Guild::sample();
     let base = guild.channel("general");
     for (i, name) in DESK_CHANNELS.iter().enumerate() {
@@ -53,13 +57,21 @@ fn desk_guild() -> Guild {
 impl Desk {
     /// A fresh install with the desk's channels, `reviewer` bound to Reviewer and `gd_mod` to
     /// GD Moderator, and the given parameters set by the owner.
-    async fn start(params: &[(&str, &str)]) -> Desk {
-        Desk::start_with(params, &[]).await
+    pub(crate) async fn start(params: &[(&str, &str)]) -> Desk {
+        Desk::start_in(desk_guild(), params, &[]).await
     }
 
     /// [`Desk::start`] with more settings in the environment (`STAGEHAND_*`).
     pub(crate) async fn start_with(params: &[(&str, &str)], settings: &[(&str, &str)]) -> Desk {
-        let guild = desk_guild();
+        Desk::start_in(desk_guild(), params, settings).await
+    }
+
+    /// [`Desk::start_with`] on `guild` (made from [`desk_guild`]).
+    pub(crate) async fn start_in(
+        guild: Guild,
+        params: &[(&str, &str)],
+        settings: &[(&str, &str)],
+    ) -> Desk {
         let fake = FakeDiscord::start(guild.clone()).await;
         let gd = FakeGd::with_fixtures().await;
         let dir = tempfile::tempdir().unwrap();
@@ -91,7 +103,7 @@ impl Desk {
     }
 
     /// Starts the server (the `nth` time) and waits until it answers the owner.
-    async fn boot(&mut self, nth: usize) {
+    pub(crate) async fn boot(&mut self, nth: usize) {
         let pairs: Vec<(&str, &str)> = self
             .env
             .iter()
@@ -114,7 +126,7 @@ impl Desk {
         }
     }
 
-    async fn restart(&mut self) {
+    pub(crate) async fn restart(&mut self) {
         if let Some(server) = self.server.take() {
             server.stop();
         }

@@ -50,6 +50,9 @@ mod tidy;
 mod tls_scan;
 /// Top plays found by the sync (points once, announced once) and `/points`, end to end.
 mod top_plays;
+/// The trainee programme end to end: practice reviews, assessments, feedback threads, promotion
+/// and expulsion, refusals, a restart; `/reviews level` and `/reviews user`, paged.
+mod trainees;
 /// The weekly winners: chosen by the scheduler at Monday 00:00 in the configured zone, announced
 /// once across restarts and downtime; the off-season notice.
 mod weekly;

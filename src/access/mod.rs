@@ -31,6 +31,17 @@ use crate::store::{Store, StoreError, Table};
 /// Permission bindings: `(role id, flag name)` → nothing (see `access`).
 pub(crate) const PERMISSION_BINDINGS: Table<(u64, String), ()> = Table::new("permission_bindings");
 
+/// The roles `flag` is bound to, read in the caller's transaction: for a use case that gives or
+/// takes those roles (a trainee's promotion), from the same store its change commits to.
+pub fn roles_with(r: &impl crate::store::Read, flag: Flag) -> Result<Vec<u64>, StoreError> {
+    let bindings = r.keys(&PERMISSION_BINDINGS)?;
+    Ok(bindings
+        .into_iter()
+        .filter(|(_, name)| name == flag.name())
+        .map(|(role, _)| role)
+        .collect())
+}
+
 /// The facts about a member that permissions depend on.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Member {

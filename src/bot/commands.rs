@@ -29,6 +29,9 @@
 //! | `/request ignored`                        | `reviewer` |
 //! | `/request unresolved, widgets`            | `gd_mod`   |
 //! | `/request delete`, `/queue open, close, info, history` | `admin` |
+//! | `/trainee pick`                           | `trainee`  |
+//! | `/trainee promote, expel`                 | `trainee_supervisor` |
+//! | `/reviews level, user`                    | nothing    |
 //!
 //! Answers are private except where a command is marked `.public()` in its feature's table (`/show`
 //! and `/archived`, whose tables everyone sees, and the season prompts, whose progress everyone
@@ -42,6 +45,8 @@ pub enum Access {
     Everyone,
     /// Members holding this flag (`admin` holds every flag).
     Flag(Flag),
+    /// Members holding either flag (the Reviewer's Widget: reviewers and trainees).
+    Either(Flag, Flag),
 }
 
 /// One slash command, subcommand group or subcommand.

@@ -1,5 +1,5 @@
 //! [`Ctx`]: what every handler can reach (the store, settings, texts, permissions, the clock, the
-//! outbox and the clients of outside services), and the helpers every handler uses to answer in
+//! outbox, the clients of outside services and the questions it may ask Discord), and the helpers every handler uses to answer in
 //! the member's language.
 
 use std::sync::Arc;
@@ -33,6 +33,8 @@ pub struct Ctx {
     pub owner: AtomicU64,
     /// The Geometry Dash server (`gd.base_url`).
     pub gd: Arc<crate::gd::Client>,
+    /// What handlers may ask Discord while they answer (members, messages): see `lookup`.
+    pub discord: Arc<dyn super::lookup::Lookup>,
 }
 
 /// A failure inside a handler: logged in full, reported to the maintainers, and answered with a
@@ -122,6 +124,7 @@ pub(crate) mod tests {
             guild: GUILD,
             owner: AtomicU64::new(OWNER),
             gd: Arc::new(crate::gd::Client::new(&settings_gd_url())),
+            discord: Arc::new(crate::bot::lookup::Fixed::default()),
         }
     }
 

@@ -17,6 +17,10 @@ pub fn gate(ctx: &Ctx, inv: &Invocation, access: Access) -> bool {
     match access {
         Access::Everyone => true,
         Access::Flag(flag) => ctx.permissions.allowed(&ctx.member(inv), flag),
+        Access::Either(one, other) => {
+            let member = ctx.member(inv);
+            ctx.permissions.allowed(&member, one) || ctx.permissions.allowed(&member, other)
+        }
     }
 }
 
@@ -71,7 +75,9 @@ pub async fn dispatch(ctx: &Ctx, inv: &Invocation) -> Result<Outcome, HandlerErr
                 league::command(ctx, inv, path).await
             }
             Some("usercd" | "levelcd") => requests::cooldown_commands::command(ctx, inv, path),
-            Some("request" | "queue") => requests::command(ctx, inv, path).await,
+            Some("request" | "queue" | "trainee" | "reviews") => {
+                requests::command(ctx, inv, path).await
+            }
             Some(_) => admin::command(ctx, inv, path),
             None => outdated(ctx, inv),
         },
@@ -97,7 +103,7 @@ pub async fn dispatch(ctx: &Ctx, inv: &Invocation) -> Result<Outcome, HandlerErr
                 None => outdated(ctx, inv),
             },
             Some(("page", ..)) => match control.as_ref().and_then(List::parse) {
-                Some((list, to)) => paging::turn(ctx, inv, list, to),
+                Some((list, to)) => paging::turn(ctx, inv, list, to).await,
                 None => outdated(ctx, inv),
             },
             _ => outdated(ctx, inv),

@@ -212,7 +212,10 @@ mod tests {
         let russian: Vec<&str> = commands::all().map(|c| c.name_ru).collect();
         assert_eq!(listed(&ctx, "en-US"), english);
         assert_eq!(listed(&ctx, "ru"), russian);
-        for unbuilt in ["trainee", "log", "report"] {
+        for built in ["trainee", "reviews"] {
+            assert!(english.contains(&built), "{built} is registered");
+        }
+        for unbuilt in ["log", "report"] {
             assert!(!english.contains(&unbuilt), "{unbuilt} is not registered");
         }
     }

@@ -16,6 +16,7 @@ mod dispatch;
 mod general;
 mod interaction;
 mod league;
+pub mod lookup;
 pub(crate) mod paging;
 pub(crate) mod reply;
 mod requests;
@@ -37,6 +38,11 @@ pub fn refused(ctx: &Ctx, w: &mut Writer, watch: OnRefused) -> Result<(), StoreE
         OnRefused::ChallengeDm { challenge } => {
             crate::league::rivalry::dm_refused(w, &ctx.texts, challenge, now)
         }
+        OnRefused::TraineeRoles {
+            trainee,
+            by,
+            promoted,
+        } => crate::requests::desk::roles_refused(w, &ctx.texts, trainee, by, promoted),
     }
 }
 

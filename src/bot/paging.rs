@@ -1,5 +1,5 @@
 //! Lists shown a page at a time (gd-requestbot §1.15): `/queue history`, `list` and `history`
-//! of `/usercd` and `/levelcd`, and `/text list`.
+//! of `/usercd` and `/levelcd`, `/text list`, and `/reviews level` and `/reviews user`.
 //!
 //! A page's ⏴ and ⏵ buttons name the list and the page they lead to in their `custom_id`
 //! (`v1:page:<list>:<id>:<page>`), so a click renders that page afresh from the store, after a
@@ -7,13 +7,17 @@
 //! only the member who asked sees them and can turn them, and a turn passes the same permission
 //! check as the command that showed the list. A page past the end (the list shrank since) shows
 //! the last one.
+//!
+//! A list of links to messages ([`Lines::Links`], the reviews) asks Discord, when a page is
+//! shown, whether each message on that page still exists, and shows the ones a person deleted
+//! as such: a page costs at most its size in lookups, asked at once.
 
 use super::commands::{self, Access};
 use crate::bot::{Ctx, HandlerError};
 use crate::bot::{Invocation, Outcome, Response};
 use crate::i18n::Lang;
 use crate::outbox::CustomId;
-use crate::outbox::{Button, ButtonStyle, ButtonTarget, Message};
+use crate::outbox::{Button, ButtonStyle, ButtonTarget, Message, Posted};
 use crate::requests::cooldown::{Entity, EntityKind, Listing};
 
 const MODULE: &str = "page";
@@ -29,13 +33,33 @@ pub enum List {
     CooldownHistory(Entity),
     /// `/text list`: every text's key.
     Texts,
+    /// `/reviews level`: every review of a level's requests, oldest first.
+    ReviewsLevel(u64),
+    /// `/reviews user`: every review a member wrote, newest first.
+    ReviewsUser(u64),
 }
 
 /// A list's text in the reader's language: a title and the entries, or the one line that says
 /// there is nothing to list.
 pub enum Lines {
     Empty(String),
-    Entries { title: String, entries: Vec<String> },
+    Entries {
+        title: String,
+        entries: Vec<String>,
+    },
+    /// Entries that link to messages, each shown as `present` or, when its message is gone
+    /// (or was never posted: no place), as `gone`.
+    Links {
+        title: String,
+        entries: Vec<Link>,
+    },
+}
+
+/// An entry linking to a message that a person may have deleted.
+pub struct Link {
+    pub place: Option<Posted>,
+    pub present: String,
+    pub gone: String,
 }
 
 impl List {
@@ -46,6 +70,7 @@ impl List {
             List::Cooldowns(..) => 10,
             List::CooldownHistory(_) => 6,
             List::Texts => 50,
+            List::ReviewsLevel(_) | List::ReviewsUser(_) => 10,
         }
     }
 
@@ -60,6 +85,8 @@ impl List {
             List::Cooldowns(kind, _) => [group(kind), "list"],
             List::CooldownHistory(entity) => [group(entity.kind()), "history"],
             List::Texts => ["text", "list"],
+            List::ReviewsLevel(_) => ["reviews", "level"],
+            List::ReviewsUser(_) => ["reviews", "user"],
         }
     }
 
@@ -73,6 +100,8 @@ impl List {
             List::CooldownHistory(Entity::User(id)) => ("user_history", id),
             List::CooldownHistory(Entity::Level(id)) => ("level_history", id),
             List::Texts => ("texts", 0),
+            List::ReviewsLevel(level) => ("reviews_level", level),
+            List::ReviewsUser(user) => ("reviews_user", user),
         };
         CustomId::new(MODULE, action, id, Some(&page.to_string()))
     }
@@ -94,6 +123,8 @@ impl List {
             ("level_history", level) if (1..=i64::MAX as u64).contains(&level) => {
                 List::CooldownHistory(Entity::Level(level))
             }
+            ("reviews_level", level) if level > 0 => List::ReviewsLevel(level),
+            ("reviews_user", user) if user > 0 => List::ReviewsUser(user),
             _ => return None,
         };
         let page = id.arg.as_deref()?;
@@ -110,17 +141,36 @@ impl List {
     }
 }
 
-/// The first page of `list`, as the private reply to its command.
+/// The first page of `list`, as the private reply to its command. For a list of links, see
+/// [`first_checked`]: this one shows every link as present.
 pub fn first(ctx: &Ctx, inv: &Invocation, list: List) -> Result<Outcome, HandlerError> {
     let lang = ctx.language(inv)?.lang;
-    Ok(Outcome::reply(page(ctx, lang, list, 0)?.ephemeral()))
+    let lines = unchecked(lines(ctx, lang, list)?);
+    Ok(Outcome::reply(page(ctx, lang, list, 0, lines).ephemeral()))
+}
+
+/// The first page of `list`, its links checked with Discord.
+pub async fn first_checked(
+    ctx: &Ctx,
+    inv: &Invocation,
+    list: List,
+) -> Result<Outcome, HandlerError> {
+    let lang = ctx.language(inv)?.lang;
+    let lines = checked(ctx, list, 0, lines(ctx, lang, list)?).await;
+    Ok(Outcome::reply(page(ctx, lang, list, 0, lines).ephemeral()))
 }
 
 /// The page a ⏴ or ⏵ button leads to, in place of the page it was clicked on.
-pub fn turn(ctx: &Ctx, inv: &Invocation, list: List, to: usize) -> Result<Outcome, HandlerError> {
+pub async fn turn(
+    ctx: &Ctx,
+    inv: &Invocation,
+    list: List,
+    to: usize,
+) -> Result<Outcome, HandlerError> {
     let lang = ctx.language(inv)?.lang;
+    let lines = checked(ctx, list, to, lines(ctx, lang, list)?).await;
     Ok(Outcome {
-        response: Response::Update(page(ctx, lang, list, to)?),
+        response: Response::Update(page(ctx, lang, list, to, lines)),
         effects: Vec::new(),
     })
 }
@@ -135,15 +185,68 @@ fn lines(ctx: &Ctx, lang: Lang, list: List) -> Result<Lines, HandlerError> {
             super::requests::cooldown_commands::history(ctx, lang, entity)
         }
         List::Texts => Ok(super::admin::texts_listed(ctx, lang)),
+        List::ReviewsLevel(level) => super::requests::reviews_of_level(ctx, lang, level),
+        List::ReviewsUser(user) => super::requests::reviews_by(ctx, lang, user),
     }
+}
+
+/// A list as shown: its links settled.
+enum Shown {
+    Empty(String),
+    Entries { title: String, entries: Vec<String> },
+}
+
+/// Links shown as present, unchecked.
+fn unchecked(lines: Lines) -> Shown {
+    match lines {
+        Lines::Empty(text) => Shown::Empty(text),
+        Lines::Entries { title, entries } => Shown::Entries { title, entries },
+        Lines::Links { title, entries } => Shown::Entries {
+            title,
+            entries: entries.into_iter().map(|link| link.present).collect(),
+        },
+    }
+}
+
+/// The links of page `number` (as [`page`] bounds it) checked with Discord: each whose message
+/// is gone is shown as such. The entries of other pages are not shown, nor asked about.
+async fn checked(ctx: &Ctx, list: List, number: usize, lines: Lines) -> Shown {
+    let Lines::Links { title, entries } = lines else {
+        return unchecked(lines);
+    };
+    let size = list.per_page();
+    let pages = entries.len().div_ceil(size).max(1);
+    let shown = number.min(pages - 1) * size..(number.min(pages - 1) + 1) * size;
+    let places: Vec<Posted> = entries
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| shown.contains(i))
+        .filter_map(|(_, link)| link.place)
+        .collect();
+    let mut exists = super::lookup::existing(&ctx.discord, &places)
+        .await
+        .into_iter();
+    let entries = entries
+        .into_iter()
+        .enumerate()
+        .map(|(i, link)| {
+            let present = match link.place {
+                None => false,
+                Some(_) if shown.contains(&i) => exists.next().unwrap_or(true),
+                Some(_) => true,
+            };
+            if present { link.present } else { link.gone }
+        })
+        .collect();
+    Shown::Entries { title, entries }
 }
 
 /// Page `number` (from 0; past the end, the last page) of `list`, with the buttons to the pages
 /// on either side when there is more than one.
-fn page(ctx: &Ctx, lang: Lang, list: List, number: usize) -> Result<Message, HandlerError> {
-    let (title, entries) = match lines(ctx, lang, list)? {
-        Lines::Empty(text) => return Ok(Message::text(text)),
-        Lines::Entries { title, entries } => (title, entries),
+fn page(ctx: &Ctx, lang: Lang, list: List, number: usize, shown: Shown) -> Message {
+    let (title, entries) = match shown {
+        Shown::Empty(text) => return Message::text(text),
+        Shown::Entries { title, entries } => (title, entries),
     };
     let size = list.per_page();
     let pages = entries.len().div_ceil(size).max(1);
@@ -151,7 +254,7 @@ fn page(ctx: &Ctx, lang: Lang, list: List, number: usize) -> Result<Message, Han
     let mut text = vec![title];
     text.extend(entries.into_iter().skip(number * size).take(size));
     if pages == 1 {
-        return Ok(Message::text(text.join("\n")));
+        return Message::text(text.join("\n"));
     }
     let (shown, of) = ((number + 1).to_string(), pages.to_string());
     let footer = ctx
@@ -164,17 +267,17 @@ fn page(ctx: &Ctx, lang: Lang, list: List, number: usize) -> Result<Message, Han
         target: ButtonTarget::Control(list.custom_id(to)),
         disabled,
     };
-    Ok(Message::text(text.join("\n")).with_row(vec![
+    Message::text(text.join("\n")).with_row(vec![
         button("⏴", number.saturating_sub(1), number == 0),
         button("⏵", number + 1, number + 1 == pages),
-    ]))
+    ])
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    const LISTS: [List; 8] = [
+    const LISTS: [List; 10] = [
         List::QueueHistory,
         List::Cooldowns(EntityKind::User, Listing::Temporary),
         List::Cooldowns(EntityKind::User, Listing::Endless),
@@ -183,6 +286,8 @@ mod tests {
         List::CooldownHistory(Entity::User(81_000_000_000_000_001)),
         List::CooldownHistory(Entity::Level(128)),
         List::Texts,
+        List::ReviewsLevel(128),
+        List::ReviewsUser(81_000_000_000_000_001),
     ];
 
     #[test]
@@ -213,6 +318,8 @@ mod tests {
             "v1:page:queue_history:0:1a",
             "v1:page:queue_history:0:99999999999999999999999",
             "v1:req:queue_history:0:1",
+            "v1:page:reviews_level:0:1",
+            "v1:page:reviews_user:0:0",
         ] {
             let id = CustomId::parse(text).unwrap_or_else(|e| panic!("{text}: {e}"));
             assert_eq!(List::parse(&id), None, "{text}");

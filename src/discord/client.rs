@@ -170,6 +170,7 @@ async fn start(
         | GatewayIntents::GUILD_MESSAGES
         | GatewayIntents::DIRECT_MESSAGES;
     let gd = Arc::new(crate::gd::Client::new(&settings.gd_base_url.0));
+    let lookup = Arc::new(super::lookup::Serenity::new(config.guild_id));
     let ctx = Arc::new(Ctx {
         osu,
         texts: Catalogue::open(&store)?,
@@ -182,6 +183,7 @@ async fn start(
         https_port,
         owner: AtomicU64::new(0),
         gd,
+        discord: lookup.clone(),
     });
     let handler = Handler {
         ctx: ctx.clone(),
@@ -202,6 +204,7 @@ async fn start(
         None => None,
     };
     let shards = client.shard_manager.clone();
+    lookup.connect(client.http.clone());
     let delivery = tokio::spawn(super::delivery::run(
         outbox.clone(),
         ctx.clone(),

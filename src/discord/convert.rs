@@ -4,7 +4,7 @@ use serenity::all::{
     ButtonStyle as SerenityStyle, CreateActionRow, CreateAllowedMentions, CreateAttachment,
     CreateAutocompleteResponse, CreateButton, CreateEmbed, CreateEmbedFooter, CreateInputText,
     CreateInteractionResponseFollowup, CreateInteractionResponseMessage, CreateMessage,
-    CreateModal, EditInteractionResponse, EditMessage, InputTextStyle, RoleId,
+    CreateModal, EditInteractionResponse, EditMessage, InputTextStyle, RoleId, UserId,
 };
 
 use crate::outbox::{Button, ButtonStyle, ButtonTarget, Choice, Embed, Message, Modal, Pings};
@@ -70,6 +70,7 @@ fn mentions(m: &Message) -> CreateAllowedMentions {
         Pings::Nobody => none,
         Pings::Users => none.all_users(true),
         Pings::Role(role) => none.roles([RoleId::new(role)]),
+        Pings::User(user) => none.users([UserId::new(user)]),
     }
 }
 

@@ -3,8 +3,9 @@
 //! It starts the client and follows gateway events ([`client`]), registers the slash commands
 //! ([`register`]), turns interactions into plain `bot::Invocation`s and `bot::dispatch`'s plain
 //! `bot::Outcome`s back into API calls ([`interactions`], [`callback`], [`convert`]), and delivers the
-//! outbox ([`delivery`]). With `discord.proxy` set, the gateway goes through it too
-//! ([`gateway_proxy`]). Everything it sends passes `outbox::prepare` (Discord's limits) first.
+//! outbox ([`delivery`]); it answers the questions handlers ask Discord ([`lookup`]). With
+//! `discord.proxy` set, the gateway goes through the proxy too ([`gateway_proxy`]). Everything it
+//! sends passes `outbox::prepare` (Discord's limits) first.
 //! The application behind it (`bot/`) never sees serenity types.
 
 mod callback;
@@ -13,6 +14,7 @@ mod convert;
 mod delivery;
 mod gateway_proxy;
 mod interactions;
+mod lookup;
 mod register;
 
 pub use client::supervise;

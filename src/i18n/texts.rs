@@ -398,6 +398,39 @@ mod tests {
         }
         let escape = crate::i18n::template::decode_escapes("\\u").unwrap_err();
         messages.push(crate::i18n::TextError::from(escape).message());
+        {
+            use crate::requests::trainee::{AssessError, DecisionError, PracticeError};
+            messages.extend(
+                [
+                    PracticeError::Gone,
+                    PracticeError::Exists { at: 1 },
+                    PracticeError::ReviewRequired,
+                    PracticeError::ReviewTooShort,
+                    PracticeError::NoChannel,
+                ]
+                .iter()
+                .map(PracticeError::message),
+            );
+            messages.extend(
+                [
+                    AssessError::Gone,
+                    AssessError::Already { by: 1, at: 2 },
+                    AssessError::Own,
+                    AssessError::FeedbackTooShort,
+                ]
+                .iter()
+                .map(AssessError::message),
+            );
+            messages.extend(
+                [
+                    DecisionError::NotATrainee { member: 1 },
+                    DecisionError::NoRole(crate::access::Flag::Reviewer),
+                    DecisionError::Left { member: 1 },
+                ]
+                .iter()
+                .map(DecisionError::message),
+            );
+        }
         for change in [
             crate::audit::Change::NoEffect,
             crate::audit::Change::Applied(crate::audit::EventId(1)),

@@ -6,7 +6,7 @@
 //! Queued rows are postcard, where a variant is stored by its position: new variants go at the
 //! end of [`Effect`] (the last one added: [`Effect::Thread`], a thread started on an anchored
 //! message with a first post in it), never in between, so rows queued by an older release still
-//! read.
+//! read; the same holds for [`OnRefused`] (the last one added: a trainee's role change).
 
 use serde::{Deserialize, Serialize};
 
@@ -64,6 +64,13 @@ pub enum Effect {
 pub enum OnRefused {
     /// The DM asking the target of challenge `challenge` to answer it.
     ChallengeDm { challenge: u64 },
+    /// The role change of a trainee's promotion (`promoted`) or expulsion, decided by
+    /// supervisor `by`: the member left, or their roles rank above Stagehand's.
+    TraineeRoles {
+        trainee: u64,
+        by: u64,
+        promoted: bool,
+    },
 }
 
 /// Where a new message goes.
@@ -207,5 +214,22 @@ mod tests {
         assert_eq!(tag(&thread), 6);
         let bytes = postcard::to_allocvec(&thread).expect("encode");
         assert_eq!(postcard::from_bytes::<Effect>(&bytes).ok(), Some(thread));
+    }
+
+    /// Watches are stored by position too: the challenge's DM came first.
+    #[test]
+    fn watches_keep_their_stored_positions() {
+        let encode = |watch: &OnRefused| postcard::to_allocvec(watch).expect("encode");
+        assert_eq!(encode(&OnRefused::ChallengeDm { challenge: 7 }), [0, 7]);
+        let roles = OnRefused::TraineeRoles {
+            trainee: 5,
+            by: 6,
+            promoted: true,
+        };
+        assert_eq!(encode(&roles), [1, 5, 6, 1]);
+        assert_eq!(
+            postcard::from_bytes::<OnRefused>(&encode(&roles)).ok(),
+            Some(roles)
+        );
     }
 }

@@ -38,6 +38,8 @@ pub enum Pings {
     Users,
     /// Only this role, when the content mentions it.
     Role(u64),
+    /// Only this user, when the content mentions them.
+    User(u64),
 }
 
 impl Message {

@@ -6,6 +6,8 @@
 //! - [`create`]: the check sequence of `/request create` and the submission;
 //! - [`review`]: reviewers' opinions and moderators' resolutions;
 //! - [`queue`]: the queue, opened and closed by hand or by itself;
+//! - [`trainee`]: trainees' practice reviews, their assessment, promotion and expulsion;
+//! - [`reviews`]: every review written, as `/reviews` lists them;
 //! - [`cooldown`]: cooldowns and bans; [`youtube`]: showcase links.
 
 pub mod cooldown;
@@ -14,6 +16,8 @@ pub mod desk;
 pub mod model;
 pub mod queue;
 pub mod review;
+pub mod reviews;
+pub mod trainee;
 pub mod widgets;
 pub mod youtube;
 

@@ -283,6 +283,11 @@ pub mod anchor {
         let kind = if resolution { "final" } else { "review" };
         format!("req:{id}:{kind}:{user}")
     }
+    /// Practice review `review` of a trainee (see `requests::trainee`), with its assessment
+    /// buttons until it is assessed. Named by the review, which outlives its request.
+    pub fn practice(review: u64) -> String {
+        format!("trainee_review:{review}")
+    }
 }
 
 pub fn get(r: &impl Read, id: u64) -> Result<Option<Request>, StoreError> {

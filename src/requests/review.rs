@@ -76,7 +76,7 @@ pub struct Said {
 
 impl Said {
     /// Trimmed, empty as absent, checked for length.
-    fn clean(&self) -> Result<Said, ReviewError> {
+    pub(super) fn clean(&self) -> Result<Said, ReviewError> {
         let clean = |text: &Option<String>| {
             text.as_deref()
                 .map(str::trim)

@@ -1,6 +1,6 @@
-//! The request desk's messages, rebuilt from the store each time (gd-requestbot §2.4–2.6, §3.1):
-//! the Reviewer's Widget, the Resolution Widget, the archive entry, reviews, the author's
-//! notifications and the queue notices.
+//! The request desk's messages, rebuilt from the store each time (gd-requestbot §2.4–2.6, §2.8,
+//! §3.1): the Reviewer's Widget, the Resolution Widget, the archive entry, reviews, the author's
+//! notifications, the queue notices, and the trainees' card and practice reviews.
 //!
 //! Widgets are staff-facing and written in English texts (editable with `/text edit`); reviews
 //! and notifications are written in the request's language and ping its author. Because every
@@ -9,6 +9,7 @@
 
 use super::model::{Dossier, Grade, Verdict, anchor};
 use super::queue::Notice;
+use super::trainee::PracticeReview;
 use crate::i18n::Catalogue;
 use crate::i18n::Lang;
 use crate::outbox;
@@ -28,6 +29,7 @@ const PENDING: u32 = 0x979B1F;
 const UNRESOLVED: u32 = 0x990000;
 const RESOLVED: u32 = 0x128611;
 const ARCHIVED: u32 = 0x666666;
+const TRAINEE_CARD: u32 = 0x0000AA;
 
 /// What each Reviewer's Widget button asks for.
 pub const OPINIONS: [&str; 4] = ["approve_review", "approve", "reject_review", "reject"];
@@ -311,6 +313,69 @@ pub fn archive(r: &impl Read, look: &Look, dossier: &Dossier) -> Result<Message,
         ));
     }
     Ok(Message::embed(embed))
+}
+
+/// The card `/trainee pick` shows a trainee (§2.8): the request's facts in blue, without the
+/// consensus or the resolutions, which a practice review must not lean on.
+pub fn trainee_card(look: &Look, dossier: &Dossier) -> Embed {
+    details(look, dossier, TRAINEE_CARD)
+}
+
+/// A trainee's practice review `id` (route `trainee_review_text`, §2.8): plain text in the
+/// request's language, with the summary of its verdict always, pinging nobody; while it waits
+/// for an assessment (`open`), with the supervisors' Approve and Reject buttons. Drawn from the
+/// stored review alone, so the edit that removes the buttons keeps every word where it was.
+pub fn practice(look: &Look, id: u64, review: &PracticeReview, open: bool) -> Message {
+    let lang = review.lang;
+    let request_info = review.card.map_or_else(String::new, |place| {
+        let link = place.link(look.guild);
+        let line = look
+            .texts
+            .render(lang, "trainee.review.request_info", &[("link", &link)]);
+        format!("\n{line}")
+    });
+    let summary_key = match review.verdict {
+        Verdict::Approve => "request.review.summary.good",
+        Verdict::Reject => "request.review.summary.bad",
+    };
+    let reason = review.reason.as_deref().map_or_else(String::new, |reason| {
+        let code = format!("`{}`", reason.replace('`', "'"));
+        let line = look
+            .texts
+            .render(lang, "trainee.review.reason", &[("reason", &code)]);
+        format!("\n{line}")
+    });
+    let content = look.texts.render(
+        lang,
+        "trainee.review",
+        &[
+            ("trainee", &format!("<@{}>", review.trainee)),
+            (
+                "level_name",
+                &format!("`{}`", review.level_name.replace('`', "'")),
+            ),
+            ("level_id", &review.level_id.to_string()),
+            ("request_info", &request_info),
+            ("review_text", review.review.trim()),
+            ("summary", &look.texts.render(lang, summary_key, &[])),
+            ("reason", &reason),
+        ],
+    );
+    let message = Message::text(content);
+    if !open {
+        return message;
+    }
+    let assess = |verdict: &str, style| {
+        button(
+            en(look, &format!("trainee.button.{verdict}"), &[]),
+            style,
+            CustomId::new("req", "assess", id, Some(verdict)),
+        )
+    };
+    message.with_row(vec![
+        assess("accept", ButtonStyle::Success),
+        assess("reject", ButtonStyle::Danger),
+    ])
 }
 
 /// A review, in the request's language, pinging the author (§2.5).

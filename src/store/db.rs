@@ -453,6 +453,13 @@ pub trait Read {
         &self,
         table: &Table<K, V>,
     ) -> Result<u64, StoreError>;
+
+    /// Every key, in key order, without decoding a value (to find the few rows worth reading
+    /// in a table keyed by something else first).
+    fn keys<K: Key + ?Sized, V: Serialize + DeserializeOwned>(
+        &self,
+        table: &Table<K, V>,
+    ) -> Result<Vec<K::Owned>, StoreError>;
 }
 
 impl Read for Reader {
@@ -494,6 +501,14 @@ impl Read for Reader {
             None => Ok(0),
         }
     }
+
+    fn keys<K: Key + ?Sized, V: Serialize + DeserializeOwned>(
+        &self,
+        table: &Table<K, V>,
+    ) -> Result<Vec<K::Owned>, StoreError> {
+        self.open(table.name)?
+            .map_or(Ok(Vec::new()), |raw| self.guard(|| keys(table, &raw)))
+    }
 }
 
 impl Read for Writer {
@@ -531,6 +546,14 @@ impl Read for Writer {
     ) -> Result<u64, StoreError> {
         self.health
             .guard(|| Ok(self.txn.open_table(table.raw())?.len()?))
+    }
+
+    fn keys<K: Key + ?Sized, V: Serialize + DeserializeOwned>(
+        &self,
+        table: &Table<K, V>,
+    ) -> Result<Vec<K::Owned>, StoreError> {
+        self.health
+            .guard(|| keys(table, &self.txn.open_table(table.raw())?))
     }
 }
 
@@ -582,6 +605,18 @@ fn all<K: Key + ?Sized, V: Serialize + DeserializeOwned>(
     Ok(out)
 }
 
+fn keys<K: Key + ?Sized, V: Serialize + DeserializeOwned>(
+    table: &Table<K, V>,
+    raw: &impl ReadableTable<&'static [u8], &'static [u8]>,
+) -> Result<Vec<K::Owned>, StoreError> {
+    let mut out = Vec::new();
+    for entry in raw.iter()? {
+        let (k, _) = entry?;
+        out.push(key::decode::<K>(table.name, k.value())?);
+    }
+    Ok(out)
+}
+
 /// A row as stored: key and value bytes.
 pub(super) type RawRow = (Vec<u8>, Vec<u8>);
 
@@ -628,5 +663,9 @@ mod tests {
             "reversed bounds"
         );
         assert_eq!(values((0, 0), (9, 0), usize::MAX).len(), 5);
+        let keys = store.read(|r| Read::keys(r, &PAIRS)).unwrap();
+        assert_eq!(keys, [(1, 5), (2, 1), (2, 7), (2, u64::MAX), (3, 0)]);
+        const ABSENT: Table<u64, String> = Table::new("test_absent");
+        assert!(store.read(|r| Read::keys(r, &ABSENT)).unwrap().is_empty());
     }
 }

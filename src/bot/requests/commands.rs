@@ -1,4 +1,5 @@
-//! The request desk's commands: `/usercd`, `/levelcd`, `/request`, `/queue`.
+//! The request desk's commands: `/usercd`, `/levelcd`, `/request`, `/queue`, `/trainee`,
+//! `/reviews`.
 
 use crate::access::Flag;
 use crate::bot::commands::{
@@ -12,6 +13,23 @@ const LOG_VIEWER: Access = Access::Flag(Flag::LogViewer);
 const REVIEWER: Access = Access::Flag(Flag::Reviewer);
 const GD_MOD: Access = Access::Flag(Flag::GdMod);
 const INSERT_REQUESTS: Access = Access::Flag(Flag::InsertRequests);
+const TRAINEE: Access = Access::Flag(Flag::Trainee);
+const SUPERVISOR: Access = Access::Flag(Flag::TraineeSupervisor);
+
+/// The member a supervisor promotes or expels.
+const TRAINEE_MEMBER: OptionSpec = typed(
+    "trainee",
+    "стажёр",
+    "command.option.trainee",
+    OptionKind::User,
+);
+/// The member whose reviews `/reviews user` lists.
+const REVIEW_AUTHOR: OptionSpec = typed(
+    "author",
+    "автор",
+    "command.option.review_author",
+    OptionKind::User,
+);
 
 /// A level id as Discord limits it (gd-requestbot §1.0).
 const LEVEL_ID: OptionSpec = typed(
@@ -77,7 +95,7 @@ const CD_LISTING: OptionSpec = chosen(
     cooldown_listings,
 );
 
-/// `/usercd`, `/levelcd`, `/request`, `/queue`.
+/// `/usercd`, `/levelcd`, `/request`, `/queue`, `/trainee`, `/reviews`.
 pub const COMMANDS: &[CommandSpec] = &[
     group(
         "usercd",
@@ -240,6 +258,49 @@ pub const COMMANDS: &[CommandSpec] = &[
             leaf("close", "закрыть", "command.queue.close", ADMIN, &[]),
             leaf("info", "состояние", "command.queue.info", ADMIN, &[]),
             leaf("history", "история", "command.queue.history", ADMIN, &[]),
+        ],
+    ),
+    group(
+        "trainee",
+        "стажёр",
+        "command.trainee.description",
+        &[
+            leaf("pick", "задание", "command.trainee.pick", TRAINEE, &[]),
+            leaf(
+                "promote",
+                "повысить",
+                "command.trainee.promote",
+                SUPERVISOR,
+                &[TRAINEE_MEMBER],
+            ),
+            leaf(
+                "expel",
+                "исключить",
+                "command.trainee.expel",
+                SUPERVISOR,
+                &[TRAINEE_MEMBER],
+            ),
+        ],
+    ),
+    group(
+        "reviews",
+        "отзывы",
+        "command.reviews.description",
+        &[
+            leaf(
+                "level",
+                "уровень",
+                "command.reviews.level",
+                Access::Everyone,
+                &[LEVEL_ID],
+            ),
+            leaf(
+                "user",
+                "автор",
+                "command.reviews.user",
+                Access::Everyone,
+                &[REVIEW_AUTHOR],
+            ),
         ],
     ),
 ];

@@ -3,9 +3,10 @@
 //!
 //! A click checks the request's state before opening a form; the form's submission runs
 //! `requests::desk::opine` or `resolve`, which checks it again inside the transaction that stores
-//! the answer and queues every message it causes.
+//! the answer and queues every message it causes. A trainee's click or form on the Reviewer's
+//! Widget is a practice review instead (`trainees`), never an opinion.
 
-use super::{field, look, reply};
+use super::{field, look, reply, trainees};
 use crate::bot::{Ctx, HandlerError, outdated};
 use crate::bot::{Invocation, Outcome, Response};
 use crate::i18n;
@@ -14,6 +15,7 @@ use crate::outbox::{Input, Modal};
 use crate::requests::desk;
 use crate::requests::model::{Grade, Verdict};
 use crate::requests::review::{self, MAX_TEXT, MIN_REVIEW, ReviewError, Said};
+use crate::requests::trainee::PracticeError;
 use crate::requests::widgets::OPINIONS;
 use crate::store::Writer;
 
@@ -52,7 +54,7 @@ fn input(ctx: &Ctx, lang: i18n::Lang, id: &str, required: bool) -> Input {
     }
 }
 
-fn modal(
+pub(super) fn modal(
     ctx: &Ctx,
     inv: &Invocation,
     id: CustomId,
@@ -84,6 +86,9 @@ pub fn opinion_clicked(
     let Some(kind) = kind.filter(|k| OPINIONS.contains(k)) else {
         return outdated(ctx, inv);
     };
+    if trainees::is_trainee(ctx, inv) {
+        return trainees::widget_clicked(ctx, inv, id, kind);
+    }
     if let Err(err) = ctx.store.read(|r| Ok(review::may_opine(r, id, inv.user)))? {
         return refuse(ctx, inv, err);
     }
@@ -130,6 +135,13 @@ pub fn opinion_submitted(
         review: field(fields, "review"),
         reason: field(fields, "reason"),
     };
+    if trainees::is_trainee(ctx, inv) {
+        // A reviewer made a trainee while the form was open: the decision is made now (§2.4).
+        return match kind {
+            Some("reject") => trainees::refuse(ctx, inv, PracticeError::ReviewRequired),
+            _ => trainees::submit(ctx, inv, id, verdict, &said),
+        };
+    }
     record(ctx, inv, |w| {
         desk::opine(w, &look(ctx), id, inv.user, verdict, &said, ctx.clock.now())
     })

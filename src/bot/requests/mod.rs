@@ -1,7 +1,9 @@
-//! The GD request desk in Discord (gd-requestbot §1.1, §1.9, §2–3), on top of `requests`:
-//! `/request …` and `/queue …` ([`create`], [`manage`]), the widgets' buttons and forms
-//! ([`controls`]), and `/usercd`, `/levelcd` ([`cooldown_commands`]); the messages they post are
-//! the use cases' (`requests::desk`, `requests::widgets`).
+//! The GD request desk in Discord (gd-requestbot §1.1, §1.9, §1.11, §1.14, §2–3), on top of
+//! `requests`: `/request …` and `/queue …` ([`create`], [`manage`]), the widgets' buttons and
+//! forms ([`controls`]), the trainee programme (`/trainee …`, practice reviews, assessments and
+//! promotions: [`trainees`]), `/reviews …` ([`reviews`]), and `/usercd`, `/levelcd`
+//! ([`cooldown_commands`]); the messages they post are the use cases' (`requests::desk`,
+//! `requests::widgets`).
 //!
 //! Every step is one write transaction that stores the change, records its audit event, and
 //! queues its posts, edits and deletions in the outbox (see `outbox`); nothing is sent that the
@@ -12,17 +14,21 @@
 //! Controls: `v1:req:form:<level>` (open the form again after a slow lookup),
 //! `v1:req:submit:<level>` (the form), `v1:req:opinion:<request>:<kind>` and
 //! `v1:req:opinion_form:<request>:<kind>` (reviewers), `v1:req:resolve:<request>:<grade|reject>`
-//! and `v1:req:resolve_form:<request>:<grade|reject>` (GD moderators).
+//! and `v1:req:resolve_form:<request>:<grade|reject>` (GD moderators), and the trainees'
+//! (see [`trainees`]).
 
 mod commands;
 mod controls;
 pub(super) mod cooldown_commands;
 mod create;
 mod manage;
+mod reviews;
+mod trainees;
 
 pub use commands::COMMANDS;
 
 pub use manage::history as queue_history;
+pub use reviews::{by as reviews_by, of_level as reviews_of_level};
 
 use super::commands::Access;
 use crate::access::Flag;
@@ -39,13 +45,16 @@ use crate::store::StoreError;
 pub fn control_access(id: &CustomId) -> Option<Access> {
     match id.action.as_str() {
         "form" | "submit" => Some(Access::Everyone),
-        "opinion" | "opinion_form" => Some(Access::Flag(Flag::Reviewer)),
+        // Trainees click the Reviewer's Widget too: their answers are practice reviews.
+        "opinion" | "opinion_form" => Some(Access::Either(Flag::Reviewer, Flag::Trainee)),
         "resolve" | "resolve_form" => Some(Access::Flag(Flag::GdMod)),
+        "practice" | "practice_form" => Some(Access::Flag(Flag::Trainee)),
+        "assess" | "assess_form" | "decide" => Some(Access::Flag(Flag::TraineeSupervisor)),
         _ => None,
     }
 }
 
-/// Runs `/request <sub>` or `/queue <sub>`.
+/// Runs `/request <sub>`, `/queue <sub>`, `/trainee <sub>` or `/reviews <sub>`.
 pub async fn command(
     ctx: &Ctx,
     inv: &Invocation,
@@ -60,6 +69,9 @@ pub async fn command(
         ["request", "insert"] => create::insert(ctx, inv).await,
         ["request", sub] => manage::request(ctx, inv, sub),
         ["queue", sub] => manage::queue(ctx, inv, sub),
+        ["trainee", "pick"] => trainees::pick(ctx, inv).await,
+        ["trainee", sub] => trainees::command(ctx, inv, sub),
+        ["reviews", sub] => reviews::command(ctx, inv, sub).await,
         _ => outdated(ctx, inv),
     }
 }
@@ -82,6 +94,15 @@ pub async fn control(ctx: &Ctx, inv: &Invocation, id: &CustomId) -> Result<Outco
         ("resolve_form", Kind::Modal { .. }) => {
             controls::resolve_submitted(ctx, inv, id.id, arg, fields)
         }
+        ("practice", Kind::Component { .. }) => trainees::practice_clicked(ctx, inv, id.id, arg),
+        ("practice_form", Kind::Modal { .. }) => {
+            trainees::practice_submitted(ctx, inv, id.id, arg, fields)
+        }
+        ("assess", Kind::Component { .. }) => trainees::assess_clicked(ctx, inv, id.id, arg),
+        ("assess_form", Kind::Modal { .. }) => {
+            trainees::assess_submitted(ctx, inv, id.id, arg, fields)
+        }
+        ("decide", Kind::Component { .. }) => trainees::decide_clicked(ctx, inv, id.id, arg).await,
         _ => outdated(ctx, inv),
     }
 }
@@ -134,8 +155,16 @@ mod tests {
         let access = |action: &str| control_access(&CustomId::new("req", action, 1, None));
         assert_eq!(access("submit"), Some(Access::Everyone));
         assert_eq!(access("form"), Some(Access::Everyone));
-        assert_eq!(access("opinion"), Some(Access::Flag(Flag::Reviewer)));
-        assert_eq!(access("opinion_form"), Some(Access::Flag(Flag::Reviewer)));
+        let widget = Some(Access::Either(Flag::Reviewer, Flag::Trainee));
+        assert_eq!(access("opinion"), widget);
+        assert_eq!(access("opinion_form"), widget);
+        let trainee = Some(Access::Flag(Flag::Trainee));
+        assert_eq!(access("practice"), trainee);
+        assert_eq!(access("practice_form"), trainee);
+        let supervisor = Some(Access::Flag(Flag::TraineeSupervisor));
+        assert_eq!(access("assess"), supervisor);
+        assert_eq!(access("assess_form"), supervisor);
+        assert_eq!(access("decide"), supervisor);
         assert_eq!(access("resolve"), Some(Access::Flag(Flag::GdMod)));
         assert_eq!(access("resolve_form"), Some(Access::Flag(Flag::GdMod)));
         assert_eq!(access("delete"), None, "unknown actions are outdated");

@@ -578,11 +578,14 @@ impl FakeDiscord {
                 .ok_or_else(|| format!("no open modal {custom_id:?} was shown to user {user}"))?;
             let rows = modal_rows(shown.modal.as_ref().unwrap(), fields)?;
             shown.modal_submitted = true;
-            Ok((shown.channel_id, shown.source_message, rows))
+            Ok((shown.id, shown.channel_id, shown.source_message, rows))
         });
-        let (channel, source, rows) = found.unwrap_or_else(|e: String| panic!("fake Discord: {e}"));
+        let (opener, channel, source, rows) =
+            found.unwrap_or_else(|e: String| panic!("fake Discord: {e}"));
         let data = json!({"custom_id": custom_id, "components": rows});
-        self.interact(5, user, channel, source, locale, |_| Ok(data))
+        let mut composed = self.compose_interaction(5, user, channel, source, locale, |_| Ok(data));
+        composed.rec.opened_by = Some(opener);
+        composed.send()
     }
 
     /// `user` types in option `focused` of `command`; returns the choices the bot offered.
@@ -665,6 +668,7 @@ impl FakeDiscord {
                 choices: None,
                 modal: None,
                 modal_submitted: false,
+                opened_by: None,
                 rejections: Vec::new(),
             };
             Ok((rec, payload))
@@ -749,6 +753,23 @@ impl FakeDiscord {
         self.shared.with(|s| {
             s.channels.remove(&id);
         });
+    }
+
+    /// A person (a moderator tidying a channel) deletes message `id` by hand: it is gone for
+    /// everyone, and requests for it get 10008 from now on.
+    pub fn delete_message(&self, id: u64) {
+        self.shared.with(|s| s.remove_message(id));
+    }
+
+    /// After how many minutes without activity thread `id` archives; `None` when there is no
+    /// such thread.
+    pub fn auto_archive(&self, id: u64) -> Option<u16> {
+        self.shared.read(|s| {
+            s.channels
+                .get(&id)
+                .filter(|c| c.parent.is_some())
+                .map(|c| c.auto_archive)
+        })
     }
 
     /// The threads started in `parent`, oldest first.

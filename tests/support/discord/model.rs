@@ -304,21 +304,43 @@ pub fn message(state: &State, message: &MessageRec) -> Value {
         value["guild_id"] = json!(state.guild.id.to_string());
     }
     if let Some((id, kind)) = message.interaction {
-        let user = state.interactions.get(&id).map_or(0, |i| i.user);
         value["webhook_id"] = json!(FakeDiscord::APPLICATION_ID.to_string());
         value["application_id"] = json!(FakeDiscord::APPLICATION_ID.to_string());
-        value["interaction_metadata"] = json!({
-            "id": id.to_string(),
-            "type": kind,
-            "user": self::user(state, user),
-            "authorizing_integration_owners": {"0": state.guild.id.to_string()},
-        });
+        value["interaction_metadata"] = interaction_metadata(state, id, kind);
     }
     if let Some(thread) = message.thread.and_then(|t| state.channels.get(&t)) {
         value["thread"] = self::channel(state, thread);
         value["flags"] = json!(message.flags | HAS_THREAD);
     }
     value
+}
+
+/// A message's `interaction_metadata` for the interaction `id` of type `kind` it answers: a
+/// click's names the message clicked (`interacted_message_id`), a form's the interaction that
+/// opened the form (`triggering_interaction_metadata`), as Discord sends them.
+fn interaction_metadata(state: &State, id: u64, kind: u8) -> Value {
+    let rec = state.interactions.get(&id);
+    let mut metadata = json!({
+        "id": id.to_string(),
+        "type": kind,
+        "user": user(state, rec.map_or(0, |i| i.user)),
+        "authorizing_integration_owners": {"0": state.guild.id.to_string()},
+    });
+    match (kind, rec) {
+        (3, Some(rec)) => {
+            if let Some(clicked) = rec.source_message {
+                metadata["interacted_message_id"] = json!(clicked.to_string());
+            }
+        }
+        (5, Some(rec)) => {
+            if let Some(opener) = rec.opened_by.and_then(|o| state.interactions.get(&o)) {
+                metadata["triggering_interaction_metadata"] =
+                    interaction_metadata(state, opener.id, opener.kind);
+            }
+        }
+        _ => {}
+    }
+    metadata
 }
 
 /// An INTERACTION_CREATE payload from `user` in `channel_id`.

@@ -163,6 +163,8 @@ pub struct InteractionRec {
     pub modal: Option<Value>,
     /// The user already submitted the modal this interaction opened.
     pub modal_submitted: bool,
+    /// For a modal submission: the interaction that opened the modal.
+    pub opened_by: Option<u64>,
     /// Why Discord refused the bot's requests for this interaction.
     pub rejections: Vec<String>,
 }

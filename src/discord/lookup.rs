@@ -1,0 +1,92 @@
+//! `bot::lookup::Lookup` answered through serenity's HTTP client: a member by id (`GET
+//! /guilds/{guild}/members/{user}`) and a message by its place (`GET
+//! /channels/{channel}/messages/{message}`), with Discord's "unknown" and "no access" answers
+//! read as "not there" and anything else as [`Unreachable`].
+//!
+//! The bot's context is made before the client whose HTTP client answers; [`Serenity::connect`]
+//! hands it over once the client exists, and a question before that is [`Unreachable`].
+
+use std::sync::{Arc, OnceLock};
+
+use serenity::all::{ChannelId, GuildId, Http, MessageId, UserId};
+
+use crate::bot::lookup::{Asked, Lookup, Unreachable};
+use crate::outbox::Posted;
+
+/// Discord's JSON error codes that mean "not there".
+const UNKNOWN_CHANNEL: isize = 10003;
+const UNKNOWN_MEMBER: isize = 10007;
+const UNKNOWN_MESSAGE: isize = 10008;
+const UNKNOWN_USER: isize = 10013;
+const MISSING_ACCESS: isize = 50001;
+
+/// The guild's members and messages, asked over serenity's `Http`.
+pub struct Serenity {
+    guild: u64,
+    http: OnceLock<Arc<Http>>,
+}
+
+impl Serenity {
+    pub fn new(guild: u64) -> Serenity {
+        Serenity {
+            guild,
+            http: OnceLock::new(),
+        }
+    }
+
+    /// Answers from now on with `http` (the client's own, with its ratelimiter).
+    pub fn connect(&self, http: Arc<Http>) {
+        let _ = self.http.set(http);
+    }
+
+    fn http(&self) -> Result<&Http, Unreachable> {
+        self.http
+            .get()
+            .map(Arc::as_ref)
+            .ok_or_else(|| Unreachable("the Discord client is not connected yet".into()))
+    }
+}
+
+/// Discord's status and JSON error code, when it answered with an error.
+fn refusal(err: &serenity::Error) -> Option<(u16, isize)> {
+    match err {
+        serenity::Error::Http(serenity::http::HttpError::UnsuccessfulRequest(response)) => {
+            Some((response.status_code.as_u16(), response.error.code))
+        }
+        _ => None,
+    }
+}
+
+impl Lookup for Serenity {
+    fn member_roles(&self, user: u64) -> Asked<'_, Option<Vec<u64>>> {
+        Box::pin(async move {
+            let http = self.http()?;
+            match http
+                .get_member(GuildId::new(self.guild), UserId::new(user))
+                .await
+            {
+                Ok(member) => Ok(Some(member.roles.iter().map(|r| r.get()).collect())),
+                Err(err) => match refusal(&err) {
+                    Some((404, UNKNOWN_MEMBER | UNKNOWN_USER)) => Ok(None),
+                    _ => Err(Unreachable(err.to_string())),
+                },
+            }
+        })
+    }
+
+    fn message_exists(&self, place: Posted) -> Asked<'_, bool> {
+        Box::pin(async move {
+            let http = self.http()?;
+            let asked = http
+                .get_message(ChannelId::new(place.channel), MessageId::new(place.message))
+                .await;
+            match asked {
+                Ok(_) => Ok(true),
+                Err(err) => match refusal(&err) {
+                    Some((_, UNKNOWN_MESSAGE | UNKNOWN_CHANNEL | MISSING_ACCESS)) => Ok(false),
+                    _ => Err(Unreachable(err.to_string())),
+                },
+            }
+        })
+    }
+}
