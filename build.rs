@@ -1,4 +1,8 @@
-//! Stamps the git commit into the binary (`STAGEHAND_GIT`), falling back to "unknown commit".
+//! Stamps the binary: the git commit (`STAGEHAND_GIT`, falling back to "unknown commit"), the
+//! target it was built for (`STAGEHAND_TARGET`), and the release public key
+//! (`STAGEHAND_RELEASE_KEY`, 64 hex digits of an ed25519 key) when `cargo xtask dist` passes one:
+//! `stagehand update` accepts only archives signed by that key, and a build without one updates
+//! nothing.
 
 fn main() {
     let commit = std::process::Command::new("git")
@@ -16,6 +20,20 @@ fn main() {
         "cargo:rustc-env=STAGEHAND_GIT={}",
         commit.unwrap_or_else(|| "unknown commit".into())
     );
+    println!(
+        "cargo:rustc-env=STAGEHAND_TARGET={}",
+        std::env::var("TARGET").unwrap_or_default()
+    );
+    println!("cargo:rerun-if-env-changed=STAGEHAND_RELEASE_KEY");
+    match std::env::var("STAGEHAND_RELEASE_KEY") {
+        Ok(key) if key.len() == 64 && key.bytes().all(|b| b.is_ascii_hexdigit()) => {
+            println!("cargo:rustc-env=STAGEHAND_RELEASE_KEY={}", key.to_ascii_lowercase());
+        }
+        Ok(key) if !key.is_empty() => {
+            panic!("STAGEHAND_RELEASE_KEY must be 64 hex digits (an ed25519 public key)")
+        }
+        _ => println!("cargo:rustc-env=STAGEHAND_RELEASE_KEY="),
+    }
     println!("cargo:rerun-if-changed=.git/HEAD");
     println!("cargo:rerun-if-changed=.git/refs/heads");
 }
