@@ -5,14 +5,7 @@
 //! nothing.
 
 fn main() {
-    let commit = std::process::Command::new("git")
-        .args(["rev-parse", "--short=10", "HEAD"])
-        .output()
-        .ok()
-        .filter(|out| out.status.success())
-        .and_then(|out| String::from_utf8(out.stdout).ok())
-        .map(|s| s.trim().to_string())
-        .filter(|s| !s.is_empty());
+    let commit = git(&["rev-parse", "--short=10", "HEAD"]);
     if commit.is_none() {
         println!("cargo:warning=git is not available; the version will not name a commit");
     }
@@ -34,6 +27,37 @@ fn main() {
         }
         _ => println!("cargo:rustc-env=STAGEHAND_RELEASE_KEY="),
     }
-    println!("cargo:rerun-if-changed=.git/HEAD");
-    println!("cargo:rerun-if-changed=.git/refs/heads");
+    // Where git keeps HEAD and the branches: in a worktree (or a copy inside one) `.git` is a
+    // file or absent, and a path that does not exist would rerun this script on every build.
+    for (arg, suffix) in [
+        ("--git-path", "HEAD"),
+        ("--git-common-dir", "refs/heads"),
+        ("--git-common-dir", "packed-refs"),
+    ] {
+        let path = git(&["rev-parse", arg, if arg == "--git-path" { suffix } else { "" }])
+            .map(|p| {
+                if arg == "--git-path" {
+                    std::path::PathBuf::from(p)
+                } else {
+                    std::path::PathBuf::from(p).join(suffix)
+                }
+            })
+            .filter(|p| p.exists());
+        if let Some(path) = path {
+            println!("cargo:rerun-if-changed={}", path.display());
+        }
+    }
+}
+
+/// What `git args…` prints, trimmed, when it succeeds.
+fn git(args: &[&str]) -> Option<String> {
+    let args: Vec<&str> = args.iter().copied().filter(|a| !a.is_empty()).collect();
+    std::process::Command::new("git")
+        .args(&args)
+        .output()
+        .ok()
+        .filter(|out| out.status.success())
+        .and_then(|out| String::from_utf8(out.stdout).ok())
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
 }

@@ -6,6 +6,8 @@
 
 mod support;
 
+/// Certificates by ACME against Pebble: issued, served, renewed on the clock, kept when renewal fails.
+mod acme;
 /// Administration end to end: permissions, parameters, routes, texts, help topics.
 mod admin;
 /// Backups while serving, restores, retention, refusing foreign and newer stores.
@@ -32,6 +34,8 @@ mod migrations;
 mod osu_client;
 /// Pictures: golden tables and charts, hostile input.
 mod render;
+/// The release path: the static dist binary in an empty root, `update` against a fake feed, restart.
+mod release;
 /// The GD request desk end to end: requests, opinions, resolutions, the queue, refusals.
 mod requests;
 /// Rivalries: challenges issued, answered from a DM, won once on the syncs, expired across restarts, revoked.
