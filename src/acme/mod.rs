@@ -425,15 +425,16 @@ fn alpn_certificate(
         .custom_extensions
         .push(rcgen::CustomExtension::new_acme_identifier(digest));
     let cert = params.self_signed(&key)?;
-    let issued = Issued {
-        domain: domain.to_string(),
-        directory: String::new(),
-        cert_pem: cert.pem(),
-        key_pem: key.serialize_pem(),
-        not_after: 0,
-        issued_at: 0,
-    };
-    certified(&issued, &acme.provider)
+    // Not `CertifiedKey::from_der`: its check that key and certificate match parses the
+    // certificate with webpki, which refuses the critical acmeIdentifier extension.
+    let private = PrivateKeyDer::try_from(key.serialize_der())
+        .map_err(|e| AcmeError::Certificate(e.to_string()))?;
+    let signing = acme
+        .provider
+        .key_provider
+        .load_private_key(private)
+        .map_err(|e| AcmeError::Certificate(e.to_string()))?;
+    Ok(Arc::new(CertifiedKey::new(vec![cert.der().clone()], signing)))
 }
 
 /// The account for `directory`: the stored one, or a new one registered and stored.
