@@ -20,7 +20,10 @@ fn main() {
     println!("cargo:rerun-if-env-changed=STAGEHAND_RELEASE_KEY");
     match std::env::var("STAGEHAND_RELEASE_KEY") {
         Ok(key) if key.len() == 64 && key.bytes().all(|b| b.is_ascii_hexdigit()) => {
-            println!("cargo:rustc-env=STAGEHAND_RELEASE_KEY={}", key.to_ascii_lowercase());
+            println!(
+                "cargo:rustc-env=STAGEHAND_RELEASE_KEY={}",
+                key.to_ascii_lowercase()
+            );
         }
         Ok(key) if !key.is_empty() => {
             panic!("STAGEHAND_RELEASE_KEY must be 64 hex digits (an ed25519 public key)")
@@ -34,15 +37,19 @@ fn main() {
         ("--git-common-dir", "refs/heads"),
         ("--git-common-dir", "packed-refs"),
     ] {
-        let path = git(&["rev-parse", arg, if arg == "--git-path" { suffix } else { "" }])
-            .map(|p| {
-                if arg == "--git-path" {
-                    std::path::PathBuf::from(p)
-                } else {
-                    std::path::PathBuf::from(p).join(suffix)
-                }
-            })
-            .filter(|p| p.exists());
+        let path = git(&[
+            "rev-parse",
+            arg,
+            if arg == "--git-path" { suffix } else { "" },
+        ])
+        .map(|p| {
+            if arg == "--git-path" {
+                std::path::PathBuf::from(p)
+            } else {
+                std::path::PathBuf::from(p).join(suffix)
+            }
+        })
+        .filter(|p| p.exists());
         if let Some(path) = path {
             println!("cargo:rerun-if-changed={}", path.display());
         }

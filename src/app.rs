@@ -32,13 +32,12 @@ pub enum Stopped {
 /// `stagehand serve`: runs until SIGTERM or Ctrl-C, or a restart asked over the admin socket.
 pub async fn serve(paths: Paths) -> anyhow::Result<Stopped> {
     // The binary's path now, before an update renames it away.
-    let exe = std::env::current_exe()
-        .and_then(std::fs::canonicalize)
-        .ok();
+    let exe = std::env::current_exe().and_then(std::fs::canonicalize).ok();
     let restart = Arc::new(tokio::sync::Notify::new());
     let restarting = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let shutdown = {
-        let (signal, restart, restarting) = (shutdown_signal()?, restart.clone(), restarting.clone());
+        let (signal, restart, restarting) =
+            (shutdown_signal()?, restart.clone(), restarting.clone());
         async move {
             tokio::select! {
                 () = signal => {}

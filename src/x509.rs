@@ -67,4 +67,3 @@ pub(crate) fn der_time(bytes: &[u8]) -> Option<(i64, &[u8])> {
     let unix = jiff::tz::TimeZone::UTC.to_timestamp(time).ok()?.as_second();
     Some((unix, rest))
 }
-

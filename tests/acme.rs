@@ -92,10 +92,16 @@ fn issue_26_acme_issues_at_first_start_renews_on_the_clock_and_keeps_the_certifi
     let in_use = "the certificate from the ACME CA is in use";
     let started = Instant::now();
     wait_log(&server, in_use, 1, "the first certificate");
-    eprintln!("figure ACME issuance against Pebble {:?}", started.elapsed());
+    eprintln!(
+        "figure ACME issuance against Pebble {:?}",
+        started.elapsed()
+    );
     let root = pebble.root_pem();
     let (first, not_after) = served_certificate(https_port, &root);
-    assert!(not_after > stagehand::clock::unix_now() + 30 * 86_400, "{not_after}");
+    assert!(
+        not_after > stagehand::clock::unix_now() + 30 * 86_400,
+        "{not_after}"
+    );
 
     // Over HTTPS, with only Pebble's root trusted: the page, and HSTS now the certificate is real.
     let client = reqwest::Client::builder()
@@ -134,14 +140,15 @@ fn issue_26_acme_issues_at_first_start_renews_on_the_clock_and_keeps_the_certifi
         "the failed renewal",
     );
     let (still, _) = served_certificate(https_port, &root);
-    assert_eq!(still, second, "the certificate in use stays after a failed renewal");
+    assert_eq!(
+        still, second,
+        "the certificate in use stays after a failed renewal"
+    );
     server.stop();
 
-    let store = stagehand::store::Store::open(
-        &dir.path().join("data/stagehand.redb"),
-        &Default::default(),
-    )
-    .unwrap();
+    let store =
+        stagehand::store::Store::open(&dir.path().join("data/stagehand.redb"), &Default::default())
+            .unwrap();
     let events = store
         .read(|r| {
             stagehand::audit::query(
@@ -166,8 +173,16 @@ fn issue_26_acme_issues_at_first_start_renews_on_the_clock_and_keeps_the_certifi
         ]
     );
     let failed = &events[2].1;
-    assert!(failed.summary().contains(&format!("domain={DOMAIN}")), "{}", failed.summary());
-    assert!(failed.summary().contains("in_use_until="), "{}", failed.summary());
+    assert!(
+        failed.summary().contains(&format!("domain={DOMAIN}")),
+        "{}",
+        failed.summary()
+    );
+    assert!(
+        failed.summary().contains("in_use_until="),
+        "{}",
+        failed.summary()
+    );
 
     // A snapshot leaves the ACME account's key on this machine.
     let snapshot = dir.path().join("snapshot.redb");
@@ -176,10 +191,18 @@ fn issue_26_acme_issues_at_first_start_renews_on_the_clock_and_keeps_the_certifi
     let tables = copy.table_names().unwrap();
     assert!(tables.iter().any(|t| t == "acme_certificate"), "{tables:?}");
     assert!(
-        !tables.iter().any(|t| t.starts_with(stagehand::store::LOCAL_PREFIX)),
+        !tables
+            .iter()
+            .any(|t| t.starts_with(stagehand::store::LOCAL_PREFIX)),
         "{tables:?}"
     );
-    assert!(store.table_names().unwrap().iter().any(|t| t == "local_acme_account"));
+    assert!(
+        store
+            .table_names()
+            .unwrap()
+            .iter()
+            .any(|t| t == "local_acme_account")
+    );
 }
 
 #[test]

@@ -59,10 +59,54 @@ fn archive_contents(archive: &Path) -> (Vec<String>, Vec<u8>) {
 }
 
 #[test]
+fn issue_26_the_release_builds_carry_their_versions() {
+    let builds = dist::builds();
+    eprintln!(
+        "figure release builds made or found fresh in {:?}",
+        builds.took
+    );
+    assert_eq!(builds.current.version, env!("CARGO_PKG_VERSION"));
+    assert_eq!(
+        builds.next.version,
+        dist::next_version(env!("CARGO_PKG_VERSION"))
+    );
+    for (dist, version) in [
+        (&builds.current, &builds.current.version),
+        (&builds.next, &builds.next.version),
+    ] {
+        let said = Command::new(&dist.binary).arg("version").output().unwrap();
+        let said = String::from_utf8_lossy(&said.stdout);
+        assert!(
+            said.starts_with(&format!("stagehand {version} (")) && said.contains(TARGET),
+            "{said}"
+        );
+    }
+    // The tag check of `cargo xtask dist`.
+    let version = env!("CARGO_PKG_VERSION");
+    assert!(xdist::check_tag(version, &format!("v{version}")).is_ok());
+    let wrong = xdist::check_tag(version, "v9.9.9").unwrap_err().to_string();
+    assert!(
+        wrong.contains("does not match the version in Cargo.toml"),
+        "{wrong}"
+    );
+    // A key file others may read is refused.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("key");
+    xdist::write_key(&path, &builds.key).unwrap();
+    assert!(xdist::read_key_file(&path).is_ok());
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let open = xdist::read_key_file(&path).unwrap_err().to_string();
+    assert!(open.contains("can be read by others"), "{open}");
+}
+
+#[test]
 fn issue_26_the_dist_binary_is_static_and_runs_in_an_empty_root() {
     let builds = dist::builds();
     let current = &builds.current;
-    eprintln!("figure release builds made or found fresh in {:?}", builds.took);
+    eprintln!(
+        "figure release builds made or found fresh in {:?}",
+        builds.took
+    );
     let bytes = std::fs::read(&current.binary).unwrap();
     eprintln!("figure dist-test binary size {} bytes", bytes.len());
     assert!(xdist::is_static(&bytes).unwrap());
@@ -101,7 +145,11 @@ fn issue_26_the_dist_binary_is_static_and_runs_in_an_empty_root() {
     );
     let verify = |key: zipsign_api::VerifyingKey| {
         let mut file = std::fs::File::open(&current.archive).unwrap();
-        zipsign_api::verify::verify_tar(&mut file, &[key], Some(format!("{name}.tar.gz").as_bytes()))
+        zipsign_api::verify::verify_tar(
+            &mut file,
+            &[key],
+            Some(format!("{name}.tar.gz").as_bytes()),
+        )
     };
     assert!(verify(builds.key.verifying_key()).is_ok());
     let stranger = xdist::generate_key().unwrap();
@@ -119,7 +167,8 @@ fn issue_26_the_dist_binary_is_static_and_runs_in_an_empty_root() {
     let said = String::from_utf8_lossy(&version.stdout);
     assert!(version.status.success(), "{version:?}");
     assert!(
-        said.starts_with(&format!("stagehand {} (", current.version)) && said.contains("signed release"),
+        said.starts_with(&format!("stagehand {} (", current.version))
+            && said.contains("signed release"),
         "{said}"
     );
 
@@ -163,11 +212,13 @@ fn issue_26_the_dist_binary_is_static_and_runs_in_an_empty_root() {
     assert_eq!(status, 200, "{body}");
     let health: serde_json::Value = serde_json::from_str(&body).unwrap();
     assert_eq!(health["version"], current.version.as_str());
-    assert!(Command::new("kill")
-        .args(["-TERM", &serve.id().to_string()])
-        .status()
-        .unwrap()
-        .success());
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &serve.id().to_string()])
+            .status()
+            .unwrap()
+            .success()
+    );
     let exit = serve.wait().unwrap();
     assert!(exit.success(), "serve in the empty root exited with {exit}");
     let mut left: Vec<String> = std::fs::read_dir(root.path())
@@ -175,7 +226,11 @@ fn issue_26_the_dist_binary_is_static_and_runs_in_an_empty_root() {
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     left.sort();
-    assert_eq!(left, ["data", "stagehand"], "only what serve made beside the binary");
+    assert_eq!(
+        left,
+        ["data", "stagehand"],
+        "only what serve made beside the binary"
+    );
 }
 
 /// The release files for `version` with `binary`, signed by `key`, in a fresh folder.
@@ -250,7 +305,10 @@ fn issue_26_update_installs_a_newer_signed_release_and_refuses_everything_else()
         "{out}"
     );
     assert!(out.contains("Certificates from Let's Encrypt.") && out.contains("Third line."));
-    assert_eq!(std::fs::read(dir.path().join("stagehand")).unwrap(), original);
+    assert_eq!(
+        std::fs::read(dir.path().join("stagehand")).unwrap(),
+        original
+    );
     assert!(leftovers(dir.path()).is_empty());
 
     // --yes: installs it; the new binary says its version; the old one is kept.
@@ -270,12 +328,18 @@ fn issue_26_update_installs_a_newer_signed_release_and_refuses_everything_else()
     assert!(
         String::from_utf8_lossy(&said.stdout).starts_with(&format!("stagehand {} (", next.version))
     );
-    assert_eq!(std::fs::read(dir.path().join("stagehand.old")).unwrap(), original);
+    assert_eq!(
+        std::fs::read(dir.path().join("stagehand.old")).unwrap(),
+        original
+    );
     assert_eq!(leftovers(dir.path()), ["stagehand.old"]);
     // Up to date now.
     let (code, out, _) = update(dir.path(), &feed, &["--yes"]);
     assert_eq!(code, 0);
-    assert!(out.contains(&format!("Stagehand {} is installed: it is the newest", next.version)));
+    assert!(out.contains(&format!(
+        "Stagehand {} is installed: it is the newest",
+        next.version
+    )));
 
     // Each refusal: exit 1, the reason, the installed binary byte for byte as it was, nothing
     // left beside it.
@@ -303,7 +367,12 @@ fn issue_26_update_installs_a_newer_signed_release_and_refuses_everything_else()
             vec![release(
                 &next.version,
                 notes,
-                &signed(&next.binary, &next.version, &stranger, &scratch.path().join("bad")),
+                &signed(
+                    &next.binary,
+                    &next.version,
+                    &stranger,
+                    &scratch.path().join("bad"),
+                ),
             )],
             "is not valid for the release key",
         ),
@@ -347,7 +416,11 @@ fn issue_26_update_installs_a_newer_signed_release_and_refuses_everything_else()
             std::fs::read(dir.path().join("stagehand")).unwrap() == original,
             "{what}: the installed binary changed"
         );
-        assert!(leftovers(dir.path()).is_empty(), "{what}: {:?}", leftovers(dir.path()));
+        assert!(
+            leftovers(dir.path()).is_empty(),
+            "{what}: {:?}",
+            leftovers(dir.path())
+        );
     }
 }
 
@@ -377,36 +450,59 @@ fn issue_26_a_running_server_logs_the_newer_release_and_restarts_into_it() {
     let pid = server.pid();
     let (status, before) = block_on(crate::support::get(&server.url("/healthz")));
     assert_eq!(status, 200);
-    assert!(before.contains(&format!("\"version\":\"{}\"", current.version)), "{before}");
+    assert!(
+        before.contains(&format!("\"version\":\"{}\"", current.version)),
+        "{before}"
+    );
     // The look at start-up logs the newer release.
     let deadline = Instant::now() + Duration::from_secs(20);
     while !server
         .stderr()
         .contains("a newer release of Stagehand is available")
     {
-        assert!(Instant::now() < deadline, "no log line: {}", server.stderr());
+        assert!(
+            Instant::now() < deadline,
+            "no log line: {}",
+            server.stderr()
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
-    assert!(server.stderr().contains(&format!("available={}", next.version)));
+    assert!(
+        server
+            .stderr()
+            .contains(&format!("available={}", next.version))
+    );
 
     let (code, out, err) = update(dir.path(), &feed, &["--yes"]);
     assert_eq!(code, 0, "{out}{err}");
-    assert!(out.contains("the server is restarting into the new binary"), "{out}");
+    assert!(
+        out.contains("the server is restarting into the new binary"),
+        "{out}"
+    );
     let line = server
         .wait_for_line("is listening on", Duration::from_secs(30))
         .unwrap_or_else(|| panic!("serve did not come back: {}", server.stderr()));
-    assert!(line.starts_with(&format!("Stagehand {} ", next.version)), "{line}");
+    assert!(
+        line.starts_with(&format!("Stagehand {} ", next.version)),
+        "{line}"
+    );
     let port: u16 = line.rsplit(':').next().unwrap().parse().unwrap();
     let (status, after) = block_on(crate::support::get(&format!(
         "https://127.0.0.1:{port}/healthz"
     )));
     assert_eq!(status, 200, "{after}");
-    assert!(after.contains(&format!("\"version\":\"{}\"", next.version)), "{after}");
+    assert!(
+        after.contains(&format!("\"version\":\"{}\"", next.version)),
+        "{after}"
+    );
     assert_eq!(server.pid(), pid, "the same process, exec'd");
     let exe = std::fs::read_link(format!("/proc/{pid}/exe")).unwrap();
     assert_eq!(exe, installed.canonicalize().unwrap());
     let stderr = server.stderr();
-    assert!(stderr.contains("restarting into the updated binary"), "{stderr}");
+    assert!(
+        stderr.contains("restarting into the updated binary"),
+        "{stderr}"
+    );
     assert!(
         !stderr.contains("repaired"),
         "the store was closed cleanly before the restart: {stderr}"

@@ -32,10 +32,10 @@ mod league;
 mod migrations;
 /// The osu! API client against the fake osu!: code exchange, batches, tokens, 429s, faults.
 mod osu_client;
-/// Pictures: golden tables and charts, hostile input.
-mod render;
 /// The release path: the static dist binary in an empty root, `update` against a fake feed, restart.
 mod release;
+/// Pictures: golden tables and charts, hostile input.
+mod render;
 /// The GD request desk end to end: requests, opinions, resolutions, the queue, refusals.
 mod requests;
 /// Rivalries: challenges issued, answered from a DM, won once on the syncs, expired across restarts, revoked.

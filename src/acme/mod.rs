@@ -131,7 +131,9 @@ impl Acme {
         if let Some(issued) = store.read(|r| stored(r, settings))? {
             match certified(&issued, &acme.provider) {
                 Ok(key) => acme.put_in_use(key),
-                Err(err) => tracing::warn!(error = %err, "the stored ACME certificate is not usable"),
+                Err(err) => {
+                    tracing::warn!(error = %err, "the stored ACME certificate is not usable")
+                }
             }
         }
         Ok(acme)
@@ -186,8 +188,10 @@ fn stored(r: &impl Read, settings: &Settings) -> Result<Option<Issued>, StoreErr
         return Ok(None);
     };
     let issued = r.get(&CERTIFICATE, "current")?;
-    Ok(issued
-        .filter(|i| i.domain == domain && i.directory == settings.tls_acme_directory.as_str()))
+    Ok(
+        issued
+            .filter(|i| i.domain == domain && i.directory == settings.tls_acme_directory.as_str()),
+    )
 }
 
 /// When the renewal job is due next, seen at `now`: 30 days before the certificate's expiry;
@@ -434,7 +438,10 @@ fn alpn_certificate(
         .key_provider
         .load_private_key(private)
         .map_err(|e| AcmeError::Certificate(e.to_string()))?;
-    Ok(Arc::new(CertifiedKey::new(vec![cert.der().clone()], signing)))
+    Ok(Arc::new(CertifiedKey::new(
+        vec![cert.der().clone()],
+        signing,
+    )))
 }
 
 /// The account for `directory`: the stored one, or a new one registered and stored.
@@ -454,10 +461,15 @@ async fn account(
                     .from_credentials(credentials)
                     .await?);
             }
-            Err(err) => tracing::warn!(error = %err, "the stored ACME account is unreadable; registering a new one"),
+            Err(err) => {
+                tracing::warn!(error = %err, "the stored ACME account is unreadable; registering a new one")
+            }
         }
     }
-    let contact = settings.tls_acme_email.as_ref().map(|e| format!("mailto:{e}"));
+    let contact = settings
+        .tls_acme_email
+        .as_ref()
+        .map(|e| format!("mailto:{e}"));
     let contacts: Vec<&str> = contact.iter().map(String::as_str).collect();
     let (account, credentials) = Account::builder_with_http(http()?)
         .create(

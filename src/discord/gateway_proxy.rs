@@ -467,6 +467,49 @@ mod tests {
         }
     }
 
+    /// Without a proxy, the bridge connects to the gateway itself (an address here; a name
+    /// would go through hickory's resolver) and forwards serenity's request with the gateway's
+    /// `Host`, then bytes both ways.
+    #[tokio::test]
+    async fn without_a_proxy_the_bridge_connects_straight_to_the_gateway() {
+        let gateway = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).await.unwrap();
+        let port = gateway.local_addr().unwrap().port();
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let tls = rustls::ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_root_certificates(rustls::RootCertStore::empty())
+            .with_no_client_auth();
+        let bridge = Bridge::start(&format!("ws://127.0.0.1:{port}/gw"), None, Arc::new(tls))
+            .await
+            .unwrap();
+        let address = bridge
+            .url()
+            .trim_start_matches("ws://")
+            .trim_end_matches("/gw");
+        let mut client = TcpStream::connect(address).await.unwrap();
+        client
+            .write_all(b"GET /gw?v=10 HTTP/1.1\r\nHost: 127.0.0.1:1\r\nUpgrade: websocket\r\n\r\n")
+            .await
+            .unwrap();
+        let (mut upstream, _) = gateway.accept().await.unwrap();
+        let head = read_head(&mut upstream).await.unwrap();
+        let head = String::from_utf8(head).unwrap();
+        assert!(head.starts_with("GET /gw?v=10 HTTP/1.1\r\n"), "{head}");
+        assert!(
+            head.contains(&format!("Host: 127.0.0.1:{port}\r\n")),
+            "{head}"
+        );
+        upstream.write_all(b"pong").await.unwrap();
+        let mut answer = [0u8; 4];
+        client.read_exact(&mut answer).await.unwrap();
+        assert_eq!(&answer, b"pong");
+        assert_eq!(
+            resolve("[::1]").await.unwrap(),
+            vec!["::1".parse::<std::net::IpAddr>().unwrap()]
+        );
+    }
+
     #[tokio::test]
     async fn heads_end_at_their_blank_line_and_are_bounded() {
         let mut input: &[u8] = b"HTTP/1.1 200 OK\r\n\r\n\x16\x03\x01";

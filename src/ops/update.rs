@@ -58,7 +58,9 @@ pub enum UpdateError {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("not installed: no answer to the question (run `stagehand update --yes` to install without one)")]
+    #[error(
+        "not installed: no answer to the question (run `stagehand update --yes` to install without one)"
+    )]
     NotConfirmed,
 }
 
@@ -143,7 +145,10 @@ fn confirm(version: &str, installed: &Path) -> Result<bool, UpdateError> {
     if std::io::stdin().lock().read_line(&mut answer).is_err() {
         return Ok(false);
     }
-    Ok(matches!(answer.trim().to_ascii_lowercase().as_str(), "y" | "yes"))
+    Ok(matches!(
+        answer.trim().to_ascii_lowercase().as_str(),
+        "y" | "yes"
+    ))
 }
 
 /// Downloads and checks the release in a private folder beside `installed`, then swaps it in;
@@ -192,11 +197,10 @@ fn stage_and_install(
 
 fn progress_bar(name: &str) -> indicatif::ProgressBar {
     let bar = indicatif::ProgressBar::new(0);
-    let style = indicatif::ProgressStyle::with_template(
-        "{msg} [{bar:30}] {bytes}/{total_bytes} ({eta})",
-    )
-    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
-    .progress_chars("=> ");
+    let style =
+        indicatif::ProgressStyle::with_template("{msg} [{bar:30}] {bytes}/{total_bytes} ({eta})")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+            .progress_chars("=> ");
     bar.set_style(style);
     bar.set_message(format!("downloading {}", release::printable(name)));
     bar

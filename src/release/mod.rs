@@ -157,7 +157,10 @@ impl Feed {
     }
 
     fn url(&self) -> String {
-        format!("{}/repos/{}/{}/releases", self.base_url, self.owner, self.name)
+        format!(
+            "{}/repos/{}/{}/releases",
+            self.base_url, self.owner, self.name
+        )
     }
 
     /// Reads the feed (blocking) and compares its newest release with this binary.
@@ -419,7 +422,10 @@ mod tests {
 
     fn release(version: &str, assets: &[&str]) -> Release {
         let mut builder = Release::builder();
-        builder.version(version).name(format!("v{version}")).date("2026-01-01");
+        builder
+            .version(version)
+            .name(format!("v{version}"))
+            .date("2026-01-01");
         for name in assets {
             builder.asset(ReleaseAsset::new(*name, format!("http://x/{name}")));
         }
@@ -446,7 +452,10 @@ mod tests {
             compare(&full("0.0.9"), "0.1.0", target).unwrap(),
             Look::Older { .. }
         ));
-        let other_target = release("0.2.0", &[&archive_name("0.2.0", "aarch64-apple-darwin"), SUMS]);
+        let other_target = release(
+            "0.2.0",
+            &[&archive_name("0.2.0", "aarch64-apple-darwin"), SUMS],
+        );
         assert!(matches!(
             compare(&other_target, "0.1.0", target),
             Err(ReleaseError::NoAsset { .. })

@@ -173,7 +173,9 @@ impl Scheduler {
                     };
                     match r.get(&SCHEDULE, job.name())? {
                         Some(due) if due <= now => return Ok(Some((job, next, true))),
-                        Some(_) if job.unfinished(r, &settings, now)? => return Ok(Some((job, next, true))),
+                        Some(_) if job.unfinished(r, &settings, now)? => {
+                            return Ok(Some((job, next, true)));
+                        }
                         Some(_) => {}
                         None => return Ok(Some((job, next, job.starts_at_once()))),
                     }

@@ -225,8 +225,7 @@ impl Store {
         use redb::TableHandle as _;
         let txn = self.begin_read()?;
         self.health.guard(|| {
-            let mut names: Vec<String> =
-                txn.list_tables()?.map(|t| t.name().to_string()).collect();
+            let mut names: Vec<String> = txn.list_tables()?.map(|t| t.name().to_string()).collect();
             names.sort();
             Ok(names)
         })

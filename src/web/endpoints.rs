@@ -36,7 +36,10 @@ pub async fn handle(
 ) -> Response<Body> {
     let (route, mut response) = route(req, client, &state).await;
     let real_certificate = state.settings.tls_cert.is_some()
-        || state.acme.as_ref().is_some_and(|acme| acme.current().is_some());
+        || state
+            .acme
+            .as_ref()
+            .is_some_and(|acme| acme.current().is_some());
     if real_certificate {
         response.headers_mut().insert(
             header::STRICT_TRANSPORT_SECURITY,

@@ -258,7 +258,11 @@ fn acme_answer(
             "application/octet-stream",
             key_authorization,
         ),
-        None => pages::bytes(StatusCode::NOT_FOUND, "text/plain; charset=utf-8", "Not found.\n"),
+        None => pages::bytes(
+            StatusCode::NOT_FOUND,
+            "text/plain; charset=utf-8",
+            "Not found.\n",
+        ),
     };
     Some(answer)
 }

@@ -23,11 +23,11 @@ use rustls::sign::CertifiedKey;
 use serde::{Deserialize, Serialize};
 
 use crate::clock::Clock;
+use crate::config::Settings;
+use crate::store::{Store, StoreError, Table};
 #[cfg(test)]
 use crate::x509::der_time;
 use crate::x509::validity;
-use crate::config::Settings;
-use crate::store::{Store, StoreError, Table};
 
 /// The self-signed certificate (key `current`), reused across restarts while its names fit.
 pub(crate) const SELF_SIGNED_CERT: Table<str, crate::web::tls::SelfSigned> =
@@ -208,9 +208,7 @@ impl ResolvesServerCert for WithAcme {
                 .server_name()
                 .and_then(|name| self.acme.challenge_certificate(name));
         }
-        self.acme
-            .current()
-            .or_else(|| self.fallback.resolve(hello))
+        self.acme.current().or_else(|| self.fallback.resolve(hello))
     }
 }
 

@@ -191,7 +191,10 @@ impl Server {
     pub fn wait_for_line(&self, needle: &str, wait: Duration) -> Option<String> {
         let deadline = Instant::now() + wait;
         while let Some(left) = deadline.checked_duration_since(Instant::now()) {
-            match self.stdout.recv_timeout(left.min(Duration::from_millis(100))) {
+            match self
+                .stdout
+                .recv_timeout(left.min(Duration::from_millis(100)))
+            {
                 Ok(line) if line.contains(needle) => return Some(line),
                 Ok(_) | Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
                 Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => return None,

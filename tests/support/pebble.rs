@@ -180,9 +180,10 @@ fn api_certificate(dir: &Path) -> (PathBuf, String, String) {
     let ca_key = rcgen::KeyPair::generate().unwrap();
     let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
     ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
-    ca_params
-        .distinguished_name
-        .push(rcgen::DnType::CommonName, "Stagehand test CA for Pebble's API");
+    ca_params.distinguished_name.push(
+        rcgen::DnType::CommonName,
+        "Stagehand test CA for Pebble's API",
+    );
     let ca = ca_params.self_signed(&ca_key).unwrap();
     let issuer = rcgen::Issuer::new(ca_params, ca_key);
     let key = rcgen::KeyPair::generate().unwrap();

@@ -149,7 +149,11 @@ fn compile(options: &Options) -> anyhow::Result<PathBuf> {
         .arg(&options.profile)
         .arg("--target-dir")
         .arg(&options.target_dir);
-    cargo.arg(if options.locked { "--locked" } else { "--offline" });
+    cargo.arg(if options.locked {
+        "--locked"
+    } else {
+        "--offline"
+    });
     // With `--target`, RUSTFLAGS reach the binary and its crates, not build scripts or proc
     // macros (which must stay dynamic to be loaded by rustc).
     let status = cargo
@@ -171,11 +175,7 @@ fn compile(options: &Options) -> anyhow::Result<PathBuf> {
         "bench" => "release",
         other => other,
     };
-    Ok(options
-        .target_dir
-        .join(TARGET)
-        .join(dir)
-        .join("stagehand"))
+    Ok(options.target_dir.join(TARGET).join(dir).join("stagehand"))
 }
 
 /// Whether an ELF file needs no program interpreter and no shared library: no `PT_INTERP`

@@ -99,7 +99,10 @@ fn run_dist(args: &[String]) -> anyhow::Result<()> {
         locked: true,
     })?;
     let size = std::fs::metadata(&built.binary)?.len();
-    println!("stagehand {} ({} bytes, static, stripped)", built.version, size);
+    println!(
+        "stagehand {} ({} bytes, static, stripped)",
+        built.version, size
+    );
     println!("release key (public): {}", dist::public_hex(&key));
     println!("{}", built.archive.display());
     println!("{}", built.sums.display());
