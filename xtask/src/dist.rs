@@ -155,10 +155,16 @@ fn compile(options: &Options) -> anyhow::Result<PathBuf> {
         "--offline"
     });
     // With `--target`, RUSTFLAGS reach the binary and its crates, not build scripts or proc
-    // macros (which must stay dynamic to be loaded by rustc).
+    // macros (which must stay dynamic to be loaded by rustc). getrandom finds glibc's
+    // `getrandom` with `dlsym`, which a static binary answers with nothing, and then falls back
+    // to opening /dev/urandom (missing in a bare chroot or container): the cfg makes it call
+    // the system call itself (Linux 3.17 and later).
     let status = cargo
         .env_remove("CARGO_ENCODED_RUSTFLAGS")
-        .env("RUSTFLAGS", "-C target-feature=+crt-static")
+        .env(
+            "RUSTFLAGS",
+            "-C target-feature=+crt-static --cfg getrandom_backend=\"linux_getrandom\"",
+        )
         .env("STAGEHAND_RELEASE_KEY", public_hex(&options.key))
         .env(
             format!(
