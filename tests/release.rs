@@ -365,7 +365,12 @@ fn issue_26_update_installs_a_newer_signed_release_and_refuses_everything_else()
     // would cost the test seconds).
     let stand_in = scratch.path().join("stand-in");
     std::fs::write(&stand_in, b"#!/bin/sh\necho not stagehand\n").unwrap();
-    let older = signed(&stand_in, "0.0.1", &builds.key, &scratch.path().join("older"));
+    let older = signed(
+        &stand_in,
+        "0.0.1",
+        &builds.key,
+        &scratch.path().join("older"),
+    );
     let cases: Vec<(&str, Vec<crate::support::releases::Release>, &str)> = vec![
         (
             "a tampered archive (its checksum rewritten to match)",
@@ -377,7 +382,8 @@ fn issue_26_update_installs_a_newer_signed_release_and_refuses_everything_else()
             vec![release(
                 &next.version,
                 notes,
-                &signed(&stand_in,
+                &signed(
+                    &stand_in,
                     &next.version,
                     &stranger,
                     &scratch.path().join("bad"),

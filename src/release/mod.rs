@@ -96,7 +96,7 @@ pub enum Look {
     /// The newest release is older than this binary (a downgrade, never installed).
     Older { latest: String },
     /// A newer release.
-    Newer(Offer),
+    Newer(Box<Offer>),
 }
 
 /// A newer release and what belongs to it.
@@ -264,13 +264,13 @@ fn compare(newest: &Release, current: &str, target: &str) -> Result<Look, Releas
         .ok_or_else(|| ReleaseError::NoSums {
             version: latest.clone(),
         })?;
-    Ok(Look::Newer(Offer {
+    Ok(Look::Newer(Box::new(Offer {
         version: latest,
         name: newest.name().to_string(),
         notes: newest.body().map(str::to_string),
         archive,
         sums,
-    }))
+    })))
 }
 
 /// An asset's name as a file name: no folders, nothing hidden.
