@@ -171,7 +171,7 @@ fn stage_and_install(
             source,
         })?;
     let sums = feed.download(&offer.sums, staging.path(), SUMS_LIMIT, &mut |_, _| {})?;
-    let bar = progress_bar(&offer.archive.name());
+    let bar = progress_bar(offer.archive.name());
     let archive = feed.download(
         &offer.archive,
         staging.path(),
