@@ -19,9 +19,35 @@ fn settings(paths: &Paths, store: &Store) -> anyhow::Result<Settings> {
     })
 }
 
-/// `stagehand serve`: runs until SIGTERM or Ctrl-C.
-pub async fn serve(paths: Paths) -> anyhow::Result<()> {
-    let shutdown = shutdown_signal()?;
+/// How `serve` ended.
+#[derive(Debug)]
+pub enum Stopped {
+    /// SIGTERM or Ctrl-C.
+    Signal,
+    /// `stagehand update` put a new binary at this path and asked for a restart: the caller
+    /// `exec`s it with the same arguments, once everything here is closed.
+    Restart(std::path::PathBuf),
+}
+
+/// `stagehand serve`: runs until SIGTERM or Ctrl-C, or a restart asked over the admin socket.
+pub async fn serve(paths: Paths) -> anyhow::Result<Stopped> {
+    // The binary's path now, before an update renames it away.
+    let exe = std::env::current_exe().and_then(std::fs::canonicalize).ok();
+    let restart = Arc::new(tokio::sync::Notify::new());
+    let restarting = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let shutdown = {
+        let (signal, restart, restarting) =
+            (shutdown_signal()?, restart.clone(), restarting.clone());
+        async move {
+            tokio::select! {
+                () = signal => {}
+                () = restart.notified() => {
+                    restarting.store(true, std::sync::atomic::Ordering::SeqCst);
+                    tracing::info!("restarting into the updated binary");
+                }
+            }
+        }
+    };
     let pre = layers(&paths, None)?.settings().ok();
     let store = Arc::new(open_store(
         &paths,
@@ -35,7 +61,8 @@ pub async fn serve(paths: Paths) -> anyhow::Result<()> {
     if store.was_repaired() {
         tracing::warn!("the store was not closed cleanly last time and has been repaired");
     }
-    let tls = web::tls::server_config(&settings, &store)?;
+    let acme = crate::acme::Acme::load(&store, &settings)?;
+    let tls = web::tls::server_config(&settings, &store, Some(acme.clone()))?;
     let bind = |port: u16| {
         let addr = std::net::SocketAddr::new(settings.http_bind, port);
         std::net::TcpListener::bind(addr)
@@ -68,6 +95,10 @@ pub async fn serve(paths: Paths) -> anyhow::Result<()> {
             settings: settings.clone(),
             paths: paths.clone(),
             clock: clock.clone(),
+            restart: exe.clone().map(|exe| crate::ops::socket::Restart {
+                exe,
+                signal: restart.clone(),
+            }),
         }),
     ));
     let (settings_tx, settings_rx) = tokio::sync::watch::channel(settings.clone());
@@ -83,6 +114,7 @@ pub async fn serve(paths: Paths) -> anyhow::Result<()> {
             osu: osu.clone(),
             backups: paths.backups(),
             outbox: outbox.clone(),
+            acme: acme.clone(),
         }
         .run(),
     );
@@ -115,6 +147,7 @@ pub async fn serve(paths: Paths) -> anyhow::Result<()> {
         osu,
         metrics: web::Metrics::default(),
         https_port,
+        acme: settings.tls_acme.then_some(acme),
         on_settings_saved: Box::new(reload),
     });
     web::serve(state, web::Listeners { https, redirect }, tls, shutdown).await;
@@ -130,7 +163,12 @@ pub async fn serve(paths: Paths) -> anyhow::Result<()> {
     setup_link.abort();
     let _ = std::fs::remove_file(paths.admin_socket());
     tracing::info!("stopped");
-    Ok(())
+    match exe {
+        Some(exe) if restarting.load(std::sync::atomic::Ordering::SeqCst) => {
+            Ok(Stopped::Restart(exe))
+        }
+        _ => Ok(Stopped::Signal),
+    }
 }
 
 /// Prints the setup link `<base><token>` to standard output, for the person running Stagehand;

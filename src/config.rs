@@ -337,6 +337,33 @@ impl SettingType for MetricsAccess {
     }
 }
 
+/// How the ACME CA checks that Stagehand answers for the domain (`tls.acme_challenge`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AcmeChallenge {
+    /// TLS-ALPN-01: a special certificate on the HTTPS port.
+    TlsAlpn01,
+    /// HTTP-01: a file under `/.well-known/acme-challenge/` on the plain-HTTP port.
+    Http01,
+}
+
+impl SettingType for AcmeChallenge {
+    const EXPECTED: &'static str = "\"tls-alpn-01\" or \"http-01\"";
+    fn parse(text: &str) -> Result<Self, String> {
+        match text.to_ascii_lowercase().as_str() {
+            "tls-alpn-01" => Ok(AcmeChallenge::TlsAlpn01),
+            "http-01" => Ok(AcmeChallenge::Http01),
+            _ => Err("expected tls-alpn-01 or http-01".into()),
+        }
+    }
+    fn show(&self) -> String {
+        match self {
+            AcmeChallenge::TlsAlpn01 => "tls-alpn-01",
+            AcmeChallenge::Http01 => "http-01",
+        }
+        .into()
+    }
+}
+
 /// An unset optional setting is the empty string.
 impl<T: SettingType> SettingType for Option<T> {
     const SECRET: bool = T::SECRET;
@@ -428,6 +455,16 @@ settings! {
     tls_cert: Option<PathBuf> = "tls.cert", "";
     /// PEM private key matching `tls.cert`.
     tls_key: Option<PathBuf> = "tls.key", "";
+    /// Get and renew the certificate from an ACME CA (Let's Encrypt) for `public_url`'s domain.
+    tls_acme: bool = "tls.acme", "false";
+    /// ACME directory URL; Let's Encrypt's staging: https://acme-staging-v02.api.letsencrypt.org/directory
+    tls_acme_directory: BaseUrl = "tls.acme_directory", "https://acme-v02.api.letsencrypt.org/directory";
+    /// How the CA checks the domain: `tls-alpn-01` (on the HTTPS port, which must be 443 to the CA) or `http-01` (on `http.redirect_port`, which must be 80 to the CA).
+    tls_acme_challenge: AcmeChallenge = "tls.acme_challenge", "tls-alpn-01";
+    /// Contact address given to the ACME CA for expiry notices (optional).
+    tls_acme_email: Option<String> = "tls.acme_email", "";
+    /// Extra trusted certificate (PEM) for reaching the ACME directory (a private or test CA).
+    tls_acme_ca_cert: Option<PathBuf> = "tls.acme_ca_cert", "";
     /// Discord bot token.
     discord_token: Option<Secret> = "discord.token", "";
     /// Discord application id.
@@ -458,6 +495,12 @@ settings! {
     backup_keep: u32 = "backup.keep", "7";
     /// Time of day (UTC, `HH:MM`) of the daily snapshot into the backups folder; empty: none.
     backup_daily_at: Option<TimeOfDay> = "backup.daily_at", "01:00";
+    /// Base URL of the release feed: GitHub's API, or a mirror that answers like it (Gitea, Forgejo, a test server).
+    update_base_url: BaseUrl = "update.base_url", "https://api.github.com";
+    /// The repository whose releases `stagehand update` installs, as `owner/name`.
+    update_repository: String = "update.repository", "stagehand-app/stagehand";
+    /// Log once a day, while serving, when a newer release exists.
+    update_check: bool = "update.check", "true";
     /// Page cache of the store, in MiB.
     store_cache_mb: u32 = "store.cache_mb", "16";
     /// Log filter (tracing's syntax, e.g. `info` or `stagehand=debug,info`).
@@ -672,6 +715,34 @@ impl Settings {
             "tls.cert",
             "tls.cert and tls.key must be set together",
         );
+        if self.tls_acme {
+            check(
+                self.tls_cert.is_none(),
+                "tls.acme",
+                "tls.acme and tls.cert cannot both be set: choose one source of certificates",
+            );
+            check(
+                self.acme_domain().is_some(),
+                "tls.acme",
+                "needs public_url with a domain name (not an IP address or localhost), \
+                 like https://bot.example.org",
+            );
+            check(
+                self.tls_acme_challenge != AcmeChallenge::Http01
+                    || self.http_redirect_port.is_some(),
+                "tls.acme_challenge",
+                "http-01 is answered on http.redirect_port, which is off",
+            );
+        }
+        check(
+            self.update_repository.split('/').count() == 2
+                && self
+                    .update_repository
+                    .split('/')
+                    .all(|part| !part.is_empty()),
+            "update.repository",
+            "expected owner/name, like stagehand-app/stagehand",
+        );
         check(
             self.http_redirect_port
                 .is_none_or(|p| p != self.http_port || p == 0),
@@ -724,6 +795,18 @@ impl Settings {
             "not a valid log filter (try `info` or `stagehand=debug,info`)",
         );
         problems
+    }
+
+    /// The domain name ACME certifies: `public_url`'s host, when it is a name with a dot (not an
+    /// IP address, not `localhost`).
+    pub fn acme_domain(&self) -> Option<String> {
+        let url = &self.public_url.as_ref()?.0;
+        match url.host()? {
+            url::Host::Domain(name) if name.contains('.') && !name.ends_with('.') => {
+                Some(name.to_ascii_lowercase())
+            }
+            _ => None,
+        }
     }
 
     /// The URL people use to reach this server: `public_url`, or `https://localhost:<port>`.

@@ -3,6 +3,7 @@
 //! The map of the modules, their responsibilities and invariants is `ARCHITECTURE.md`.
 
 pub mod access;
+pub mod acme;
 pub mod app;
 mod assets;
 pub mod audit;
@@ -18,6 +19,7 @@ pub mod osu;
 pub mod outbox;
 pub mod params;
 pub mod paths;
+pub mod release;
 pub mod render;
 pub mod requests;
 pub mod routes;
@@ -25,3 +27,4 @@ pub mod schedule;
 pub mod store;
 pub mod time;
 pub mod web;
+pub mod x509;

@@ -55,6 +55,17 @@ enum Command {
     },
     /// Validate the settings and the store, and print the settings in effect.
     Check,
+    /// Install the newest release in place of this binary, after checking its checksum and
+    /// signature; the previous binary is kept as `stagehand.old`, and a running `serve` of the
+    /// same data folder restarts into the new one.
+    Update {
+        /// Only say whether a newer release exists.
+        #[arg(long)]
+        check: bool,
+        /// Install without asking.
+        #[arg(long)]
+        yes: bool,
+    },
     /// Print the version.
     Version,
 }
@@ -68,15 +79,27 @@ fn main() -> ExitCode {
     let outcome = match cli.command {
         Command::Serve => runtime()
             .and_then(|rt| rt.block_on(app::serve(paths.clone())))
-            .map(|()| ExitCode::SUCCESS),
+            .and_then(|stopped| match stopped {
+                app::Stopped::Signal => Ok(ExitCode::SUCCESS),
+                app::Stopped::Restart(exe) => Err(exec(&exe)),
+            }),
+        Command::Update { check, yes } => {
+            stagehand::ops::update::run(&paths, stagehand::ops::update::Options { check, yes })
+        }
         Command::Backup { out } => backup(&paths, out),
         Command::Restore { file } => restore(&paths, &file),
         Command::Check => check(&paths),
         Command::Version => {
             println!(
-                "stagehand {} ({})",
+                "stagehand {} ({}, {}{})",
                 env!("CARGO_PKG_VERSION"),
-                env!("STAGEHAND_GIT")
+                env!("STAGEHAND_GIT"),
+                env!("STAGEHAND_TARGET"),
+                if stagehand::release::release_key().is_some() {
+                    ", signed release"
+                } else {
+                    ""
+                }
             );
             Ok(ExitCode::SUCCESS)
         }
@@ -88,6 +111,16 @@ fn main() -> ExitCode {
         }
         ExitCode::FAILURE
     })
+}
+
+/// Replaces this process with the binary at `exe`, same arguments and environment (the PID stays,
+/// so a service manager keeps following it). Returns only when that fails.
+fn exec(exe: &std::path::Path) -> anyhow::Error {
+    use std::os::unix::process::CommandExt as _;
+    let err = std::process::Command::new(exe)
+        .args(std::env::args_os().skip(1))
+        .exec();
+    anyhow::Error::from(err).context(format!("restarting into {}", exe.display()))
 }
 
 /// One worker thread per core; `TOKIO_WORKER_THREADS` overrides the count.

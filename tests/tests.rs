@@ -6,6 +6,8 @@
 
 mod support;
 
+/// Certificates by ACME against Pebble: issued, served, renewed on the clock, kept when renewal fails.
+mod acme;
 /// Administration end to end: permissions, parameters, routes, texts, help topics.
 mod admin;
 /// Backups while serving, restores, retention, refusing foreign and newer stores.
@@ -30,6 +32,8 @@ mod league;
 mod migrations;
 /// The osu! API client against the fake osu!: code exchange, batches, tokens, 429s, faults.
 mod osu_client;
+/// The release path: the static dist binary in an empty root, `update` against a fake feed, restart.
+mod release;
 /// Pictures: golden tables and charts, hostile input.
 mod render;
 /// The GD request desk end to end: requests, opinions, resolutions, the queue, refusals.

@@ -110,6 +110,12 @@ kinds! {
     /// `week_end` (the Monday 00:00 that ended the week), `season` (absent off-season),
     /// `winners`, `players`: one week's winners chosen and everyone's weekly baseline reset.
     WeeklyWinners = 120, "WEEKLY_WINNERS";
+    // The appliance.
+    /// `domain`, `not_after`: a certificate from the ACME CA is in use.
+    CertificateIssued = 200, "CERTIFICATE_ISSUED";
+    /// `domain`, `error`, `in_use_until` (the expiry of the certificate still in use, or
+    /// `none`): getting a certificate from the ACME CA failed.
+    CertificateRenewalFailed = 201, "CERTIFICATE_RENEWAL_FAILED";
 }
 
 impl EventKind {

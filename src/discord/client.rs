@@ -193,15 +193,16 @@ async fn start(
     let mut client = serenity::all::ClientBuilder::new_with_http(http, intents)
         .event_handler(handler)
         .await?;
-    // serenity fetched the gateway's address through the proxy, but would connect to it directly.
-    let bridge = match &config.proxy {
-        Some(proxy) => {
-            let mut url = client.ws_url.lock().await;
-            let bridge = gateway_proxy::Bridge::start(&url, proxy, gateway_tls(config)?).await?;
-            *url = bridge.url().to_string();
-            Some(bridge)
-        }
-        None => None,
+    // serenity fetched the gateway's address (through the proxy, when one is set), but would
+    // connect to it directly, looking its name up through the C library: the bridge connects
+    // instead (through the proxy, or straight with hickory's resolver).
+    let bridge = {
+        let mut url = client.ws_url.lock().await;
+        let bridge =
+            gateway_proxy::Bridge::start(&url, config.proxy.as_deref(), gateway_tls(config)?)
+                .await?;
+        *url = bridge.url().to_string();
+        Some(bridge)
     };
     let shards = client.shard_manager.clone();
     lookup.connect(client.http.clone());

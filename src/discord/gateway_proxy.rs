@@ -8,6 +8,12 @@
 //! `discord.ca_cert`), forwards serenity's upgrade request with the gateway's `Host`, and then
 //! copies bytes both ways. Reconnects and resumes are new connections to the same bridge.
 //!
+//! Without a proxy, serenity goes through the bridge too, which then connects to the gateway
+//! itself: serenity's websocket client looks host names up with the C library
+//! (`getaddrinfo`), which a static binary can only do with the NSS modules of the glibc it was
+//! built with, so every name here is looked up by hickory's resolver instead ([`resolve`]), as
+//! reqwest does for the REST API.
+//!
 //! The bridge listens on loopback only, and only ever reaches the one gateway host.
 
 use std::net::Ipv4Addr;
@@ -39,11 +45,14 @@ impl Bridge {
     /// gave), to be carried through `proxy` (`http://[user:password@]host:port`).
     pub async fn start(
         gateway: &str,
-        proxy: &str,
+        proxy: Option<&str>,
         tls: Arc<rustls::ClientConfig>,
     ) -> anyhow::Result<Bridge> {
         let gateway = Arc::new(Gateway::parse(gateway)?);
-        let proxy = Arc::new(Proxy::parse(proxy).context("discord.proxy")?);
+        let proxy = match proxy {
+            Some(proxy) => Some(Arc::new(Proxy::parse(proxy).context("discord.proxy")?)),
+            None => None,
+        };
         let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).await?;
         let url = format!("ws://{}{}", listener.local_addr()?, gateway.path);
         let task = tokio::spawn(accept(listener, gateway, proxy, TlsConnector::from(tls)));
@@ -158,7 +167,7 @@ impl Proxy {
 async fn accept(
     listener: TcpListener,
     gateway: Arc<Gateway>,
-    proxy: Arc<Proxy>,
+    proxy: Option<Arc<Proxy>>,
     tls: TlsConnector,
 ) {
     // Owned here, so aborting this task closes every connection too.
@@ -169,10 +178,10 @@ async fn accept(
                 Ok((stream, _)) => {
                     let (gateway, proxy, tls) = (gateway.clone(), proxy.clone(), tls.clone());
                     connections.spawn(async move {
-                        if let Err(err) = carry(stream, &gateway, &proxy, tls).await {
+                        if let Err(err) = carry(stream, &gateway, proxy.as_deref(), tls).await {
                             tracing::warn!(
                                 error = ?format!("{err:#}"),
-                                "cannot reach the Discord gateway through discord.proxy"
+                                "cannot reach the Discord gateway"
                             );
                         }
                     });
@@ -192,7 +201,7 @@ async fn accept(
 async fn carry(
     mut client: TcpStream,
     gateway: &Gateway,
-    proxy: &Proxy,
+    proxy: Option<&Proxy>,
     tls: TlsConnector,
 ) -> anyhow::Result<()> {
     // Gateway frames are small and must not wait for Nagle's algorithm.
@@ -202,9 +211,15 @@ async fn carry(
         .context("the gateway request did not come")?
         .context("reading the gateway request")?;
     let request = with_host(&head, &gateway.authority())?;
-    let upstream = tokio::time::timeout(CONNECT_TIMEOUT, tunnel(proxy, gateway))
-        .await
-        .context("the proxy did not answer in time")??;
+    let upstream = match proxy {
+        Some(proxy) => tokio::time::timeout(CONNECT_TIMEOUT, tunnel(proxy, gateway))
+            .await
+            .context("the proxy did not answer in time")??,
+        None => tokio::time::timeout(CONNECT_TIMEOUT, connect(&gateway.host, gateway.port))
+            .await
+            .context("the gateway did not answer in time")?
+            .with_context(|| format!("connecting to the gateway {}", gateway.target()))?,
+    };
     upstream.set_nodelay(true)?;
     if gateway.tls {
         let name = ServerName::try_from(gateway.host.clone())?;
@@ -218,6 +233,35 @@ async fn carry(
         pipe(client, upstream, &request).await;
     }
     Ok(())
+}
+
+/// Connects to `host` (a name or an address) at `port`: the first address that answers.
+async fn connect(host: &str, port: u16) -> std::io::Result<TcpStream> {
+    let mut last = None;
+    for address in resolve(host).await? {
+        match TcpStream::connect((address, port)).await {
+            Ok(stream) => return Ok(stream),
+            Err(err) => last = Some(err),
+        }
+    }
+    Err(last.unwrap_or_else(|| std::io::Error::other(format!("{host} has no address"))))
+}
+
+/// The addresses of `host` by hickory's resolver (the system's `resolv.conf` and hosts file,
+/// read by Rust code, no NSS module), or `host` itself when it is an address.
+pub async fn resolve(host: &str) -> std::io::Result<Vec<std::net::IpAddr>> {
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    if let Ok(address) = bare.parse::<std::net::IpAddr>() {
+        return Ok(vec![address]);
+    }
+    let resolver = hickory_resolver::TokioResolver::builder_tokio()
+        .map_err(|err| std::io::Error::other(format!("the resolver's settings: {err}")))?
+        .build();
+    let found = resolver
+        .lookup_ip(bare)
+        .await
+        .map_err(|err| std::io::Error::other(format!("looking up {bare}: {err}")))?;
+    Ok(found.iter().collect())
 }
 
 /// Sends `request` upstream, then copies both ways until one side closes.
@@ -236,7 +280,7 @@ where
 
 /// Opens a `CONNECT` tunnel through the proxy to the gateway.
 async fn tunnel(proxy: &Proxy, gateway: &Gateway) -> anyhow::Result<TcpStream> {
-    let mut stream = TcpStream::connect((proxy.host.as_str(), proxy.port))
+    let mut stream = connect(&proxy.host, proxy.port)
         .await
         .with_context(|| format!("connecting to the proxy {}:{}", proxy.host, proxy.port))?;
     let target = gateway.target();
@@ -421,6 +465,49 @@ mod tests {
         ] {
             assert!(connect_status(garbage).is_err(), "{garbage:?}");
         }
+    }
+
+    /// Without a proxy, the bridge connects to the gateway itself (an address here; a name
+    /// would go through hickory's resolver) and forwards serenity's request with the gateway's
+    /// `Host`, then bytes both ways.
+    #[tokio::test]
+    async fn without_a_proxy_the_bridge_connects_straight_to_the_gateway() {
+        let gateway = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).await.unwrap();
+        let port = gateway.local_addr().unwrap().port();
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let tls = rustls::ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_root_certificates(rustls::RootCertStore::empty())
+            .with_no_client_auth();
+        let bridge = Bridge::start(&format!("ws://127.0.0.1:{port}/gw"), None, Arc::new(tls))
+            .await
+            .unwrap();
+        let address = bridge
+            .url()
+            .trim_start_matches("ws://")
+            .trim_end_matches("/gw");
+        let mut client = TcpStream::connect(address).await.unwrap();
+        client
+            .write_all(b"GET /gw?v=10 HTTP/1.1\r\nHost: 127.0.0.1:1\r\nUpgrade: websocket\r\n\r\n")
+            .await
+            .unwrap();
+        let (mut upstream, _) = gateway.accept().await.unwrap();
+        let head = read_head(&mut upstream).await.unwrap();
+        let head = String::from_utf8(head).unwrap();
+        assert!(head.starts_with("GET /gw?v=10 HTTP/1.1\r\n"), "{head}");
+        assert!(
+            head.contains(&format!("Host: 127.0.0.1:{port}\r\n")),
+            "{head}"
+        );
+        upstream.write_all(b"pong").await.unwrap();
+        let mut answer = [0u8; 4];
+        client.read_exact(&mut answer).await.unwrap();
+        assert_eq!(&answer, b"pong");
+        assert_eq!(
+            resolve("[::1]").await.unwrap(),
+            vec!["::1".parse::<std::net::IpAddr>().unwrap()]
+        );
     }
 
     #[tokio::test]

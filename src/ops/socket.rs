@@ -3,7 +3,8 @@
 //! A socket address holds at most 107 bytes of path; a longer one is reached through a
 //! descriptor open on its folder (`/proc/self/fd/<fd>/admin.sock`), so any data directory works.
 //!
-//! Protocol: the client sends one line, `backup <path>`, `check`, or (on a manual clock, in
+//! Protocol: the client sends one line, `backup <path>`, `check`, `restart <path>` (from
+//! `stagehand update`, once it has put a new binary at `<path>`), or (on a manual clock, in
 //! tests) `clock advance <secs>`. The server answers with lines
 //! `progress <done> <total>`, `line <text>`, and finally `ok` or `error <message>`.
 
@@ -24,6 +25,14 @@ pub struct Admin {
     pub settings: Arc<Settings>,
     pub paths: Paths,
     pub clock: crate::clock::Clock,
+    /// How `restart` reaches `serve`: the binary `serve` runs from, and the signal.
+    pub restart: Option<Restart>,
+}
+
+/// What `restart <path>` needs: `serve` restarts only into the binary at its own path.
+pub struct Restart {
+    pub exe: std::path::PathBuf,
+    pub signal: Arc<tokio::sync::Notify>,
 }
 
 /// Binds the socket (replacing a stale one: whoever holds the store lock owns the data dir).
@@ -130,6 +139,23 @@ fn run(
                 let _ = out.send(format!("line {line}\n"));
             }
             anyhow::ensure!(report.problems == 0, "{} problem(s) found", report.problems);
+            Ok(())
+        }
+        Some(("restart", path)) => {
+            let restart = admin
+                .restart
+                .as_ref()
+                .context("this server cannot tell which binary it runs from")?;
+            let asked = std::fs::canonicalize(path).unwrap_or_else(|_| Path::new(path).into());
+            anyhow::ensure!(
+                asked == restart.exe,
+                "this server runs {}, not {}: restart it yourself",
+                restart.exe.display(),
+                asked.display()
+            );
+            tracing::info!(binary = %restart.exe.display(), "restart requested after an update");
+            let _ = out.send("line the server is restarting into the new binary\n".to_string());
+            restart.signal.notify_one();
             Ok(())
         }
         Some(("clock", rest)) => {

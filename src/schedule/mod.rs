@@ -34,10 +34,22 @@ pub enum Job {
     /// Each league's weekly winners (`league::weekly`), every Monday at 00:00 in
     /// `league.weekly_time_zone`; the first at the next such Monday.
     WeeklyWinners,
+    /// The certificate from the ACME CA (`acme::renew_if_due`), while `tls.acme` is on: at
+    /// once when there is none, then 30 days before it expires; an hour after a failure.
+    Certificate,
+    /// A look at the release feed, logging a newer release (`release`), while `update.check`
+    /// is on: at start-up, then daily. It runs beside the loop, which never waits for the feed.
+    ReleaseCheck,
 }
 
 impl Job {
-    pub const ALL: [Job; 3] = [Job::SyncPlayers, Job::Backup, Job::WeeklyWinners];
+    pub const ALL: [Job; 5] = [
+        Job::SyncPlayers,
+        Job::Backup,
+        Job::WeeklyWinners,
+        Job::Certificate,
+        Job::ReleaseCheck,
+    ];
 
     /// The key of its due time in the store.
     pub fn name(self) -> &'static str {
@@ -45,6 +57,8 @@ impl Job {
             Job::SyncPlayers => "sync_players",
             Job::Backup => "backup",
             Job::WeeklyWinners => "weekly_winners",
+            Job::Certificate => "acme_certificate",
+            Job::ReleaseCheck => "release_check",
         }
     }
 
@@ -65,23 +79,27 @@ impl Job {
             Job::Backup => Ok(settings.backup_daily_at.map(|at| at.next_after(now))),
             Job::WeeklyWinners if !settings.modules_league => Ok(None),
             Job::WeeklyWinners => crate::league::weekly::next_run(r, now),
+            Job::Certificate => crate::acme::next_due(r, settings, now),
+            Job::ReleaseCheck => Ok(settings.update_check.then(|| now.saturating_add(86_400))),
         }
     }
 
     /// Whether a job that was never due runs at once (or waits for its first [`Job::next`]).
     fn starts_at_once(self) -> bool {
         match self {
-            Job::SyncPlayers => true,
+            Job::SyncPlayers | Job::Certificate | Job::ReleaseCheck => true,
             Job::Backup | Job::WeeklyWinners => false,
         }
     }
 
     /// Whether a job that is not due yet owes a run anyway: one the loop claimed whose work never
     /// committed (a crash in between), for a job that can tell.
-    fn unfinished(self, r: &impl Read, now: i64) -> Result<bool, StoreError> {
+    fn unfinished(self, r: &impl Read, settings: &Settings, now: i64) -> Result<bool, StoreError> {
         match self {
             Job::WeeklyWinners => crate::league::weekly::unfinished(r, now),
-            Job::SyncPlayers | Job::Backup => Ok(false),
+            // No certificate for the domain now configured, and the last try an hour old.
+            Job::Certificate => crate::acme::owed(r, settings, now),
+            Job::SyncPlayers | Job::Backup | Job::ReleaseCheck => Ok(false),
         }
     }
 }
@@ -98,6 +116,8 @@ pub struct Scheduler {
     pub backups: PathBuf,
     /// Woken after each job, to deliver what the job queued (its audit events' posts).
     pub outbox: Outbox,
+    /// The certificate from the ACME CA and the challenge answers, shared with the web server.
+    pub acme: Arc<crate::acme::Acme>,
 }
 
 /// How often the loop looks at the clock while waiting (a manual clock in tests, or a system
@@ -153,7 +173,9 @@ impl Scheduler {
                     };
                     match r.get(&SCHEDULE, job.name())? {
                         Some(due) if due <= now => return Ok(Some((job, next, true))),
-                        Some(_) if job.unfinished(r, now)? => return Ok(Some((job, next, true))),
+                        Some(_) if job.unfinished(r, &settings, now)? => {
+                            return Ok(Some((job, next, true)));
+                        }
                         Some(_) => {}
                         None => return Ok(Some((job, next, job.starts_at_once()))),
                     }
@@ -188,6 +210,19 @@ impl Scheduler {
             Job::WeeklyWinners => crate::league::weekly::run(&self.store, now)
                 .map(|report| format!("{report:?}"))
                 .map_err(anyhow::Error::from),
+            Job::Certificate => crate::acme::renew_if_due(&self.store, &self.acme, &settings, now)
+                .await
+                .map(|renewal| format!("{renewal:?}"))
+                .map_err(anyhow::Error::from),
+            Job::ReleaseCheck => {
+                let (base, repository) = (
+                    settings.update_base_url.as_str().to_string(),
+                    settings.update_repository.clone(),
+                );
+                // Beside the loop: a slow or unreachable feed never holds up the other jobs.
+                tokio::task::spawn_blocking(move || crate::release::log_newer(&base, &repository));
+                Ok("looking at the release feed".into())
+            }
         };
         self.outbox.wake();
         match result {
@@ -278,20 +313,25 @@ mod tests {
     use crate::config::{Layers, Sources};
 
     fn scheduler(store: Store, clock: &Clock, env: &[(&str, &str)]) -> Scheduler {
+        // The daily look at the release feed is never part of these tests.
+        let off = ("STAGEHAND_UPDATE_CHECK", "false");
         let sources = Sources {
             env: env
                 .iter()
+                .chain(std::iter::once(&off))
                 .map(|(k, v)| (k.to_string(), v.to_string()))
                 .collect(),
             ..Sources::default()
         };
         let settings = Arc::new(Layers::collect(&sources).settings().expect("settings"));
+        let settings_now = settings.clone();
         let store = Arc::new(store);
         Scheduler {
             store: Arc::clone(&store),
             settings: tokio::sync::watch::channel(settings).1,
             clock: clock.clone(),
             osu: crate::osu::Shared::default(),
+            acme: crate::acme::Acme::load(&store, &settings_now).expect("acme"),
             outbox: Outbox::new(Arc::clone(&store)),
             backups: PathBuf::from("backups"),
         }

@@ -220,6 +220,17 @@ impl Store {
         self.commits.load(Ordering::Relaxed)
     }
 
+    /// The names of the tables in the store, sorted.
+    pub fn table_names(&self) -> Result<Vec<String>, StoreError> {
+        use redb::TableHandle as _;
+        let txn = self.begin_read()?;
+        self.health.guard(|| {
+            let mut names: Vec<String> = txn.list_tables()?.map(|t| t.name().to_string()).collect();
+            names.sort();
+            Ok(names)
+        })
+    }
+
     pub(super) fn begin_read(&self) -> Result<redb::ReadTransaction, StoreError> {
         self.health.guard(|| Ok(self.db()?.begin_read()?))
     }

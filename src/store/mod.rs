@@ -27,4 +27,4 @@ pub use error::{OpenError, SnapshotError, StoreError};
 pub use key::Key;
 pub use meta::{CREATED_AT, META, SCHEMA};
 pub use migrate::SCHEMA_VERSION;
-pub use snapshot::{Progress, SnapshotInfo, inspect, verify_snapshot};
+pub use snapshot::{LOCAL_PREFIX, Progress, SnapshotInfo, inspect, verify_snapshot};

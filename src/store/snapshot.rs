@@ -14,6 +14,11 @@ use super::meta::{META, SCHEMA};
 use super::migrate::SCHEMA_VERSION;
 use super::{OpenError, SnapshotError, Store, StoreError};
 
+/// Tables whose name starts with this are never copied into a snapshot: they hold what belongs
+/// to this machine alone and must not leave it in a backup (the ACME account's key, `acme`).
+/// A store restored from a snapshot starts without them.
+pub const LOCAL_PREFIX: &str = "local_";
+
 /// Receives `(entries copied, entries in all)` while a snapshot is written.
 pub type Progress<'a> = &'a mut dyn FnMut(u64, u64);
 
@@ -43,7 +48,12 @@ impl Store {
     ) -> Result<SnapshotInfo, SnapshotError> {
         let txn = self.begin_read_verified()?;
         let (names, total) = self.health().guard(|| {
-            let names: Vec<String> = txn.list_tables()?.map(|t| t.name().to_string()).collect();
+            // A machine's own secrets stay on the machine (`LOCAL_PREFIX`).
+            let names: Vec<String> = txn
+                .list_tables()?
+                .map(|t| t.name().to_string())
+                .filter(|name| !name.starts_with(LOCAL_PREFIX))
+                .collect();
             let mut total = 0;
             for name in &names {
                 total += txn.open_table(raw(name))?.len()?;

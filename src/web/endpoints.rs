@@ -23,7 +23,8 @@ use super::setup::{self, Completion, FormState, TokenCheck};
 use crate::config::Settings;
 use crate::i18n::{Catalogue, Lang};
 
-/// What browsers are told once the certificate is a real one: HTTPS only, for a year. Not with
+/// What browsers are told once the certificate is a real one (from `tls.cert`, or the ACME CA's
+/// once it is in use): HTTPS only, for a year. Not with
 /// the self-signed certificate, which a browser would then refuse without a way past it.
 const HSTS: &str = "max-age=31536000";
 
@@ -34,7 +35,12 @@ pub async fn handle(
     state: Arc<State>,
 ) -> Response<Body> {
     let (route, mut response) = route(req, client, &state).await;
-    if state.settings.tls_cert.is_some() {
+    let real_certificate = state.settings.tls_cert.is_some()
+        || state
+            .acme
+            .as_ref()
+            .is_some_and(|acme| acme.current().is_some());
+    if real_certificate {
         response.headers_mut().insert(
             header::STRICT_TRANSPORT_SECURITY,
             HeaderValue::from_static(HSTS),

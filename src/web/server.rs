@@ -46,6 +46,8 @@ pub struct State {
     pub metrics: Metrics,
     /// The port the HTTPS listener actually bound (differs from the setting when that is 0).
     pub https_port: u16,
+    /// The certificate from the ACME CA and its challenge answers, with `tls.acme`.
+    pub acme: Option<Arc<crate::acme::Acme>>,
     /// Called after the setup page saved settings, so the rest of the app can pick them up.
     pub on_settings_saved: Box<dyn Fn() + Send + Sync>,
 }
@@ -186,6 +188,10 @@ async fn serve_https(
     let Ok(Ok(stream)) = slot.watch(handshake, &mut stop).await else {
         return;
     };
+    // The ACME CA's TLS-ALPN-01 check ends with the handshake (RFC 8737).
+    if stream.get_ref().1.alpn_protocol() == Some(super::tls::ACME_TLS_ALPN) {
+        return;
+    }
     let service = {
         let slot = slot.clone();
         service_fn(move |req| {
@@ -217,7 +223,10 @@ async fn serve_redirect(
         service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
             let (state, busy) = (state.clone(), slot.busy());
             async move {
-                let response = redirect_response(&req, &state, local);
+                let response = match acme_answer(&req, &state) {
+                    Some(answer) => answer,
+                    None => redirect_response(&req, &state, local),
+                };
                 state.metrics.record("redirect", response.status().as_u16());
                 drop(busy);
                 Ok::<_, Infallible>(response)
@@ -230,6 +239,32 @@ async fn serve_redirect(
         .serve_connection(TokioIo::new(tcp), service);
     slot.run(pin!(connection), |c| c.graceful_shutdown(), &mut stop)
         .await;
+}
+
+/// The answer to the ACME CA's HTTP-01 check, `GET /.well-known/acme-challenge/<token>`, while
+/// an order waits for it (RFC 8555 §8.3); `None` for any other request.
+fn acme_answer(
+    req: &hyper::Request<hyper::body::Incoming>,
+    state: &State,
+) -> Option<Response<Body>> {
+    let token = req
+        .uri()
+        .path()
+        .strip_prefix("/.well-known/acme-challenge/")?;
+    let acme = state.acme.as_ref()?;
+    let answer = match acme.http_answer(token) {
+        Some(key_authorization) => pages::bytes(
+            StatusCode::OK,
+            "application/octet-stream",
+            key_authorization,
+        ),
+        None => pages::bytes(
+            StatusCode::NOT_FOUND,
+            "text/plain; charset=utf-8",
+            "Not found.\n",
+        ),
+    };
+    Some(answer)
 }
 
 /// A permanent redirect to the same path over HTTPS, at `public_url` or else at the address the

@@ -5,6 +5,10 @@
 //! else `localhost`) as its subject and, with `localhost` and the loopback addresses, in its
 //! alternative names. It is valid for a year from when it is made, and replaced when fewer than
 //! 30 days are left: at start-up, and by a daily check while serving.
+//!
+//! With `tls.acme`, the certificate from the ACME CA (`acme::Acme`) is served once there is one,
+//! the self-signed one until then; a handshake that asks for ALPN `acme-tls/1` is the CA's
+//! TLS-ALPN-01 check and gets the challenge certificate for its server name (RFC 8737).
 
 use crate::store::Read as _;
 use std::path::Path;
@@ -21,6 +25,9 @@ use serde::{Deserialize, Serialize};
 use crate::clock::Clock;
 use crate::config::Settings;
 use crate::store::{Store, StoreError, Table};
+#[cfg(test)]
+use crate::x509::der_time;
+use crate::x509::validity;
 
 /// The self-signed certificate (key `current`), reused across restarts while its names fit.
 pub(crate) const SELF_SIGNED_CERT: Table<str, crate::web::tls::SelfSigned> =
@@ -170,8 +177,39 @@ fn generate(names: &[String], now: i64) -> Result<SelfSigned, TlsError> {
 pub fn server_config(
     settings: &Settings,
     store: &Arc<Store>,
+    acme: Option<Arc<crate::acme::Acme>>,
 ) -> Result<Arc<ServerConfig>, TlsError> {
-    server_config_with(settings, store, Clock::from_env().unwrap_or_default())
+    server_config_with(settings, store, Clock::from_env().unwrap_or_default(), acme)
+}
+
+/// The ALPN protocol of the CA's TLS-ALPN-01 check (RFC 8737).
+pub const ACME_TLS_ALPN: &[u8] = b"acme-tls/1";
+
+/// With `tls.acme`: the CA's certificate once there is one, else the self-signed one; the
+/// challenge certificate for a handshake that asks for `acme-tls/1`.
+struct WithAcme {
+    acme: Arc<crate::acme::Acme>,
+    fallback: Arc<Renewing>,
+}
+
+impl std::fmt::Debug for WithAcme {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WithAcme").finish_non_exhaustive()
+    }
+}
+
+impl ResolvesServerCert for WithAcme {
+    fn resolve(&self, hello: ClientHello<'_>) -> Option<Arc<CertifiedKey>> {
+        let challenge = hello
+            .alpn()
+            .is_some_and(|mut protocols| protocols.any(|p| p == ACME_TLS_ALPN));
+        if challenge {
+            return hello
+                .server_name()
+                .and_then(|name| self.acme.challenge_certificate(name));
+        }
+        self.acme.current().or_else(|| self.fallback.resolve(hello))
+    }
 }
 
 /// [`server_config`] on `clock`. The self-signed certificate is made or renewed now if it must
@@ -181,6 +219,7 @@ fn server_config_with(
     settings: &Settings,
     store: &Arc<Store>,
     clock: Clock,
+    acme: Option<Arc<crate::acme::Acme>>,
 ) -> Result<Arc<ServerConfig>, TlsError> {
     if let Some(config) = from_files(settings)? {
         return Ok(config);
@@ -192,6 +231,17 @@ fn server_config_with(
     )?);
     if let Ok(runtime) = tokio::runtime::Handle::try_current() {
         runtime.spawn(keep_renewed(Arc::downgrade(&own)));
+    }
+    if let Some(acme) = acme.filter(|_| settings.tls_acme) {
+        let mut config = with_resolver(Arc::new(WithAcme {
+            acme,
+            fallback: own,
+        }))?;
+        // Last: a client that offers h2 or http/1.1 gets them; only the CA's check asks for this.
+        Arc::make_mut(&mut config)
+            .alpn_protocols
+            .push(ACME_TLS_ALPN.to_vec());
+        return Ok(config);
     }
     Ok(with_resolver(own)?)
 }
@@ -293,73 +343,6 @@ fn certified(own: &SelfSigned, provider: &CryptoProvider) -> Result<Arc<Certifie
 /// The first certificate of a PEM text, as DER.
 fn first_certificate(pem: &str) -> Option<CertificateDer<'static>> {
     CertificateDer::pem_slice_iter(pem.as_bytes()).next()?.ok()
-}
-
-/// A DER certificate's validity, `(not before, not after)` in unix seconds: read from the
-/// `TBSCertificate` (version, serial, signature algorithm, issuer, then validity), RFC 5280.
-fn validity(der: &[u8]) -> Option<(i64, i64)> {
-    let (certificate, _) = element(der, 0x30)?;
-    let (mut tbs, _) = element(certificate, 0x30)?;
-    if tbs.first() == Some(&0xa0) {
-        tbs = element(tbs, 0xa0)?.1;
-    }
-    for tag in [0x02, 0x30, 0x30] {
-        tbs = element(tbs, tag)?.1;
-    }
-    let (validity, _) = element(tbs, 0x30)?;
-    let (not_before, rest) = der_time(validity)?;
-    let (not_after, _) = der_time(rest)?;
-    Some((not_before, not_after))
-}
-
-/// The contents of the DER element at the start of `bytes` if its tag is `tag`, and what
-/// follows it.
-fn element(bytes: &[u8], tag: u8) -> Option<(&[u8], &[u8])> {
-    let (&first, rest) = bytes.split_first()?;
-    let (&length, rest) = rest.split_first()?;
-    if first != tag {
-        return None;
-    }
-    let (length, rest) = if length < 0x80 {
-        (usize::from(length), rest)
-    } else {
-        let digits = usize::from(length & 0x7f);
-        if !(1..=4).contains(&digits) || rest.len() < digits {
-            return None;
-        }
-        let (digits, rest) = rest.split_at(digits);
-        let length = digits
-            .iter()
-            .fold(0usize, |sum, &b| (sum << 8) | usize::from(b));
-        (length, rest)
-    };
-    (rest.len() >= length).then(|| rest.split_at(length))
-}
-
-/// A UTCTime (`YYMMDDHHMMSSZ`) or GeneralizedTime (`YYYYMMDDHHMMSSZ`) as unix seconds, and what
-/// follows it.
-fn der_time(bytes: &[u8]) -> Option<(i64, &[u8])> {
-    let (tag, year_digits) = match bytes.first()? {
-        0x17 => (0x17, 2),
-        0x18 => (0x18, 4),
-        _ => return None,
-    };
-    let (text, rest) = element(bytes, tag)?;
-    let text = std::str::from_utf8(text).ok()?.strip_suffix('Z')?;
-    if text.len() != year_digits + 10 || !text.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    let number = |range: std::ops::Range<usize>| text[range].parse::<i16>().ok();
-    let mut year = number(0..year_digits)?;
-    if year_digits == 2 {
-        // RFC 5280: 50–99 are 1950–1999, 00–49 are 2000–2049.
-        year += if year >= 50 { 1900 } else { 2000 };
-    }
-    let at =
-        |i: usize| number(year_digits + i..year_digits + i + 2).and_then(|n| i8::try_from(n).ok());
-    let time = jiff::civil::DateTime::new(year, at(0)?, at(2)?, at(4)?, at(6)?, at(8)?, 0).ok()?;
-    let unix = jiff::tz::TimeZone::UTC.to_timestamp(time).ok()?.as_second();
-    Some((unix, rest))
 }
 
 /// The configuration from the PEM files `tls.cert` and `tls.key`, `None` unless both are set:
@@ -690,6 +673,7 @@ mod tests {
             let err = server_config(
                 &settings(&[("STAGEHAND_TLS_CERT", cert), ("STAGEHAND_TLS_KEY", key)]),
                 &store,
+                None,
             )
             .unwrap_err();
             assert!(err.to_string().contains(expected), "{err}");

@@ -4,9 +4,12 @@
 #![allow(dead_code, clippy::unwrap_used)]
 
 pub mod discord;
+pub mod dist;
 pub mod gd;
 pub mod http;
 pub mod osu;
+pub mod pebble;
+pub mod releases;
 
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
@@ -18,7 +21,12 @@ use std::time::{Duration, Instant};
 /// A command line for the binary with a clean environment: the developer's `STAGEHAND_*`
 /// variables never leak into a test.
 pub fn stagehand(dir: &Path) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_stagehand"));
+    stagehand_at(Path::new(env!("CARGO_BIN_EXE_stagehand")), dir)
+}
+
+/// [`stagehand`] for the binary at `binary` (a release build, an installed copy).
+pub fn stagehand_at(binary: &Path, dir: &Path) -> Command {
+    let mut command = Command::new(binary);
     command
         .current_dir(dir)
         .arg("--data-dir")
@@ -80,10 +88,21 @@ impl Server {
 
     /// Like [`Server::start`], but a server that exits during start-up gives its code and stderr.
     pub fn try_start(dir: &Path, env: &[(&str, &str)]) -> Result<Server, (Option<i32>, String)> {
-        let mut child = stagehand(dir)
+        Self::try_start_at(Path::new(env!("CARGO_BIN_EXE_stagehand")), dir, env)
+    }
+
+    /// [`Server::try_start`] with the binary at `binary`.
+    pub fn try_start_at(
+        binary: &Path,
+        dir: &Path,
+        env: &[(&str, &str)],
+    ) -> Result<Server, (Option<i32>, String)> {
+        let mut child = stagehand_at(binary, dir)
             .arg("serve")
             .env("STAGEHAND_HTTP_PORT", "0")
             .env("STAGEHAND_HTTP_BIND", "127.0.0.1")
+            // No test looks at the real release feed (a test of the daily look turns it on).
+            .env("STAGEHAND_UPDATE_CHECK", "false")
             .envs(env.iter().copied())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -177,6 +196,22 @@ impl Server {
                     }
                 }
                 Err(_) => tokio::time::sleep(Duration::from_millis(20)).await,
+            }
+        }
+        None
+    }
+
+    /// The next line printed on standard output that contains `needle`, waiting at most `wait`.
+    pub fn wait_for_line(&self, needle: &str, wait: Duration) -> Option<String> {
+        let deadline = Instant::now() + wait;
+        while let Some(left) = deadline.checked_duration_since(Instant::now()) {
+            match self
+                .stdout
+                .recv_timeout(left.min(Duration::from_millis(100)))
+            {
+                Ok(line) if line.contains(needle) => return Some(line),
+                Ok(_) | Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
+                Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => return None,
             }
         }
         None
