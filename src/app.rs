@@ -74,6 +74,7 @@ pub async fn serve(paths: Paths) -> anyhow::Result<()> {
     let saved_settings = settings_rx.clone();
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let outbox = crate::outbox::Outbox::new(store.clone());
+    let pause = crate::pause::Pause::default();
     let osu = crate::osu::Shared::default();
     let scheduler = tokio::spawn(
         crate::schedule::Scheduler {
@@ -116,6 +117,9 @@ pub async fn serve(paths: Paths) -> anyhow::Result<()> {
         metrics: web::Metrics::default(),
         https_port,
         on_settings_saved: Box::new(reload),
+        gd: Arc::new(crate::gd::Client::new(&settings.gd_base_url.0)),
+        pause: pause.clone(),
+        throttle: web::control_panel::Throttle::default(),
     });
     web::serve(state, web::Listeners { https, redirect }, tls, shutdown).await;
     let _ = stop_tx.send(true);

@@ -18,6 +18,7 @@ pub mod osu;
 pub mod outbox;
 pub mod params;
 pub mod paths;
+pub mod pause;
 pub mod render;
 pub mod requests;
 pub mod routes;

@@ -29,6 +29,8 @@
 //! | `/request ignored`                        | `reviewer` |
 //! | `/request unresolved, widgets`            | `gd_mod`   |
 //! | `/request delete`, `/queue open, close, info, history` | `admin` |
+//! | `/control_panel on, rotate, off, status`  | `admin`    |
+//! | `/backup save, load`                      | `admin`    |
 //! | `/trainee pick`                           | `trainee`  |
 //! | `/trainee promote, expel`                 | `trainee_supervisor` |
 //! | `/reviews level, user`                    | nothing    |

@@ -75,7 +75,7 @@ pub async fn dispatch(ctx: &Ctx, inv: &Invocation) -> Result<Outcome, HandlerErr
                 league::command(ctx, inv, path).await
             }
             Some("usercd" | "levelcd") => requests::cooldown_commands::command(ctx, inv, path),
-            Some("request" | "queue" | "trainee" | "reviews") => {
+            Some("request" | "queue" | "trainee" | "reviews" | "control_panel") => {
                 requests::command(ctx, inv, path).await
             }
             Some(_) => admin::command(ctx, inv, path),
