@@ -12,6 +12,8 @@ mod admin;
 mod backup;
 /// Command-line usage, `version`, `check`, start-up failures.
 mod cli;
+/// The Control Panel API on stream, driven over HTTPS as the panel does; fuzzed from its document.
+mod control_panel;
 /// Cooldowns and bans end to end: `/usercd`, `/levelcd`, permissions, expiry, bad input.
 mod cooldowns;
 /// The Discord shell end to end against the fake Discord.
