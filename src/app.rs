@@ -68,6 +68,7 @@ pub async fn serve(paths: Paths) -> anyhow::Result<()> {
             settings: settings.clone(),
             paths: paths.clone(),
             clock: clock.clone(),
+            https_port,
         }),
     ));
     let (settings_tx, settings_rx) = tokio::sync::watch::channel(settings.clone());

@@ -596,3 +596,46 @@ async fn schemathesis_finds_no_server_error_and_nothing_off_the_document() {
     );
     eprintln!("schemathesis: {:?}\n{out}", started.elapsed());
 }
+
+/// `stagehand control-panel` through a running server's admin socket, and on the store when no
+/// server runs: the key is printed once and works; `off` turns the API off for good.
+#[tokio::test]
+async fn the_command_line_turns_the_api_on_and_off() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path(), &[]);
+    let run = |args: &[&str]| crate::support::run(dir.path(), args, &[]);
+    let (code, out, err) = run(&["control-panel", "status"]);
+    assert_eq!(
+        (code, out.as_str()),
+        (0, "The Control Panel API is off.\n"),
+        "{err}"
+    );
+    let (code, _, err) = run(&["control-panel", "on", "--staff", "nobody"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("--staff: expected a Discord id"), "{err}");
+    let (code, out, err) = run(&["control-panel", "on", "--staff", "43"]);
+    assert_eq!(code, 0, "{err}");
+    let lines: Vec<&str> = out.lines().collect();
+    assert!(lines[0].ends_with("done as Discord user 43."), "{out}");
+    let key = lines[3];
+    assert_eq!(key.len(), 64, "{out}");
+    let panel = Panel::new(&server, key);
+    assert_eq!(panel.get("/request/oldest").await, (200, Value::Null));
+    assert!(!server.stderr().contains(key), "the key is never logged");
+    server.stop();
+
+    let (code, out, err) = run(&["control-panel", "rotate"]);
+    assert_eq!(code, 0, "{err}");
+    assert_ne!(out.lines().nth(3), Some(key));
+    let (code, out, _) = run(&["control-panel", "off"]);
+    assert_eq!(
+        (code, out.as_str()),
+        (
+            0,
+            "The Control Panel API is off; its key no longer works.\n"
+        )
+    );
+    let server = Server::start(dir.path(), &[]);
+    assert_eq!(Panel::new(&server, key).get("/request/oldest").await.0, 404);
+    server.stop();
+}

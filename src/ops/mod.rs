@@ -1,10 +1,11 @@
 //! The operations a person runs from the command line, beside `serve`: snapshots and restore
-//! ([`backup`]), the report of `check` ([`check`]), and the admin socket through which `backup`
-//! and `check` reach a running server ([`socket`]).
+//! ([`backup`]), the report of `check` ([`check`]), the Control Panel API's switch and key
+//! ([`panel`]), and the admin socket through which they reach a running server ([`socket`]).
 //!
-//! May call `store`, `config`, `paths`, `clock` and `web::setup` (to read whether setup is done);
-//! nothing here knows Discord.
+//! May call `store`, `config`, `paths`, `clock`, `web::setup` (to read whether setup is done) and
+//! `requests::panel`; nothing here knows Discord.
 
 pub mod backup;
 pub mod check;
+pub mod panel;
 pub mod socket;

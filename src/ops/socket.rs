@@ -3,8 +3,9 @@
 //! A socket address holds at most 107 bytes of path; a longer one is reached through a
 //! descriptor open on its folder (`/proc/self/fd/<fd>/admin.sock`), so any data directory works.
 //!
-//! Protocol: the client sends one line, `backup <path>`, `check`, or (on a manual clock, in
-//! tests) `clock advance <secs>`. The server answers with lines
+//! Protocol: the client sends one line, `backup <path>`, `check`, `panel on <staff>`,
+//! `panel rotate | off | status` (see `ops::panel`), or (on a manual clock, in tests)
+//! `clock advance <secs>`. The server answers with lines
 //! `progress <done> <total>`, `line <text>`, and finally `ok` or `error <message>`.
 
 use std::path::Path;
@@ -24,6 +25,8 @@ pub struct Admin {
     pub settings: Arc<Settings>,
     pub paths: Paths,
     pub clock: crate::clock::Clock,
+    /// The port the HTTPS server listens on (for the Control Panel's base URL).
+    pub https_port: u16,
 }
 
 /// Binds the socket (replacing a stale one: whoever holds the store lock owns the data dir).
@@ -130,6 +133,15 @@ fn run(
                 let _ = out.send(format!("line {line}\n"));
             }
             anyhow::ensure!(report.problems == 0, "{} problem(s) found", report.problems);
+            Ok(())
+        }
+        Some(("panel", words)) => {
+            let request = super::panel::Request::parse(words)?;
+            let base = admin.settings.base_url(admin.https_port);
+            let lines = super::panel::run(&admin.store, request, &base, admin.clock.now())?;
+            for line in lines {
+                let _ = out.send(format!("line {line}\n"));
+            }
             Ok(())
         }
         Some(("clock", rest)) => {
