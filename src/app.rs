@@ -85,9 +85,36 @@ pub async fn serve(paths: Paths) -> anyhow::Result<()> {
             osu: osu.clone(),
             backups: paths.backups(),
             outbox: outbox.clone(),
+            pause: pause.clone(),
         }
         .run(),
     );
+    // Reads the settings again: after the setup page saved some, and after `/backup load` put
+    // another store in place.
+    let reload: Arc<dyn Fn() + Send + Sync> = {
+        let (paths, store) = (paths.clone(), store.clone());
+        Arc::new(move || match self::settings(&paths, &store) {
+            Ok(fresh) => {
+                settings_tx.send_replace(Arc::new(fresh));
+            }
+            Err(err) => {
+                tracing::warn!(error = ?format!("{err:#}"), "the saved settings do not load")
+            }
+        })
+    };
+    let backups = {
+        let reload = reload.clone();
+        crate::ops::backup::Service {
+            store: store.clone(),
+            backups: paths.backups(),
+            settings: settings_rx.clone(),
+            pause: pause.clone(),
+            outbox: outbox.clone(),
+            clock: clock.clone(),
+            on_loaded: Box::new(move || reload()),
+            loading: tokio::sync::Mutex::new(()),
+        }
+    };
     let discord = tokio::spawn(crate::discord::supervise(
         store.clone(),
         outbox.clone(),
@@ -96,18 +123,11 @@ pub async fn serve(paths: Paths) -> anyhow::Result<()> {
         https_port,
         settings_rx,
         stop_rx,
+        crate::discord::Shared {
+            pause: pause.clone(),
+            backups: Arc::new(backups),
+        },
     ));
-    let reload = {
-        let (paths, store) = (paths.clone(), store.clone());
-        move || match self::settings(&paths, &store) {
-            Ok(fresh) => {
-                settings_tx.send_replace(Arc::new(fresh));
-            }
-            Err(err) => {
-                tracing::warn!(error = ?format!("{err:#}"), "the saved settings do not load")
-            }
-        }
-    };
     let state = Arc::new(web::State {
         store: store.clone(),
         settings: settings.clone(),
@@ -117,7 +137,7 @@ pub async fn serve(paths: Paths) -> anyhow::Result<()> {
         osu,
         metrics: web::Metrics::default(),
         https_port,
-        on_settings_saved: Box::new(reload),
+        on_settings_saved: Box::new(move || reload()),
         gd: Arc::new(crate::gd::Client::new(&settings.gd_base_url.0)),
         pause: pause.clone(),
         throttle: web::control_panel::Throttle::default(),

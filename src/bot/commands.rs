@@ -107,6 +107,8 @@ pub enum OptionKind {
     /// A text channel.
     Channel,
     User,
+    /// A file the member uploads with the command.
+    Attachment,
 }
 
 pub(super) fn no_choices() -> Vec<(&'static str, &'static str)> {

@@ -22,6 +22,11 @@ pub(crate) const CONTROL_PANEL: Table<str, Access> = Table::new("control_panel")
 
 const CURRENT: &str = "current";
 
+/// The API key's row (its hash): never in a copy that leaves the machine.
+pub fn secret_rows() -> Vec<crate::store::Redaction> {
+    vec![crate::store::Redaction::table(&CONTROL_PANEL)]
+}
+
 /// The stored access: the key's hash and whom the API acts for.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Access {
