@@ -577,10 +577,13 @@ async fn schemathesis_finds_no_server_error_and_nothing_off_the_document() {
         report.path().display().to_string(),
     ];
     let started = Instant::now();
+    let workdir = report.path().to_path_buf();
     // Off the test's thread, which runs the fake Discord and the fake GD server meanwhile.
     let run = tokio::task::spawn_blocking(move || {
         std::process::Command::new("schemathesis")
             .args(&args)
+            // Its cache goes where it runs: not in the checkout.
+            .current_dir(&workdir)
             .env("NO_COLOR", "1")
             .output()
     })

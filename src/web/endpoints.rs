@@ -459,15 +459,28 @@ pub(super) async fn read_body(
     if !accepts(content_type) {
         return Err(BodyRefused::Unsupported);
     }
-    let declared = req
-        .headers()
+    let declared = declared_length(req.headers());
+    read_all(req.into_body(), declared, limits).await
+}
+
+/// The `Content-Length` a request declares, if it is a number.
+pub(super) fn declared_length(headers: &hyper::HeaderMap) -> Option<u64> {
+    headers
         .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+        .and_then(|v| v.to_str().ok()?.parse::<u64>().ok())
+}
+
+/// Reads `body` (`declared` long, if said) within `limits`, whatever its type.
+pub(super) async fn read_all(
+    body: Incoming,
+    declared: Option<u64>,
+    limits: BodyLimits,
+) -> Result<Bytes, BodyRefused> {
     if declared.is_some_and(|len| len > limits.bytes) {
         return Err(BodyRefused::TooLarge);
     }
     let max = usize::try_from(limits.bytes).unwrap_or(usize::MAX);
-    let read = Limited::new(req.into_body(), max).collect();
+    let read = Limited::new(body, max).collect();
     match tokio::time::timeout(limits.time, read).await {
         Ok(Ok(collected)) => Ok(collected.to_bytes()),
         Ok(Err(err)) if err.is::<http_body_util::LengthLimitError>() => Err(BodyRefused::TooLarge),

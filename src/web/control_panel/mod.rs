@@ -33,7 +33,7 @@ use hyper::{Request, Response, StatusCode};
 use serde_json::{Value, json};
 
 use self::body::{Batch, BodyError, Create, Language, Preapprove, Resolve, SentFor};
-use super::endpoints::{BodyLimits, BodyRefused, read_body};
+use super::endpoints::{BodyLimits, BodyRefused, declared_length, read_all};
 use super::pages::{self, Body};
 use super::server::State;
 use crate::i18n::{Catalogue, Lang};
@@ -168,13 +168,34 @@ impl From<BodyError> for Refusal {
 
 type Answer = Result<Value, Refusal>;
 
-/// Answers one request under [`PREFIX`] from `client`.
+/// Answers one request under [`PREFIX`] from `client`. Its body is read first, whatever the
+/// answer: a connection whose request body is left unread is closed, and a client reusing it
+/// (the panel's `requests` does) would meet a closed connection on its next call.
 pub async fn handle(
     req: Request<Incoming>,
     client: Option<IpAddr>,
     state: &State,
 ) -> Response<Body> {
-    let answer = answer(req, client, state).await;
+    let (parts, body) = req.into_parts();
+    let limits = BodyLimits::from(&*state.settings);
+    let declared = declared_length(&parts.headers);
+    let bytes = match read_all(body, declared, limits).await {
+        Ok(bytes) => bytes,
+        Err(refused) => {
+            let detail = match refused {
+                BodyRefused::TooLarge => "The body is too large (http.max_body_bytes).",
+                BodyRefused::TooSlow => "The body did not arrive in time (http.body_timeout_secs).",
+                BodyRefused::Unsupported | BodyRefused::Unreadable => "The body could not be read.",
+            };
+            // The rest of the body may still be on its way: this connection ends here.
+            let mut response = json_response(refused.status(), &json!({ "detail": detail }));
+            response
+                .headers_mut()
+                .insert(header::CONNECTION, HeaderValue::from_static("close"));
+            return response;
+        }
+    };
+    let answer = answer(&parts, bytes, client, state).await;
     match answer {
         Ok(value) => json_response(StatusCode::OK, &value),
         Err(Refused::Plain(refusal)) => {
@@ -230,11 +251,12 @@ fn json_response(status: StatusCode, value: &Value) -> Response<Body> {
 }
 
 async fn answer(
-    req: Request<Incoming>,
+    req: &hyper::http::request::Parts,
+    bytes: bytes::Bytes,
     client: Option<IpAddr>,
     state: &State,
 ) -> Result<Value, Refused> {
-    let path = req.uri().path();
+    let path = req.uri.path();
     let rest = path.strip_prefix(PREFIX).unwrap_or(path);
     if state.store.read(panel::current)?.is_none() {
         return Err(Refusal::new(
@@ -246,13 +268,13 @@ async fn answer(
     let Some(operation) = OPERATIONS.iter().find(|op| op.path == rest) else {
         return Err(Refusal::new(StatusCode::NOT_FOUND, "There is no such call.").into());
     };
-    if req.method().as_str() != operation.method {
+    if req.method.as_str() != operation.method {
         return Err(Refused::Method(operation.method));
     }
     if operation.call == Call::Document {
         return Err(Refused::Document);
     }
-    let staff = authenticate(&req, client, state).await?;
+    let staff = authenticate(req, client, state).await?;
     // Held until the call is answered: a snapshot loaded from Discord waits for it to finish,
     // and a call that arrives meanwhile waits for the snapshot to be in place.
     let _busy = state.pause.enter().await;
@@ -275,7 +297,7 @@ async fn answer(
         Call::Random => desk.pick(true)?,
         Call::Oldest => desk.pick(false)?,
         call => {
-            let bytes = body(req, state).await?;
+            json_body(req)?;
             match call {
                 Call::StreamStart => desk.stream_start(&body::parse(&bytes)?)?,
                 Call::StreamEnd => desk.stream_end(&body::parse(&bytes)?).await?,
@@ -292,11 +314,11 @@ async fn answer(
 
 /// The staff member the presented key acts for, or the refusal of the key.
 async fn authenticate(
-    req: &Request<Incoming>,
+    req: &hyper::http::request::Parts,
     client: Option<IpAddr>,
     state: &State,
 ) -> Result<u64, Refusal> {
-    let presented = req.headers().get("x-key").map(|v| v.to_str());
+    let presented = req.headers.get("x-key").map(|v| v.to_str());
     let presented = match presented {
         None | Some(Ok("")) => {
             return Err(Refusal::new(StatusCode::FORBIDDEN, "Not authenticated"));
@@ -334,23 +356,22 @@ async fn authenticate(
     }
 }
 
-/// The call's body, read within `http.max_body_bytes` and `http.body_timeout_secs`; JSON, or
-/// sent without a content type.
-async fn body(req: Request<Incoming>, state: &State) -> Result<bytes::Bytes, Refusal> {
-    let limits = BodyLimits::from(&*state.settings);
-    let accepts = |content_type: &str| {
-        let essence = content_type.split(';').next().unwrap_or("").trim();
-        essence.is_empty() || essence.eq_ignore_ascii_case("application/json")
-    };
-    read_body(req, limits, accepts).await.map_err(|refused| {
-        let detail = match refused {
-            BodyRefused::Unsupported => "Send the body as application/json.",
-            BodyRefused::TooLarge => "The body is too large (http.max_body_bytes).",
-            BodyRefused::TooSlow => "The body did not arrive in time (http.body_timeout_secs).",
-            BodyRefused::Unreadable => "The body could not be read.",
-        };
-        Refusal::new(refused.status(), detail)
-    })
+/// Refuses a body sent as anything but JSON (a body without a content type is taken as JSON).
+fn json_body(req: &hyper::http::request::Parts) -> Result<(), Refusal> {
+    let content_type = req
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let essence = content_type.split(';').next().unwrap_or("").trim();
+    if essence.is_empty() || essence.eq_ignore_ascii_case("application/json") {
+        Ok(())
+    } else {
+        Err(Refusal::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "Send the body as application/json.",
+        ))
+    }
 }
 
 /// One call's context: the desk as the staff member uses it now.
