@@ -99,12 +99,14 @@ pub async fn serve(paths: Paths) -> anyhow::Result<Stopped> {
                 exe,
                 signal: restart.clone(),
             }),
+            https_port,
         }),
     ));
     let (settings_tx, settings_rx) = tokio::sync::watch::channel(settings.clone());
     let saved_settings = settings_rx.clone();
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let outbox = crate::outbox::Outbox::new(store.clone());
+    let pause = crate::pause::Pause::default();
     let osu = crate::osu::Shared::default();
     let scheduler = tokio::spawn(
         crate::schedule::Scheduler {
@@ -115,9 +117,36 @@ pub async fn serve(paths: Paths) -> anyhow::Result<Stopped> {
             backups: paths.backups(),
             outbox: outbox.clone(),
             acme: acme.clone(),
+            pause: pause.clone(),
         }
         .run(),
     );
+    // Reads the settings again: after the setup page saved some, and after `/backup load` put
+    // another store in place.
+    let reload: Arc<dyn Fn() + Send + Sync> = {
+        let (paths, store) = (paths.clone(), store.clone());
+        Arc::new(move || match self::settings(&paths, &store) {
+            Ok(fresh) => {
+                settings_tx.send_replace(Arc::new(fresh));
+            }
+            Err(err) => {
+                tracing::warn!(error = ?format!("{err:#}"), "the saved settings do not load")
+            }
+        })
+    };
+    let backups = {
+        let reload = reload.clone();
+        crate::ops::backup::Service {
+            store: store.clone(),
+            backups: paths.backups(),
+            settings: settings_rx.clone(),
+            pause: pause.clone(),
+            outbox: outbox.clone(),
+            clock: clock.clone(),
+            on_loaded: Box::new(move || reload()),
+            loading: tokio::sync::Mutex::new(()),
+        }
+    };
     let discord = tokio::spawn(crate::discord::supervise(
         store.clone(),
         outbox.clone(),
@@ -126,18 +155,11 @@ pub async fn serve(paths: Paths) -> anyhow::Result<Stopped> {
         https_port,
         settings_rx,
         stop_rx,
+        crate::discord::Shared {
+            pause: pause.clone(),
+            backups: Arc::new(backups),
+        },
     ));
-    let reload = {
-        let (paths, store) = (paths.clone(), store.clone());
-        move || match self::settings(&paths, &store) {
-            Ok(fresh) => {
-                settings_tx.send_replace(Arc::new(fresh));
-            }
-            Err(err) => {
-                tracing::warn!(error = ?format!("{err:#}"), "the saved settings do not load")
-            }
-        }
-    };
     let state = Arc::new(web::State {
         store: store.clone(),
         settings: settings.clone(),
@@ -148,7 +170,10 @@ pub async fn serve(paths: Paths) -> anyhow::Result<Stopped> {
         metrics: web::Metrics::default(),
         https_port,
         acme: settings.tls_acme.then_some(acme),
-        on_settings_saved: Box::new(reload),
+        on_settings_saved: Box::new(move || reload()),
+        gd: Arc::new(crate::gd::Client::new(&settings.gd_base_url.0)),
+        pause: pause.clone(),
+        throttle: web::control_panel::Throttle::default(),
     });
     web::serve(state, web::Listeners { https, redirect }, tls, shutdown).await;
     let _ = stop_tx.send(true);

@@ -17,6 +17,16 @@ use std::path::PathBuf;
 /// source of settings (see `config`).
 const SETTINGS: Table<str, String> = Table::new("settings");
 
+/// The rows of saved settings that are secrets (`discord.token`, `osu.client_secret`): never in
+/// a copy that leaves the machine.
+pub fn secret_rows() -> Vec<crate::store::Redaction> {
+    SPECS
+        .iter()
+        .filter(|spec| spec.secret)
+        .map(|spec| crate::store::Redaction::row(&SETTINGS, spec.key))
+        .collect()
+}
+
 /// The settings saved in the store, as `(key, text)`.
 pub fn saved(r: &impl Read) -> Result<Vec<(String, String)>, StoreError> {
     r.all(&SETTINGS)

@@ -19,6 +19,7 @@ pub mod osu;
 pub mod outbox;
 pub mod params;
 pub mod paths;
+pub mod pause;
 pub mod release;
 pub mod render;
 pub mod requests;

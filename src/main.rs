@@ -66,8 +66,28 @@ enum Command {
         #[arg(long)]
         yes: bool,
     },
+    /// The Control Panel API: turn it on for a staff member (printing its new key once),
+    /// replace the key, turn it off, or show its state. Works while `serve` runs.
+    #[command(name = "control-panel", subcommand)]
+    ControlPanel(Panel),
     /// Print the version.
     Version,
+}
+
+#[derive(Subcommand)]
+enum Panel {
+    /// Turn the API on for a staff member, with a new key (replacing any key before).
+    On {
+        /// The Discord user id of the staff member the panel's actions are attributed to.
+        #[arg(long)]
+        staff: String,
+    },
+    /// Replace the key; the old one stops working at once.
+    Rotate,
+    /// Turn the API off.
+    Off,
+    /// Show whether the API is on, and for whom.
+    Status,
 }
 
 fn main() -> ExitCode {
@@ -89,6 +109,7 @@ fn main() -> ExitCode {
         Command::Backup { out } => backup(&paths, out),
         Command::Restore { file } => restore(&paths, &file),
         Command::Check => check(&paths),
+        Command::ControlPanel(panel) => control_panel(&paths, panel),
         Command::Version => {
             println!(
                 "stagehand {} ({}, {}{})",
@@ -204,6 +225,44 @@ fn restore(paths: &Paths, file: &std::path::Path) -> anyhow::Result<ExitCode> {
         restored.info.entries,
         restored.info.schema
     );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn control_panel(paths: &Paths, panel: Panel) -> anyhow::Result<ExitCode> {
+    use stagehand::ops::panel::Request;
+    let request = match panel {
+        Panel::On { staff } => Request::parse(&format!("on {staff}"))?,
+        Panel::Rotate => Request::Rotate,
+        Panel::Off => Request::Off,
+        Panel::Status => Request::Status,
+    };
+    if !paths.store().exists() {
+        anyhow::bail!(
+            "there is no store at {} (is --data-dir right? `stagehand serve` creates it)",
+            paths.store().display()
+        );
+    }
+    match paths::open_store(paths, 16) {
+        Ok(store) => {
+            let settings = paths::layers(paths, Some(&store))?.settings().ok();
+            let base = settings.map_or_else(
+                || "https://localhost:8443".to_string(),
+                |s| s.base_url(s.http_port),
+            );
+            let now = jiff::Timestamp::now().as_second();
+            for line in stagehand::ops::panel::run(&store, request, &base, now)? {
+                println!("{line}");
+            }
+        }
+        Err(OpenError::InUse(_)) => {
+            runtime()?.block_on(socket::ask(
+                &paths.admin_socket(),
+                &request.line(),
+                |_, _| {},
+            ))?;
+        }
+        Err(err) => return Err(err.into()),
+    }
     Ok(ExitCode::SUCCESS)
 }
 

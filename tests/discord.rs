@@ -267,6 +267,7 @@ async fn commands_are_registered_once_per_change_of_the_table() {
             "parameter",
             "route",
             "text",
+            "backup",
             "link",
             "show",
             "archived",
@@ -282,7 +283,8 @@ async fn commands_are_registered_once_per_change_of_the_table() {
             "request",
             "queue",
             "trainee",
-            "reviews"
+            "reviews",
+            "control_panel"
         ]
     );
     assert_eq!(fake.commands()[0]["name_localizations"]["ru"], "помощь");

@@ -38,7 +38,7 @@ pub(crate) struct Desk {
     pub(crate) gd: FakeGd,
     pub(crate) server: Option<Server>,
     env: Vec<(String, String)>,
-    dir: tempfile::TempDir,
+    pub(crate) dir: tempfile::TempDir,
 }
 
 /// The sample guild with a channel for every route of the desk.
@@ -72,9 +72,21 @@ impl Desk {
         params: &[(&str, &str)],
         settings: &[(&str, &str)],
     ) -> Desk {
+        Desk::start_prepared(guild, params, settings, |_| {}).await
+    }
+
+    /// [`Desk::start_in`], with `prepare` run on the data folder before the server first starts
+    /// (to put rows in its store).
+    pub(crate) async fn start_prepared(
+        guild: Guild,
+        params: &[(&str, &str)],
+        settings: &[(&str, &str)],
+        prepare: impl FnOnce(&std::path::Path),
+    ) -> Desk {
         let fake = FakeDiscord::start(guild.clone()).await;
         let gd = FakeGd::with_fixtures().await;
         let dir = tempfile::tempdir().unwrap();
+        prepare(&dir.path().join("data"));
         let mut env = discord_env(dir.path(), &fake, &guild);
         env.push((
             "STAGEHAND_GD_BASE_URL".into(),

@@ -12,8 +12,12 @@ mod acme;
 mod admin;
 /// Backups while serving, restores, retention, refusing foreign and newer stores.
 mod backup;
+/// `/backup save` (a copy without secrets posted) and `/backup load` under the running server.
+mod backup_discord;
 /// Command-line usage, `version`, `check`, start-up failures.
 mod cli;
+/// The Control Panel API on stream, driven over HTTPS as the panel does; fuzzed from its document.
+mod control_panel;
 /// Cooldowns and bans end to end: `/usercd`, `/levelcd`, permissions, expiry, bad input.
 mod cooldowns;
 /// The Discord shell end to end against the fake Discord.

@@ -150,6 +150,17 @@ impl Permissions {
         })
     }
 
+    /// Reads the bindings again (another store was put in place: `/backup load`).
+    pub fn reload(&self, store: &Store) -> Result<(), StoreError> {
+        let fresh = Permissions::load(store)?.bindings.into_inner();
+        let fresh = fresh.unwrap_or_else(PoisonError::into_inner);
+        *self
+            .bindings
+            .write()
+            .unwrap_or_else(PoisonError::into_inner) = fresh;
+        Ok(())
+    }
+
     /// Whether `member` may do what `flag` grants (`admin` grants everything).
     pub fn allowed(&self, member: &Member, flag: Flag) -> bool {
         let bindings = self.read();

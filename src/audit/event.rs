@@ -110,12 +110,32 @@ kinds! {
     /// `week_end` (the Monday 00:00 that ended the week), `season` (absent off-season),
     /// `winners`, `players`: one week's winners chosen and everyone's weekly baseline reset.
     WeeklyWinners = 120, "WEEKLY_WINNERS";
-    // The appliance.
+    // Operations.
+    /// `file`, `kind` (`manual` or `daily`), `copy` (`posted`, `too_large`, `route_off`): a
+    /// snapshot written into the backups folder, and what became of its copy for Discord.
+    BackupSaved = 200, "BACKUP_SAVED";
+    /// `file` (the attachment's name), `schema`, `previous` (where the replaced store was saved):
+    /// a snapshot loaded from Discord in place of the live store.
+    BackupLoaded = 201, "BACKUP_LOADED";
+    /// `file`, `reason`: an attachment `/backup load` refused; nothing changed.
+    BackupLoadRefused = 202, "BACKUP_LOAD_REFUSED";
+    // The Control Panel API (gd-requestbot §11).
+    /// `staff_user_id`: the API turned on (or its key replaced) with a new key.
+    ControlPanelEnabled = 210, "CONTROL_PANEL_ENABLED";
+    /// `staff_user_id`: the API's key replaced; the old one no longer works.
+    ControlPanelKeyRotated = 211, "CONTROL_PANEL_KEY_ROTATED";
+    /// The API turned off.
+    ControlPanelDisabled = 212, "CONTROL_PANEL_DISABLED";
+    /// `posted` (whether the route sent it): the stream's start announced.
+    StreamStarted = 220, "STREAM_STARTED";
+    /// `approved`, `rejected`, `later`, `not_reviewed`, `chart`: the stream's end announced.
+    StreamEnded = 221, "STREAM_ENDED";
+    // Certificates.
     /// `domain`, `not_after`: a certificate from the ACME CA is in use.
-    CertificateIssued = 200, "CERTIFICATE_ISSUED";
+    CertificateIssued = 230, "CERTIFICATE_ISSUED";
     /// `domain`, `error`, `in_use_until` (the expiry of the certificate still in use, or
     /// `none`): getting a certificate from the ACME CA failed.
-    CertificateRenewalFailed = 201, "CERTIFICATE_RENEWAL_FAILED";
+    CertificateRenewalFailed = 231, "CERTIFICATE_RENEWAL_FAILED";
 }
 
 impl EventKind {

@@ -29,6 +29,8 @@
 //! | `/request ignored`                        | `reviewer` |
 //! | `/request unresolved, widgets`            | `gd_mod`   |
 //! | `/request delete`, `/queue open, close, info, history` | `admin` |
+//! | `/control_panel on, rotate, off, status`  | `admin`    |
+//! | `/backup save, load`                      | `admin`    |
 //! | `/trainee pick`                           | `trainee`  |
 //! | `/trainee promote, expel`                 | `trainee_supervisor` |
 //! | `/reviews level, user`                    | nothing    |
@@ -105,6 +107,8 @@ pub enum OptionKind {
     /// A text channel.
     Channel,
     User,
+    /// A file the member uploads with the command.
+    Attachment,
 }
 
 pub(super) fn no_choices() -> Vec<(&'static str, &'static str)> {

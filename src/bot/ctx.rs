@@ -35,6 +35,11 @@ pub struct Ctx {
     pub gd: Arc<crate::gd::Client>,
     /// What handlers may ask Discord while they answer (members, messages): see `lookup`.
     pub discord: Arc<dyn super::lookup::Lookup>,
+    /// Held by every interaction but `/backup load`, which replaces the store once the others
+    /// are done (see `pause`); the outbox's worker holds it too.
+    pub pause: crate::pause::Pause,
+    /// The server's snapshots, for `/backup` (see `backups`).
+    pub backups: Arc<dyn super::backups::Backups>,
 }
 
 /// A failure inside a handler: logged in full, reported to the maintainers, and answered with a
@@ -125,6 +130,8 @@ pub(crate) mod tests {
             owner: AtomicU64::new(OWNER),
             gd: Arc::new(crate::gd::Client::new(&settings_gd_url())),
             discord: Arc::new(crate::bot::lookup::Fixed::default()),
+            pause: crate::pause::Pause::default(),
+            backups: Arc::new(crate::bot::backups::Unavailable),
         }
     }
 

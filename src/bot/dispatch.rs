@@ -35,8 +35,22 @@ fn control_access(id: &CustomId) -> Option<Access> {
     }
 }
 
-/// Routes an invocation to its handler, after the permission [`gate`].
+/// Routes an invocation to its handler, after the permission [`gate`]. Every invocation but
+/// `/backup load` is work in progress on the store (`pause`): a load waits for it, and it waits
+/// for a load.
 pub async fn dispatch(ctx: &Ctx, inv: &Invocation) -> Result<Outcome, HandlerError> {
+    let replaces_the_store = matches!(
+        &inv.kind,
+        Kind::Command { path, .. } if path == &["backup", "load"]
+    );
+    let _busy = match replaces_the_store {
+        true => None,
+        false => Some(ctx.pause.enter().await),
+    };
+    route(ctx, inv).await
+}
+
+async fn route(ctx: &Ctx, inv: &Invocation) -> Result<Outcome, HandlerError> {
     let control = match &inv.kind {
         Kind::Component { custom_id, .. } | Kind::Modal { custom_id, .. } => {
             match CustomId::parse(custom_id) {
@@ -75,7 +89,11 @@ pub async fn dispatch(ctx: &Ctx, inv: &Invocation) -> Result<Outcome, HandlerErr
                 league::command(ctx, inv, path).await
             }
             Some("usercd" | "levelcd") => requests::cooldown_commands::command(ctx, inv, path),
-            Some("request" | "queue" | "trainee" | "reviews") => {
+            Some("backup") => match path.get(1) {
+                Some(sub) => admin::backup::command(ctx, inv, sub).await,
+                None => outdated(ctx, inv),
+            },
+            Some("request" | "queue" | "trainee" | "reviews" | "control_panel") => {
                 requests::command(ctx, inv, path).await
             }
             Some(_) => admin::command(ctx, inv, path),

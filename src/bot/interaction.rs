@@ -63,6 +63,12 @@ pub enum Value {
     },
     Role(u64),
     Channel(u64),
+    /// A file uploaded with the command: where Discord keeps it, its name and size in bytes.
+    Attachment {
+        url: String,
+        filename: String,
+        size: u64,
+    },
 }
 
 impl Invocation {

@@ -31,6 +31,10 @@ pub trait Lookup: Send + Sync {
     /// Whether the message at `place` still exists (`false` when it, or its channel, is gone
     /// or hidden from Stagehand).
     fn message_exists(&self, place: Posted) -> Asked<'_, bool>;
+
+    /// The bytes of a file uploaded to Discord (an attachment's `url`, on Discord's CDN and
+    /// nowhere else), at most `max` of them: `None` when it is larger.
+    fn download(&self, url: &str, max: u64) -> Asked<'_, Option<Vec<u8>>>;
 }
 
 /// Which of `places` still exist, asked all at once; a place Discord did not answer for counts
@@ -52,11 +56,13 @@ pub async fn existing(lookup: &Arc<dyn Lookup>, places: &[Posted]) -> Vec<bool> 
     found
 }
 
-/// Answers from tables: members with their roles, and the messages known gone (by id).
+/// Answers from tables: members with their roles, the messages known gone (by id), and files
+/// by their URL.
 #[derive(Clone, Debug, Default)]
 pub struct Fixed {
     pub members: HashMap<u64, Vec<u64>>,
     pub gone: HashSet<u64>,
+    pub files: HashMap<String, Vec<u8>>,
 }
 
 impl Lookup for Fixed {
@@ -68,6 +74,14 @@ impl Lookup for Fixed {
     fn message_exists(&self, place: Posted) -> Asked<'_, bool> {
         let exists = !self.gone.contains(&place.message);
         Box::pin(async move { Ok(exists) })
+    }
+
+    fn download(&self, url: &str, max: u64) -> Asked<'_, Option<Vec<u8>>> {
+        let found = self.files.get(url).cloned();
+        Box::pin(async move {
+            let bytes = found.ok_or_else(|| Unreachable("no such file".into()))?;
+            Ok((bytes.len() as u64 <= max).then_some(bytes))
+        })
     }
 }
 

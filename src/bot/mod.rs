@@ -10,6 +10,7 @@
 //! hyper or `discord::`/`web::` item.
 
 mod admin;
+pub mod backups;
 pub mod commands;
 pub(crate) mod ctx;
 mod dispatch;

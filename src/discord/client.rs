@@ -73,6 +73,7 @@ impl Config {
 }
 
 /// Runs the client for as long as `stop` is false, following `settings`.
+#[allow(clippy::too_many_arguments)]
 pub async fn supervise(
     store: Arc<Store>,
     outbox: Outbox,
@@ -81,6 +82,7 @@ pub async fn supervise(
     https_port: u16,
     mut settings: watch::Receiver<Arc<Settings>>,
     mut stop: watch::Receiver<bool>,
+    shared: Shared,
 ) {
     loop {
         let current = settings.borrow_and_update().clone();
@@ -95,6 +97,7 @@ pub async fn supervise(
                     osu.client(&current).ok(),
                     https_port,
                     current.clone(),
+                    &shared,
                 )
                 .await
                 {
@@ -146,6 +149,16 @@ struct Running {
     _bridge: Option<gateway_proxy::Bridge>,
 }
 
+/// What the bot shares with the rest of the server, whichever client runs.
+#[derive(Clone)]
+pub struct Shared {
+    /// Held by each interaction and delivery (see `pause`).
+    pub pause: crate::pause::Pause,
+    /// The server's snapshots, for `/backup`.
+    pub backups: Arc<dyn crate::bot::backups::Backups>,
+}
+
+#[allow(clippy::too_many_arguments)]
 async fn start(
     config: &Config,
     store: Arc<Store>,
@@ -154,6 +167,7 @@ async fn start(
     osu: Option<crate::osu::Client>,
     https_port: u16,
     settings: Arc<Settings>,
+    shared: &Shared,
 ) -> anyhow::Result<Running> {
     // serenity's own `HttpBuilder::proxy` is skipped by its ratelimiter (0.12.5), so a proxy is
     // configured on the HTTP client instead, and the ratelimiter stays on in every setup.
@@ -163,14 +177,17 @@ async fn start(
         .client(client.clone())
         .build();
     // Initial responses share the client, and so its connections, proxy and certificates.
-    let callbacks = Callbacks::new(client, http.token())
+    let callbacks = Callbacks::new(client.clone(), http.token())
         .context("discord.token is not a valid header value")?;
     let intents = GatewayIntents::GUILDS
         | GatewayIntents::GUILD_MEMBERS
         | GatewayIntents::GUILD_MESSAGES
         | GatewayIntents::DIRECT_MESSAGES;
     let gd = Arc::new(crate::gd::Client::new(&settings.gd_base_url.0));
-    let lookup = Arc::new(super::lookup::Serenity::new(config.guild_id));
+    let lookup = Arc::new(super::lookup::Serenity::new(
+        config.guild_id,
+        client.clone(),
+    ));
     let ctx = Arc::new(Ctx {
         osu,
         texts: Catalogue::open(&store)?,
@@ -184,6 +201,8 @@ async fn start(
         owner: AtomicU64::new(0),
         gd,
         discord: lookup.clone(),
+        pause: shared.pause.clone(),
+        backups: shared.backups.clone(),
     });
     let handler = Handler {
         ctx: ctx.clone(),

@@ -71,6 +71,7 @@ fn mentions(m: &Message) -> CreateAllowedMentions {
         Pings::Users => none.all_users(true),
         Pings::Role(role) => none.roles([RoleId::new(role)]),
         Pings::User(user) => none.users([UserId::new(user)]),
+        Pings::UsersAndRoles => none.all_users(true).all_roles(true),
     }
 }
 

@@ -63,10 +63,14 @@ pub async fn run(outbox: Outbox, ctx: Arc<Ctx>, http: Arc<Http>) {
         if !pause.is_zero() {
             tokio::time::sleep(pause).await;
         }
+        // A row is read, delivered and settled in the same store: a snapshot loaded from
+        // Discord waits for the delivery under way, and the next delivery for the load.
+        let busy = ctx.pause.enter().await;
         let next = ctx.store.read(queue::next);
         let (id, queued) = match next {
             Ok(Some(row)) => row,
             Ok(None) => {
+                drop(busy);
                 outbox.woken().await;
                 pause = Duration::ZERO;
                 continue;
@@ -77,7 +81,9 @@ pub async fn run(outbox: Outbox, ctx: Arc<Ctx>, http: Arc<Http>) {
                 continue;
             }
         };
-        pause = match deliver_one(&ctx, &http, id, queued).await {
+        let delivered = deliver_one(&ctx, &http, id, queued).await;
+        drop(busy);
+        pause = match delivered {
             Ok(()) => Duration::ZERO,
             Err(err) => {
                 tracing::error!(error = %err, "cannot update the outbox");

@@ -483,6 +483,14 @@ fn flatten(command: &CommandInteraction) -> (Vec<String>, Vec<(String, Value)>) 
                 },
                 CommandDataOptionValue::Role(r) => Value::Role(r.get()),
                 CommandDataOptionValue::Channel(c) => Value::Channel(c.get()),
+                CommandDataOptionValue::Attachment(a) => {
+                    let attachment = command.data.resolved.attachments.get(a)?;
+                    Value::Attachment {
+                        url: attachment.url.clone(),
+                        filename: attachment.filename.clone(),
+                        size: u64::from(attachment.size),
+                    }
+                }
                 _ => return None,
             };
             Some((o.name.clone(), value))

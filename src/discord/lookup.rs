@@ -20,17 +20,26 @@ const UNKNOWN_MESSAGE: isize = 10008;
 const UNKNOWN_USER: isize = 10013;
 const MISSING_ACCESS: isize = 50001;
 
-/// The guild's members and messages, asked over serenity's `Http`.
+/// The guild's members and messages, asked over serenity's `Http`; uploaded files fetched with
+/// the REST client's own `reqwest` client (its proxy and certificates).
 pub struct Serenity {
     guild: u64,
     http: OnceLock<Arc<Http>>,
+    files: reqwest::Client,
 }
 
+/// The hosts Discord serves uploaded files from: a download goes nowhere else.
+const FILE_HOSTS: [&str; 2] = ["cdn.discordapp.com", "media.discordapp.net"];
+
+/// How long a download may take (a snapshot of a large store is tens of megabytes).
+const DOWNLOAD_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(300);
+
 impl Serenity {
-    pub fn new(guild: u64) -> Serenity {
+    pub fn new(guild: u64, files: reqwest::Client) -> Serenity {
         Serenity {
             guild,
             http: OnceLock::new(),
+            files,
         }
     }
 
@@ -87,6 +96,46 @@ impl Lookup for Serenity {
                     _ => Err(Unreachable(err.to_string())),
                 },
             }
+        })
+    }
+
+    fn download(&self, url: &str, max: u64) -> Asked<'_, Option<Vec<u8>>> {
+        let parsed = url::Url::parse(url);
+        Box::pin(async move {
+            let url = parsed.map_err(|e| Unreachable(format!("not a URL: {e}")))?;
+            let on_cdn = url.scheme() == "https"
+                && url
+                    .host_str()
+                    .is_some_and(|host| FILE_HOSTS.contains(&host));
+            if !on_cdn {
+                return Err(Unreachable(format!(
+                    "{} is not a file on Discord's CDN",
+                    url.host_str().unwrap_or("(no host)")
+                )));
+            }
+            let mut response = self
+                .files
+                .get(url)
+                .timeout(DOWNLOAD_TIMEOUT)
+                .send()
+                .await
+                .and_then(reqwest::Response::error_for_status)
+                .map_err(|e| Unreachable(e.to_string()))?;
+            if response.content_length().is_some_and(|len| len > max) {
+                return Ok(None);
+            }
+            let mut bytes = Vec::new();
+            while let Some(chunk) = response
+                .chunk()
+                .await
+                .map_err(|e| Unreachable(e.to_string()))?
+            {
+                if bytes.len() as u64 + chunk.len() as u64 > max {
+                    return Ok(None);
+                }
+                bytes.extend_from_slice(&chunk);
+            }
+            Ok(Some(bytes))
         })
     }
 }

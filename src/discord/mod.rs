@@ -17,7 +17,7 @@ mod interactions;
 mod lookup;
 mod register;
 
-pub use client::supervise;
+pub use client::{Shared, supervise};
 pub use delivery::{ATTEMPTS, DeliveryError, Nonces, deliver};
 pub use register::FINGERPRINT as COMMANDS_FINGERPRINT;
 

@@ -84,6 +84,7 @@ fn build_option(texts: &Catalogue, spec: &OptionSpec) -> CreateCommandOption {
         OptionKind::Role => CommandOptionType::Role,
         OptionKind::Channel => CommandOptionType::Channel,
         OptionKind::User => CommandOptionType::User,
+        OptionKind::Attachment => CommandOptionType::Attachment,
     };
     let option = CreateCommandOption::new(
         kind,
@@ -124,7 +125,7 @@ fn build_option(texts: &Catalogue, spec: &OptionSpec) -> CreateCommandOption {
             }
         }
         OptionKind::Channel => option.channel_types(vec![ChannelType::Text]),
-        OptionKind::Role | OptionKind::User => option,
+        OptionKind::Role | OptionKind::User | OptionKind::Attachment => option,
     }
 }
 

@@ -122,6 +122,17 @@ impl Catalogue {
         })
     }
 
+    /// Reads the overrides again (another store was put in place: `/backup load`).
+    pub fn reload(&self, store: &Store) -> Result<(), StoreError> {
+        let fresh = Catalogue::open(store)?.overrides.into_inner();
+        let fresh = fresh.unwrap_or_else(std::sync::PoisonError::into_inner);
+        *self
+            .overrides
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = fresh;
+        Ok(())
+    }
+
     /// The text for `key` in `lang` (edited or default; English, then the key, when missing),
     /// with `{name}` replaced by each parameter's value.
     pub fn render(&self, lang: Lang, key: &str, params: &[(&str, &str)]) -> String {

@@ -113,6 +113,11 @@ pub fn consume(w: &mut Writer, checked: &Checked) -> Result<bool, StoreError> {
     w.remove(&LINK_STATES, checked.id.as_str())
 }
 
+/// The signing key's row: a secret, never in a copy that leaves the machine.
+pub fn secret_rows() -> Vec<crate::store::Redaction> {
+    vec![crate::store::Redaction::table(&SECRETS)]
+}
+
 /// The signing key, created on first use.
 fn key(w: &mut Writer) -> Result<[u8; 32], StoreError> {
     if let Some(key) = w.get(&SECRETS, KEY_NAME)? {

@@ -2,14 +2,25 @@
 //!
 //! Snapshots are named `stagehand-<UTC time>.redb` in the backups folder, so their names sort by
 //! age; retention deletes the oldest beyond `backup.keep` and never touches other files.
+//!
+//! From Discord (`/backup`, through [`Service`]): [`save`] writes a snapshot as the CLI does and,
+//! when the `snapshot` route is on, posts a gzip copy of it without the secrets
+//! ([`secret_rows`]) — the daily snapshot too; [`stage`] and [`swap`] load a snapshot while the
+//! server runs (checked as `restore` checks one, all other work held back meanwhile, the current
+//! store saved first, the current secrets kept). Each step records its audit event.
 
 use std::io::{Read, Write};
 use std::os::unix::fs::OpenOptionsExt as _;
 use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
 
+use crate::audit::{self, Actor, Event, EventKind};
+use crate::bot::backups::{Copy, LoadRefused, Loaded, Pending, Saved};
+use crate::i18n::{Catalogue, Lang};
+use crate::outbox::{Message, Route};
 use crate::paths::{Paths, create_private_dir};
 use crate::store::{
-    OpenError, Progress, SnapshotError, SnapshotInfo, Store, StoreError, StoreOptions,
+    OpenError, Progress, Redaction, SnapshotError, SnapshotInfo, Store, StoreError, StoreOptions,
     verify_snapshot,
 };
 
@@ -250,6 +261,408 @@ pub fn restore(
         previous_damaged,
         pruned,
     })
+}
+
+/// Every row that never leaves the machine (a snapshot's copy for Discord) and that a snapshot
+/// loaded from Discord never replaces: the bot token and the osu! client secret (settings), the
+/// `/link` states' signing key, the self-signed certificate with its private key, the setup
+/// token's hash and the Control Panel key's hash.
+pub fn secret_rows() -> Vec<Redaction> {
+    let mut rows = crate::config::secret_rows();
+    rows.extend(crate::league::link::secret_rows());
+    rows.extend(crate::web::tls::secret_rows());
+    rows.extend(crate::web::setup::secret_rows());
+    rows.extend(crate::requests::panel::secret_rows());
+    rows
+}
+
+/// Why a snapshot was taken.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// `/backup save`.
+    Manual,
+    /// The daily snapshot at `backup.daily_at`.
+    Daily,
+}
+
+impl Kind {
+    /// Its file name's tag.
+    fn tag(self) -> &'static str {
+        match self {
+            Kind::Manual => "manual",
+            Kind::Daily => "daily",
+        }
+    }
+
+    /// How its post names it (as the original's: "manual", "regular").
+    fn shown(self) -> &'static str {
+        match self {
+            Kind::Manual => "manual",
+            Kind::Daily => "regular",
+        }
+    }
+}
+
+/// The largest compressed copy posted to Discord: its upload limit.
+pub const DISCORD_LIMIT: u64 = crate::outbox::limits::FILE_BYTES as u64;
+
+/// A snapshot written by [`save`].
+pub struct SavedSnapshot {
+    pub path: PathBuf,
+    pub info: SnapshotInfo,
+    pub copy: crate::bot::backups::Copy,
+}
+
+/// Takes a snapshot of `store` into `backups` (keeping the newest `keep`), as `stagehand backup`
+/// does; when the `snapshot` route posts somewhere, posts a copy of it without the secrets
+/// ([`secret_rows`]), gzip-compressed, or says there that it is too large for Discord; and
+/// records `BACKUP_SAVED` by `by`. The post and the event are one transaction; the caller wakes
+/// the outbox.
+pub fn save(
+    store: &Store,
+    backups: &Path,
+    keep: u32,
+    kind: Kind,
+    by: Actor,
+    now: i64,
+) -> anyhow::Result<SavedSnapshot> {
+    let at = jiff::Timestamp::from_second(now).unwrap_or(jiff::Timestamp::UNIX_EPOCH);
+    let path = snapshot_path(backups, at, kind.tag());
+    let info =
+        create(store, &path, backups, keep, &mut |_, _| {}).map_err(|err| failure(backups, err))?;
+    let file = file_name(&path);
+    let route = store.read(|r| crate::routes::resolve(r, Route::Snapshot))?;
+    let copy = match route {
+        Some(channel) => Some((channel, discord_copy(&path)?)),
+        None => None,
+    };
+    let texts = Catalogue::open(store)?;
+    let at_text = now.to_string();
+    let post = |key: &str, extra: &[(&str, &str)]| {
+        let mut params = vec![("at", at_text.as_str()), ("kind", kind.shown())];
+        params.extend_from_slice(extra);
+        texts.render(Lang::En, key, &params)
+    };
+    let outcome = store.write(|w| {
+        let outcome = match &copy {
+            None => Copy::RouteOff,
+            Some((channel, gz)) if gz.len() as u64 <= DISCORD_LIMIT => {
+                let message = Message::text(post("backup.post", &[]))
+                    .with_file(format!("{file}.gz"), gz.clone());
+                crate::routes::push(w, Route::Snapshot, message, None)?;
+                Copy::Posted { channel: *channel }
+            }
+            Some((_, gz)) => {
+                let (size, limit) = (size_text(gz.len() as u64), size_text(DISCORD_LIMIT));
+                let text = post(
+                    "backup.post_too_large",
+                    &[("size", &size), ("limit", &limit), ("file", &file)],
+                );
+                crate::routes::push(w, Route::Snapshot, Message::text(text), None)?;
+                Copy::TooLarge {
+                    bytes: gz.len() as u64,
+                    limit: DISCORD_LIMIT,
+                }
+            }
+        };
+        let shown = match outcome {
+            Copy::Posted { .. } => "posted",
+            Copy::TooLarge { .. } => "too_large",
+            Copy::RouteOff => "route_off",
+        };
+        let event = Event::new(EventKind::BackupSaved, by, now)
+            .with("file", file.as_str())
+            .with("kind", kind.tag())
+            .with("copy", shown);
+        audit::record(w, &event)?;
+        Ok::<_, StoreError>(outcome)
+    })?;
+    Ok(SavedSnapshot {
+        path,
+        info,
+        copy: outcome,
+    })
+}
+
+/// The snapshot at `path` without its secrets, gzip-compressed (a temporary copy beside it,
+/// removed).
+fn discord_copy(path: &Path) -> anyhow::Result<Vec<u8>> {
+    let temporary = with_suffix(path, ".discord");
+    let copied = crate::store::redacted_copy(path, &temporary, &secret_rows());
+    let compressed = copied.map_err(anyhow::Error::from).and_then(|_| {
+        let mut input = std::fs::File::open(&temporary)?;
+        let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        std::io::copy(&mut input, &mut encoder)?;
+        Ok(encoder.finish()?)
+    });
+    let _ = std::fs::remove_file(&temporary);
+    compressed
+}
+
+/// `12.3 MiB`, `512 KiB`.
+pub fn size_text(bytes: u64) -> String {
+    if bytes >= 1 << 20 {
+        format!("{:.1} MiB", bytes as f64 / f64::from(1 << 20))
+    } else {
+        format!("{} KiB", bytes.div_ceil(1024))
+    }
+}
+
+fn file_name(path: &Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
+    let mut name = path
+        .file_name()
+        .map(|n| n.to_os_string())
+        .unwrap_or_default();
+    name.push(suffix);
+    path.with_file_name(name)
+}
+
+/// The largest snapshot `/backup load` unpacks.
+pub const MAX_LOADED: u64 = 2 << 30;
+
+/// A snapshot from Discord written to disk and checked, waiting to replace the live store.
+pub struct Staged {
+    path: PathBuf,
+    /// Its name as uploaded.
+    pub name: String,
+    pub info: SnapshotInfo,
+}
+
+impl Drop for Staged {
+    fn drop(&mut self) {
+        // Replacing the store consumes it; otherwise it goes.
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+/// Where a load writes the file it checks: `.loading` files are removed by the next load.
+const LOADING: &str = ".loading";
+
+/// Writes `bytes` (a snapshot, gzip-compressed or not) into `backups` as a staged file and checks
+/// it as `stagehand restore` does (a Stagehand store, schema not newer, every page sound). A
+/// refusal is recorded (`BACKUP_LOAD_REFUSED` by `by`) and leaves nothing behind.
+pub fn stage(
+    store: &Store,
+    backups: &Path,
+    name: &str,
+    bytes: &[u8],
+    by: Actor,
+    now: i64,
+) -> Result<Staged, LoadRefused> {
+    let staged = stage_file(backups, name, bytes, now);
+    if let Err(refused) = &staged {
+        refused_event(store, name, refused, by, now);
+    }
+    staged
+}
+
+fn stage_file(backups: &Path, name: &str, bytes: &[u8], now: i64) -> Result<Staged, LoadRefused> {
+    let failed = |e: &dyn std::fmt::Display| LoadRefused::Failed(e.to_string());
+    create_private_dir(backups).map_err(|e| failed(&e))?;
+    // Leftovers of a load a crash interrupted (only one load runs at a time).
+    if let Ok(entries) = std::fs::read_dir(backups) {
+        for entry in entries.filter_map(Result::ok) {
+            if entry.file_name().to_string_lossy().ends_with(LOADING) {
+                let _ = std::fs::remove_file(entry.path());
+            }
+        }
+    }
+    let at = jiff::Timestamp::from_second(now).unwrap_or(jiff::Timestamp::UNIX_EPOCH);
+    let path = backups.join(format!("incoming-{}.redb{LOADING}", stamp(at)));
+    let mut staged = Staged {
+        path: path.clone(),
+        name: name.to_string(),
+        info: SnapshotInfo {
+            schema: 0,
+            tables: 0,
+            entries: 0,
+            bytes: 0,
+        },
+    };
+    let mut output = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(&path)
+        .map_err(|e| failed(&e))?;
+    let written = if bytes.starts_with(&[0x1f, 0x8b]) {
+        let decoder = flate2::read::GzDecoder::new(bytes);
+        std::io::copy(&mut decoder.take(MAX_LOADED + 1), &mut output)
+    } else {
+        output.write_all(bytes).map(|()| bytes.len() as u64)
+    };
+    let written = match written {
+        Ok(n) => n,
+        // Not gzip after all, or cut short: not a store.
+        Err(err)
+            if err.kind() == std::io::ErrorKind::InvalidInput
+                || err.kind() == std::io::ErrorKind::InvalidData
+                || err.kind() == std::io::ErrorKind::UnexpectedEof =>
+        {
+            return Err(LoadRefused::NotAStore);
+        }
+        Err(err) => return Err(failed(&err)),
+    };
+    if written > MAX_LOADED {
+        return Err(LoadRefused::TooLarge { limit: MAX_LOADED });
+    }
+    output.sync_all().map_err(|e| failed(&e))?;
+    drop(output);
+    let info = verify_snapshot(&path).map_err(|err| match err {
+        OpenError::TooNew {
+            found, supported, ..
+        } => LoadRefused::TooNew { found, supported },
+        OpenError::Damaged { .. } => LoadRefused::Damaged,
+        OpenError::NotAStore { .. } => LoadRefused::NotAStore,
+        other => failed(&other),
+    })?;
+    staged.info = info;
+    Ok(staged)
+}
+
+/// Replaces the live store with `staged` (all other work held back by the caller): the current
+/// store saved as `stagehand-<time>-before-restore.redb` in `backups`, the current secrets kept
+/// ([`secret_rows`]), the file migrated if older; then `BACKUP_LOADED` by `by` recorded in the
+/// new store and retention run. A failure is recorded (`BACKUP_LOAD_REFUSED`) in the store in
+/// use, which is the one from before.
+pub fn swap(
+    store: &Store,
+    staged: Staged,
+    backups: &Path,
+    keep: u32,
+    by: Actor,
+    now: i64,
+) -> Result<Loaded, LoadRefused> {
+    let at = jiff::Timestamp::from_second(now).unwrap_or(jiff::Timestamp::UNIX_EPOCH);
+    let before = snapshot_path(backups, at, "before-restore");
+    let replaced = store.replace(&staged.path, &before, &secret_rows(), &mut |_, _| {});
+    let replaced = match replaced {
+        Ok(replaced) => replaced,
+        Err(err) => {
+            let refused = LoadRefused::Failed(format!("{err:#}"));
+            refused_event(store, &staged.name, &refused, by, now);
+            return Err(refused);
+        }
+    };
+    let previous = file_name(&before);
+    let event = Event::new(EventKind::BackupLoaded, by, now)
+        .with("file", staged.name.as_str())
+        .with(
+            "schema",
+            i64::try_from(replaced.loaded_schema).unwrap_or(i64::MAX),
+        )
+        .with("previous", previous.as_str());
+    if let Err(err) = store.write(|w| audit::record(w, &event)) {
+        tracing::error!(error = %err, "recording a loaded snapshot failed");
+    }
+    if let Err(err) = prune(backups, keep.max(1), Some(&before)) {
+        tracing::warn!(error = %err, "removing old snapshots failed");
+    }
+    Ok(Loaded {
+        schema: replaced.loaded_schema,
+        previous,
+    })
+}
+
+fn refused_event(store: &Store, name: &str, refused: &LoadRefused, by: Actor, now: i64) {
+    let reason = match refused {
+        LoadRefused::NotAStore => "not_a_store".to_string(),
+        LoadRefused::TooNew { found, .. } => format!("schema {found} is newer"),
+        LoadRefused::Damaged => "damaged".to_string(),
+        LoadRefused::TooLarge { .. } => "too_large".to_string(),
+        LoadRefused::Busy { .. } => "busy".to_string(),
+        LoadRefused::Failed(why) => why.clone(),
+    };
+    let event = Event::new(EventKind::BackupLoadRefused, by, now)
+        .with("file", name)
+        .with("reason", reason);
+    if let Err(err) = store.write(|w| audit::record(w, &event)) {
+        tracing::error!(error = %err, "recording a refused snapshot failed");
+    }
+}
+
+/// How long a load waits for work in progress (interactions, deliveries, jobs) to finish.
+pub const LOAD_WAIT: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// `/backup save` and `/backup load` as the bot reaches them ([`crate::bot::backups::Backups`]).
+pub struct Service {
+    pub store: Arc<Store>,
+    pub backups: PathBuf,
+    pub settings: tokio::sync::watch::Receiver<Arc<crate::config::Settings>>,
+    pub pause: crate::pause::Pause,
+    pub outbox: crate::outbox::Outbox,
+    pub clock: crate::clock::Clock,
+    /// Called once a loaded store is in place: its settings are read again.
+    pub on_loaded: Box<dyn Fn() + Send + Sync>,
+    /// One load at a time.
+    pub loading: tokio::sync::Mutex<()>,
+}
+
+impl crate::bot::backups::Backups for Service {
+    fn save(&self, by: u64) -> Pending<'_, Result<Saved, String>> {
+        Box::pin(async move {
+            let (store, backups) = (self.store.clone(), self.backups.clone());
+            let keep = self.settings.borrow().backup_keep;
+            let now = self.clock.now();
+            let saved = tokio::task::spawn_blocking(move || {
+                save(&store, &backups, keep, Kind::Manual, Actor::User(by), now)
+            })
+            .await
+            .map_err(|err| err.to_string())?
+            .map_err(|err| format!("{err:#}"))?;
+            self.outbox.wake();
+            Ok(Saved {
+                file: file_name(&saved.path),
+                bytes: saved.info.bytes,
+                copy: saved.copy,
+            })
+        })
+    }
+
+    fn load(
+        &self,
+        by: u64,
+        name: String,
+        bytes: Vec<u8>,
+    ) -> Pending<'_, Result<Loaded, LoadRefused>> {
+        Box::pin(async move {
+            let _one = self.loading.lock().await;
+            let failed = |err: tokio::task::JoinError| LoadRefused::Failed(err.to_string());
+            let by = Actor::User(by);
+            let now = self.clock.now();
+            let (store, backups) = (self.store.clone(), self.backups.clone());
+            let staged = tokio::task::spawn_blocking(move || {
+                stage(&store, &backups, &name, &bytes, by, now)
+            })
+            .await
+            .map_err(failed)??;
+            let Some(held) = self.pause.hold(LOAD_WAIT).await else {
+                let refused = LoadRefused::Busy {
+                    seconds: LOAD_WAIT.as_secs(),
+                };
+                refused_event(&self.store, &staged.name, &refused, by, now);
+                return Err(refused);
+            };
+            let keep = self.settings.borrow().backup_keep;
+            let (store, backups) = (self.store.clone(), self.backups.clone());
+            let loaded =
+                tokio::task::spawn_blocking(move || swap(&store, staged, &backups, keep, by, now))
+                    .await
+                    .map_err(failed)?;
+            if loaded.is_ok() {
+                (self.on_loaded)();
+            }
+            drop(held);
+            self.outbox.wake();
+            loaded
+        })
+    }
 }
 
 /// `20261124T101530.123Z`: UTC, to the millisecond, sorting by age.

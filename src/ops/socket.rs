@@ -4,8 +4,9 @@
 //! descriptor open on its folder (`/proc/self/fd/<fd>/admin.sock`), so any data directory works.
 //!
 //! Protocol: the client sends one line, `backup <path>`, `check`, `restart <path>` (from
-//! `stagehand update`, once it has put a new binary at `<path>`), or (on a manual clock, in
-//! tests) `clock advance <secs>`. The server answers with lines
+//! `stagehand update`, once it has put a new binary at `<path>`), `panel on <staff>`,
+//! `panel rotate | off | status` (see `ops::panel`), or (on a manual clock, in tests)
+//! `clock advance <secs>`. The server answers with lines
 //! `progress <done> <total>`, `line <text>`, and finally `ok` or `error <message>`.
 
 use std::path::Path;
@@ -25,6 +26,8 @@ pub struct Admin {
     pub settings: Arc<Settings>,
     pub paths: Paths,
     pub clock: crate::clock::Clock,
+    /// The port the HTTPS server listens on (for the Control Panel's base URL).
+    pub https_port: u16,
     /// How `restart` reaches `serve`: the binary `serve` runs from, and the signal.
     pub restart: Option<Restart>,
 }
@@ -156,6 +159,15 @@ fn run(
             tracing::info!(binary = %restart.exe.display(), "restart requested after an update");
             let _ = out.send("line the server is restarting into the new binary\n".to_string());
             restart.signal.notify_one();
+            Ok(())
+        }
+        Some(("panel", words)) => {
+            let request = super::panel::Request::parse(words)?;
+            let base = admin.settings.base_url(admin.https_port);
+            let lines = super::panel::run(&admin.store, request, &base, admin.clock.now())?;
+            for line in lines {
+                let _ = out.send(format!("line {line}\n"));
+            }
             Ok(())
         }
         Some(("clock", rest)) => {

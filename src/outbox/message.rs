@@ -40,6 +40,9 @@ pub enum Pings {
     Role(u64),
     /// Only this user, when the content mentions them.
     User(u64),
+    /// Every user and every role mentioned in the content (a text staff wrote to announce
+    /// something, like the stream's start); still never `@everyone`.
+    UsersAndRoles,
 }
 
 impl Message {

@@ -62,6 +62,7 @@ routes! {
     Welcome = "welcome",
     BotUpdates = "bot_updates",
     TopPlay = "top_play",
+    Snapshot = "snapshot",
 }
 
 /// Stored by name, so the order of the routes is not part of the on-disk format.

@@ -36,6 +36,71 @@ pub struct Asker {
     /// The showcase rule of [`showcase_required`] applies; staff inserting a request may leave
     /// out both the link and the comment (§2.10). A link that is given is checked either way.
     pub require_showcase: bool,
+    /// An earlier approval of the level refuses the request (not on stream, §11.2).
+    pub check_approved: bool,
+    /// A rated level is refused (not on stream, §11.2).
+    pub check_rated: bool,
+    /// A full queue closes after this request (not for a single request made on stream, which
+    /// is reviewed at once, §3.1).
+    pub may_close_queue: bool,
+}
+
+/// The comment of a request made on stream (§11.2).
+pub const ON_STREAM_COMMENT: &str = "Requested on stream";
+
+impl Asker {
+    /// A member asking for themselves (`/request create`), with the queue and their cooldown
+    /// checked as `check_queue` and `check_user_cooldown` say (their flags may exempt them).
+    pub fn member(user: u64, lang: Lang, check_queue: bool, check_user_cooldown: bool) -> Asker {
+        Asker {
+            user,
+            author: Author::User(user),
+            lang,
+            check_queue,
+            check_user_cooldown,
+            check_level_cooldown: true,
+            require_showcase: true,
+            check_approved: true,
+            check_rated: true,
+            may_close_queue: true,
+        }
+    }
+
+    /// Staff member `user` inserting a request for `author` (`/request insert`, §2.10): past the
+    /// queue and the cooldowns, without a cooldown after it.
+    pub fn inserter(user: u64, author: Author, lang: Lang) -> Asker {
+        Asker {
+            user,
+            author,
+            lang,
+            check_queue: false,
+            check_user_cooldown: false,
+            check_level_cooldown: false,
+            require_showcase: false,
+            check_approved: true,
+            check_rated: true,
+            may_close_queue: true,
+        }
+    }
+
+    /// The Control Panel's staff member `user` making a request on stream for the creator
+    /// named `creator` (§11.2): no queue, cooldown, approval or rating check, and no cooldown
+    /// after it; a single request (`may_close_queue` false) leaves the queue as it is, a batch
+    /// lets it close.
+    pub fn on_stream(user: u64, creator: &str, lang: Lang, may_close_queue: bool) -> Asker {
+        Asker {
+            user,
+            author: Author::Name(creator.to_string()),
+            lang,
+            check_queue: false,
+            check_user_cooldown: false,
+            check_level_cooldown: false,
+            require_showcase: false,
+            check_approved: false,
+            check_rated: false,
+            may_close_queue,
+        }
+    }
 }
 
 /// What the member typed in the form.
@@ -69,7 +134,7 @@ pub enum RequestError {
         request: Box<Request>,
     },
     #[error("the level already has a pending request")]
-    Pending(Box<Request>),
+    Pending { id: u64, request: Box<Request> },
     #[error("no level {0}")]
     NotFound(u64),
     /// The automatic cooldown after the level's rejection.
@@ -144,9 +209,11 @@ impl RequestError {
                 .with("approval_ts", ago(*approved_at))
                 .with("request_ts", ago(request.requested_at))
                 .with("orig_author", request.author.shown()),
-            RequestError::Pending(request) => Message::new("request.create.previous_pending")
-                .with("request_ts", ago(request.requested_at))
-                .with("orig_author", request.author.shown()),
+            RequestError::Pending { request, .. } => {
+                Message::new("request.create.previous_pending")
+                    .with("request_ts", ago(request.requested_at))
+                    .with("orig_author", request.author.shown())
+            }
             RequestError::NotFound(id) => {
                 Message::new("request.create.not_found").with("level_id", id)
             }
@@ -219,6 +286,7 @@ pub fn before_lookup(
     let earlier = model::for_level(r, level)?;
     if let Some((approved_at, dossier)) = earlier
         .iter()
+        .filter(|_| asker.check_approved)
         .filter_map(|d| d.approved_at().map(|at| (at, d)))
         .min_by_key(|(at, _)| *at)
     {
@@ -228,7 +296,10 @@ pub fn before_lookup(
         });
     }
     if let Some(pending) = earlier.iter().find(|d| d.state() != State::Resolved) {
-        return Err(RequestError::Pending(Box::new(pending.request.clone())));
+        return Err(RequestError::Pending {
+            id: pending.id,
+            request: Box::new(pending.request.clone()),
+        });
     }
     Ok(())
 }
@@ -257,7 +328,7 @@ pub fn after_lookup(
             },
         });
     }
-    if level.rated {
+    if asker.check_rated && level.rated {
         return Err(RequestError::AlreadyRated {
             level: level.name.clone(),
             tier: level.tier,
@@ -338,7 +409,11 @@ pub fn submit(
         .with("level_name", level.name.as_str())
         .with("lang", asker.lang.code());
     let event = audit::record(w, &event)?;
-    let notice = queue::after_request(w, now)?;
+    let notice = if asker.may_close_queue {
+        queue::after_request(w, now)?
+    } else {
+        None
+    };
     Ok(Submitted {
         id,
         request,
@@ -382,15 +457,7 @@ mod tests {
     }
 
     fn member() -> Asker {
-        Asker {
-            user: IVAN,
-            author: Author::User(IVAN),
-            lang: Lang::Ru,
-            check_queue: true,
-            check_user_cooldown: true,
-            check_level_cooldown: true,
-            require_showcase: true,
-        }
+        Asker::member(IVAN, Lang::Ru, true, true)
     }
 
     /// A store whose Reviewer's Widgets have a channel.
@@ -438,7 +505,7 @@ mod tests {
             ..member()
         };
         let refused = submit_now(&store, &exempt, &level(128), T0 + 60).unwrap_err();
-        assert!(matches!(refused, RequestError::Pending(_)));
+        assert!(matches!(refused, RequestError::Pending { id: 1, .. }));
         assert_eq!(count(&store), 1, "nothing stored by refusals");
     }
 

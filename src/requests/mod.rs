@@ -8,15 +8,19 @@
 //! - [`queue`]: the queue, opened and closed by hand or by itself;
 //! - [`trainee`]: trainees' practice reviews, their assessment, promotion and expulsion;
 //! - [`reviews`]: every review written, as `/reviews` lists them;
-//! - [`cooldown`]: cooldowns and bans; [`youtube`]: showcase links.
+//! - [`cooldown`]: cooldowns and bans; [`youtube`]: showcase links;
+//! - [`panel`]: who may use the Control Panel API, and in whose name; [`stream`]: the stream's
+//!   start and end as the panel announces them.
 
 pub mod cooldown;
 pub mod create;
 pub mod desk;
 pub mod model;
+pub mod panel;
 pub mod queue;
 pub mod review;
 pub mod reviews;
+pub mod stream;
 pub mod trainee;
 pub mod widgets;
 pub mod youtube;

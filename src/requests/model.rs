@@ -420,6 +420,18 @@ pub fn pending_count(r: &impl Read) -> Result<u64, StoreError> {
     r.len(&REQUESTS_PENDING)
 }
 
+/// The `n`th pending request (from 0, oldest first: ids follow submission), if there are more
+/// than `n`. Reads `n + 1` keys of the pending index, never a request.
+pub fn nth_pending(r: &impl Read, n: u64) -> Result<Option<u64>, StoreError> {
+    let take = usize::try_from(n).unwrap_or(usize::MAX).saturating_add(1);
+    let ids = r.range(&REQUESTS_PENDING, &0, &u64::MAX, take)?;
+    Ok(ids
+        .len()
+        .checked_sub(1)
+        .filter(|last| *last as u64 == n)
+        .map(|last| ids[last].0))
+}
+
 /// The oldest pending request in `state` (`Ignored` or `Unresolved`).
 pub fn oldest(r: &impl Read, state: State) -> Result<Option<u64>, StoreError> {
     for (id, ()) in r.all(&REQUESTS_PENDING)? {

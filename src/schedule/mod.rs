@@ -118,6 +118,8 @@ pub struct Scheduler {
     pub outbox: Outbox,
     /// The certificate from the ACME CA and the challenge answers, shared with the web server.
     pub acme: Arc<crate::acme::Acme>,
+    /// Held by each job, so a snapshot loaded from Discord waits for it (and a job for the load).
+    pub pause: crate::pause::Pause,
 }
 
 /// How often the loop looks at the clock while waiting (a manual clock in tests, or a system
@@ -131,7 +133,9 @@ impl Scheduler {
         // thousands of players takes minutes): it looks at the clock on its own.
         let expiry = async {
             loop {
+                let busy = self.pause.enter().await;
                 self.expire_challenges();
+                drop(busy);
                 tokio::time::sleep(TICK).await;
             }
         };
@@ -141,13 +145,19 @@ impl Scheduler {
     /// Runs the due jobs, one at a time.
     async fn jobs(&self) {
         loop {
+            // A claimed job runs on the store it was claimed in.
+            let busy = self.pause.enter().await;
             if self.season_change().await {
                 continue;
             }
             match self.next_due() {
                 Ok(Some(job)) => self.fire(job).await,
-                Ok(None) => tokio::time::sleep(TICK).await,
+                Ok(None) => {
+                    drop(busy);
+                    tokio::time::sleep(TICK).await;
+                }
                 Err(err) => {
+                    drop(busy);
                     tracing::error!(error = %err, "the scheduler cannot read the store");
                     tokio::time::sleep(StdDuration::from_secs(5)).await;
                 }
@@ -293,17 +303,27 @@ impl Scheduler {
     }
 
     /// Writes `stagehand-<now>-daily.redb` into the backups folder (off the runtime's threads:
-    /// a large store takes a while), then keeps the newest `keep` snapshots.
+    /// a large store takes a while), keeps the newest `keep` snapshots, and posts its copy
+    /// without secrets to the `snapshot` route when that is on (`ops::backup::save`).
     async fn backup(&self, now: i64, keep: u32) -> anyhow::Result<String> {
-        let at = jiff::Timestamp::from_second(now)?;
-        let out = crate::ops::backup::snapshot_path(&self.backups, at, "daily");
-        let (store, dir, path) = (self.store.clone(), self.backups.clone(), out.clone());
-        let info = tokio::task::spawn_blocking(move || {
-            crate::ops::backup::create(&store, &path, &dir, keep, &mut |_, _| {})
-                .map_err(|err| crate::ops::backup::failure(&dir, err))
+        use crate::ops::backup::{Kind, describe_snapshot, save};
+        let (store, dir) = (self.store.clone(), self.backups.clone());
+        let saved = tokio::task::spawn_blocking(move || {
+            save(
+                &store,
+                &dir,
+                keep,
+                Kind::Daily,
+                crate::audit::Actor::Bot,
+                now,
+            )
         })
         .await??;
-        Ok(crate::ops::backup::describe_snapshot(&out, &info))
+        Ok(format!(
+            "{}; copy: {:?}",
+            describe_snapshot(&saved.path, &saved.info),
+            saved.copy
+        ))
     }
 }
 
@@ -334,6 +354,7 @@ mod tests {
             acme: crate::acme::Acme::load(&store, &settings_now).expect("acme"),
             outbox: Outbox::new(Arc::clone(&store)),
             backups: PathBuf::from("backups"),
+            pause: crate::pause::Pause::default(),
         }
     }
 

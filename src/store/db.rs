@@ -1,9 +1,9 @@
 //! The [`Store`] handle and the typed transaction wrappers.
 
 use std::marker::PhantomData;
-use std::path::Path;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Condvar, Mutex, PoisonError, RwLock};
 
 use redb::{ReadableDatabase, ReadableTable, ReadableTableMetadata, TableDefinition};
 use serde::Serialize;
@@ -74,13 +74,25 @@ impl Default for StoreOptions {
 ///
 /// A damaged file never panics through it: a panic inside redb is [`StoreError::Damaged`] (or
 /// [`OpenError::Damaged`]), and after one every transaction is refused the same way.
+///
+/// The file under it can be replaced while it is shared ([`Store::replace`], `/backup load`):
+/// every transaction runs inside the store's [`Gate`], and a replacement waits until none is
+/// running and keeps new ones waiting until the new file is open, so a transaction never starts
+/// on one file and commits to another.
 pub struct Store {
-    /// Always there but while dropping (see its `Drop`).
-    db: Option<redb::Database>,
-    health: Arc<Health>,
+    path: PathBuf,
+    cache_bytes: usize,
+    inner: RwLock<Inner>,
+    gate: Gate,
     repaired: bool,
     /// Write transactions committed since the store was opened (see [`Store::commits`]).
     commits: AtomicU64,
+}
+
+/// The open file: always there but while dropping or being replaced.
+struct Inner {
+    db: Option<redb::Database>,
+    health: Arc<Health>,
 }
 
 impl Store {
@@ -118,23 +130,16 @@ impl Store {
                 .open(path)
                 .map_err(|e| io_error(path, e))?;
         }
-        let repaired = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-        let flag = repaired.clone();
-        let db = damage::catch(|| {
-            redb::Database::builder()
-                .set_cache_size(options.cache_bytes)
-                .set_repair_callback(move |_| flag.store(true, Ordering::Relaxed))
-                .create(path)
-        })
-        .map_err(|detail| OpenError::Damaged {
-            path: path.to_path_buf(),
-            detail,
-        })?
-        .map_err(|e| open_error(path, e))?;
+        let (db, repaired) = open_db(path, options.cache_bytes)?;
         let store = Store {
-            db: Some(db),
-            health: Arc::new(Health::new(path)),
-            repaired: repaired.load(Ordering::Relaxed),
+            path: path.to_path_buf(),
+            cache_bytes: options.cache_bytes,
+            inner: RwLock::new(Inner {
+                db: Some(db),
+                health: Arc::new(Health::new(path)),
+            }),
+            gate: Gate::default(),
+            repaired,
             commits: AtomicU64::new(0),
         };
         migrate::bring_up_to_date(&store, existed, target, migrations)?;
@@ -151,7 +156,7 @@ impl Store {
     }
 
     pub fn path(&self) -> &Path {
-        self.health.path()
+        &self.path
     }
 
     /// Runs redb's integrity check on the file (see [`super::verify_file`]), without changing
@@ -161,7 +166,7 @@ impl Store {
     pub fn verify(&self) -> Result<(), OpenError> {
         let verified = damage::verify_file(self.path());
         if let Err(OpenError::Damaged { detail, .. }) = &verified {
-            self.health.saw(detail);
+            self.health().saw(detail);
         }
         verified
     }
@@ -181,12 +186,9 @@ impl Store {
         &self,
         f: impl FnOnce(&Reader) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
-        let txn = self.health.guard(|| Ok(self.db()?.begin_read()?))?;
-        let reader = Reader {
-            txn,
-            health: self.health.clone(),
-        };
-        f(&reader)
+        let _inside = self.gate.enter();
+        let (txn, health) = self.begin(|db| Ok(db.begin_read()?))?;
+        f(&Reader { txn, health })
     }
 
     /// Runs `f` in one write transaction: committed if `f` returns `Ok`, rolled back otherwise.
@@ -194,11 +196,9 @@ impl Store {
     where
         E: From<StoreError>,
     {
-        let txn = self.health.guard(|| Ok(self.db()?.begin_write()?))?;
-        let mut writer = Writer {
-            txn,
-            health: self.health.clone(),
-        };
+        let _inside = self.gate.enter();
+        let (txn, health) = self.begin(|db| Ok(db.begin_write()?))?;
+        let mut writer = Writer { txn, health };
         let value = match f(&mut writer) {
             Ok(value) => value,
             Err(err) => {
@@ -224,15 +224,31 @@ impl Store {
     pub fn table_names(&self) -> Result<Vec<String>, StoreError> {
         use redb::TableHandle as _;
         let txn = self.begin_read()?;
-        self.health.guard(|| {
+        self.health().guard(|| {
             let mut names: Vec<String> = txn.list_tables()?.map(|t| t.name().to_string()).collect();
             names.sort();
             Ok(names)
         })
     }
 
+    /// Runs `f` (the start of a transaction) on the open file, guarded, with the file's health.
+    /// The caller is inside the gate, or holds it.
+    fn begin<T>(
+        &self,
+        f: impl FnOnce(&redb::Database) -> Result<T, StoreError>,
+    ) -> Result<(T, Arc<Health>), StoreError> {
+        let inner = self.inner.read().unwrap_or_else(PoisonError::into_inner);
+        let health = inner.health.clone();
+        let db = inner
+            .db
+            .as_ref()
+            .ok_or_else(|| StoreError::Storage("the store is closed".into()))?;
+        let value = health.guard(|| f(db))?;
+        Ok((value, health))
+    }
+
     pub(super) fn begin_read(&self) -> Result<redb::ReadTransaction, StoreError> {
-        self.health.guard(|| Ok(self.db()?.begin_read()?))
+        self.begin(|db| Ok(db.begin_read()?)).map(|(txn, _)| txn)
     }
 
     /// [`Store::verify`] while writers wait, then a read transaction on exactly the state it
@@ -241,7 +257,7 @@ impl Store {
     pub(super) fn begin_read_verified(
         &self,
     ) -> Result<redb::ReadTransaction, super::SnapshotError> {
-        let writers_wait = self.health.guard(|| Ok(self.db()?.begin_write()?))?;
+        let (writers_wait, _) = self.begin(|db| Ok(db.begin_write()?))?;
         let txn = self
             .verify()
             .map_err(super::SnapshotError::Source)
@@ -252,31 +268,155 @@ impl Store {
         txn
     }
 
-    fn db(&self) -> Result<&redb::Database, StoreError> {
-        self.db
-            .as_ref()
-            .ok_or_else(|| StoreError::Storage("the store is closed".into()))
+    /// The store's health, for the snapshot's reads.
+    pub(super) fn health(&self) -> Arc<Health> {
+        self.inner
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .health
+            .clone()
     }
 
-    /// The store's health, for the snapshot's reads.
-    pub(super) fn health(&self) -> &Health {
-        &self.health
+    /// Enters the gate for work made of several reads (a snapshot): the file is not replaced
+    /// until the returned guard is dropped.
+    pub(super) fn inside(&self) -> Inside<'_> {
+        self.gate.enter()
+    }
+
+    /// Holds every transaction back until the returned guard is dropped (see [`Gate`]).
+    pub(super) fn hold(&self) -> Held<'_> {
+        self.gate.hold()
+    }
+
+    /// Closes the open file and opens `path`'s (the same path, a new file renamed there); on
+    /// failure the store is left closed and the caller decides. Only under [`Store::hold`].
+    pub(super) fn reopen(&self) -> Result<(), OpenError> {
+        let mut inner = self.inner.write().unwrap_or_else(PoisonError::into_inner);
+        if let Some(db) = inner.db.take() {
+            close(db, &inner.health);
+        }
+        let (db, _) = open_db(&self.path, self.cache_bytes)?;
+        inner.db = Some(db);
+        inner.health = Arc::new(Health::new(&self.path));
+        Ok(())
+    }
+
+    /// Closes the open file (every transaction refused until [`Store::reopen`]). Only under
+    /// [`Store::hold`].
+    pub(super) fn close(&self) {
+        let mut inner = self.inner.write().unwrap_or_else(PoisonError::into_inner);
+        if let Some(db) = inner.db.take() {
+            close(db, &inner.health);
+        }
+    }
+}
+
+/// Opens the redb file at `path`; whether it needed a repair.
+fn open_db(path: &Path, cache_bytes: usize) -> Result<(redb::Database, bool), OpenError> {
+    let repaired = Arc::new(AtomicBool::new(false));
+    let flag = repaired.clone();
+    let db = damage::catch(|| {
+        redb::Database::builder()
+            .set_cache_size(cache_bytes)
+            .set_repair_callback(move |_| flag.store(true, Ordering::Relaxed))
+            .create(path)
+    })
+    .map_err(|detail| OpenError::Damaged {
+        path: path.to_path_buf(),
+        detail,
+    })?
+    .map_err(|e| open_error(path, e))?;
+    Ok((db, repaired.load(Ordering::Relaxed)))
+}
+
+/// Closing a redb database commits its allocator state. On a file known to be damaged that
+/// would write to it, and can panic (the state loaded from a damaged page): the handle is left
+/// unclosed instead, its lock held until the process ends (which the commands that meet damage
+/// do next). Otherwise a panic while closing is logged, not a crash.
+fn close(db: redb::Database, health: &Health) {
+    if health.is_damaged() {
+        std::mem::forget(db);
+    } else if let Err(detail) = damage::catch(|| drop(db)) {
+        let path = health.path().display();
+        tracing::error!(%path, %detail, "closing the store failed: the file is damaged");
     }
 }
 
 impl Drop for Store {
-    /// Closing a redb database commits its allocator state. On a file known to be damaged that
-    /// would write to it, and can panic (the state loaded from a damaged page): the handle is
-    /// left unclosed instead, its lock held until the process ends (which the commands that meet
-    /// damage do next). Otherwise a panic while closing is logged, not a crash.
     fn drop(&mut self) {
-        let Some(db) = self.db.take() else { return };
-        if self.health.is_damaged() {
-            std::mem::forget(db);
-        } else if let Err(detail) = damage::catch(|| drop(db)) {
-            let path = self.path().display();
-            tracing::error!(%path, %detail, "closing the store failed: the file is damaged");
+        let inner = self.inner.get_mut().unwrap_or_else(PoisonError::into_inner);
+        if let Some(db) = inner.db.take() {
+            close(db, &inner.health);
         }
+    }
+}
+
+/// Who is using the store now: any number of transactions (and snapshots) inside, or one
+/// replacement holding it. Transactions inside may start more inside (a read within a write's
+/// closure): a hold waits until none is inside and only then keeps new ones out, so nothing
+/// inside ever waits for it.
+#[derive(Default)]
+struct Gate {
+    state: Mutex<GateState>,
+    changed: Condvar,
+}
+
+#[derive(Default)]
+struct GateState {
+    inside: usize,
+    held: bool,
+}
+
+/// A transaction (or a snapshot) inside the gate.
+pub(super) struct Inside<'a>(&'a Gate);
+
+/// The gate held by a replacement.
+pub(super) struct Held<'a>(&'a Gate);
+
+impl Gate {
+    fn lock(&self) -> std::sync::MutexGuard<'_, GateState> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn enter(&self) -> Inside<'_> {
+        let mut state = self.lock();
+        while state.held {
+            state = self
+                .changed
+                .wait(state)
+                .unwrap_or_else(PoisonError::into_inner);
+        }
+        state.inside += 1;
+        Inside(self)
+    }
+
+    fn hold(&self) -> Held<'_> {
+        let mut state = self.lock();
+        while state.held || state.inside > 0 {
+            state = self
+                .changed
+                .wait(state)
+                .unwrap_or_else(PoisonError::into_inner);
+        }
+        state.held = true;
+        Held(self)
+    }
+}
+
+impl Drop for Inside<'_> {
+    fn drop(&mut self) {
+        let mut state = self.0.lock();
+        state.inside -= 1;
+        if state.inside == 0 {
+            self.0.changed.notify_all();
+        }
+    }
+}
+
+impl Drop for Held<'_> {
+    fn drop(&mut self) {
+        self.0.lock().held = false;
+        self.0.changed.notify_all();
     }
 }
 
@@ -415,6 +555,14 @@ impl Writer {
                 None => false,
             };
             Ok(found)
+        })
+    }
+
+    /// Removes `key` (as stored) from the table `name`.
+    pub(super) fn raw_remove(&mut self, name: &'static str, key: &[u8]) -> Result<(), StoreError> {
+        self.health.guard(|| {
+            self.txn.open_table(RawTable::new(name))?.remove(key)?;
+            Ok(())
         })
     }
 

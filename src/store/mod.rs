@@ -9,6 +9,9 @@
 //! key order ([`Key`]), values are postcard. That keeps snapshots and migrations generic: they can
 //! copy any table without knowing its types.
 //!
+//! The live file can be replaced under a shared store ([`Store::replace`]: `/backup load`), and a
+//! copy can leave out rows ([`redacted_copy`]: the secrets of a copy posted to Discord).
+//!
 //! A damaged file never panics through the store: every call into redb is guarded (`damage.rs`),
 //! and [`verify_file`] runs redb's integrity check without changing the file (`serve` and `check`
 //! on the live store, `restore` on the snapshot).
@@ -19,6 +22,7 @@ mod error;
 mod key;
 mod meta;
 mod migrate;
+mod replace;
 mod snapshot;
 
 pub use damage::verify_file;
@@ -27,4 +31,5 @@ pub use error::{OpenError, SnapshotError, StoreError};
 pub use key::Key;
 pub use meta::{CREATED_AT, META, SCHEMA};
 pub use migrate::SCHEMA_VERSION;
-pub use snapshot::{LOCAL_PREFIX, Progress, SnapshotInfo, inspect, verify_snapshot};
+pub use replace::{Redaction, ReplaceError, Replaced};
+pub use snapshot::{LOCAL_PREFIX, Progress, SnapshotInfo, inspect, redacted_copy, verify_snapshot};

@@ -46,58 +46,23 @@ impl Store {
         out: &Path,
         progress: Progress,
     ) -> Result<SnapshotInfo, SnapshotError> {
+        let _inside = self.inside();
+        self.write_snapshot(out, progress)
+    }
+
+    /// [`Store::snapshot_to`], for a caller inside the gate or holding it.
+    pub(super) fn write_snapshot(
+        &self,
+        out: &Path,
+        progress: Progress,
+    ) -> Result<SnapshotInfo, SnapshotError> {
         let txn = self.begin_read_verified()?;
-        let (names, total) = self.health().guard(|| {
-            // A machine's own secrets stay on the machine (`LOCAL_PREFIX`).
-            let names: Vec<String> = txn
-                .list_tables()?
-                .map(|t| t.name().to_string())
-                .filter(|name| !name.starts_with(LOCAL_PREFIX))
-                .collect();
-            let mut total = 0;
-            for name in &names {
-                total += txn.open_table(raw(name))?.len()?;
-            }
-            Ok((names, total))
-        })?;
-        let partial = partial_path(out);
-        let io = |source| SnapshotError::Io {
-            path: partial.clone(),
-            source,
-        };
-        if partial.exists() {
-            std::fs::remove_file(&partial).map_err(io)?;
-        }
-        let _writing = Writing::start(&partial);
-        // Created owner-only before redb (which would make it 0644) fills it with secrets.
-        std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o600)
-            .open(&partial)
-            .map_err(io)?;
+        let health = self.health();
         let source = Source {
             txn: &txn,
-            health: self.health(),
+            health: &health,
         };
-        let written = copy_tables(&source, &names, total, &partial, progress)
-            .and_then(|()| {
-                verify_snapshot(&partial).map_err(|reason| SnapshotError::Written {
-                    path: out.to_path_buf(),
-                    reason,
-                })
-            })
-            .and_then(|info| {
-                std::fs::rename(&partial, out).map_err(|source| SnapshotError::Io {
-                    path: out.to_path_buf(),
-                    source,
-                })?;
-                Ok(info)
-            });
-        if written.is_err() {
-            let _ = std::fs::remove_file(&partial);
-        }
-        written
+        write_copy(&source, out, progress, &|_, _| true)
     }
 
     /// Removes the `*.partial` files a crashed snapshot left in `dir` (each holds the store's
@@ -126,6 +91,88 @@ impl Store {
         }
         Ok(removed)
     }
+}
+
+/// Writes the rows of `source` that `keep` keeps (by table name and key) to `out`, through
+/// `<out>.partial` (owner-only), checked before it is renamed into place.
+fn write_copy(
+    source: &Source,
+    out: &Path,
+    progress: Progress,
+    keep: &dyn Fn(&str, &[u8]) -> bool,
+) -> Result<SnapshotInfo, SnapshotError> {
+    let (names, total) = source.health.guard(|| {
+        // A machine's own secrets stay on the machine (`LOCAL_PREFIX`).
+        let names: Vec<String> = source
+            .txn
+            .list_tables()?
+            .map(|t| t.name().to_string())
+            .filter(|name| !name.starts_with(LOCAL_PREFIX))
+            .collect();
+        let mut total = 0;
+        for name in &names {
+            total += source.txn.open_table(raw(name))?.len()?;
+        }
+        Ok((names, total))
+    })?;
+    let partial = partial_path(out);
+    let io = |source| SnapshotError::Io {
+        path: partial.clone(),
+        source,
+    };
+    if partial.exists() {
+        std::fs::remove_file(&partial).map_err(io)?;
+    }
+    let _writing = Writing::start(&partial);
+    // Created owner-only before redb (which would make it 0644) fills it with secrets.
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(&partial)
+        .map_err(io)?;
+    let written = copy_tables(source, &names, total, &partial, progress, keep)
+        .and_then(|()| {
+            verify_snapshot(&partial).map_err(|reason| SnapshotError::Written {
+                path: out.to_path_buf(),
+                reason,
+            })
+        })
+        .and_then(|info| {
+            std::fs::rename(&partial, out).map_err(|source| SnapshotError::Io {
+                path: out.to_path_buf(),
+                source,
+            })?;
+            Ok(info)
+        });
+    if written.is_err() {
+        let _ = std::fs::remove_file(&partial);
+    }
+    written
+}
+
+/// A copy of the store file `from` (not open elsewhere: a snapshot) at `out`, without the rows
+/// `redactions` cover: what leaves the machine (`/backup save`'s copy for Discord). Checked like
+/// any snapshot before it is renamed into place.
+pub fn redacted_copy(
+    from: &Path,
+    out: &Path,
+    redactions: &[super::Redaction],
+) -> Result<SnapshotInfo, SnapshotError> {
+    let db = super::damage::catch(|| redb::ReadOnlyDatabase::open(from))
+        .map_err(|detail| OpenError::Damaged {
+            path: from.to_path_buf(),
+            detail,
+        })?
+        .map_err(|e| super::db::open_error(from, e))?;
+    let health = super::damage::Health::new(from);
+    let txn = health.guard(|| Ok(db.begin_read()?))?;
+    let source = Source {
+        txn: &txn,
+        health: &health,
+    };
+    let keep = |table: &str, key: &[u8]| !redactions.iter().any(|r| r.covers(table, key));
+    write_copy(&source, out, &mut |_, _| {}, &keep)
 }
 
 /// The `.partial` files this process is writing now (by file name in their folder), which
@@ -188,6 +235,7 @@ fn copy_tables(
     total: u64,
     partial: &Path,
     progress: Progress,
+    keep: &dyn Fn(&str, &[u8]) -> bool,
 ) -> Result<(), SnapshotError> {
     let copy = redb::Database::create(partial).map_err(|e| super::db::open_error(partial, e))?;
     let mut done = 0;
@@ -201,9 +249,11 @@ fn copy_tables(
         {
             let mut target = write.open_table(raw(name)).map_err(StoreError::from)?;
             while let Some((k, v)) = source.health.guard(|| Ok(entries.next().transpose()?))? {
-                target
-                    .insert(k.value(), v.value())
-                    .map_err(StoreError::from)?;
+                if keep(name, k.value()) {
+                    target
+                        .insert(k.value(), v.value())
+                        .map_err(StoreError::from)?;
+                }
                 done += 1;
                 if done % 1024 == 0 {
                     progress(done, total);

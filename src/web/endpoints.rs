@@ -1,9 +1,10 @@
 //! The routes. Each request is counted in the metrics under its route's name (never its raw
 //! path: a setup path carries a secret). With a certificate of its own (`tls.cert`), every
 //! response carries `Strict-Transport-Security`; `/metrics` answers whom `http.metrics` allows.
-//! A request body (the setup form's) is read within `http.max_body_bytes` and
-//! `http.body_timeout_secs` ([`read_form`]); no other route reads one, and hyper closes the
-//! connection of a request whose body is left unread.
+//! A request body (the setup form's, a Control Panel call's) is read within
+//! `http.max_body_bytes` and `http.body_timeout_secs` ([`read_body`]); no other route reads one,
+//! and hyper closes the connection of a request whose body is left unread. The Control Panel API
+//! is `control_panel`'s.
 
 use crate::store::Read as _;
 use std::collections::BTreeMap;
@@ -61,6 +62,14 @@ async fn route(
     let read_only = method == Method::GET || method == Method::HEAD;
     if let Some(token) = path.strip_prefix("/setup/") {
         return ("setup", setup_page(req, state, token).await);
+    }
+    let prefix = super::control_panel::PREFIX;
+    if path
+        .strip_prefix(prefix)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+    {
+        let response = super::control_panel::handle(req, client, state).await;
+        return ("control_panel", response);
     }
     match path.as_str() {
         "/oauth/osu/callback" if read_only => {
@@ -381,7 +390,7 @@ fn suggested_url(req: &Request<Incoming>, state: &State) -> String {
 
 /// How much of a request body is read, and for how long.
 #[derive(Clone, Copy, Debug)]
-struct BodyLimits {
+pub(super) struct BodyLimits {
     /// `http.max_body_bytes`.
     bytes: u64,
     /// `http.body_timeout_secs`, from the moment the handler starts reading.
@@ -399,8 +408,8 @@ impl From<&Settings> for BodyLimits {
 
 /// Why a request body was not read.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum BodyRefused {
-    /// Not `application/x-www-form-urlencoded`.
+pub(super) enum BodyRefused {
+    /// Not of the content type the route takes.
     Unsupported,
     /// Longer than `http.max_body_bytes`.
     TooLarge,
@@ -411,7 +420,7 @@ enum BodyRefused {
 }
 
 impl BodyRefused {
-    fn status(self) -> StatusCode {
+    pub(super) fn status(self) -> StatusCode {
         match self {
             BodyRefused::Unsupported => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             BodyRefused::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
@@ -431,27 +440,53 @@ impl BodyRefused {
     }
 }
 
-/// Reads a form body within `limits`. Every request body is read here: a request in progress
-/// is never idle (`server.rs`), so without the time limit a client that sends its headers and
-/// then trickles its body (or stops) would hold its connection and a task for good.
+/// Reads a form body within `limits` ([`read_body`]).
 async fn read_form(req: Request<Incoming>, limits: BodyLimits) -> Result<Bytes, BodyRefused> {
+    read_body(req, limits, |content_type| {
+        content_type.starts_with("application/x-www-form-urlencoded")
+    })
+    .await
+}
+
+/// Reads a body whose `Content-Type` (empty when absent) `accepts`, within `limits`. Every
+/// request body is read here: a request in progress is never idle (`server.rs`), so without the
+/// time limit a client that sends its headers and then trickles its body (or stops) would hold
+/// its connection and a task for good.
+pub(super) async fn read_body(
+    req: Request<Incoming>,
+    limits: BodyLimits,
+    accepts: impl Fn(&str) -> bool,
+) -> Result<Bytes, BodyRefused> {
     let content_type = req
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
-    if !content_type.starts_with("application/x-www-form-urlencoded") {
+    if !accepts(content_type) {
         return Err(BodyRefused::Unsupported);
     }
-    let declared = req
-        .headers()
+    let declared = declared_length(req.headers());
+    read_all(req.into_body(), declared, limits).await
+}
+
+/// The `Content-Length` a request declares, if it is a number.
+pub(super) fn declared_length(headers: &hyper::HeaderMap) -> Option<u64> {
+    headers
         .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+        .and_then(|v| v.to_str().ok()?.parse::<u64>().ok())
+}
+
+/// Reads `body` (`declared` long, if said) within `limits`, whatever its type.
+pub(super) async fn read_all(
+    body: Incoming,
+    declared: Option<u64>,
+    limits: BodyLimits,
+) -> Result<Bytes, BodyRefused> {
     if declared.is_some_and(|len| len > limits.bytes) {
         return Err(BodyRefused::TooLarge);
     }
     let max = usize::try_from(limits.bytes).unwrap_or(usize::MAX);
-    let read = Limited::new(req.into_body(), max).collect();
+    let read = Limited::new(body, max).collect();
     match tokio::time::timeout(limits.time, read).await {
         Ok(Ok(collected)) => Ok(collected.to_bytes()),
         Ok(Err(err)) if err.is::<http_body_util::LengthLimitError>() => Err(BodyRefused::TooLarge),

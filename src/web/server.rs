@@ -50,6 +50,12 @@ pub struct State {
     pub acme: Option<Arc<crate::acme::Acme>>,
     /// Called after the setup page saved settings, so the rest of the app can pick them up.
     pub on_settings_saved: Box<dyn Fn() + Send + Sync>,
+    /// The Geometry Dash server, for requests made through the Control Panel API.
+    pub gd: Arc<crate::gd::Client>,
+    /// Held by each Control Panel call, so a snapshot loaded from Discord waits for it.
+    pub pause: crate::pause::Pause,
+    /// Wrong Control Panel keys by client.
+    pub throttle: super::control_panel::Throttle,
 }
 
 impl State {
@@ -610,7 +616,7 @@ async fn sleep_until(deadline: Option<Instant>) {
 
 /// The address a client's connections are counted under: an IPv4 address (also when mapped
 /// into IPv6), or the /64 network of an IPv6 one, which one home or host usually holds whole.
-fn client_of(ip: IpAddr) -> IpAddr {
+pub(super) fn client_of(ip: IpAddr) -> IpAddr {
     match ip.to_canonical() {
         IpAddr::V6(ip) => IpAddr::V6(Ipv6Addr::from_bits(ip.to_bits() & (u128::MAX << 64))),
         v4 => v4,

@@ -17,6 +17,11 @@ use crate::store::{META, Read, Store, StoreError, Table, Writer};
 /// The pending setup token (key `current`), stored as a hash.
 pub(crate) const SETUP_TOKEN: Table<str, crate::web::setup::SetupToken> = Table::new("setup_token");
 
+/// The setup token's row (its hash): never in a copy that leaves the machine.
+pub fn secret_rows() -> Vec<crate::store::Redaction> {
+    vec![crate::store::Redaction::table(&SETUP_TOKEN)]
+}
+
 /// How long a setup link works.
 pub const TOKEN_LIFETIME_SECS: i64 = 30 * 60;
 

@@ -33,6 +33,12 @@ use crate::x509::validity;
 pub(crate) const SELF_SIGNED_CERT: Table<str, crate::web::tls::SelfSigned> =
     Table::new("self_signed_cert");
 
+/// The self-signed certificate's row, with its private key: never in a copy that leaves the
+/// machine.
+pub fn secret_rows() -> Vec<crate::store::Redaction> {
+    vec![crate::store::Redaction::table(&SELF_SIGNED_CERT)]
+}
+
 /// A self-signed certificate and the names it was made for.
 #[derive(Clone, Serialize, Deserialize)]
 pub struct SelfSigned {

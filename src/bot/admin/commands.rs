@@ -1,4 +1,4 @@
-//! The administration commands: `/permission`, `/parameter`, `/route`, `/text`.
+//! The administration commands: `/permission`, `/parameter`, `/route`, `/text`, `/backup`.
 
 use crate::access::Flag;
 use crate::bot::commands::{
@@ -29,7 +29,7 @@ const LANGUAGE: OptionSpec = chosen(
     languages,
 );
 
-/// `/permission`, `/parameter`, `/route`, `/text`.
+/// `/permission`, `/parameter`, `/route`, `/text`, `/backup`.
 pub const COMMANDS: &[CommandSpec] = &[
     group(
         "permission",
@@ -204,6 +204,26 @@ pub const COMMANDS: &[CommandSpec] = &[
                 "command.text.reset",
                 ADMIN,
                 &[KEY, LANGUAGE],
+            ),
+        ],
+    ),
+    group(
+        "backup",
+        "резерв",
+        "command.backup.description",
+        &[
+            leaf("save", "сохранить", "command.backup.save", ADMIN, &[]),
+            leaf(
+                "load",
+                "загрузить",
+                "command.backup.load",
+                ADMIN,
+                &[typed(
+                    "file",
+                    "файл",
+                    "command.option.backup_file",
+                    OptionKind::Attachment,
+                )],
             ),
         ],
     ),

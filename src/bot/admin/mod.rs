@@ -1,5 +1,6 @@
-//! Administration commands (gd-requestbot §1.7, §1.8, §1.12, §1.13): `/permission`,
-//! `/parameter`, `/route` and `/text`, on top of `access`, `params`, `routes` and `i18n`.
+//! Administration commands (gd-requestbot §1.2, §1.7, §1.8, §1.12, §1.13): `/permission`,
+//! `/parameter`, `/route` and `/text`, on top of `access`, `params`, `routes` and `i18n`, and
+//! `/backup` ([`backup`]).
 //!
 //! The permission `bot::gate` has already passed when these run. Every reply is
 //! private and in the member's language: `common.success`, `warning.no_effect`, or why the
@@ -7,6 +8,7 @@
 //! `log` route as its audit event's summary. Long lists are one message that delivery splits
 //! within Discord's limits.
 
+pub(super) mod backup;
 mod commands;
 
 pub use commands::COMMANDS;

@@ -1,5 +1,5 @@
 //! The request desk's commands: `/usercd`, `/levelcd`, `/request`, `/queue`, `/trainee`,
-//! `/reviews`.
+//! `/reviews`, `/control_panel`.
 
 use crate::access::Flag;
 use crate::bot::commands::{
@@ -28,6 +28,14 @@ const REVIEW_AUTHOR: OptionSpec = typed(
     "author",
     "автор",
     "command.option.review_author",
+    OptionKind::User,
+);
+
+/// The staff member the Control Panel API acts for.
+const PANEL_STAFF: OptionSpec = typed(
+    "staff",
+    "сотрудник",
+    "command.option.panel_staff",
     OptionKind::User,
 );
 
@@ -95,7 +103,7 @@ const CD_LISTING: OptionSpec = chosen(
     cooldown_listings,
 );
 
-/// `/usercd`, `/levelcd`, `/request`, `/queue`, `/trainee`, `/reviews`.
+/// `/usercd`, `/levelcd`, `/request`, `/queue`, `/trainee`, `/reviews`, `/control_panel`.
 pub const COMMANDS: &[CommandSpec] = &[
     group(
         "usercd",
@@ -300,6 +308,35 @@ pub const COMMANDS: &[CommandSpec] = &[
                 "command.reviews.user",
                 Access::Everyone,
                 &[REVIEW_AUTHOR],
+            ),
+        ],
+    ),
+    group(
+        "control_panel",
+        "панель",
+        "command.control_panel.description",
+        &[
+            leaf(
+                "on",
+                "включить",
+                "command.control_panel.on",
+                ADMIN,
+                &[PANEL_STAFF],
+            ),
+            leaf(
+                "rotate",
+                "новый_ключ",
+                "command.control_panel.rotate",
+                ADMIN,
+                &[],
+            ),
+            leaf("off", "выключить", "command.control_panel.off", ADMIN, &[]),
+            leaf(
+                "status",
+                "состояние",
+                "command.control_panel.status",
+                ADMIN,
+                &[],
             ),
         ],
     ),

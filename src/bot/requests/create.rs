@@ -32,15 +32,12 @@ fn refuse(ctx: &Ctx, inv: &Invocation, err: RequestError) -> Result<Outcome, Han
 /// The member asking for themselves, with the exemptions their flags give.
 fn member(ctx: &Ctx, inv: &Invocation, lang: Lang) -> Asker {
     let allowed = |flag| ctx.permissions.allowed(&ctx.member(inv), flag);
-    Asker {
-        user: inv.user,
-        author: Author::User(inv.user),
+    Asker::member(
+        inv.user,
         lang,
-        check_queue: !allowed(Flag::RequestWhileQueueClosed),
-        check_user_cooldown: !allowed(Flag::NoRequestCooldown),
-        check_level_cooldown: true,
-        require_showcase: true,
-    }
+        !allowed(Flag::RequestWhileQueueClosed),
+        !allowed(Flag::NoRequestCooldown),
+    )
 }
 
 /// The level, or the reply that ends the step (not found, or the server not answering).
@@ -217,15 +214,7 @@ pub async fn insert(ctx: &Ctx, inv: &Invocation) -> Result<Outcome, HandlerError
             );
         }
     };
-    let asker = Asker {
-        user: inv.user,
-        author,
-        lang,
-        check_queue: false,
-        check_user_cooldown: false,
-        check_level_cooldown: false,
-        require_showcase: false,
-    };
+    let asker = Asker::inserter(inv.user, author, lang);
     let now = ctx.clock.now();
     if let Err(err) = ctx
         .store

@@ -1,9 +1,9 @@
 //! The GD request desk in Discord (gd-requestbot §1.1, §1.9, §1.11, §1.14, §2–3), on top of
 //! `requests`: `/request …` and `/queue …` ([`create`], [`manage`]), the widgets' buttons and
 //! forms ([`controls`]), the trainee programme (`/trainee …`, practice reviews, assessments and
-//! promotions: [`trainees`]), `/reviews …` ([`reviews`]), and `/usercd`, `/levelcd`
-//! ([`cooldown_commands`]); the messages they post are the use cases' (`requests::desk`,
-//! `requests::widgets`).
+//! promotions: [`trainees`]), `/reviews …` ([`reviews`]), `/control_panel …` (the Control
+//! Panel API's switch and key: [`panel`]), and `/usercd`, `/levelcd` ([`cooldown_commands`]);
+//! the messages they post are the use cases' (`requests::desk`, `requests::widgets`).
 //!
 //! Every step is one write transaction that stores the change, records its audit event, and
 //! queues its posts, edits and deletions in the outbox (see `outbox`); nothing is sent that the
@@ -22,6 +22,7 @@ mod controls;
 pub(super) mod cooldown_commands;
 mod create;
 mod manage;
+mod panel;
 mod reviews;
 mod trainees;
 
@@ -72,6 +73,7 @@ pub async fn command(
         ["trainee", "pick"] => trainees::pick(ctx, inv).await,
         ["trainee", sub] => trainees::command(ctx, inv, sub),
         ["reviews", sub] => reviews::command(ctx, inv, sub).await,
+        ["control_panel", sub] => panel::command(ctx, inv, sub),
         _ => outdated(ctx, inv),
     }
 }

@@ -686,6 +686,31 @@ impl FakeDiscord {
         self.shared.read(|s| s.messages.get(&id).map(Message::from))
     }
 
+    /// A file a person picks to upload with a command: the value to give its attachment option
+    /// (`invoke(…, &[("file", fake.upload("x.redb.gz", bytes))], …)`). It is served on the CDN
+    /// (`https://cdn.discordapp.com/attachments/0/<id>/<name>`, through the tunnel) as Discord
+    /// serves uploads.
+    pub fn upload(&self, filename: &str, bytes: Vec<u8>) -> Value {
+        self.shared.with(|s| {
+            let id = s.snowflake();
+            s.uploads.insert(
+                id,
+                state::AttachmentRec {
+                    id,
+                    filename: filename.to_string(),
+                    content_type: "application/octet-stream".into(),
+                    bytes,
+                },
+            );
+            json!(id.to_string())
+        })
+    }
+
+    /// The paths of files fetched from the CDN, with the status each got.
+    pub fn downloads(&self) -> Vec<(String, u16)> {
+        self.shared.read(|s| s.downloads.clone())
+    }
+
     /// The messages everyone sees in a channel or thread, oldest first.
     pub fn messages(&self, channel_id: u64) -> Vec<Message> {
         self.shared.read(|s| {
@@ -900,7 +925,11 @@ impl FakeDiscord {
 /// A TLS acceptor for the CONNECT tunnel, with a fresh self-signed certificate for discord.com
 /// and the gateway's host. The tunnel's TLS acceptor and its certificate as PEM.
 fn tls_acceptor() -> (tokio_rustls::TlsAcceptor, String) {
-    let names = vec!["discord.com".to_string(), rest::GATEWAY_HOST.to_string()];
+    let names = vec![
+        "discord.com".to_string(),
+        rest::GATEWAY_HOST.to_string(),
+        rest::CDN_HOST.to_string(),
+    ];
     let made = rcgen::generate_simple_self_signed(names).unwrap();
     let pem = made.cert.pem();
     let key = rustls::pki_types::PrivateKeyDer::Pkcs8(made.signing_key.serialize_der().into());
@@ -1126,6 +1155,15 @@ fn option_value(
             } else {
                 return Err(format!("no role {id}"));
             }
+            Ok(json!(id.to_string()))
+        }
+        11 => {
+            let id = snowflake()?;
+            let upload = state
+                .uploads
+                .get(&id)
+                .ok_or_else(|| format!("no upload {id}: use FakeDiscord::upload"))?;
+            resolved["attachments"][id.to_string()] = model::attachment(0, upload);
             Ok(json!(id.to_string()))
         }
         kind => Err(format!("{value} does not fit option type {kind}")),

@@ -261,26 +261,30 @@ pub fn ready(state: &State, session_id: &str, gateway_url: &str) -> Value {
     })
 }
 
+/// An attachment as Discord describes it: served on its CDN under the channel it was posted in
+/// (0 for a file uploaded with a command).
+pub fn attachment(channel: u64, a: &super::state::AttachmentRec) -> Value {
+    let url = format!(
+        "https://cdn.discordapp.com/attachments/{channel}/{}/{}",
+        a.id, a.filename
+    );
+    json!({
+        "id": a.id.to_string(),
+        "filename": a.filename,
+        "size": a.bytes.len(),
+        "url": url,
+        "proxy_url": url.replace("cdn.discordapp.com", "media.discordapp.net"),
+        "content_type": a.content_type,
+    })
+}
+
 /// A message as REST answers and dispatches carry it.
 pub fn message(state: &State, message: &MessageRec) -> Value {
     let channel = state.channels.get(&message.channel_id);
     let attachments: Vec<Value> = message
         .attachments
         .iter()
-        .map(|a| {
-            let url = format!(
-                "https://cdn.discordapp.com/attachments/{}/{}/{}",
-                message.channel_id, a.id, a.filename
-            );
-            json!({
-                "id": a.id.to_string(),
-                "filename": a.filename,
-                "size": a.bytes.len(),
-                "url": url,
-                "proxy_url": url.replace("cdn.discordapp.com", "media.discordapp.net"),
-                "content_type": a.content_type,
-            })
-        })
+        .map(|a| attachment(message.channel_id, a))
         .collect();
     let mut value = json!({
         "id": message.id.to_string(),

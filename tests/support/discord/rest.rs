@@ -79,7 +79,7 @@ async fn tunnel(shared: Arc<Shared>, mut stream: TcpStream, tls: TlsAcceptor) {
     let text = String::from_utf8_lossy(&head);
     let target = text.split(' ').nth(1).unwrap_or("").to_string();
     shared.with(|s| s.tunnels.push(target.clone()));
-    if target != "discord.com:443" && target != GATEWAY_TARGET {
+    if target != "discord.com:443" && target != GATEWAY_TARGET && target != CDN_TARGET {
         let _ = stream.write_all(b"HTTP/1.1 502 Bad Gateway\r\n\r\n").await;
         return;
     }
@@ -127,6 +127,11 @@ async fn handle(
 ) -> Response<Full<Bytes>> {
     let host = request.headers().get("host").and_then(|h| h.to_str().ok());
     let gateway_host = tunnelled && host == Some(GATEWAY_HOST);
+    // Over HTTP/2 the host is the request's authority, not a header.
+    let authority = request.uri().host().or(host);
+    if tunnelled && authority == Some(CDN_HOST) {
+        return cdn(&shared, request.uri().path());
+    }
     if (request.uri().path() == "/gateway" && !tunnelled) || gateway_host {
         return gateway::upgrade(shared, request);
     }
@@ -583,6 +588,37 @@ fn respond(state: &mut State, authorization: &str, req: &Req) -> Answer {
 
 /// The gateway's host, as Discord names it.
 pub const GATEWAY_HOST: &str = "gateway.discord.gg";
+/// The host Discord serves uploaded files from.
+pub const CDN_HOST: &str = "cdn.discordapp.com";
+const CDN_TARGET: &str = "cdn.discordapp.com:443";
+
+/// `GET /attachments/<channel>/<id>/<name>` on the CDN: a file posted in a message, or uploaded
+/// with a command; 404 otherwise.
+fn cdn(shared: &Shared, path: &str) -> Response<Full<Bytes>> {
+    let parts: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    let found = shared.with(|s| {
+        let found = match parts.as_slice() {
+            ["attachments", _, id, name] => id.parse::<u64>().ok().and_then(|id| {
+                let posted = s.messages.values().flat_map(|m| &m.attachments);
+                posted
+                    .chain(s.uploads.values())
+                    .find(|a| a.id == id && a.filename == *name)
+                    .map(|a| a.bytes.clone())
+            }),
+            _ => None,
+        };
+        let status = if found.is_some() { 200 } else { 404 };
+        s.downloads.push((path.to_string(), status));
+        found
+    });
+    let (status, body) = match found {
+        Some(bytes) => (StatusCode::OK, bytes),
+        None => (StatusCode::NOT_FOUND, b"not found".to_vec()),
+    };
+    let mut response = Response::new(Full::new(Bytes::from(body)));
+    *response.status_mut() = status;
+    response
+}
 const GATEWAY_TARGET: &str = "gateway.discord.gg:443";
 
 /// Where the gateway is, for a client that came in through a tunnel or not (see the module doc).

@@ -254,6 +254,10 @@ pub struct State {
     pub nonces: HashMap<(u64, u64, String), (u64, Instant)>,
     /// Message creates answered with the earlier message of the same nonce.
     pub nonce_replays: usize,
+    /// Files a person uploaded with a command (an attachment option), by attachment id.
+    pub uploads: HashMap<u64, AttachmentRec>,
+    /// Requests for files on the CDN: (path, status).
+    pub downloads: Vec<(String, u16)>,
     last_id: u64,
 }
 
@@ -298,6 +302,8 @@ impl State {
             offset: Duration::ZERO,
             nonces: HashMap::new(),
             nonce_replays: 0,
+            uploads: HashMap::new(),
+            downloads: Vec::new(),
             last_id: 0,
         }
     }
