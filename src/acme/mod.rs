@@ -545,3 +545,136 @@ impl instant_acme::HttpClient for Http {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{Layers, Sources};
+
+    fn settings(env: &[(&str, &str)]) -> Settings {
+        let sources = Sources {
+            env: env
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            ..Sources::default()
+        };
+        Layers::collect(&sources).settings().expect("settings")
+    }
+
+    const ON: &[(&str, &str)] = &[
+        ("STAGEHAND_TLS_ACME", "true"),
+        ("STAGEHAND_PUBLIC_URL", "https://bot.example.org"),
+    ];
+
+    fn issued(not_after: i64) -> Issued {
+        Issued {
+            domain: "bot.example.org".into(),
+            directory: "https://acme-v02.api.letsencrypt.org/directory".into(),
+            cert_pem: String::new(),
+            key_pem: String::new(),
+            not_after,
+            issued_at: 0,
+        }
+    }
+
+    #[test]
+    fn the_job_is_due_without_a_certificate_and_30_days_before_expiry() {
+        let (_dir, store) = Store::temporary();
+        let now = 1_000_000;
+        let off = settings(&[]);
+        let on = settings(ON);
+        store
+            .read(|r| {
+                assert_eq!(next_due(r, &off, now)?, None, "off: never");
+                assert!(!owed(r, &off, now)?);
+                assert_eq!(next_due(r, &on, now)?, Some(now + RETRY_AFTER));
+                assert!(owed(r, &on, now)?, "no certificate, never tried: owed now");
+                Ok::<_, StoreError>(())
+            })
+            .expect("read");
+        store
+            .write(|w| w.insert(&ATTEMPTS, "last_attempt", &now))
+            .expect("write");
+        store
+            .read(|r| {
+                assert!(
+                    !owed(r, &on, now + RETRY_AFTER - 1)?,
+                    "an hour between tries"
+                );
+                assert!(owed(r, &on, now + RETRY_AFTER)?);
+                Ok::<_, StoreError>(())
+            })
+            .expect("read");
+        let expiry = now + 90 * 86_400;
+        store
+            .write(|w| w.insert(&CERTIFICATE, "current", &issued(expiry)))
+            .expect("write");
+        store
+            .read(|r| {
+                assert_eq!(next_due(r, &on, now)?, Some(expiry - RENEW_BEFORE));
+                assert!(
+                    !owed(r, &on, now + RETRY_AFTER)?,
+                    "a certificate: nothing owed"
+                );
+                // Due: the next try an hour on.
+                let late = expiry - RENEW_BEFORE + 1;
+                assert_eq!(next_due(r, &on, late)?, Some(late + RETRY_AFTER));
+                // Another domain: the stored certificate does not count.
+                let other = settings(&[
+                    ("STAGEHAND_TLS_ACME", "true"),
+                    ("STAGEHAND_PUBLIC_URL", "https://other.example.org"),
+                ]);
+                assert!(owed(r, &other, now + RETRY_AFTER)?);
+                Ok::<_, StoreError>(())
+            })
+            .expect("read");
+    }
+
+    #[test]
+    fn acme_settings_are_checked_together() {
+        let problems = |env: &[(&str, &str)]| {
+            let sources = Sources {
+                env: env
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect(),
+                ..Sources::default()
+            };
+            Layers::collect(&sources)
+                .settings()
+                .err()
+                .unwrap_or_default()
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("\n")
+        };
+        assert!(problems(ON).is_empty());
+        for (url, ok) in [
+            ("https://bot.example.org", true),
+            ("https://127.0.0.1", false),
+            ("https://localhost:8443", false),
+            ("https://[::1]", false),
+        ] {
+            let found = problems(&[
+                ("STAGEHAND_TLS_ACME", "true"),
+                ("STAGEHAND_PUBLIC_URL", url),
+            ]);
+            assert_eq!(found.is_empty(), ok, "{url}: {found}");
+        }
+        assert!(problems(&[("STAGEHAND_TLS_ACME", "true")]).contains("needs public_url"));
+        let http = [ON, &[("STAGEHAND_TLS_ACME_CHALLENGE", "http-01")]].concat();
+        assert!(problems(&http).contains("http.redirect_port"));
+        let both = [
+            ON,
+            &[
+                ("STAGEHAND_TLS_CERT", "c.pem"),
+                ("STAGEHAND_TLS_KEY", "k.pem"),
+            ],
+        ]
+        .concat();
+        assert!(problems(&both).contains("cannot both be set"));
+        assert!(problems(&[("STAGEHAND_TLS_ACME_CHALLENGE", "dns-01")]).contains("tls-alpn-01"));
+    }
+}

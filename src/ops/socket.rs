@@ -95,15 +95,25 @@ async fn answer(stream: UnixStream, admin: &Arc<Admin>) -> anyhow::Result<()> {
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<String>();
     let admin = admin.clone();
     let request = request.trim_end().to_string();
-    let work = tokio::task::spawn_blocking(move || run(&request, &admin, &tx));
+    let work = {
+        let (admin, request) = (admin.clone(), request.clone());
+        tokio::task::spawn_blocking(move || run(&request, &admin, &tx))
+    };
     while let Some(line) = rx.recv().await {
         write.write_all(line.as_bytes()).await?;
     }
-    let last = match work.await? {
+    let done = work.await?;
+    let restart = done.is_ok() && request.starts_with("restart ");
+    let last = match done {
         Ok(()) => "ok\n".to_string(),
         Err(err) => format!("error {}\n", format!("{err:#}").replace('\n', " ")),
     };
     write.write_all(last.as_bytes()).await?;
+    write.shutdown().await?;
+    // Only once `update` has its answer: the restart closes this socket with everything else.
+    if restart && let Some(restart) = &admin.restart {
+        restart.signal.notify_one();
+    }
     Ok(())
 }
 
@@ -158,7 +168,7 @@ fn run(
             );
             tracing::info!(binary = %restart.exe.display(), "restart requested after an update");
             let _ = out.send("line the server is restarting into the new binary\n".to_string());
-            restart.signal.notify_one();
+            // The restart itself is signalled by `answer`, once this request has its answer.
             Ok(())
         }
         Some(("panel", words)) => {

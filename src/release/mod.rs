@@ -217,11 +217,12 @@ pub fn log_newer(base_url: &str, repository: &str) {
     }
 }
 
-/// The newest release by version; releases whose tag is not a version are skipped.
+/// The newest release by version; releases whose tag is not a version, and pre-releases
+/// (`1.2.0-rc.1`), are skipped.
 fn newest(releases: &[Release]) -> Option<&Release> {
     releases
         .iter()
-        .filter(|r| semver_like(r.version()))
+        .filter(|r| semver_like(r.version()) && !r.version().contains('-'))
         .max_by(|a, b| {
             self_update::version::cmp_versions(a.version(), b.version())
                 .unwrap_or(std::cmp::Ordering::Equal)
@@ -436,7 +437,12 @@ mod tests {
     fn the_newest_release_decides_and_a_downgrade_is_never_offered() {
         let target = "x86_64-unknown-linux-gnu";
         let full = |v: &str| release(v, &[&archive_name(v, target), SUMS]);
-        let list = [full("0.1.0"), full("0.3.0"), full("0.2.0")];
+        let list = [
+            full("0.1.0"),
+            full("0.3.0"),
+            full("0.4.0-rc.1"),
+            full("0.2.0"),
+        ];
         match compare(newest(&list).unwrap(), "0.1.0", target).unwrap() {
             Look::Newer(offer) => {
                 assert_eq!(offer.version, "0.3.0");
