@@ -7,8 +7,8 @@
 //! [`BodyError`]. Pure and total: fuzzed (`fuzz/fuzz_targets/control_panel.rs`); each body
 //! serialises back to the JSON it was read from (the fuzz target's round trip).
 
-use serde::{Deserialize, Serialize};
 use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 
 /// The longest announcement or goodbye (a message's content).
 pub const MAX_TEXT: usize = 2000;
