@@ -5,7 +5,8 @@
 //! connection to the release binary, on a store of 20,000 requests, 5,000 of them pending, the
 //! key checked each time. Median of 31.
 //!
-//! `backup_load_100mb_s` is `/backup load` of a snapshot of a 100 MB store, gzip as a copy from
+//! `backup_load_100mb_s` is `/backup load` of a snapshot of a 100 MB store (100,000 rows of
+//! review-like text; the snapshot file is about 100 MB, the live file larger), gzip as a copy from
 //! Discord is, into a live store of the same size, once downloaded: unpacking and checking it
 //! (`ops::backup::stage`), then saving the live store, carrying its secrets over, opening and
 //! checking the new file and swapping it in (`ops::backup::swap`). Median of 3.
@@ -93,7 +94,7 @@ fn seed_requests(path: &std::path::Path) -> anyhow::Result<String> {
 
 /// Rows that make a store of about 100 MB: reviews' worth of text, as compressible as text is.
 const ROWS: Table<u64, String> = Table::new("bench_rows");
-const ROW_COUNT: u64 = 75_000;
+const ROW_COUNT: u64 = 100_000;
 
 pub fn load_figures() -> anyhow::Result<Vec<Figure>> {
     let dir = std::env::temp_dir().join(format!("stagehand-bench-load-{}", std::process::id()));
@@ -150,8 +151,9 @@ fn measure_load(dir: &std::path::Path) -> anyhow::Result<f64> {
     encoder.write_all(&std::fs::read(&snapshot)?)?;
     let gz = encoder.finish()?;
     eprintln!(
-        "backup-load: a {} MB store, its snapshot {} MB gzip",
+        "backup-load: a {} MB store file, its snapshot {} MB ({} MB gzip)",
         size >> 20,
+        std::fs::metadata(&snapshot)?.len() >> 20,
         gz.len() >> 20
     );
     let backups = dir.join("data/backups");
