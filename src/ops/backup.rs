@@ -326,6 +326,19 @@ pub fn save(
     by: Actor,
     now: i64,
 ) -> anyhow::Result<SavedSnapshot> {
+    save_within(store, backups, keep, kind, by, now, DISCORD_LIMIT)
+}
+
+/// [`save`], with the copy posted only when it is at most `limit` bytes compressed.
+fn save_within(
+    store: &Store,
+    backups: &Path,
+    keep: u32,
+    kind: Kind,
+    by: Actor,
+    now: i64,
+    limit: u64,
+) -> anyhow::Result<SavedSnapshot> {
     let at = jiff::Timestamp::from_second(now).unwrap_or(jiff::Timestamp::UNIX_EPOCH);
     let path = snapshot_path(backups, at, kind.tag());
     let info =
@@ -346,22 +359,22 @@ pub fn save(
     let outcome = store.write(|w| {
         let outcome = match &copy {
             None => Copy::RouteOff,
-            Some((channel, gz)) if gz.len() as u64 <= DISCORD_LIMIT => {
+            Some((channel, gz)) if gz.len() as u64 <= limit => {
                 let message = Message::text(post("backup.post", &[]))
                     .with_file(format!("{file}.gz"), gz.clone());
                 crate::routes::push(w, Route::Snapshot, message, None)?;
                 Copy::Posted { channel: *channel }
             }
             Some((_, gz)) => {
-                let (size, limit) = (size_text(gz.len() as u64), size_text(DISCORD_LIMIT));
+                let (size, shown_limit) = (size_text(gz.len() as u64), size_text(limit));
                 let text = post(
                     "backup.post_too_large",
-                    &[("size", &size), ("limit", &limit), ("file", &file)],
+                    &[("size", &size), ("limit", &shown_limit), ("file", &file)],
                 );
                 crate::routes::push(w, Route::Snapshot, Message::text(text), None)?;
                 Copy::TooLarge {
                     bytes: gz.len() as u64,
-                    limit: DISCORD_LIMIT,
+                    limit,
                 }
             }
         };
@@ -813,6 +826,207 @@ pub fn describe_snapshot(path: &Path, info: &SnapshotInfo) -> String {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+    use crate::outbox::{Effect, queue};
+
+    const TOKEN: &str = "bot-token-MTAx.GhIj.abc";
+    const OSU: &str = "osu-client-secret-xyz";
+    const CHANNEL: u64 = 77;
+    const NOW: i64 = 1_800_000_000;
+
+    /// A store with a secret in every place `secret_rows` names, and a request's worth of data.
+    fn with_secrets(dir: &Path) -> Store {
+        let store = Store::open(&dir.join("stagehand.redb"), &StoreOptions::default()).unwrap();
+        store
+            .write(|w| {
+                crate::config::save(w, "discord.token", TOKEN)?;
+                crate::config::save(w, "osu.client_secret", OSU)?;
+                crate::config::save(w, "discord.guild_id", "202")?;
+                crate::requests::panel::turn_on(w, Actor::Bot, 43, NOW)?;
+                crate::outbox::route::set_default(w, Route::Snapshot, CHANNEL)
+            })
+            .unwrap();
+        store
+    }
+
+    fn posts(store: &Store) -> Vec<Message> {
+        store
+            .read(queue::queued)
+            .unwrap()
+            .into_iter()
+            .filter(|(_, q)| !q.effect.is_log_post())
+            .filter_map(|(_, q)| match q.effect {
+                Effect::Send { message, .. } => Some(message),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn gunzip(bytes: &[u8]) -> Vec<u8> {
+        let mut out = Vec::new();
+        flate2::read::GzDecoder::new(bytes)
+            .read_to_end(&mut out)
+            .unwrap();
+        out
+    }
+
+    fn has(haystack: &[u8], needle: &[u8]) -> bool {
+        haystack.windows(needle.len()).any(|w| w == needle)
+    }
+
+    #[test]
+    fn a_saved_snapshot_posts_a_copy_without_secrets_or_says_it_is_too_large() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = with_secrets(dir.path());
+        let backups = dir.path().join("backups");
+        let saved = save(&store, &backups, 7, Kind::Manual, Actor::User(1), NOW).unwrap();
+        assert_eq!(saved.copy, Copy::Posted { channel: CHANNEL });
+        assert!(
+            file_name(&saved.path).ends_with("-manual.redb"),
+            "{}",
+            saved.path.display()
+        );
+        let local = std::fs::read(&saved.path).unwrap();
+        assert!(has(&local, TOKEN.as_bytes()), "the local snapshot is whole");
+        let [post] = posts(&store).try_into().unwrap();
+        assert_eq!(
+            post.content,
+            format!("BACKUP <t:{NOW}:F> (<t:{NOW}:R>) - manual")
+        );
+        let [file] = post.files.as_slice() else {
+            panic!("{:?}", post.files.len());
+        };
+        assert_eq!(file.name, format!("{}.gz", file_name(&saved.path)));
+        let copy = gunzip(&file.bytes);
+        assert!(!has(&copy, TOKEN.as_bytes()) && !has(&copy, OSU.as_bytes()));
+        assert!(has(&copy, b"discord.guild_id"), "the other settings stay");
+        // The copy is a store whose secret rows are gone.
+        let copied = dir.path().join("copy.redb");
+        std::fs::write(&copied, &copy).unwrap();
+        let opened = Store::open(&copied, &StoreOptions::default()).unwrap();
+        let settings = opened.read(crate::config::saved).unwrap();
+        assert_eq!(settings, [("discord.guild_id".into(), "202".into())]);
+        assert!(
+            opened
+                .read(crate::requests::panel::current)
+                .unwrap()
+                .is_none()
+        );
+        drop(opened);
+        assert!(
+            std::fs::read_dir(&backups).unwrap().all(|e| !e
+                .unwrap()
+                .file_name()
+                .to_string_lossy()
+                .contains("discord")),
+            "the temporary copy is gone"
+        );
+
+        // Too large for Discord: the channel is told, nothing attached.
+        let saved =
+            save_within(&store, &backups, 7, Kind::Daily, Actor::Bot, NOW + 1, 100).unwrap();
+        assert!(matches!(saved.copy, Copy::TooLarge { limit: 100, .. }));
+        let post = posts(&store).pop().unwrap();
+        assert!(post.files.is_empty());
+        assert!(
+            post.content.starts_with(&format!(
+                "BACKUP <t:{}:F> (<t:{}:R>) - regular: the copy is ",
+                NOW + 1,
+                NOW + 1
+            )),
+            "{}",
+            post.content
+        );
+        // The route off: no copy at all.
+        crate::routes::set_enabled(&store, Actor::User(1), Route::Snapshot, false, NOW).unwrap();
+        let saved = save(&store, &backups, 7, Kind::Manual, Actor::User(1), NOW + 2).unwrap();
+        assert_eq!(saved.copy, Copy::RouteOff);
+        let events: Vec<String> = crate::audit::summaries(&store)
+            .into_iter()
+            .filter(|s| s.starts_with("BACKUP_SAVED"))
+            .collect();
+        assert_eq!(events.len(), 3, "{events:?}");
+        assert!(
+            events[1].ends_with("kind=daily copy=too_large"),
+            "{events:?}"
+        );
+    }
+
+    #[test]
+    fn a_load_checks_the_file_and_keeps_the_current_secrets() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = with_secrets(dir.path());
+        let backups = dir.path().join("backups");
+        let saved = save(&store, &backups, 7, Kind::Manual, Actor::User(1), NOW).unwrap();
+        let [post] = posts(&store).try_into().unwrap();
+        let gz = post.files[0].bytes.clone();
+        // Since: another guild id, another key.
+        store
+            .write(|w| crate::config::save(w, "discord.guild_id", "303"))
+            .unwrap();
+        let key = store
+            .write(|w| crate::requests::panel::rotate(w, Actor::Bot, NOW))
+            .unwrap()
+            .unwrap()
+            .0;
+        let refused = |bytes: &[u8]| {
+            stage(&store, &backups, "x", bytes, Actor::User(1), NOW)
+                .err()
+                .unwrap()
+        };
+        assert_eq!(refused(b"plain garbage"), LoadRefused::NotAStore);
+        assert_eq!(
+            refused(&[0x1f, 0x8b, 8, 0, 1, 2, 3]),
+            LoadRefused::NotAStore
+        );
+        assert_eq!(refused(&[]), LoadRefused::NotAStore);
+        let names = |dir: &Path| {
+            let mut names: Vec<String> = std::fs::read_dir(dir)
+                .unwrap()
+                .map(|e| e.unwrap().file_name().into_string().unwrap())
+                .collect();
+            names.sort();
+            names
+        };
+        assert_eq!(
+            names(&backups),
+            [file_name(&saved.path)],
+            "nothing left behind"
+        );
+
+        let staged = stage(&store, &backups, "copy.redb.gz", &gz, Actor::User(1), NOW).unwrap();
+        assert_eq!(staged.info.schema, crate::store::SCHEMA_VERSION);
+        let loaded = swap(&store, staged, &backups, 7, Actor::User(1), NOW + 5).unwrap();
+        assert!(loaded.previous.ends_with("-before-restore.redb"));
+        let settings = store.read(crate::config::saved).unwrap();
+        assert!(
+            settings.contains(&("discord.guild_id".into(), "202".into())),
+            "the snapshot's"
+        );
+        assert!(
+            settings.contains(&("discord.token".into(), TOKEN.into())),
+            "this server's"
+        );
+        assert_eq!(
+            store
+                .read(|r| crate::requests::panel::check(r, &key.0))
+                .unwrap(),
+            crate::requests::panel::KeyCheck::Staff(43),
+            "the key made after the snapshot works"
+        );
+        let summaries = crate::audit::summaries(&store);
+        assert!(
+            summaries
+                .last()
+                .unwrap()
+                .starts_with("BACKUP_LOADED by <@1>: file=copy.redb.gz schema="),
+            "{summaries:?}"
+        );
+        // The store it replaced was saved whole.
+        let before =
+            Store::open(&backups.join(&loaded.previous), &StoreOptions::default()).unwrap();
+        let settings = before.read(crate::config::saved).unwrap();
+        assert!(settings.contains(&("discord.guild_id".into(), "303".into())));
+    }
 
     #[test]
     fn names_sort_by_time_and_prune_keeps_the_newest() {

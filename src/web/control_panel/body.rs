@@ -4,10 +4,11 @@
 //!
 //! Fields the panel does not send are ignored, as the original (pydantic) did; a field of the
 //! wrong type, a missing one, a number out of range or a text too long or blank is a
-//! [`BodyError`]. Pure and total: fuzzed (`fuzz/fuzz_targets/control_panel.rs`).
+//! [`BodyError`]. Pure and total: fuzzed (`fuzz/fuzz_targets/control_panel.rs`); each body
+//! serialises back to the JSON it was read from (the fuzz target's round trip).
 
-use serde::Deserialize;
 use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 
 /// The longest announcement or goodbye (a message's content).
 pub const MAX_TEXT: usize = 2000;
@@ -30,13 +31,13 @@ pub const MAX_REQUEST_ID: u64 = i64::MAX as u64;
 pub struct BodyError(pub String);
 
 /// `POST /message/stream_start`.
-#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StreamStart {
     pub text: String,
 }
 
 /// `POST /message/stream_end`.
-#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StreamEnd {
     pub text: String,
     pub not_reviewed: u64,
@@ -46,7 +47,7 @@ pub struct StreamEnd {
 }
 
 /// What a level is sent for (`sent_for`); `null` rejects.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum SentFor {
     #[serde(rename = "s")]
     Starrate,
@@ -61,7 +62,7 @@ pub enum SentFor {
 }
 
 /// `POST /request/resolve`.
-#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Resolve {
     pub request_id: u64,
     /// Absent counts as `null`: a rejection.
@@ -72,13 +73,13 @@ pub struct Resolve {
 }
 
 /// `POST /request/preapprove`.
-#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Preapprove {
     pub request_id: u64,
 }
 
 /// The language of a request made on stream, as the panel names it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Language {
     #[serde(rename = "eng")]
     English,
@@ -87,7 +88,7 @@ pub enum Language {
 }
 
 /// `POST /request/create`, and each item of `create_batch`.
-#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Create {
     pub level_id: u64,
     pub creator_name: String,

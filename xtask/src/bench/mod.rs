@@ -3,6 +3,7 @@
 //! Each area returns [`Figure`]s; this module prints them as `bench <name> <value> <unit>` and
 //! writes `target/bench.json`. A FILTER runs only the areas whose name contains it.
 
+mod backups;
 mod discord;
 mod fakes;
 mod league;
@@ -40,6 +41,8 @@ const AREAS: &[Area] = &[
     ("requests", requests::figures),
     ("league", league::figures),
     ("league-challenge", league::challenge_figures),
+    ("control-panel", backups::api_figures),
+    ("backup-load", backups::load_figures),
 ];
 
 pub fn run(args: &[String]) -> anyhow::Result<()> {

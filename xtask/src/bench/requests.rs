@@ -86,7 +86,7 @@ fn measure_queue_info(dir: &std::path::Path) -> anyhow::Result<f64> {
     })
 }
 
-fn stored_request(i: u64) -> Request {
+pub(super) fn stored_request(i: u64) -> Request {
     Request {
         level: LevelFacts {
             id: 90_000_000 + i,

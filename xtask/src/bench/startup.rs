@@ -58,6 +58,7 @@ pub(super) fn build() -> anyhow::Result<std::path::PathBuf> {
 pub(super) struct Run {
     child: Child,
     startup: Duration,
+    port: u16,
     _dir: tempdir::Dir,
 }
 
@@ -105,8 +106,14 @@ impl Run {
         Ok(Run {
             child,
             startup: started.elapsed(),
+            port,
             _dir: dir,
         })
+    }
+
+    /// The HTTPS port it listens on.
+    pub(super) fn port(&self) -> u16 {
+        self.port
     }
 
     /// CPU time (user + system) the process has used so far.
