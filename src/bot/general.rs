@@ -103,7 +103,7 @@ pub(super) fn set_language(
     lang: Lang,
 ) -> Result<Outcome, HandlerError> {
     ctx.store
-        .write(|w| i18n::set_preference(w, inv.user, lang))?;
+        .write(|w| i18n::set_preference(w, inv.user, lang, ctx.clock.now()))?;
     tracing::info!(user = inv.user, language = lang.code(), "language chosen");
     let choice = i18n::Choice {
         lang,
