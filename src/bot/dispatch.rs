@@ -1,12 +1,12 @@
 //! [`dispatch`]: the one entry of the application. It checks permissions ([`gate`]) before any
 //! handler runs and routes each command, autocomplete, click and form to its feature (`general`,
-//! `admin`, `league`, `requests`, the paged lists); anything it does not know is answered
+//! `admin`, `log`, `league`, `requests`, the paged lists); anything it does not know is answered
 //! "this control is outdated".
 
 use super::commands::{self, Access};
 use super::ctx::{Ctx, HandlerError};
 use super::paging::List;
-use super::{admin, general, league, paging, requests};
+use super::{admin, general, league, log, paging, requests};
 use crate::bot::{Invocation, Kind, Outcome, Response};
 use crate::i18n::Lang;
 use crate::outbox::CustomId;
@@ -29,6 +29,7 @@ fn control_access(id: &CustomId) -> Option<Access> {
     match (id.module.as_str(), id.action.as_str()) {
         ("core", "language") => Some(Access::Everyone),
         ("req", _) => requests::control_access(id),
+        (log::CONTROLS, _) => log::control_access(id),
         ("page", _) => List::parse(id).and_then(|(list, _)| list.access()),
         (module, _) if league::owns(module) => league::control_access(id),
         _ => None,
@@ -75,9 +76,13 @@ pub async fn dispatch(ctx: &Ctx, inv: &Invocation) -> Result<Outcome, HandlerErr
                 league::command(ctx, inv, path).await
             }
             Some("usercd" | "levelcd") => requests::cooldown_commands::command(ctx, inv, path),
-            Some("request" | "queue" | "trainee" | "reviews") => {
+            Some("request" | "queue" | "trainee" | "reviews" | "report") => {
                 requests::command(ctx, inv, path).await
             }
+            Some("log") => match path.get(1) {
+                Some(sub) => log::command(ctx, inv, sub),
+                None => outdated(ctx, inv),
+            },
             Some(_) => admin::command(ctx, inv, path),
             None => outdated(ctx, inv),
         },
@@ -85,6 +90,7 @@ pub async fn dispatch(ctx: &Ctx, inv: &Invocation) -> Result<Outcome, HandlerErr
             response: Response::Choices(match path.first().map(String::as_str) {
                 Some("show") => league::complete(inv),
                 Some("archived") => league::complete_archived(ctx, inv, focused)?,
+                Some("log") => log::complete(ctx, inv, focused)?,
                 _ => admin::complete(ctx, inv, focused),
             }),
             effects: Vec::new(),
@@ -100,6 +106,10 @@ pub async fn dispatch(ctx: &Ctx, inv: &Invocation) -> Result<Outcome, HandlerErr
             },
             Some((module, ..)) if league::owns(module) => match &control {
                 Some(id) => league::control(ctx, inv, id),
+                None => outdated(ctx, inv),
+            },
+            Some((log::CONTROLS, ..)) => match &control {
+                Some(id) => log::control(ctx, inv, id),
                 None => outdated(ctx, inv),
             },
             Some(("page", ..)) => match control.as_ref().and_then(List::parse) {

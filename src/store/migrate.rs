@@ -157,7 +157,9 @@ mod v4 {
         fields: Vec<(String, Value)>,
     }
 
+    /// Read only to reach the fields after it.
     #[derive(Deserialize)]
+    #[allow(dead_code)]
     enum Actor {
         Bot,
         User(u64),
