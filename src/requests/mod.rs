@@ -8,6 +8,7 @@
 //! - [`queue`]: the queue, opened and closed by hand or by itself;
 //! - [`trainee`]: trainees' practice reviews, their assessment, promotion and expulsion;
 //! - [`reviews`]: every review written, as `/reviews` lists them;
+//! - [`report`]: the data of the report charts (`/report`);
 //! - [`cooldown`]: cooldowns and bans; [`youtube`]: showcase links.
 
 pub mod cooldown;
@@ -15,6 +16,7 @@ pub mod create;
 pub mod desk;
 pub mod model;
 pub mod queue;
+pub mod report;
 pub mod review;
 pub mod reviews;
 pub mod trainee;

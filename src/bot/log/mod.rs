@@ -71,9 +71,7 @@ pub fn command(ctx: &Ctx, inv: &Invocation, sub: &str) -> Result<Outcome, Handle
         }
         "describe_filter" => describe(ctx, inv),
         "view" => view(ctx, inv),
-        "list_filters" => {
-            crate::bot::paging::first(ctx, inv, crate::bot::paging::List::LogFilters)
-        }
+        "list_filters" => crate::bot::paging::first(ctx, inv, crate::bot::paging::List::LogFilters),
         "select_filter" => {
             let name = inv.str_option("name").unwrap_or_default();
             match ctx.store.write(|w| filters::select(w, inv.user, name)) {
@@ -175,7 +173,10 @@ fn filter_lines(filter: &Filter) -> Vec<String> {
 
 fn describe(ctx: &Ctx, inv: &Invocation) -> Result<Outcome, HandlerError> {
     let choice = ctx.language(inv)?;
-    let named = inv.str_option("name").map(str::trim).filter(|n| !n.is_empty());
+    let named = inv
+        .str_option("name")
+        .map(str::trim)
+        .filter(|n| !n.is_empty());
     let (title, filter) = match named {
         Some(name) => match ctx.store.read(|r| filters::saved_filter(r, name))? {
             Some(filter) => {
@@ -207,9 +208,11 @@ fn describe(ctx: &Ctx, inv: &Invocation) -> Result<Outcome, HandlerError> {
 pub fn listed(ctx: &Ctx, lang: Lang) -> Result<Lines, HandlerError> {
     let saved = ctx.store.read(filters::saved)?;
     if saved.is_empty() {
-        return Ok(Lines::Empty(
-            ctx.texts.render(lang, "log.filter.no_filters", &[]),
-        ));
+        return Ok(Lines::Empty(ctx.texts.render(
+            lang,
+            "log.filter.no_filters",
+            &[],
+        )));
     }
     let count = saved.len().to_string();
     let title = ctx
@@ -256,7 +259,10 @@ fn save(ctx: &Ctx, inv: &Invocation) -> Result<Outcome, HandlerError> {
 fn ask_delete(ctx: &Ctx, inv: &Invocation) -> Result<Outcome, HandlerError> {
     let name = inv.str_option("name").unwrap_or_default();
     let now = ctx.clock.now();
-    match ctx.store.write(|w| filters::ask_delete(w, inv.user, name, now)) {
+    match ctx
+        .store
+        .write(|w| filters::ask_delete(w, inv.user, name, now))
+    {
         Ok(prompt) => confirmation(ctx, inv, prompt, "log.confirm.delete", name),
         Err(err) => refuse(ctx, inv, err),
     }
@@ -282,7 +288,9 @@ fn confirmation(
         button("log.confirm.yes", ButtonStyle::Danger, "yes"),
         button("log.confirm.no", ButtonStyle::Secondary, "no"),
     ];
-    Ok(Outcome::reply(Message::text(text).with_row(row).ephemeral()))
+    Ok(Outcome::reply(
+        Message::text(text).with_row(row).ephemeral(),
+    ))
 }
 
 /// A click on a `/log` control (the gate has passed).
@@ -308,11 +316,7 @@ fn answer(ctx: &Ctx, inv: &Invocation, prompt: u64, yes: bool) -> Result<Outcome
     let update = |key: &str, name: Option<&str>| {
         let name = name.map(typed).unwrap_or_default();
         Outcome {
-            response: Response::Update(Message::text(ctx.text(
-                choice,
-                key,
-                &[("name", &name)],
-            ))),
+            response: Response::Update(Message::text(ctx.text(choice, key, &[("name", &name)]))),
             effects: Vec::new(),
         }
     };
@@ -385,7 +389,10 @@ fn page_message(ctx: &Ctx, lang: Lang, filter: &Filter, page: &Page) -> Message 
     } else {
         crate::outbox::limits::truncate(&filter.summary(), 400)
     };
-    let mut lines = vec![ctx.texts.render(lang, "log.view.header", &[("filter", &shows)])];
+    let mut lines = vec![
+        ctx.texts
+            .render(lang, "log.view.header", &[("filter", &shows)]),
+    ];
     if !page.more_before {
         lines.push(ctx.texts.render(lang, "log.view.top", &[]));
     }
@@ -421,13 +428,20 @@ fn page_message(ctx: &Ctx, lang: Lang, filter: &Filter, page: &Page) -> Message 
 /// Suggestions for `/log`'s options: event types, field names (the type's first, when the
 /// filter has one; for `unrestrict_custom_field`, those of the filter), saved filters' names.
 pub fn complete(ctx: &Ctx, inv: &Invocation, focused: &str) -> Result<Vec<Choice>, StoreError> {
-    let typed_now = inv.str_option(focused).unwrap_or_default().trim().to_lowercase();
+    let typed_now = inv
+        .str_option(focused)
+        .unwrap_or_default()
+        .trim()
+        .to_lowercase();
     let sub = match &inv.kind {
         Kind::Autocomplete { path, .. } => path.get(1).map(String::as_str).unwrap_or_default(),
         _ => "",
     };
     let names: Vec<String> = match focused {
-        "event_type" => EventKind::ALL.iter().map(|k| k.name().to_string()).collect(),
+        "event_type" => EventKind::ALL
+            .iter()
+            .map(|k| k.name().to_string())
+            .collect(),
         "key" => {
             let filter = ctx.store.read(|r| filters::active(r, inv.user))?;
             if sub == "unrestrict_custom_field" {
