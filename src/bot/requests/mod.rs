@@ -1,7 +1,8 @@
 //! The GD request desk in Discord (gd-requestbot §1.1, §1.9, §1.11, §1.14, §2–3), on top of
 //! `requests`: `/request …` and `/queue …` ([`create`], [`manage`]), the widgets' buttons and
 //! forms ([`controls`]), the trainee programme (`/trainee …`, practice reviews, assessments and
-//! promotions: [`trainees`]), `/reviews …` ([`reviews`]), and `/usercd`, `/levelcd`
+//! promotions: [`trainees`]), `/reviews …` ([`reviews`]), `/report …` (the charts:
+//! [`reports`]), and `/usercd`, `/levelcd`
 //! ([`cooldown_commands`]); the messages they post are the use cases' (`requests::desk`,
 //! `requests::widgets`).
 //!
@@ -22,6 +23,7 @@ mod controls;
 pub(super) mod cooldown_commands;
 mod create;
 mod manage;
+mod reports;
 mod reviews;
 mod trainees;
 
@@ -54,7 +56,7 @@ pub fn control_access(id: &CustomId) -> Option<Access> {
     }
 }
 
-/// Runs `/request <sub>`, `/queue <sub>`, `/trainee <sub>` or `/reviews <sub>`.
+/// Runs `/request <sub>`, `/queue <sub>`, `/trainee <sub>`, `/reviews <sub>` or `/report <sub>`.
 pub async fn command(
     ctx: &Ctx,
     inv: &Invocation,
@@ -72,6 +74,7 @@ pub async fn command(
         ["trainee", "pick"] => trainees::pick(ctx, inv).await,
         ["trainee", sub] => trainees::command(ctx, inv, sub),
         ["reviews", sub] => reviews::command(ctx, inv, sub).await,
+        ["report", sub] => reports::command(ctx, inv, sub).await,
         _ => outdated(ctx, inv),
     }
 }
