@@ -267,6 +267,7 @@ async fn commands_are_registered_once_per_change_of_the_table() {
             "parameter",
             "route",
             "text",
+            "log",
             "link",
             "show",
             "archived",
@@ -282,6 +283,7 @@ async fn commands_are_registered_once_per_change_of_the_table() {
             "request",
             "queue",
             "trainee",
+            "report",
             "reviews"
         ]
     );

@@ -35,7 +35,10 @@ impl Block {
         let _ = writeln!(body, "user: {user}");
         let _ = write!(body, "timestamp: <t:{}:f> · {}", event.at, iso(event.at));
         for (name, value) in &event.fields {
-            let _ = write!(body, "\n{name}: {}", value_text(value, max_text));
+            let shown = value_text(value, max_text);
+            // A code block starts on the next line.
+            let space = if shown.starts_with('\n') { "" } else { " " };
+            let _ = write!(body, "\n{name}:{space}{shown}");
         }
         Block {
             title: format!("{} #{}", event.kind.name(), id.0),

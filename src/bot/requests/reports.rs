@@ -159,17 +159,19 @@ fn values(counts: &[u64]) -> Vec<f64> {
     counts.iter().map(|n| *n as f64).collect()
 }
 
-fn new_requests(
-    ctx: &Ctx,
-    lang: Lang,
-    period: Period,
-    now: i64,
-) -> Result<Picture, ReportError> {
+fn new_requests(ctx: &Ctx, lang: Lang, period: Period, now: i64) -> Result<Picture, ReportError> {
     let data = ctx
         .store
         .read(|r| Ok(report::new_requests(r, period, now)))??;
     let y = "report.new_requests.y";
-    let mut chart = chart(ctx, lang, period, &data.bins, "report.new_requests.title", y);
+    let mut chart = chart(
+        ctx,
+        lang,
+        period,
+        &data.bins,
+        "report.new_requests.title",
+        y,
+    );
     chart.series.push(Series {
         name: ctx.texts.render(lang, y, &[]),
         values: values(&data.counts),
@@ -267,9 +269,14 @@ async fn reviewer_opinions(
     reviewer: u64,
     period: Period,
 ) -> Result<Picture, ReportError> {
-    let data = ctx
-        .store
-        .read(|r| Ok(report::reviewer_opinions(r, reviewer, period.from, period.to)))??;
+    let data = ctx.store.read(|r| {
+        Ok(report::reviewer_opinions(
+            r,
+            reviewer,
+            period.from,
+            period.to,
+        ))
+    })??;
     let name = names(ctx, lang, &[reviewer]).await.remove(0);
     let bins = Bins {
         start: period.from.unwrap_or(period.to),
@@ -280,11 +287,16 @@ async fn reviewer_opinions(
         Some(_) => ctx.texts.render(
             lang,
             "report.subtitle.range",
-            &[("from", &bins.start.to_string()), ("to", &period.to.to_string())],
+            &[
+                ("from", &bins.start.to_string()),
+                ("to", &period.to.to_string()),
+            ],
         ),
-        None => ctx
-            .texts
-            .render(lang, "report.subtitle.until", &[("to", &period.to.to_string())]),
+        None => ctx.texts.render(
+            lang,
+            "report.subtitle.until",
+            &[("to", &period.to.to_string())],
+        ),
     };
     let slice = |key: &str, value: u64, color| Slice {
         label: ctx.texts.render(lang, key, &[]),
