@@ -368,7 +368,7 @@ async fn routes_find_their_channels_and_a_disabled_route_sends_nothing() {
     assert_eq!(s.owner("route update_channel", &update).await, DONE);
     let posted = s.fake.wait_messages(log, 1).await;
     assert!(
-        posted[0].content.starts_with("ROUTE_TARGET_UPDATED"),
+        posted[0].content.starts_with("**ROUTE_TARGET_UPDATED** #"),
         "{}",
         posted[0].content
     );

@@ -6,6 +6,7 @@
 mod discord;
 mod fakes;
 mod league;
+mod log;
 mod render;
 mod requests;
 mod services;
@@ -40,6 +41,8 @@ const AREAS: &[Area] = &[
     ("requests", requests::figures),
     ("league", league::figures),
     ("league-challenge", league::challenge_figures),
+    ("log", log::figures),
+    ("reports", log::report_figures),
 ];
 
 pub fn run(args: &[String]) -> anyhow::Result<()> {
