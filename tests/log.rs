@@ -385,6 +385,12 @@ async fn viewers_filter_page_jump_save_select_and_delete() {
         "This filter is empty: it shows every event."
     );
     assert_eq!(
+        log(&d, "kira", "describe_filter", &name("unblock"))
+            .await
+            .content,
+        "Filter `unblock`:\nevent: `PARAMETER_EDITED`\nparameter_id: `queue.unblock_at`"
+    );
+    assert_eq!(
         log(&d, "kira", "select_filter", &name("unblock"))
             .await
             .content,
@@ -461,8 +467,66 @@ async fn viewers_filter_page_jump_save_select_and_delete() {
             .content,
         "There is no saved filter `unblock`. `/log list_filters` shows them."
     );
-    // Kira's copy is hers.
+    // Kira's copy is hers; she narrows it to what Stagehand did by itself, then undoes it part
+    // by part.
     assert_eq!(values(&log(&d, "kira", "view", &[]).await), [1, 2, 3, 4]);
+    let stagehand = [(
+        "user",
+        json!(crate::support::discord::FakeDiscord::APPLICATION_ID.to_string()),
+    )];
+    assert_eq!(
+        log(&d, "kira", "restrict_user", &stagehand).await.content,
+        DONE
+    );
+    assert_eq!(
+        log(&d, "kira", "describe_filter", &[]).await.content,
+        "Your filter:\nuser: bot\nevent: `PARAMETER_EDITED`\nparameter_id: `queue.unblock_at`"
+    );
+    let none = log(&d, "kira", "view", &[]).await;
+    assert_eq!(none.content, "No event matches your filter.");
+    assert!(none.components.is_empty());
+    assert_eq!(log(&d, "kira", "unrestrict_user", &[]).await.content, DONE);
+    assert_eq!(
+        log(&d, "kira", "unrestrict_user", &[]).await.content,
+        NO_EFFECT
+    );
+    let key = [("key", json!("parameter_id"))];
+    let offered = d
+        .fake
+        .autocomplete(
+            d.id("kira"),
+            "log unrestrict_custom_field",
+            &key,
+            "key",
+            "en-US",
+        )
+        .await;
+    assert_eq!(
+        offered,
+        [("parameter_id".to_string(), json!("parameter_id"))]
+    );
+    assert_eq!(
+        log(&d, "kira", "unrestrict_custom_field", &key)
+            .await
+            .content,
+        DONE
+    );
+    assert_eq!(
+        log(&d, "kira", "unrestrict_custom_field", &key)
+            .await
+            .content,
+        NO_EFFECT
+    );
+    assert_eq!(
+        log(&d, "kira", "clear_custom_field_restrictions", &[])
+            .await
+            .content,
+        NO_EFFECT
+    );
+    // Every PARAMETER_EDITED now: the same first page.
+    assert_eq!(values(&log(&d, "kira", "view", &[]).await), [1, 2, 3, 4]);
+    assert_eq!(log(&d, "kira", "unrestrict_type", &[]).await.content, DONE);
+    assert_eq!(log(&d, "kira", "restrict_type", &kind).await.content, DONE);
     assert_eq!(log(&d, "kira", "clear_filter", &[]).await.content, DONE);
     assert_eq!(
         log(&d, "kira", "clear_filter", &[]).await.content,
