@@ -309,11 +309,16 @@ fn a_charts_record_agrees_with_its_pixels() {
     assert_eq!(drawn.kind(), "donut");
     let slices = drawn.slices();
     assert_eq!(slices.len(), 2);
-    for (label, value, (x, y), colour) in &slices {
-        let expected = if label == "approved" { 3.0 } else { 1.0 };
-        assert_eq!(*value, expected);
+    for slice in &slices {
+        let expected = if slice.label == "approved" { 3.0 } else { 1.0 };
+        assert_eq!(slice.value, expected);
         // Off the slice's label, towards the outer edge.
-        assert!(drawn.has_color_near(*x, *y, 30, *colour), "{label}");
+        let (x, y) = slice.at;
+        assert!(
+            drawn.has_color_near(x, y, 30, slice.color),
+            "{}",
+            slice.label
+        );
     }
 }
 

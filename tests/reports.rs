@@ -281,14 +281,19 @@ async fn each_report_draws_the_known_data() {
     let slices: Vec<(String, f64)> = donut
         .slices()
         .into_iter()
-        .map(|(label, value, _, _)| (label, value))
+        .map(|slice| (slice.label, slice.value))
         .collect();
     assert_eq!(
         slices,
         [("approved".to_string(), 2.0), ("rejected".to_string(), 1.0)]
     );
-    for (label, _, (x, y), colour) in donut.slices() {
-        assert!(donut.has_color_near(x, y, 30, colour), "{label}");
+    for slice in donut.slices() {
+        let (x, y) = slice.at;
+        assert!(
+            donut.has_color_near(x, y, 30, slice.color),
+            "{}",
+            slice.label
+        );
     }
     let anna = [("reviewer", json!(d.id("anna").to_string()))];
     assert_eq!(

@@ -34,6 +34,16 @@ pub struct Span {
     pub x_to: f32,
 }
 
+/// A slice of a donut, as drawn.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Slice {
+    pub label: String,
+    pub value: f64,
+    /// A pixel in the middle of its ring.
+    pub at: (f32, f32),
+    pub color: [u8; 3],
+}
+
 impl Chart {
     /// Decodes a PNG and its record; panics when either is missing.
     pub fn decode(bytes: &[u8]) -> Chart {
@@ -161,16 +171,14 @@ impl Chart {
         [1, 2, 3, 4].map(|i| line[i].parse().unwrap())
     }
 
-    /// The slices of a donut: label, value, a pixel inside it, its colour.
-    pub fn slices(&self) -> Vec<(String, f64, (f32, f32), [u8; 3])> {
+    /// The slices of a donut.
+    pub fn slices(&self) -> Vec<Slice> {
         self.lines("slice")
-            .map(|line| {
-                (
-                    line[7].clone(),
-                    line[3].parse().unwrap(),
-                    (line[5].parse().unwrap(), line[6].parse().unwrap()),
-                    hex(&line[2]),
-                )
+            .map(|line| Slice {
+                label: line[7].clone(),
+                value: line[3].parse().unwrap(),
+                at: (line[5].parse().unwrap(), line[6].parse().unwrap()),
+                color: hex(&line[2]),
             })
             .collect()
     }

@@ -68,12 +68,19 @@ fn event(i: u64) -> Event {
             .with("request_id", request)
             .with("level_id", level)
             .with("level_name", format!("Level {}", i % 50_000))
-            .with("lang", if i % 3 == 0 { "ru" } else { "en" }),
+            .with("lang", if i.is_multiple_of(3) { "ru" } else { "en" }),
         2..=4 => Event::new(EventKind::RequestOpinionAdded, member, at)
             .with("request_id", request)
             .with("level_id", level)
             .with("level_name", format!("Level {}", i % 50_000))
-            .with("opinion", if i % 7 == 0 { "rejected" } else { "approved" })
+            .with(
+                "opinion",
+                if i.is_multiple_of(7) {
+                    "rejected"
+                } else {
+                    "approved"
+                },
+            )
             .with("is_first", i % 3 == 2)
             .with("review", "yes")
             .with("reason", "NO_REASON"),
