@@ -355,9 +355,12 @@ async fn routes_find_their_channels_and_a_disabled_route_sends_nothing() {
     assert_eq!(s.owner("parameter set", &set).await, DONE);
     let posted = s.fake.wait_messages(default_log, 1).await;
     let owner = s.guild.user("owner");
-    assert_eq!(
-        posted[0].content,
-        format!("PARAMETER_EDITED by <@{owner}>: parameter_id=queue.block_at value=45")
+    let (head, fields) = posted[0].content.split_once("\ntimestamp: ").unwrap();
+    assert!(head.starts_with("**PARAMETER_EDITED** #"), "{head}");
+    assert!(head.ends_with(&format!("\nuser: <@{owner}>")), "{head}");
+    assert!(
+        fields.ends_with("\nparameter_id: `queue.block_at`\nvalue: `45`"),
+        "{fields}"
     );
 
     // Pointing the route elsewhere moves the posts.
@@ -365,7 +368,7 @@ async fn routes_find_their_channels_and_a_disabled_route_sends_nothing() {
     assert_eq!(s.owner("route update_channel", &update).await, DONE);
     let posted = s.fake.wait_messages(log, 1).await;
     assert!(
-        posted[0].content.starts_with("ROUTE_TARGET_UPDATED"),
+        posted[0].content.starts_with("**ROUTE_TARGET_UPDATED** #"),
         "{}",
         posted[0].content
     );

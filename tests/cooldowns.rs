@@ -158,9 +158,11 @@ async fn a_moderator_sets_cooldowns_that_show_until_they_run_out() {
             .count();
         if cooldowns == 3 {
             assert!(
-                posts.iter().any(|p| p.starts_with(&format!(
-                    "LEVEL_COOLDOWN_UPDATED by {max}: target_level_id=128"
-                ))),
+                posts
+                    .iter()
+                    .any(|p| p.starts_with("**LEVEL_COOLDOWN_UPDATED**")
+                        && p.contains(&format!("\nuser: {max}\n"))
+                        && p.contains("\ntarget_level_id: 128\n")),
                 "{posts:?}"
             );
             break;

@@ -268,6 +268,7 @@ async fn commands_are_registered_once_per_change_of_the_table() {
             "route",
             "text",
             "backup",
+            "log",
             "link",
             "show",
             "archived",
@@ -283,6 +284,7 @@ async fn commands_are_registered_once_per_change_of_the_table() {
             "request",
             "queue",
             "trainee",
+            "report",
             "reviews",
             "control_panel"
         ]

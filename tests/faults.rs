@@ -333,6 +333,13 @@ async fn request_story(faulty: bool) -> Run {
     let gd = d.gd.requests();
     run.outside = gd.len() - gd_from;
     run.outside_faults = if faulty { gd_failed } else { 0 };
+    if !faulty {
+        // The clean run's first form was shown, which records REQUEST_INITIALIZED; the outage
+        // kept the faulted run's from showing. Its post to the log is the one message, and the
+        // one request, that the runs differ by.
+        *run.messages.get_mut("#stagehand-log").unwrap() -= 1;
+        run.discord -= 1;
+    }
     if let Some(server) = d.server.take() {
         stop_with_empty_outbox(server);
     }

@@ -607,6 +607,22 @@ mod v0_1_0 {
         );
         assert_eq!(ids(query(Index::Actor(Actor::Bot))), [5, 9, 14, 21]);
         assert_eq!(ids(query(Index::Actor(Actor::User(MOD_B)))), [11, 12, 13]);
+        // Schema 4 indexed every custom field of the events 0.1.0 recorded.
+        let by_field = |name: &str, value: Value| {
+            let filter = audit::Filter {
+                fields: vec![(name.to_string(), value)],
+                ..audit::Filter::default()
+            };
+            let page = store.read(|r| audit::page(r, &filter, audit::Start::Oldest, 30));
+            let ids: Vec<u64> = page.unwrap().events.iter().map(|(id, _)| id.0).collect();
+            ids
+        };
+        assert_eq!(
+            by_field("parameter_id", Value::Text("queue.blocked".into())),
+            [17]
+        );
+        assert_eq!(by_field("showcase", Value::Bool(true)), [7]);
+        assert_eq!(by_field("target_level_id", Value::Int(555)), [12, 13]);
         // New events continue the sequence.
         let next = Event::new(EventKind::SeasonStarted, Actor::Bot, NOW).with("season", 1_i64);
         let id = store.write(|w| audit::record(w, &next)).unwrap();
@@ -673,5 +689,149 @@ mod v0_1_0 {
         );
         assert_eq!(texts.render(Lang::En, "common.success", &[]), "All done.");
         assert_eq!(texts.render(Lang::Ru, "common.success", &[]), "Сделано.");
+    }
+}
+
+/// The last schema-3 build (`f230719`), schema 3: the audit log before its custom fields were
+/// indexed. The values below are the generator's (`tests/fixtures/README.md`).
+mod schema_3 {
+    use super::*;
+    use stagehand::audit::{Filter, Start};
+
+    /// 2026-01-01T00:00:00Z, the generator's first write.
+    const T: i64 = 1_767_225_600;
+    const HOUR: i64 = 3_600;
+
+    fn open() -> (tempfile::TempDir, Store) {
+        open_fixture("store-schema3.redb", 3)
+    }
+
+    fn kinds(store: &Store, filter: &Filter) -> Vec<(u64, EventKind)> {
+        let page = store
+            .read(|r| audit::page(r, filter, Start::Oldest, 100))
+            .unwrap();
+        page.events
+            .into_iter()
+            .map(|(id, event)| (id.0, event.kind))
+            .collect()
+    }
+
+    #[test]
+    fn every_event_is_found_by_its_fields() {
+        let (_dir, store) = open();
+        // In time order: request 1 was reviewed before requests 2 and 3 came.
+        assert_eq!(
+            kinds(&store, &Filter::default()),
+            [
+                (1, EventKind::RequestRequested),
+                (4, EventKind::RequestOpinionAdded),
+                (5, EventKind::RequestResolutionAdded),
+                (2, EventKind::RequestRequested),
+                (6, EventKind::LevelCooldownUpdated),
+                (7, EventKind::RequestResolutionAdded),
+                (3, EventKind::RequestRequested),
+                (8, EventKind::ParameterEdited),
+                (9, EventKind::ParameterEdited),
+                (10, EventKind::ParameterEdited),
+                (11, EventKind::UserCooldownUpdated),
+                (12, EventKind::RouteTargetUpdated),
+                (13, EventKind::PlayerLinked),
+            ]
+        );
+        let field = |name: &str, value: Value| Filter {
+            fields: vec![(name.to_string(), value)],
+            ..Filter::default()
+        };
+        let ids = |filter: &Filter| -> Vec<u64> {
+            kinds(&store, filter)
+                .into_iter()
+                .map(|(id, _)| id)
+                .collect()
+        };
+        // Each kind of value, exactly as it was recorded.
+        assert_eq!(ids(&field("request_id", Value::Int(1))), [1, 4, 5]);
+        assert_eq!(
+            ids(&field("request_id", Value::Text("1".into()))),
+            Vec::<u64>::new()
+        );
+        assert_eq!(ids(&field("level_id", Value::Int(4_284_013))), [2, 7]);
+        assert_eq!(
+            ids(&field("level_name", Value::Text("Ночной город".into()))),
+            [1, 4, 5]
+        );
+        assert_eq!(ids(&field("is_first", Value::Bool(true))), [4, 5, 7]);
+        assert_eq!(ids(&field("opinion", Value::Text("rejected".into()))), [7]);
+        assert_eq!(
+            ids(&field("parameter_id", Value::Text("queue.blocked".into()))),
+            [9, 10]
+        );
+        assert_eq!(ids(&field("target_user_id", Value::User(1003))), [11]);
+        assert_eq!(ids(&field("new_channel_id", Value::Channel(8001))), [12]);
+        assert_eq!(ids(&field("role", Value::Role(7001))), [12]);
+        assert_eq!(ids(&field("user", Value::User(1001))), [12]);
+        assert_eq!(ids(&field("number", Value::Int(-42))), [12]);
+        assert_eq!(ids(&field("flag", Value::Bool(true))), [12]);
+        assert_eq!(ids(&field("nothing", Value::Absent)), [12]);
+        assert_eq!(
+            ids(&field(
+                "text",
+                Value::Text("quote \" and `tick`\nsecond line".into())
+            )),
+            [12]
+        );
+        assert_eq!(
+            ids(&field("osu_username", Value::Text("Brook".into()))),
+            [13]
+        );
+        // With the kind and actor indexes.
+        let mixed = Filter {
+            actor: Some(Actor::User(601)),
+            kind: Some(EventKind::RequestResolutionAdded),
+            fields: vec![("is_first".into(), Value::Bool(true))],
+        };
+        assert_eq!(ids(&mixed), [5, 7]);
+        let bot_unblock = Filter {
+            actor: Some(Actor::Bot),
+            fields: vec![("value".into(), Value::Text("false".into()))],
+            ..Filter::default()
+        };
+        assert_eq!(ids(&bot_unblock), [10]);
+        // A jump in time.
+        let jumped = store
+            .read(|r| audit::page(r, &Filter::default(), Start::At(T + 50 * HOUR), 4))
+            .unwrap();
+        let jumped: Vec<u64> = jumped.events.iter().map(|(id, _)| id.0).collect();
+        assert_eq!(jumped, [8, 9, 10, 11]);
+        // New events are indexed as they are recorded, and continue the sequence.
+        let next = Event::new(EventKind::RequestDeleted, Actor::User(900), T + 100 * HOUR)
+            .with("request_id", Value::Int(1));
+        let id = store.write(|w| audit::record(w, &next)).unwrap();
+        assert_eq!(id, EventId(14));
+        assert_eq!(ids(&field("request_id", Value::Int(1))), [1, 4, 5, 14]);
+    }
+
+    #[test]
+    fn requests_and_their_decisions() {
+        let (_dir, store) = open();
+        store
+            .read(|r| {
+                assert_eq!(model::pending_count(r)?, 1);
+                let one = model::dossier(r, 1)?.unwrap();
+                assert_eq!(one.state(), State::Resolved);
+                assert_eq!(one.request.level.name, "Ночной город");
+                assert_eq!(one.request.requested_at, T);
+                assert_eq!(one.opinions.len(), 1);
+                assert_eq!(one.resolutions[0].1.grade, Some(Grade::Epic));
+                let two = model::dossier(r, 2)?.unwrap();
+                assert_eq!(two.resolutions[0].1.verdict(), Verdict::Reject);
+                assert_eq!(two.resolutions[0].1.at, T + 25 * HOUR);
+                assert_eq!(model::dossier(r, 3)?.unwrap().state(), State::Ignored);
+                assert_eq!(
+                    params::get(r, Param::QueueBlocked)?,
+                    params::Value::Bool(false)
+                );
+                Ok(())
+            })
+            .unwrap();
     }
 }

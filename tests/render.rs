@@ -228,6 +228,100 @@ fn golden_line_chart_with_spans_and_thresholds() {
     );
 }
 
+/// The record a chart carries says what the picture shows: every point at the pixel where its
+/// series' colour is, each span where the plot is shaded, each threshold at its line.
+#[test]
+fn a_charts_record_agrees_with_its_pixels() {
+    use crate::support::chart::Chart;
+    let chart = queue_chart();
+    let drawn = Chart::decode(&render::line_chart(&chart).unwrap().bytes);
+    assert_eq!(drawn.kind(), "line");
+    assert_eq!(drawn.series(), ["Pending"]);
+    let points = drawn.points(0);
+    assert_eq!(points.len(), chart.series[0].values.len());
+    let colour = drawn.series_color(0);
+    for (point, value) in points.iter().zip(&chart.series[0].values) {
+        assert_eq!(point.value, *value);
+        assert!(
+            drawn.has_color_near(point.x, point.y, 1, colour),
+            "bin {} at ({}, {}) is {:?}",
+            point.bin,
+            point.x,
+            point.y,
+            drawn.pixel(point.x, point.y)
+        );
+    }
+    assert_eq!(points[0].date, "2025-03-03");
+    assert_eq!(points[41].date, "2025-04-13");
+    // A higher value is drawn higher.
+    let (low, high) = (&points[0], &points[41]);
+    assert!(low.value < high.value && low.y > high.y);
+    let spans = drawn.spans();
+    assert_eq!(
+        spans
+            .iter()
+            .map(|s| (s.first.as_str(), s.last.as_str()))
+            .collect::<Vec<_>>(),
+        [("2025-03-08", "2025-03-12"), ("2025-04-02", "2025-04-02")]
+    );
+    let [_, top, _, bottom] = drawn.plot();
+    // How many pixels of the plot's column at `x` are tinted red (not a red line itself): the
+    // shade over the background or the grid.
+    let shaded_in_column = |x: f32| {
+        (top as i32 + 2..bottom as i32 - 2)
+            .map(|y| drawn.pixel(x, y as f32))
+            .filter(|[r, g, b]| *r < 200 && *r > g.saturating_add(30) && g.abs_diff(*b) <= 6)
+            .count()
+    };
+    for span in &spans {
+        assert_eq!(span.color, [0xFF, 0x5C, 0x5C]);
+        let inside = shaded_in_column((span.x_from + span.x_to) / 2.0);
+        assert!(inside > 100, "{inside} shaded pixels in {span:?}");
+        let outside = shaded_in_column(span.x_from - 3.0);
+        assert!(outside < 8, "{outside} shaded pixels left of {span:?}");
+    }
+    assert_eq!(
+        drawn.thresholds(),
+        [
+            (25.0, "Queue block threshold (current)".to_string()),
+            (12.0, "Queue unblock threshold (current)".to_string())
+        ]
+    );
+
+    let donut = Donut {
+        title: "Opinions".to_owned(),
+        subtitle: String::new(),
+        slices: vec![
+            Slice {
+                label: "approved".to_owned(),
+                value: 3.0,
+                color: Some(Rgb::GREEN),
+            },
+            Slice {
+                label: "rejected".to_owned(),
+                value: 1.0,
+                color: Some(Rgb::RED),
+            },
+        ],
+        labels: SliceLabel::Value,
+    };
+    let drawn = Chart::decode(&render::donut(&donut).unwrap().bytes);
+    assert_eq!(drawn.kind(), "donut");
+    let slices = drawn.slices();
+    assert_eq!(slices.len(), 2);
+    for slice in &slices {
+        let expected = if slice.label == "approved" { 3.0 } else { 1.0 };
+        assert_eq!(slice.value, expected);
+        // Off the slice's label, towards the outer edge.
+        let (x, y) = slice.at;
+        assert!(
+            drawn.has_color_near(x, y, 30, slice.color),
+            "{}",
+            slice.label
+        );
+    }
+}
+
 #[test]
 fn golden_multi_series_chart() {
     let names = ["Ника", "GDColon", "Сергей Р.", "viprin"];

@@ -145,6 +145,24 @@ impl Desk {
         self.boot(2).await;
     }
 
+    /// Stops the server; [`Desk::boot`] starts it again.
+    pub(crate) fn stop(&mut self) {
+        if let Some(server) = self.server.take() {
+            server.stop();
+        }
+    }
+
+    /// The store, while no server runs.
+    pub(crate) fn store(&self) -> stagehand::store::Store {
+        let path = self.dir.path().join("data").join("stagehand.redb");
+        stagehand::store::Store::open(&path, &stagehand::store::StoreOptions::default()).unwrap()
+    }
+
+    /// Moves the server's manual clock forward by `secs`.
+    pub(crate) async fn advance(&self, secs: i64) {
+        self.server.as_ref().unwrap().advance_clock(secs).await;
+    }
+
     pub(crate) fn id(&self, name: &str) -> u64 {
         self.guild.user(name)
     }
@@ -925,10 +943,12 @@ async fn the_first_resolution_decides_and_only_it_notifies_the_author() {
 
     // The log's post of the second resolution goes out behind every other effect of it.
     let log = d.channel("stagehand-log");
-    let logged = format!("REQUEST_RESOLUTION_ADDED by {owner}");
+    let logged = format!("\nuser: {owner}\n");
     d.fake
         .wait_until("the second resolution is logged", |f| {
-            f.messages(log).iter().any(|m| m.content.contains(&logged))
+            f.messages(log).iter().any(|m| {
+                m.content.starts_with("**REQUEST_RESOLUTION_ADDED**") && m.content.contains(&logged)
+            })
         })
         .await;
     assert!(d.fake.messages(d.channel("approved-levels")).is_empty());

@@ -32,6 +32,9 @@ mod faults;
 mod gd_client;
 /// The osu! league: linking through the built-in sign-in page, roles, `/show`, sync.
 mod league;
+/// The event log browser: filters by member, type and typed fields, pages, jumps, saved
+/// filters behind confirmations, across a restart; every refusal changes nothing.
+mod log;
 /// Stores written by earlier releases, migrated and read back: `fixtures/`, one file per schema.
 mod migrations;
 /// The osu! API client against the fake osu!: code exchange, batches, tokens, 429s, faults.
@@ -40,6 +43,9 @@ mod osu_client;
 mod release;
 /// Pictures: golden tables and charts, hostile input.
 mod render;
+/// The report charts on known data: the PNGs read back (values, closed days, thresholds,
+/// donut), no data, bad dates, permissions.
+mod reports;
 /// The GD request desk end to end: requests, opinions, resolutions, the queue, refusals.
 mod requests;
 /// Rivalries: challenges issued, answered from a DM, won once on the syncs, expired across restarts, revoked.

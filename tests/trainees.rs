@@ -68,7 +68,9 @@ async fn widget(d: &Desk, id: u64) -> Message {
     let owner = d.mention("owner");
     logged(
         d,
-        &format!("REQUEST_REQUESTED by {owner}: request_id={id} level_id"),
+        "REQUEST_REQUESTED",
+        &owner,
+        &[&format!("request_id: {id}\nlevel_id: ")],
     )
     .await;
     let pending = d.channel("pending-requests");
@@ -162,12 +164,21 @@ async fn wait_role(d: &Desk, user: &str, role: &str, has: bool) {
         .await;
 }
 
-/// Waits until the log channel has a line containing `text`.
-async fn logged(d: &Desk, text: &str) {
+/// Waits until the log channel has a post of an event of `kind` by `by` (any actor when empty)
+/// with each of `lines` (`key: value` as the post shows it).
+async fn logged(d: &Desk, kind: &str, by: &str, lines: &[&str]) {
     let log = d.channel("stagehand-log");
+    let head = format!("**{kind}** #");
+    let user = format!("\nuser: {by}\n");
     d.fake
-        .wait_until(&format!("{text} in the log"), |f| {
-            f.messages(log).iter().any(|m| m.content.contains(text))
+        .wait_until(&format!("{kind} by {by} in the log"), |f| {
+            f.messages(log).iter().any(|m| {
+                m.content.starts_with(&head)
+                    && (by.is_empty() || m.content.contains(&user))
+                    && lines
+                        .iter()
+                        .all(|line| m.content.contains(&format!("\n{line}")))
+            })
         })
         .await;
 }
@@ -264,7 +275,7 @@ async fn a_trainee_practises_is_assessed_and_promoted_or_expelled() {
     let posts = d.fake.wait_messages(thread.id, 1).await;
     assert_eq!(posts[0].content, format!("{tim}\n{FEEDBACK}"));
     assert_eq!(posts[0].pinged.users, [d.id("tim")]);
-    logged(&d, &format!("TRAINEE_REVIEW_RESOLVED by {max}")).await;
+    logged(&d, "TRAINEE_REVIEW_RESOLVED", &max, &[]).await;
 
     // Tim practises on the Reviewer's Widget of another request, then on the last one picked.
     let second = (1..=3).find(|id| *id != first).unwrap();
@@ -314,7 +325,9 @@ async fn a_trainee_practises_is_assessed_and_promoted_or_expelled() {
     wait_role(&d, "tim", "Reviewer", true).await;
     logged(
         &d,
-        &format!("TRAINEE_PROMOTED by {max}: trainee_user_id={tim}"),
+        "TRAINEE_PROMOTED",
+        &max,
+        &[&format!("trainee_user_id: {tim}")],
     )
     .await;
 
@@ -366,7 +379,9 @@ async fn a_trainee_practises_is_assessed_and_promoted_or_expelled() {
     );
     logged(
         &d,
-        &format!("TRAINEE_EXPELLED by {max}: trainee_user_id={tess}"),
+        "TRAINEE_EXPELLED",
+        &max,
+        &[&format!("trainee_user_id: {tess}")],
     )
     .await;
     assert_eq!(pick(&d, "tess").await.unwrap_err(), FORBIDDEN);
@@ -599,7 +614,7 @@ async fn the_trainee_review_widget_works_across_a_restart() {
     d.submit("tim", &form, &[("review", REVIEW)]).await;
     let review = practice_review(&d, 1).await;
     // Its place is recorded before the restart (the log goes out behind it).
-    logged(&d, "TRAINEE_REVIEW_ADDED").await;
+    logged(&d, "TRAINEE_REVIEW_ADDED", "", &[]).await;
 
     d.restart().await;
 
@@ -661,7 +676,9 @@ async fn reviews_are_listed_a_page_at_a_time_in_both_languages() {
     }
     logged(
         &d,
-        &format!("REQUEST_OPINION_ADDED by {kira}: request_id=25 level_id"),
+        "REQUEST_OPINION_ADDED",
+        &kira,
+        &["request_id: 25\nlevel_id: "],
     )
     .await;
     let reviews = d.fake.wait_messages(d.channel("level-reviews"), 25).await;
@@ -777,10 +794,9 @@ async fn reviews_are_listed_a_page_at_a_time_in_both_languages() {
     d.submit("tim", &form, &[("review", REVIEW)]).await;
     logged(
         &d,
-        &format!(
-            "TRAINEE_REVIEW_ADDED by {}: request_id=1 level_id",
-            d.mention("tim")
-        ),
+        "TRAINEE_REVIEW_ADDED",
+        &d.mention("tim"),
+        &["request_id: 1\nlevel_id: "],
     )
     .await;
     let oldest = reviews

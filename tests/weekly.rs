@@ -106,7 +106,7 @@ impl Weekly {
                     }
                 }
                 let max = weekly.guild.user("max");
-                stagehand::i18n::set_preference(w, max, stagehand::i18n::Lang::Ru)
+                stagehand::i18n::set_preference(w, max, stagehand::i18n::Lang::Ru, 0)
             })
             .unwrap();
         weekly

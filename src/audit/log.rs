@@ -1,13 +1,16 @@
 //! Recording events and reading them back through the indexes.
 //!
-//! Layout: `audit_events` (id → [`Event`]) plus three key-only indexes whose keys end in
-//! `(at, id)`: `audit_by_time`, `audit_by_kind` (kind code first) and `audit_by_actor` (user id
-//! first, 0 for the bot). So "events of kind K (or by actor A) from time T on" is one range scan,
-//! and a browser pages by continuing from the last [`Position`] it showed.
+//! Layout: `audit_events` (id → [`Event`]) plus four key-only indexes whose keys end in
+//! `(at, id)`: `audit_by_time`, `audit_by_kind` (kind code first), `audit_by_actor` (user id
+//! first, 0 for the bot) and `audit_by_field` (one row per custom field, [`field_key`] of its
+//! name and typed value first; schema 4). So "events of kind K (or by actor A, or whose field F
+//! is V) from time T on" is one range scan, and a browser pages by continuing from the last
+//! [`Position`] it showed (`super::browse` intersects them).
 
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 
-use super::{Actor, Event, EventKind};
+use super::{Actor, Event, EventKind, Value};
 use crate::outbox::{Message, Route, route};
 use crate::store::{Read, StoreError, Table, Writer};
 
@@ -25,6 +28,50 @@ const AUDIT_BY_KIND: Table<(u64, (i64, u64)), ()> = Table::new("audit_by_kind");
 
 /// Audit index by actor: `(user id or 0 for the bot, (at, id))`.
 const AUDIT_BY_ACTOR: Table<(u64, (i64, u64)), ()> = Table::new("audit_by_actor");
+
+/// Audit index by custom field: `(field_key(name, value), (at, id))`.
+const AUDIT_BY_FIELD: Table<(u64, (i64, u64)), ()> = Table::new("audit_by_field");
+
+/// The first 8 bytes (big-endian) of SHA-256 over `stagehand audit field`, a zero byte, the
+/// field's name, 0xFF (never in UTF-8), and the value: a tag byte then its bytes — 0 text (UTF-8),
+/// 1 integer (8 bytes big-endian, two's complement), 2 boolean (one byte, 0 or 1), 3 user,
+/// 4 role, 5 channel (each its id, 8 bytes big-endian), 6 absent (nothing). Part of the store's
+/// format: the schema 4 migration computes the same (`store::migrate`), and a test pins both.
+/// Different fields may share a key (a hash): readers compare the event's own field.
+pub fn field_key(name: &str, value: &Value) -> u64 {
+    let mut hash = Sha256::new();
+    hash.update(b"stagehand audit field\0");
+    hash.update(name.as_bytes());
+    hash.update([0xFF]);
+    match value {
+        Value::Text(text) => {
+            hash.update([0]);
+            hash.update(text.as_bytes());
+        }
+        Value::Int(n) => {
+            hash.update([1]);
+            hash.update(n.to_be_bytes());
+        }
+        Value::Bool(b) => hash.update([2, u8::from(*b)]),
+        Value::User(id) => {
+            hash.update([3]);
+            hash.update(id.to_be_bytes());
+        }
+        Value::Role(id) => {
+            hash.update([4]);
+            hash.update(id.to_be_bytes());
+        }
+        Value::Channel(id) => {
+            hash.update([5]);
+            hash.update(id.to_be_bytes());
+        }
+        Value::Absent => hash.update([6]),
+    }
+    let digest: [u8; 32] = hash.finalize().into();
+    let mut head = [0u8; 8];
+    head.copy_from_slice(&digest[..8]);
+    u64::from_be_bytes(head)
+}
 
 /// An event's number: increasing in recording order, never reused.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -68,15 +115,85 @@ pub enum Index {
     All,
     Kind(EventKind),
     Actor(Actor),
+    /// Events with this [`field_key`] (which other fields may share: compare the field).
+    Field(u64),
+}
+
+impl Index {
+    /// The first position of this index at or after `from`.
+    pub(super) fn first_from(
+        self,
+        r: &impl Read,
+        from: Position,
+    ) -> Result<Option<Position>, StoreError> {
+        let start = (from.at, from.id.0);
+        let end = (i64::MAX, u64::MAX);
+        let found = match self.prefix() {
+            None => r
+                .range(&AUDIT_BY_TIME, &start, &end, 1)?
+                .pop()
+                .map(|(k, ())| k),
+            Some((table, key)) => r
+                .range(table, &(key, start), &(key, end), 1)?
+                .pop()
+                .map(|((_, tail), ())| tail),
+        };
+        Ok(found.map(position))
+    }
+
+    /// The last position of this index before `until`.
+    pub(super) fn last_before(
+        self,
+        r: &impl Read,
+        until: Position,
+    ) -> Result<Option<Position>, StoreError> {
+        let start = (i64::MIN, 0);
+        let end = (until.at, until.id.0);
+        let found = match self.prefix() {
+            None => r
+                .range_rev(&AUDIT_BY_TIME, &start, &end, 1)?
+                .pop()
+                .map(|(k, ())| k),
+            Some((table, key)) => r
+                .range_rev(table, &(key, start), &(key, end), 1)?
+                .pop()
+                .map(|((_, tail), ())| tail),
+        };
+        Ok(found.map(position))
+    }
+
+    /// The prefixed index and its prefix; `None` for the index by time.
+    fn prefix(self) -> Option<(&'static PrefixedIndex, u64)> {
+        match self {
+            Index::All => None,
+            Index::Kind(kind) => Some((&AUDIT_BY_KIND, u64::from(kind.code()))),
+            Index::Actor(actor) => Some((&AUDIT_BY_ACTOR, actor.key())),
+            Index::Field(key) => Some((&AUDIT_BY_FIELD, key)),
+        }
+    }
+}
+
+type PrefixedIndex = Table<(u64, (i64, u64)), ()>;
+
+fn position((at, id): (i64, u64)) -> Position {
+    Position {
+        at,
+        id: EventId(id),
+    }
 }
 
 const NEXT_ID: &str = "next_id";
+
+/// The longest text value a post to the `log` route shows whole: past it, a value is cut. Texts
+/// Stagehand takes are at most 4,000 characters (a feedback), so a post is at most a few parts.
+const LOG_POST_TEXT: usize = 4_000;
 
 /// Records `event` in the caller's transaction and returns its id. The same transaction queues
 /// the event's post to the `log` route (unless that route is off; see also
 /// [`Event::posted_to_log`]): an event reaches the log channel whoever records it, and only if
 /// its change commits.
 pub fn record(w: &mut Writer, event: &Event) -> Result<EventId, StoreError> {
+    debug_assert_eq!(event.conforms(), Ok(()), "{}", event.summary());
     let id = w.get(&AUDIT_SEQUENCE, NEXT_ID)?.unwrap_or(1);
     w.insert(&AUDIT_SEQUENCE, NEXT_ID, &(id + 1))?;
     w.insert(&AUDIT_EVENTS, &id, event)?;
@@ -84,8 +201,12 @@ pub fn record(w: &mut Writer, event: &Event) -> Result<EventId, StoreError> {
     w.insert(&AUDIT_BY_TIME, &tail, &())?;
     w.insert(&AUDIT_BY_KIND, &(u64::from(event.kind.code()), tail), &())?;
     w.insert(&AUDIT_BY_ACTOR, &(event.actor.key(), tail), &())?;
+    for (name, value) in &event.fields {
+        w.insert(&AUDIT_BY_FIELD, &(field_key(name, value), tail), &())?;
+    }
     if event.posted_to_log() {
-        route::push(w, Route::Log, Message::text(event.summary()), None)?;
+        let block = super::Block::of(EventId(id), event, LOG_POST_TEXT);
+        route::push(w, Route::Log, Message::text(block.text()), None)?;
     }
     Ok(EventId(id))
 }
@@ -106,34 +227,32 @@ pub fn query(
 ) -> Result<Vec<(Position, Event)>, StoreError> {
     let start = (from.at, from.id.0);
     let end = (until, 0);
-    let positions: Vec<(i64, u64)> = match index {
-        Index::All => keys(r.range(&AUDIT_BY_TIME, &start, &end, limit)?),
-        Index::Kind(kind) => {
-            let code = u64::from(kind.code());
-            let rows = r.range(&AUDIT_BY_KIND, &(code, start), &(code, end), limit)?;
-            keys(rows).into_iter().map(|(_, tail)| tail).collect()
-        }
-        Index::Actor(actor) => {
-            let key = actor.key();
-            let rows = r.range(&AUDIT_BY_ACTOR, &(key, start), &(key, end), limit)?;
+    let positions: Vec<(i64, u64)> = match index.prefix() {
+        None => keys(r.range(&AUDIT_BY_TIME, &start, &end, limit)?),
+        Some((table, key)) => {
+            let rows = r.range(table, &(key, start), &(key, end), limit)?;
             keys(rows).into_iter().map(|(_, tail)| tail).collect()
         }
     };
     let mut out = Vec::with_capacity(positions.len());
     for (at, id) in positions {
-        let event = r
-            .get(&AUDIT_EVENTS, &id)?
-            .ok_or_else(|| StoreError::Decode {
-                table: AUDIT_EVENTS.name(),
-                detail: format!("index names event {id}, which is missing"),
-            })?;
         let position = Position {
             at,
             id: EventId(id),
         };
-        out.push((position, event));
+        out.push((position, indexed(r, position)?));
     }
     Ok(out)
+}
+
+/// The event an index names at `position`.
+pub(super) fn indexed(r: &impl Read, position: Position) -> Result<Event, StoreError> {
+    let id = position.id.0;
+    r.get(&AUDIT_EVENTS, &id)?
+        .ok_or_else(|| StoreError::Decode {
+            table: AUDIT_EVENTS.name(),
+            detail: format!("index names event {id}, which is missing"),
+        })
 }
 
 fn keys<K>(rows: Vec<(K, ())>) -> Vec<K> {
@@ -236,7 +355,8 @@ mod tests {
             .into_iter()
             .map(|(_, q)| q.effect)
             .collect();
-        let summary = store.read(|r| get(r, id)).unwrap().unwrap().summary();
+        let event = store.read(|r| get(r, id)).unwrap().unwrap();
+        let summary = super::super::Block::of(id, &event, LOG_POST_TEXT).text();
         assert_eq!(
             queued,
             [Effect::Send {
@@ -249,6 +369,72 @@ mod tests {
             }]
         );
     }
+
+    #[test]
+    fn each_field_is_indexed_by_its_typed_value() {
+        let (_dir, store) = Store::temporary();
+        let events = [
+            Event::new(EventKind::RequestDeleted, Actor::User(7), 10)
+                .with("request_id", Value::Int(5)),
+            Event::new(EventKind::ParameterEdited, Actor::User(7), 11)
+                .with("parameter_id", "request_id")
+                .with("value", "5"),
+            Event::new(EventKind::RequestRequested, Actor::Bot, 12)
+                .with("request_id", Value::Int(5))
+                .with("level_id", Value::Int(128)),
+        ];
+        store
+            .write(|w| events.iter().try_for_each(|e| record(w, e).map(drop)))
+            .unwrap();
+        let found = |name: &str, value: Value| {
+            let index = Index::Field(field_key(name, &value));
+            let all = Position::at_time(i64::MIN);
+            store
+                .read(|r| query(r, index, all, i64::MAX, 10))
+                .unwrap()
+                .into_iter()
+                .map(|(p, _)| p.id.0)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(found("request_id", Value::Int(5)), [1, 3]);
+        assert_eq!(
+            found("request_id", Value::Text("5".into())),
+            Vec::<u64>::new()
+        );
+        assert_eq!(found("value", Value::Text("5".into())), [2]);
+        assert_eq!(found("level_id", Value::Int(128)), [3]);
+    }
+
+    /// The index keys are part of the store's format: these must never change (the schema 4
+    /// migration pins the same values).
+    #[test]
+    fn field_keys_are_stable() {
+        let keys = [
+            field_key("parameter_id", &Value::Text("queue.blocked".into())),
+            field_key("request_id", &Value::Int(-42)),
+            field_key("enabled", &Value::Bool(true)),
+            field_key("target_user_id", &Value::User(1001)),
+            field_key("role_id", &Value::Role(7001)),
+            field_key("channel_id", &Value::Channel(8001)),
+            field_key("new_channel_id", &Value::Absent),
+        ];
+        assert_eq!(keys, FIELD_KEYS);
+        assert_ne!(
+            field_key("a", &Value::Text("b".into())),
+            field_key("ab", &Value::Text(String::new()))
+        );
+    }
+
+    /// Pinned by `field_keys_are_stable` (and by the migration's own copy).
+    const FIELD_KEYS: [u64; 7] = [
+        0x1248a483aba73db7,
+        0xe48cabbfd0609ace,
+        0xc7bdb4b7f52d21e5,
+        0x181e18e73067b34b,
+        0xac18960bd07897b7,
+        0x870a1ccbe6ac9957,
+        0x8258c96a9e12da74,
+    ];
 
     #[test]
     fn change_messages() {

@@ -34,6 +34,9 @@
 //! | `/trainee pick`                           | `trainee`  |
 //! | `/trainee promote, expel`                 | `trainee_supervisor` |
 //! | `/reviews level, user`                    | nothing    |
+//! | `/log` (all but the two below)            | `log_viewer` |
+//! | `/log save_filter, delete_filter`         | `admin`    |
+//! | `/report new_requests, pending_requests, review_activity, reviewer_opinions` | `report_viewer` |
 //!
 //! Answers are private except where a command is marked `.public()` in its feature's table (`/show`
 //! and `/archived`, whose tables everyone sees, and the season prompts, whose progress everyone
@@ -255,6 +258,11 @@ pub const FEATURES: &[Feature] = &[
         title: "help.admin",
         module: None,
         commands: super::admin::COMMANDS,
+    },
+    Feature {
+        title: "help.log",
+        module: None,
+        commands: super::log::COMMANDS,
     },
     Feature {
         title: "help.league",

@@ -1,12 +1,12 @@
 //! [`dispatch`]: the one entry of the application. It checks permissions ([`gate`]) before any
 //! handler runs and routes each command, autocomplete, click and form to its feature (`general`,
-//! `admin`, `league`, `requests`, the paged lists); anything it does not know is answered
+//! `admin`, `log`, `league`, `requests`, the paged lists); anything it does not know is answered
 //! "this control is outdated".
 
 use super::commands::{self, Access};
 use super::ctx::{Ctx, HandlerError};
 use super::paging::List;
-use super::{admin, general, league, paging, requests};
+use super::{admin, general, league, log, paging, requests};
 use crate::bot::{Invocation, Kind, Outcome, Response};
 use crate::i18n::Lang;
 use crate::outbox::CustomId;
@@ -29,6 +29,7 @@ fn control_access(id: &CustomId) -> Option<Access> {
     match (id.module.as_str(), id.action.as_str()) {
         ("core", "language") => Some(Access::Everyone),
         ("req", _) => requests::control_access(id),
+        (log::CONTROLS, _) => log::control_access(id),
         ("page", _) => List::parse(id).and_then(|(list, _)| list.access()),
         (module, _) if league::owns(module) => league::control_access(id),
         _ => None,
@@ -93,9 +94,13 @@ async fn route(ctx: &Ctx, inv: &Invocation) -> Result<Outcome, HandlerError> {
                 Some(sub) => admin::backup::command(ctx, inv, sub).await,
                 None => outdated(ctx, inv),
             },
-            Some("request" | "queue" | "trainee" | "reviews" | "control_panel") => {
+            Some("request" | "queue" | "trainee" | "reviews" | "control_panel" | "report") => {
                 requests::command(ctx, inv, path).await
             }
+            Some("log") => match path.get(1) {
+                Some(sub) => log::command(ctx, inv, sub),
+                None => outdated(ctx, inv),
+            },
             Some(_) => admin::command(ctx, inv, path),
             None => outdated(ctx, inv),
         },
@@ -103,6 +108,7 @@ async fn route(ctx: &Ctx, inv: &Invocation) -> Result<Outcome, HandlerError> {
             response: Response::Choices(match path.first().map(String::as_str) {
                 Some("show") => league::complete(inv),
                 Some("archived") => league::complete_archived(ctx, inv, focused)?,
+                Some("log") => log::complete(ctx, inv, focused)?,
                 _ => admin::complete(ctx, inv, focused),
             }),
             effects: Vec::new(),
@@ -118,6 +124,10 @@ async fn route(ctx: &Ctx, inv: &Invocation) -> Result<Outcome, HandlerError> {
             },
             Some((module, ..)) if league::owns(module) => match &control {
                 Some(id) => league::control(ctx, inv, id),
+                None => outdated(ctx, inv),
+            },
+            Some((log::CONTROLS, ..)) => match &control {
+                Some(id) => log::control(ctx, inv, id),
                 None => outdated(ctx, inv),
             },
             Some(("page", ..)) => match control.as_ref().and_then(List::parse) {

@@ -1,7 +1,7 @@
 //! What a handler asks Discord while it answers, beyond what the interaction carries: whether a
 //! user is still a member of the guild, and with which roles (a promotion from a button, which
-//! names the trainee by id only), and whether a message still exists (a card or a review a
-//! person may have deleted by hand).
+//! names the trainee by id only), what members are called (the reviewers a chart names), and
+//! whether a message still exists (a card or a review a person may have deleted by hand).
 //!
 //! [`Lookup`] is the port; `discord::lookup` answers it through serenity's HTTP client, and
 //! unit tests answer it from a table ([`Fixed`]). Reads only: every change to Discord goes
@@ -35,6 +35,29 @@ pub trait Lookup: Send + Sync {
     /// The bytes of a file uploaded to Discord (an attachment's `url`, on Discord's CDN and
     /// nowhere else), at most `max` of them: `None` when it is larger.
     fn download(&self, url: &str, max: u64) -> Asked<'_, Option<Vec<u8>>>;
+
+    /// The name `user` goes by in the guild (their nickname, else their display name, else
+    /// their user name); `None` when they are not a member.
+    fn member_name(&self, user: u64) -> Asked<'_, Option<String>>;
+}
+
+/// The names of `users` in the guild, asked all at once: `None` for one who is not a member,
+/// or whom Discord did not answer for.
+pub async fn member_names(lookup: &Arc<dyn Lookup>, users: &[u64]) -> Vec<Option<String>> {
+    let mut asked = tokio::task::JoinSet::new();
+    for (i, user) in users.iter().copied().enumerate() {
+        let lookup = lookup.clone();
+        asked.spawn(async move { (i, lookup.member_name(user).await) });
+    }
+    let mut names = vec![None; users.len()];
+    while let Some(joined) = asked.join_next().await {
+        match joined {
+            Ok((i, Ok(name))) => names[i] = name,
+            Ok((_, Err(err))) => tracing::warn!(error = %err, "could not ask a member's name"),
+            Err(err) => tracing::warn!(error = %err, "a member's name lookup stopped"),
+        }
+    }
+    names
 }
 
 /// Which of `places` still exist, asked all at once; a place Discord did not answer for counts
@@ -56,12 +79,13 @@ pub async fn existing(lookup: &Arc<dyn Lookup>, places: &[Posted]) -> Vec<bool> 
     found
 }
 
-/// Answers from tables: members with their roles, the messages known gone (by id), and files
-/// by their URL.
+/// Answers from tables: members with their roles, the messages known gone (by id), members'
+/// names, and files by their URL.
 #[derive(Clone, Debug, Default)]
 pub struct Fixed {
     pub members: HashMap<u64, Vec<u64>>,
     pub gone: HashSet<u64>,
+    pub names: HashMap<u64, String>,
     pub files: HashMap<String, Vec<u8>>,
 }
 
@@ -82,6 +106,11 @@ impl Lookup for Fixed {
             let bytes = found.ok_or_else(|| Unreachable("no such file".into()))?;
             Ok((bytes.len() as u64 <= max).then_some(bytes))
         })
+    }
+
+    fn member_name(&self, user: u64) -> Asked<'_, Option<String>> {
+        let name = self.names.get(&user).cloned();
+        Box::pin(async move { Ok(name) })
     }
 }
 

@@ -4,7 +4,8 @@
 //! feature's handler reads the invocation, calls one use case of a domain module (which owns its
 //! write transaction and queues its effects and audit event there), and renders the reply as an
 //! [`Outcome`]. One folder per feature declares its slice of the command table, its controls and
-//! its paged lists: [`general`] (`/help`, `/language`), `admin`, `league`, `requests`.
+//! its paged lists: [`general`] (`/help`, `/language`), `admin`, `log` (`/log`), `league`,
+//! `requests` (with `/report`).
 //!
 //! May call the domain modules, the shared services, `outbox` and `store`; names no serenity,
 //! hyper or `discord::`/`web::` item.
@@ -17,6 +18,7 @@ mod dispatch;
 mod general;
 mod interaction;
 mod league;
+mod log;
 pub mod lookup;
 pub(crate) mod paging;
 pub(crate) mod reply;

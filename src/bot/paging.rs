@@ -1,5 +1,7 @@
 //! Lists shown a page at a time (gd-requestbot §1.15): `/queue history`, `list` and `history`
-//! of `/usercd` and `/levelcd`, `/text list`, and `/reviews level` and `/reviews user`.
+//! of `/usercd` and `/levelcd`, `/text list`, `/reviews level` and `/reviews user`, and
+//! `/log list_filters`. (`/log view` pages through the event log by places in its indexes
+//! instead: see `bot::log`.)
 //!
 //! A page's ⏴ and ⏵ buttons name the list and the page they lead to in their `custom_id`
 //! (`v1:page:<list>:<id>:<page>`), so a click renders that page afresh from the store, after a
@@ -37,6 +39,8 @@ pub enum List {
     ReviewsLevel(u64),
     /// `/reviews user`: every review a member wrote, newest first.
     ReviewsUser(u64),
+    /// `/log list_filters`: the saved log filters.
+    LogFilters,
 }
 
 /// A list's text in the reader's language: a title and the entries, or the one line that says
@@ -70,7 +74,7 @@ impl List {
             List::Cooldowns(..) => 10,
             List::CooldownHistory(_) => 6,
             List::Texts => 50,
-            List::ReviewsLevel(_) | List::ReviewsUser(_) => 10,
+            List::ReviewsLevel(_) | List::ReviewsUser(_) | List::LogFilters => 10,
         }
     }
 
@@ -87,6 +91,7 @@ impl List {
             List::Texts => ["text", "list"],
             List::ReviewsLevel(_) => ["reviews", "level"],
             List::ReviewsUser(_) => ["reviews", "user"],
+            List::LogFilters => ["log", "list_filters"],
         }
     }
 
@@ -102,6 +107,7 @@ impl List {
             List::Texts => ("texts", 0),
             List::ReviewsLevel(level) => ("reviews_level", level),
             List::ReviewsUser(user) => ("reviews_user", user),
+            List::LogFilters => ("log_filters", 0),
         };
         CustomId::new(MODULE, action, id, Some(&page.to_string()))
     }
@@ -119,6 +125,7 @@ impl List {
             ("level_temporary", 0) => List::Cooldowns(EntityKind::Level, Listing::Temporary),
             ("level_endless", 0) => List::Cooldowns(EntityKind::Level, Listing::Endless),
             ("texts", 0) => List::Texts,
+            ("log_filters", 0) => List::LogFilters,
             ("user_history", user) if user > 0 => List::CooldownHistory(Entity::User(user)),
             ("level_history", level) if (1..=i64::MAX as u64).contains(&level) => {
                 List::CooldownHistory(Entity::Level(level))
@@ -187,6 +194,7 @@ fn lines(ctx: &Ctx, lang: Lang, list: List) -> Result<Lines, HandlerError> {
         List::Texts => Ok(super::admin::texts_listed(ctx, lang)),
         List::ReviewsLevel(level) => super::requests::reviews_of_level(ctx, lang, level),
         List::ReviewsUser(user) => super::requests::reviews_by(ctx, lang, user),
+        List::LogFilters => super::log::listed(ctx, lang),
     }
 }
 
@@ -277,7 +285,8 @@ fn page(ctx: &Ctx, lang: Lang, list: List, number: usize, shown: Shown) -> Messa
 mod tests {
     use super::*;
 
-    const LISTS: [List; 10] = [
+    const LISTS: [List; 11] = [
+        List::LogFilters,
         List::QueueHistory,
         List::Cooldowns(EntityKind::User, Listing::Temporary),
         List::Cooldowns(EntityKind::User, Listing::Endless),

@@ -1,5 +1,5 @@
-//! `bot::lookup::Lookup` answered through serenity's HTTP client: a member by id (`GET
-//! /guilds/{guild}/members/{user}`) and a message by its place (`GET
+//! `bot::lookup::Lookup` answered through serenity's HTTP client: a member by id, for their roles
+//! or their name (`GET /guilds/{guild}/members/{user}`) and a message by its place (`GET
 //! /channels/{channel}/messages/{message}`), with Discord's "unknown" and "no access" answers
 //! read as "not there" and anything else as [`Unreachable`].
 //!
@@ -75,6 +75,22 @@ impl Lookup for Serenity {
                 .await
             {
                 Ok(member) => Ok(Some(member.roles.iter().map(|r| r.get()).collect())),
+                Err(err) => match refusal(&err) {
+                    Some((404, UNKNOWN_MEMBER | UNKNOWN_USER)) => Ok(None),
+                    _ => Err(Unreachable(err.to_string())),
+                },
+            }
+        })
+    }
+
+    fn member_name(&self, user: u64) -> Asked<'_, Option<String>> {
+        Box::pin(async move {
+            let http = self.http()?;
+            match http
+                .get_member(GuildId::new(self.guild), UserId::new(user))
+                .await
+            {
+                Ok(member) => Ok(Some(member.display_name().to_string())),
                 Err(err) => match refusal(&err) {
                     Some((404, UNKNOWN_MEMBER | UNKNOWN_USER)) => Ok(None),
                     _ => Err(Unreachable(err.to_string())),

@@ -12,6 +12,7 @@ mod texts;
 pub use catalogue::{Catalogue, TextDescription, TextError, TextOverride};
 pub use texts::{COMMAND_LIMIT, CONTENT_LIMIT, Declaration, TemplateError, Texts, TextsError};
 
+use crate::audit::{self, Actor, Event, EventKind};
 use crate::store::{Read, StoreError, Table, Writer};
 use serde::{Deserialize, Serialize};
 
@@ -33,9 +34,18 @@ pub fn preference(r: &impl Read, user: u64) -> Result<Option<Lang>, StoreError> 
     r.get(&USER_LANGUAGE, &user)
 }
 
-/// Remembers that `user` chose `lang`.
-pub fn set_preference(w: &mut Writer, user: u64, lang: Lang) -> Result<(), StoreError> {
-    w.insert(&USER_LANGUAGE, &user, &lang)
+/// Remembers that `user` chose `lang`, and records it (`USER_PREFERENCE_UPDATED`); `false` (and
+/// nothing recorded) when it already was their choice.
+pub fn set_preference(w: &mut Writer, user: u64, lang: Lang, now: i64) -> Result<bool, StoreError> {
+    if preference(w, user)? == Some(lang) {
+        return Ok(false);
+    }
+    w.insert(&USER_LANGUAGE, &user, &lang)?;
+    let event = Event::new(EventKind::UserPreferenceUpdated, Actor::User(user), now)
+        .with("preference_id", "language")
+        .with("value", lang.code());
+    audit::record(w, &event)?;
+    Ok(true)
 }
 
 /// A language Stagehand speaks.

@@ -247,7 +247,9 @@ mod tests {
         assert_eq!(
             posts.last().map(String::as_str),
             Some(
-                r#"PLAYER_UNLINKED by bot: target_user_id=<@5> osu_username=osu50 reason="left the server""#
+                "**PLAYER_UNLINKED** #3\nuser: bot\n\
+                 timestamp: <t:20:f> · 1970-01-01T00:00:20Z\n\
+                 target_user_id: <@5>\nosu_username: `osu50`\nreason: `left the server`"
             ),
         );
 
@@ -265,10 +267,7 @@ mod tests {
         store.write(|w| left(w, &texts, 6, 40)).unwrap();
         let posts = log_posts(&store);
         assert!(
-            posts
-                .last()
-                .unwrap()
-                .ends_with(r#"reason="ушёл с сервера""#),
+            posts.last().unwrap().ends_with("reason: `ушёл с сервера`"),
             "{posts:?}"
         );
         assert!(

@@ -543,7 +543,7 @@ mod tests {
             ],
         );
         store
-            .write(|w| crate::i18n::set_preference(w, 1, Lang::Ru))
+            .write(|w| crate::i18n::set_preference(w, 1, Lang::Ru, 0))
             .unwrap();
         set_pp(&store, 1, 5_021);
         judge_at(&store, monday());

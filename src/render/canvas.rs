@@ -202,7 +202,12 @@ impl Canvas {
 
     /// Encodes the canvas as PNG.
     pub(crate) fn into_png(self) -> Result<Png, RenderError> {
-        super::png::encode(&self.pixmap)
+        super::png::encode(&self.pixmap, &[])
+    }
+
+    /// Encodes the canvas as PNG carrying `record` (see [`super::RECORD_KEYWORD`]).
+    pub(crate) fn into_png_with(self, record: &str) -> Result<Png, RenderError> {
+        super::png::encode(&self.pixmap, &[(super::RECORD_KEYWORD, record)])
     }
 
     /// The canvas' premultiplied RGBA pixels (for tests).

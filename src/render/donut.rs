@@ -1,6 +1,16 @@
 //! Donut charts (a pie with a hole of half its radius): slices clockwise from twelve o'clock, each
 //! labelled with its value and/or share when it is wide enough, and a legend listing every slice
 //! with its value and share.
+//!
+//! The PNG carries a record of what it shows (iTXt chunk [`super::RECORD_KEYWORD`]):
+//!
+//! ```text
+//! stagehand chart donut
+//! centre <x> <y> <radius>
+//! slice <index> <#rrggbb> <value> <share> <x> <y> <label>
+//! ```
+//!
+//! where `x y` is a pixel in the middle of the slice's ring (for a slice drawn at all).
 
 use std::f32::consts::{FRAC_PI_2, TAU};
 
@@ -126,7 +136,42 @@ pub fn donut(donut: &Donut) -> Result<Png, RenderError> {
         total,
         &colors,
     );
-    canvas.into_png()
+    let record = record(donut, ((cx, cy), radius), &values, total, &colors);
+    canvas.into_png_with(&record)
+}
+
+/// What the donut shows, as [the module comment](self) describes.
+fn record(
+    donut: &Donut,
+    (centre, radius): ((f32, f32), f32),
+    values: &[f64],
+    total: f64,
+    colors: &[Rgb],
+) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::from("stagehand chart donut\n");
+    let _ = writeln!(out, "centre {} {} {radius}", centre.0, centre.1);
+    let angles = if total > 0.0 && total.is_finite() {
+        boundaries(values, total)
+    } else {
+        vec![0.0; values.len() + 1]
+    };
+    for (i, slice) in donut.slices.iter().enumerate() {
+        let Rgb(r, g, b) = colors[i];
+        let (x, y) = point(
+            centre,
+            radius * (1.0 + HOLE) / 2.0,
+            (angles[i] + angles[i + 1]) / 2.0,
+        );
+        let _ = writeln!(
+            out,
+            "slice {i} #{r:02x}{g:02x}{b:02x} {} {} {x} {y} {}",
+            values[i],
+            share(values[i], total),
+            slice.label.replace(['\n', '\r'], " ")
+        );
+    }
+    out
 }
 
 fn share(value: f64, total: f64) -> f64 {

@@ -2,6 +2,18 @@
 //! date x-axis with calendar ticks, a y-axis with round ticks, shaded vertical spans (closed-queue
 //! days), dashed horizontal thresholds with labels (auto-block/unblock) and, for several series,
 //! a legend. Every piece of text comes from the caller, so charts can be localised.
+//!
+//! The PNG carries a record of what it shows (iTXt chunk [`super::RECORD_KEYWORD`]), a line
+//! each, numbers in pixels of the picture (x from the left, y from the top):
+//!
+//! ```text
+//! stagehand chart line
+//! plot <left> <top> <right> <bottom>
+//! series <index> <#rrggbb> <name>
+//! point <series index> <bin> <date of the bin> <value> <x> <y>
+//! span <first date> <last date> <#rrggbb> <x from> <x to>
+//! threshold <value> <#rrggbb> <y> <label>
+//! ```
 
 use jiff::civil::Date;
 use tiny_skia::{FillRule, PathBuilder};
@@ -207,7 +219,69 @@ pub fn line_chart(chart: &LineChart) -> Result<Png, RenderError> {
     if legend {
         draw_legend(&mut canvas, &plot, &chart.series, right + 16.0);
     }
-    canvas.into_png()
+    canvas.into_png_with(&record(&plot, chart))
+}
+
+/// What the chart shows, as [the module comment](self) describes.
+fn record(plot: &Plot, chart: &LineChart) -> String {
+    use std::fmt::Write as _;
+    let one_line = |text: &str| text.replace(['\n', '\r'], " ");
+    let hex = |Rgb(r, g, b): Rgb| format!("#{r:02x}{g:02x}{b:02x}");
+    let mut out = String::from("stagehand chart line\n");
+    let _ = writeln!(
+        out,
+        "plot {} {} {} {}",
+        plot.left, plot.top, plot.right, plot.bottom
+    );
+    for (index, series) in chart.series.iter().enumerate() {
+        let color = series.color.unwrap_or_else(|| Rgb::series(index));
+        let _ = writeln!(
+            out,
+            "series {index} {} {}",
+            hex(color),
+            one_line(&series.name)
+        );
+        for (bin, value) in series.values.iter().enumerate() {
+            if !value.is_finite() {
+                continue;
+            }
+            let date = axis::bin_date(chart.start, chart.granularity, bin)
+                .map_or_else(|| "-".to_string(), |d| d.to_string());
+            let (x, y) = (plot.x(bin as f64), plot.y(*value));
+            let _ = writeln!(out, "point {index} {bin} {date} {value} {x} {y}");
+        }
+    }
+    let bins = plot.bins.max(1) as f64;
+    for span in &chart.spans {
+        let first = axis::bin_of(chart.start, chart.granularity, span.first);
+        let last = axis::bin_of(chart.start, chart.granularity, span.last);
+        let (from, to) = (
+            (first.min(last) - 0.5).max(-0.5),
+            (first.max(last) + 0.5).min(bins - 0.5),
+        );
+        if from < to {
+            let _ = writeln!(
+                out,
+                "span {} {} {} {} {}",
+                span.first,
+                span.last,
+                hex(span.color),
+                plot.x(from),
+                plot.x(to)
+            );
+        }
+    }
+    for threshold in chart.thresholds.iter().filter(|t| t.value.is_finite()) {
+        let _ = writeln!(
+            out,
+            "threshold {} {} {} {}",
+            threshold.value,
+            hex(threshold.color),
+            plot.y(threshold.value),
+            one_line(&threshold.label)
+        );
+    }
+    out
 }
 
 /// Plot background, grid, ticks and their labels, axis titles.

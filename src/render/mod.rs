@@ -25,6 +25,12 @@ pub use line::{Granularity, LineChart, Series, Span, Threshold, line_chart};
 pub use table::{Cell, Column, Format, MAX_ROWS_PER_PAGE, Table, Tint, table};
 pub use text::Align;
 
+/// The keyword of the iTXt chunk in which a chart's PNG carries what it shows: each point it
+/// drew with its value and pixel, each shaded span, each threshold, one per line (see
+/// [`line_chart`] and [`donut`]). Readers that want the numbers (tests, or anyone given the
+/// picture) need not read pixels; a test checks that the pixels agree.
+pub const RECORD_KEYWORD: &str = "stagehand:chart";
+
 /// Discord's limit on one attached file.
 pub const MAX_FILE_BYTES: usize = 10 * 1024 * 1024;
 

@@ -10,8 +10,8 @@ use tiny_skia::Pixmap;
 use super::{Png, RenderError};
 
 /// Encodes `pixmap`'s colour channels; alpha is dropped (see [`super::canvas::Canvas::new`] for
-/// why that is exact).
-pub(crate) fn encode(pixmap: &Pixmap) -> Result<Png, RenderError> {
+/// why that is exact). Each `(keyword, text)` of `texts` becomes an iTXt chunk (UTF-8 text).
+pub(crate) fn encode(pixmap: &Pixmap, texts: &[(&str, &str)]) -> Result<Png, RenderError> {
     let (width, height) = (pixmap.width(), pixmap.height());
     let rgba = pixmap.data();
     let mut rgb = vec![0u8; rgba.len() / 4 * 3];
@@ -27,6 +27,9 @@ pub(crate) fn encode(pixmap: &Pixmap) -> Result<Png, RenderError> {
     encoder.set_depth(BitDepth::Eight);
     encoder.set_compression(Compression::Fast);
     encoder.set_filter(Filter::Paeth);
+    for (keyword, text) in texts {
+        encoder.add_itxt_chunk((*keyword).to_string(), (*text).to_string())?;
+    }
     let mut writer = encoder.write_header()?;
     writer.write_image_data(&rgb)?;
     writer.finish()?;

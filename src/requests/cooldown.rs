@@ -91,7 +91,7 @@ impl Entity {
                 .with("target_user_id", Value::User(id)),
             Entity::Level(id) => Event::new(EventKind::LevelCooldownUpdated, actor, now).with(
                 "target_level_id",
-                i64::try_from(id).map_or_else(|_| Value::Text(id.to_string()), Value::Int),
+                Value::Int(i64::try_from(id).unwrap_or(i64::MAX)),
             ),
         }
     }

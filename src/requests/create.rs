@@ -344,6 +344,22 @@ pub fn showcase_required(r: &impl Read, level: &gd::Level) -> Result<bool, Store
         || params::flag(r, Param::AlwaysRequireShowcase)?)
 }
 
+/// `/request create` passed its checks and is about to show the form: `REQUEST_INITIALIZED`
+/// (§8.2). The original stored a request here and recorded its id; Stagehand stores nothing
+/// until the form is submitted (§14 "limbo"), so the event names the level and the language.
+pub fn initialized(
+    w: &mut Writer,
+    asker: &Asker,
+    level: &gd::Level,
+    now: i64,
+) -> Result<EventId, StoreError> {
+    let event = Event::new(EventKind::RequestInitialized, Actor::User(asker.user), now)
+        .with("level_id", level_value(level.id))
+        .with("level_name", level.name.as_str())
+        .with("lang", asker.lang.code());
+    audit::record(w, &event)
+}
+
 /// A stored request.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Submitted {
@@ -424,7 +440,7 @@ pub fn submit(
 
 /// A level id as an audit value.
 pub fn level_value(id: u64) -> Value {
-    i64::try_from(id).map_or_else(|_| Value::Text(id.to_string()), Value::Int)
+    Value::Int(i64::try_from(id).unwrap_or(i64::MAX))
 }
 
 #[cfg(test)]

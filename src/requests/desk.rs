@@ -574,7 +574,7 @@ mod tests {
         // Discord refused it: Max hears of it by DM, in his language.
         store
             .write(|w| {
-                i18n::set_preference(w, MAX, Lang::Ru)?;
+                i18n::set_preference(w, MAX, Lang::Ru, 0)?;
                 roles_refused(w, &texts, TIM, MAX, true)
             })
             .unwrap();

@@ -8,6 +8,7 @@
 //! - [`queue`]: the queue, opened and closed by hand or by itself;
 //! - [`trainee`]: trainees' practice reviews, their assessment, promotion and expulsion;
 //! - [`reviews`]: every review written, as `/reviews` lists them;
+//! - [`report`]: the data of the report charts (`/report`);
 //! - [`cooldown`]: cooldowns and bans; [`youtube`]: showcase links;
 //! - [`panel`]: who may use the Control Panel API, and in whose name; [`stream`]: the stream's
 //!   start and end as the panel announces them.
@@ -18,6 +19,7 @@ pub mod desk;
 pub mod model;
 pub mod panel;
 pub mod queue;
+pub mod report;
 pub mod review;
 pub mod reviews;
 pub mod stream;

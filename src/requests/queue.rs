@@ -97,11 +97,13 @@ pub struct Transition {
     pub closed: bool,
 }
 
-/// Every change of the queue's state, oldest first (also those made with `/parameter`).
+/// Every change of the queue's state, oldest first (also those made with `/parameter`): the
+/// events whose `parameter_id` is `queue.blocked`, found through that field's index.
 pub fn history(r: &impl Read) -> Result<Vec<Transition>, StoreError> {
+    let blocked = audit::Value::Text(Param::QueueBlocked.name().to_string());
     let events = audit::query(
         r,
-        Index::Kind(EventKind::ParameterEdited),
+        Index::Field(audit::field_key("parameter_id", &blocked)),
         Position::at_time(i64::MIN),
         i64::MAX,
         usize::MAX,
@@ -114,7 +116,7 @@ pub fn history(r: &impl Read) -> Result<Vec<Transition>, StoreError> {
 
 fn transition(event: &Event) -> Option<Transition> {
     let name = event.field("parameter_id")?.to_string();
-    if name != Param::QueueBlocked.name() {
+    if event.kind != EventKind::ParameterEdited || name != Param::QueueBlocked.name() {
         return None;
     }
     Some(Transition {

@@ -437,7 +437,8 @@ pub fn assess(
     )
     .with("review_cnt", count(stats.reviews))
     .with("resolved_review_cnt", count(stats.assessed))
-    .with("accepted_review_cnt", count(stats.accepted));
+    .with("accepted_review_cnt", count(stats.accepted))
+    .with("review_id", count(id));
     let event = audit::record(w, &event)?;
     Ok(Assessed {
         review,
@@ -668,7 +669,7 @@ mod tests {
         assert_eq!(
             resolved[0],
             &format!(
-                "TRAINEE_REVIEW_RESOLVED by <@{MAX}>: review=1 trainee_user_id=<@{TIM}> accepted=false feedback=NO_FEEDBACK review_cnt=2 resolved_review_cnt=1 accepted_review_cnt=0"
+                "TRAINEE_REVIEW_RESOLVED by <@{MAX}>: review=1 trainee_user_id=<@{TIM}> accepted=false feedback=NO_FEEDBACK review_cnt=2 resolved_review_cnt=1 accepted_review_cnt=0 review_id=1"
             )
         );
         // Deleting a request leaves the trainee's record as it was.

@@ -542,6 +542,25 @@ impl Writer {
         })
     }
 
+    /// Up to `limit` rows of the table `name` as stored, from the first key at or after `start`,
+    /// in key order (to walk a large table a part at a time).
+    pub(super) fn raw_entries_from(
+        &self,
+        name: &'static str,
+        start: &[u8],
+        limit: usize,
+    ) -> Result<Vec<RawRow>, StoreError> {
+        self.health.guard(|| {
+            let raw = self.txn.open_table(RawTable::new(name))?;
+            let mut out = Vec::new();
+            for entry in raw.range(start..)?.take(limit) {
+                let (key, value) = entry?;
+                out.push((key.value().to_vec(), value.value().to_vec()));
+            }
+            Ok(out)
+        })
+    }
+
     /// Whether the table `name` holds a key that starts with `prefix`.
     pub(super) fn raw_has_prefix(
         &self,
@@ -607,6 +626,16 @@ pub trait Read {
         limit: usize,
     ) -> Result<Vec<(K::Owned, V)>, StoreError>;
 
+    /// The last `limit` entries with `start <= key < end`, in descending key order (to read
+    /// backwards from a place).
+    fn range_rev<K: Key + ?Sized, V: Serialize + DeserializeOwned>(
+        &self,
+        table: &Table<K, V>,
+        start: &K,
+        end: &K,
+        limit: usize,
+    ) -> Result<Vec<(K::Owned, V)>, StoreError>;
+
     /// How many entries the table holds (redb keeps the count: no scan).
     fn len<K: Key + ?Sized, V: Serialize + DeserializeOwned>(
         &self,
@@ -648,6 +677,18 @@ impl Read for Reader {
     ) -> Result<Vec<(K::Owned, V)>, StoreError> {
         self.open(table.name)?.map_or(Ok(Vec::new()), |raw| {
             self.guard(|| range(table, &raw, start, end, limit))
+        })
+    }
+
+    fn range_rev<K: Key + ?Sized, V: Serialize + DeserializeOwned>(
+        &self,
+        table: &Table<K, V>,
+        start: &K,
+        end: &K,
+        limit: usize,
+    ) -> Result<Vec<(K::Owned, V)>, StoreError> {
+        self.open(table.name)?.map_or(Ok(Vec::new()), |raw| {
+            self.guard(|| range_rev(table, &raw, start, end, limit))
         })
     }
 
@@ -699,6 +740,17 @@ impl Read for Writer {
             .guard(|| range(table, &self.txn.open_table(table.raw())?, start, end, limit))
     }
 
+    fn range_rev<K: Key + ?Sized, V: Serialize + DeserializeOwned>(
+        &self,
+        table: &Table<K, V>,
+        start: &K,
+        end: &K,
+        limit: usize,
+    ) -> Result<Vec<(K::Owned, V)>, StoreError> {
+        self.health
+            .guard(|| range_rev(table, &self.txn.open_table(table.raw())?, start, end, limit))
+    }
+
     fn len<K: Key + ?Sized, V: Serialize + DeserializeOwned>(
         &self,
         table: &Table<K, V>,
@@ -729,6 +781,32 @@ fn range<K: Key + ?Sized, V: Serialize + DeserializeOwned>(
         return Ok(out);
     }
     for entry in raw.range(start.as_slice()..end.as_slice())?.take(limit) {
+        let (k, v) = entry?;
+        out.push((
+            key::decode::<K>(table.name, k.value())?,
+            table.decode_value(v.value())?,
+        ));
+    }
+    Ok(out)
+}
+
+fn range_rev<K: Key + ?Sized, V: Serialize + DeserializeOwned>(
+    table: &Table<K, V>,
+    raw: &impl ReadableTable<&'static [u8], &'static [u8]>,
+    start: &K,
+    end: &K,
+    limit: usize,
+) -> Result<Vec<(K::Owned, V)>, StoreError> {
+    let (start, end) = (key::encode(start), key::encode(end));
+    let mut out = Vec::new();
+    if start >= end {
+        return Ok(out);
+    }
+    for entry in raw
+        .range(start.as_slice()..end.as_slice())?
+        .rev()
+        .take(limit)
+    {
         let (k, v) = entry?;
         out.push((
             key::decode::<K>(table.name, k.value())?,
@@ -822,6 +900,20 @@ mod tests {
             "reversed bounds"
         );
         assert_eq!(values((0, 0), (9, 0), usize::MAX).len(), 5);
+        let backwards = |start, end, limit| {
+            store
+                .read(|r| Read::range_rev(r, &PAIRS, &start, &end, limit))
+                .unwrap()
+                .into_iter()
+                .map(|(_, v)| v)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            backwards((2, 0), (3, 0), 2),
+            [format!("2.{}", u64::MAX).as_str(), "2.7"]
+        );
+        assert_eq!(backwards((0, 0), (2, 7), 10), ["2.1", "1.5"]);
+        assert_eq!(backwards((3, 0), (2, 0), 10), Vec::<String>::new());
         let keys = store.read(|r| Read::keys(r, &PAIRS)).unwrap();
         assert_eq!(keys, [(1, 5), (2, 1), (2, 7), (2, u64::MAX), (3, 0)]);
         const ABSENT: Table<u64, String> = Table::new("test_absent");

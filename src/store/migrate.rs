@@ -20,7 +20,7 @@ use super::meta::{CREATED_AT, META, SCHEMA};
 use super::{OpenError, StoreError};
 
 /// The schema this build writes. Bump it together with a new entry in `MIGRATIONS`.
-pub const SCHEMA_VERSION: u64 = 3;
+pub const SCHEMA_VERSION: u64 = 4;
 
 /// One step from `to - 1` to `to`.
 #[derive(Clone, Copy)]
@@ -40,6 +40,11 @@ pub(super) const MIGRATIONS: &[Migration] = &[
         // 3: the request desk records which resolution decided each request.
         to: 3,
         run: v3::record_decisions,
+    },
+    Migration {
+        // 4: the audit log indexes every event's custom fields.
+        to: 4,
+        run: v4::index_fields,
     },
 ];
 
@@ -125,6 +130,118 @@ mod v3 {
             w.raw_insert(DECISIONS, &request, &value)?;
         }
         Ok(())
+    }
+}
+
+/// Schema 3 → 4. Frozen: the audit log as 0.1.x wrote it.
+mod v4 {
+    use serde::Deserialize;
+    use sha2::{Digest, Sha256};
+
+    use super::{StoreError, Writer};
+
+    /// Event id (8 bytes big-endian) → the event.
+    const EVENTS: &str = "audit_events";
+    /// New: `(field key, (at, id))` (8 + 8 + 8 bytes; `at` with its sign bit flipped) → `()`.
+    const BY_FIELD: &str = "audit_by_field";
+    /// Events read at a time.
+    pub(super) const CHUNK: usize = 10_000;
+
+    /// An event as schema 3 stored it (postcard): the kind's code, the actor, the time, the
+    /// custom fields.
+    #[derive(Deserialize)]
+    struct Event {
+        _kind: u16,
+        _actor: Actor,
+        at: i64,
+        fields: Vec<(String, Value)>,
+    }
+
+    /// Read only to reach the fields after it.
+    #[derive(Deserialize)]
+    #[allow(dead_code)]
+    enum Actor {
+        Bot,
+        User(u64),
+    }
+
+    #[derive(Deserialize)]
+    pub(super) enum Value {
+        Text(String),
+        Int(i64),
+        Bool(bool),
+        User(u64),
+        Role(u64),
+        Channel(u64),
+        Absent,
+    }
+
+    /// The key of a field in the index: the first 8 bytes of SHA-256 over the field's name and
+    /// typed value, as `audit::field_key` documents it.
+    pub(super) fn field_key(name: &str, value: &Value) -> u64 {
+        let mut hash = Sha256::new();
+        hash.update(b"stagehand audit field\0");
+        hash.update(name.as_bytes());
+        hash.update([0xFF]);
+        match value {
+            Value::Text(text) => {
+                hash.update([0]);
+                hash.update(text.as_bytes());
+            }
+            Value::Int(n) => {
+                hash.update([1]);
+                hash.update(n.to_be_bytes());
+            }
+            Value::Bool(b) => hash.update([2, u8::from(*b)]),
+            Value::User(id) => {
+                hash.update([3]);
+                hash.update(id.to_be_bytes());
+            }
+            Value::Role(id) => {
+                hash.update([4]);
+                hash.update(id.to_be_bytes());
+            }
+            Value::Channel(id) => {
+                hash.update([5]);
+                hash.update(id.to_be_bytes());
+            }
+            Value::Absent => hash.update([6]),
+        }
+        let digest: [u8; 32] = hash.finalize().into();
+        let mut head = [0u8; 8];
+        head.copy_from_slice(&digest[..8]);
+        u64::from_be_bytes(head)
+    }
+
+    /// Indexes each custom field of every event.
+    pub(super) fn index_fields(w: &mut Writer) -> Result<(), StoreError> {
+        let decode = |detail: String| StoreError::Decode {
+            table: EVENTS,
+            detail,
+        };
+        let mut start = Vec::new();
+        loop {
+            let rows = w.raw_entries_from(EVENTS, &start, CHUNK)?;
+            let Some((last, _)) = rows.last() else {
+                return Ok(());
+            };
+            start.clone_from(last);
+            start.push(0);
+            for (id, value) in rows {
+                if id.len() != 8 {
+                    return Err(decode(format!("a key of {} bytes, expected 8", id.len())));
+                }
+                let event: Event =
+                    postcard::from_bytes(&value).map_err(|e| decode(e.to_string()))?;
+                let at = ((event.at as u64) ^ (1 << 63)).to_be_bytes();
+                for (name, value) in &event.fields {
+                    let mut key = field_key(name, value).to_be_bytes().to_vec();
+                    key.extend_from_slice(&at);
+                    key.extend_from_slice(&id);
+                    w.raw_insert(BY_FIELD, &key, super::v2::UNIT)?;
+                }
+            }
+        }
     }
 }
 
@@ -380,6 +497,90 @@ mod tests {
         assert!(Store::open(&path, &StoreOptions::default()).is_err());
         let v2 = Store::open_with(&path, &StoreOptions::default(), 2, &MIGRATIONS[..1]).unwrap();
         assert_eq!(version(&v2), 2);
+    }
+
+    #[test]
+    fn version_4_indexes_each_field_of_every_event() {
+        const BY_FIELD: Table<(u64, (i64, u64)), ()> = Table::new("audit_by_field");
+        // An event as schema 3 stored it: kind code, actor (0 bot, 1 user + id), time, fields.
+        #[derive(serde::Serialize)]
+        enum Actor {
+            _Bot,
+            User(u64),
+        }
+        #[derive(serde::Serialize)]
+        enum Value {
+            Text(String),
+            Int(i64),
+        }
+        type Event = (u16, Actor, i64, Vec<(String, Value)>);
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.redb");
+        let v3 = Store::open_with(&path, &StoreOptions::default(), 3, &MIGRATIONS[..2]).unwrap();
+        v3.write(|w| {
+            // More events than one chunk, so the walk continues past the first.
+            for id in 1..=(v4::CHUNK as u64 + 5) {
+                let event: Event = (
+                    4,
+                    Actor::User(7),
+                    -5 + id as i64,
+                    vec![
+                        ("parameter_id".into(), Value::Text("queue.blocked".into())),
+                        ("n".into(), Value::Int(id as i64 % 2)),
+                    ],
+                );
+                let value = postcard::to_allocvec(&event).unwrap();
+                w.raw_insert("audit_events", &id.to_be_bytes(), &value)?;
+            }
+            Ok::<_, StoreError>(())
+        })
+        .unwrap();
+        drop(v3);
+        let store = Store::open(&path, &StoreOptions::default()).unwrap();
+        assert_eq!(version(&store), SCHEMA_VERSION);
+        let rows = store.read(|r| r.keys(&BY_FIELD)).unwrap();
+        let total = v4::CHUNK + 5;
+        assert_eq!(rows.len(), 2 * total);
+        let blocked = v4::field_key("parameter_id", &v4::Value::Text("queue.blocked".into()));
+        let of_blocked: Vec<(i64, u64)> = rows
+            .iter()
+            .filter(|(key, _)| *key == blocked)
+            .map(|(_, tail)| *tail)
+            .collect();
+        assert_eq!(of_blocked.len(), total);
+        assert_eq!(of_blocked[0], (-4, 1), "negative times sort first");
+        let odd = v4::field_key("n", &v4::Value::Int(1));
+        assert_eq!(
+            rows.iter().filter(|(key, _)| *key == odd).count(),
+            total / 2 + 1
+        );
+    }
+
+    /// The keys `audit::field_key` pins too: the two must agree forever.
+    #[test]
+    fn version_4_field_keys_are_the_audit_logs() {
+        use v4::Value;
+        let keys = [
+            v4::field_key("parameter_id", &Value::Text("queue.blocked".into())),
+            v4::field_key("request_id", &Value::Int(-42)),
+            v4::field_key("enabled", &Value::Bool(true)),
+            v4::field_key("target_user_id", &Value::User(1001)),
+            v4::field_key("role_id", &Value::Role(7001)),
+            v4::field_key("channel_id", &Value::Channel(8001)),
+            v4::field_key("new_channel_id", &Value::Absent),
+        ];
+        assert_eq!(
+            keys,
+            [
+                0x1248a483aba73db7,
+                0xe48cabbfd0609ace,
+                0xc7bdb4b7f52d21e5,
+                0x181e18e73067b34b,
+                0xac18960bd07897b7,
+                0x870a1ccbe6ac9957,
+                0x8258c96a9e12da74,
+            ]
+        );
     }
 
     #[test]

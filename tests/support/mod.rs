@@ -3,6 +3,7 @@
 
 #![allow(dead_code, clippy::unwrap_used)]
 
+pub mod chart;
 pub mod discord;
 pub mod dist;
 pub mod gd;

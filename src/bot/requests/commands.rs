@@ -1,5 +1,5 @@
 //! The request desk's commands: `/usercd`, `/levelcd`, `/request`, `/queue`, `/trainee`,
-//! `/reviews`, `/control_panel`.
+//! `/report`, `/reviews`, `/control_panel`.
 
 use crate::access::Flag;
 use crate::bot::commands::{
@@ -14,6 +14,7 @@ const REVIEWER: Access = Access::Flag(Flag::Reviewer);
 const GD_MOD: Access = Access::Flag(Flag::GdMod);
 const INSERT_REQUESTS: Access = Access::Flag(Flag::InsertRequests);
 const TRAINEE: Access = Access::Flag(Flag::Trainee);
+const REPORT_VIEWER: Access = Access::Flag(Flag::ReportViewer);
 const SUPERVISOR: Access = Access::Flag(Flag::TraineeSupervisor);
 
 /// The member a supervisor promotes or expels.
@@ -74,6 +75,28 @@ const REQUEST_ID: OptionSpec = typed(
     },
 );
 
+fn granularities() -> Vec<(&'static str, &'static str)> {
+    vec![("day · по дням", "day"), ("week · по неделям", "week")]
+}
+
+const DATE_FROM: OptionSpec = text("date_from", "с", "command.option.date_from", 100, false);
+const DATE_TO: OptionSpec = text("date_to", "по", "command.option.date_to", 100, false);
+const GRANULARITY: OptionSpec = OptionSpec {
+    required: false,
+    ..chosen(
+        "granularity",
+        "шаг",
+        "command.option.granularity",
+        granularities,
+    )
+};
+const REVIEWER_MEMBER: OptionSpec = typed(
+    "reviewer",
+    "рецензент",
+    "command.option.reviewer",
+    OptionKind::User,
+);
+
 fn cooldown_listings() -> Vec<(&'static str, &'static str)> {
     vec![
         ("temporary · временные", "temporary"),
@@ -103,7 +126,7 @@ const CD_LISTING: OptionSpec = chosen(
     cooldown_listings,
 );
 
-/// `/usercd`, `/levelcd`, `/request`, `/queue`, `/trainee`, `/reviews`, `/control_panel`.
+/// `/usercd`, `/levelcd`, `/request`, `/queue`, `/trainee`, `/report`, `/reviews`, `/control_panel`.
 pub const COMMANDS: &[CommandSpec] = &[
     group(
         "usercd",
@@ -287,6 +310,41 @@ pub const COMMANDS: &[CommandSpec] = &[
                 "command.trainee.expel",
                 SUPERVISOR,
                 &[TRAINEE_MEMBER],
+            ),
+        ],
+    ),
+    group(
+        "report",
+        "отчёт",
+        "command.report.description",
+        &[
+            leaf(
+                "new_requests",
+                "новые_заявки",
+                "command.report.new_requests",
+                REPORT_VIEWER,
+                &[DATE_FROM, DATE_TO, GRANULARITY],
+            ),
+            leaf(
+                "pending_requests",
+                "ждущие_заявки",
+                "command.report.pending_requests",
+                REPORT_VIEWER,
+                &[DATE_FROM, DATE_TO, GRANULARITY],
+            ),
+            leaf(
+                "review_activity",
+                "активность",
+                "command.report.review_activity",
+                REPORT_VIEWER,
+                &[DATE_FROM, DATE_TO, GRANULARITY],
+            ),
+            leaf(
+                "reviewer_opinions",
+                "мнения",
+                "command.report.reviewer_opinions",
+                REPORT_VIEWER,
+                &[REVIEWER_MEMBER, DATE_FROM, DATE_TO],
             ),
         ],
     ),

@@ -92,6 +92,8 @@ pub async fn create(ctx: &Ctx, inv: &Invocation, level: u64) -> Result<Outcome, 
         return refuse(ctx, inv, err);
     }
     let required = ctx.store.read(|r| create::showcase_required(r, &found))?;
+    ctx.store
+        .write(|w| create::initialized(w, &asker, &found, now))?;
     let text = |key: &str| ctx.texts.render(choice.lang, key, &[]);
     let modal = Modal {
         custom_id: CustomId::new("req", "submit", level, None),

@@ -1,9 +1,10 @@
 //! The GD request desk in Discord (gd-requestbot §1.1, §1.9, §1.11, §1.14, §2–3), on top of
 //! `requests`: `/request …` and `/queue …` ([`create`], [`manage`]), the widgets' buttons and
 //! forms ([`controls`]), the trainee programme (`/trainee …`, practice reviews, assessments and
-//! promotions: [`trainees`]), `/reviews …` ([`reviews`]), `/control_panel …` (the Control
-//! Panel API's switch and key: [`panel`]), and `/usercd`, `/levelcd` ([`cooldown_commands`]);
-//! the messages they post are the use cases' (`requests::desk`, `requests::widgets`).
+//! promotions: [`trainees`]), `/reviews …` ([`reviews`]), `/report …` (the charts:
+//! [`reports`]), `/control_panel …` (the Control Panel API's switch and key: [`panel`]), and
+//! `/usercd`, `/levelcd` ([`cooldown_commands`]); the messages they post are the use cases'
+//! (`requests::desk`, `requests::widgets`).
 //!
 //! Every step is one write transaction that stores the change, records its audit event, and
 //! queues its posts, edits and deletions in the outbox (see `outbox`); nothing is sent that the
@@ -23,6 +24,7 @@ pub(super) mod cooldown_commands;
 mod create;
 mod manage;
 mod panel;
+mod reports;
 mod reviews;
 mod trainees;
 
@@ -55,7 +57,7 @@ pub fn control_access(id: &CustomId) -> Option<Access> {
     }
 }
 
-/// Runs `/request <sub>`, `/queue <sub>`, `/trainee <sub>` or `/reviews <sub>`.
+/// Runs `/request <sub>`, `/queue <sub>`, `/trainee <sub>`, `/reviews <sub>` or `/report <sub>`.
 pub async fn command(
     ctx: &Ctx,
     inv: &Invocation,
@@ -74,6 +76,7 @@ pub async fn command(
         ["trainee", sub] => trainees::command(ctx, inv, sub),
         ["reviews", sub] => reviews::command(ctx, inv, sub).await,
         ["control_panel", sub] => panel::command(ctx, inv, sub),
+        ["report", sub] => reports::command(ctx, inv, sub).await,
         _ => outdated(ctx, inv),
     }
 }

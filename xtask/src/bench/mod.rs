@@ -7,6 +7,7 @@ mod backups;
 mod discord;
 mod fakes;
 mod league;
+mod log;
 mod render;
 mod requests;
 mod services;
@@ -43,6 +44,8 @@ const AREAS: &[Area] = &[
     ("league-challenge", league::challenge_figures),
     ("control-panel", backups::api_figures),
     ("backup-load", backups::load_figures),
+    ("log", log::figures),
+    ("reports", log::report_figures),
 ];
 
 pub fn run(args: &[String]) -> anyhow::Result<()> {
