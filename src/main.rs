@@ -55,6 +55,10 @@ enum Command {
     },
     /// Validate the settings and the store, and print the settings in effect.
     Check,
+    /// Move in from the original bots: bring in a Request Bot database or an osu!Arena dump
+    /// (stop `serve` first). One transaction: it all goes in, or nothing changes.
+    #[command(subcommand)]
+    Import(Import),
     /// Install the newest release in place of this binary, after checking its checksum and
     /// signature; the previous binary is kept as `stagehand.old`, and a running `serve` of the
     /// same data folder restarts into the new one.
@@ -72,6 +76,39 @@ enum Command {
     ControlPanel(Panel),
     /// Print the version.
     Version,
+}
+
+#[derive(Subcommand)]
+enum Import {
+    /// The GD Request Bot's SQLite database (`data/database.db`): requests, opinions, reviews,
+    /// cooldowns and bans, permissions, parameters, routes, edited texts, the event log and
+    /// saved log filters.
+    Requestbot {
+        /// The database file.
+        file: PathBuf,
+        #[command(flatten)]
+        options: ImportOptions,
+    },
+    /// A plain-text `pg_dump` of osu!Arena's database: players, league tables, seasons,
+    /// seasonal points, archived tables and challenges.
+    #[command(name = "osu-arena")]
+    OsuArena {
+        /// The dump (`pg_dump --format=plain`).
+        dump: PathBuf,
+        #[command(flatten)]
+        options: ImportOptions,
+    },
+}
+
+#[derive(clap::Args)]
+struct ImportOptions {
+    /// Report what would be imported and every row that would be skipped; change nothing.
+    #[arg(long)]
+    dry_run: bool,
+    /// Import even though the store holds this module's data: a snapshot is written first,
+    /// then that data is replaced.
+    #[arg(long)]
+    replace: bool,
 }
 
 #[derive(Subcommand)]
@@ -109,6 +146,7 @@ fn main() -> ExitCode {
         Command::Backup { out } => backup(&paths, out),
         Command::Restore { file } => restore(&paths, &file),
         Command::Check => check(&paths),
+        Command::Import(what) => import(&paths, what),
         Command::ControlPanel(panel) => control_panel(&paths, panel),
         Command::Version => {
             println!(
@@ -225,6 +263,41 @@ fn restore(paths: &Paths, file: &std::path::Path) -> anyhow::Result<ExitCode> {
         restored.info.entries,
         restored.info.schema
     );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn import(paths: &Paths, what: Import) -> anyhow::Result<ExitCode> {
+    use stagehand::ops::import::{self, Options, Source};
+    let (source, file, options) = match what {
+        Import::Requestbot { file, options } => (Source::RequestBot, file, options),
+        Import::OsuArena { dump, options } => (Source::OsuArena, dump, options),
+    };
+    let options = Options {
+        dry_run: options.dry_run,
+        replace: options.replace,
+    };
+    let bars = indicatif::MultiProgress::new();
+    let mut current: Option<(&'static str, indicatif::ProgressBar)> = None;
+    let mut progress = |table: &'static str, done: u64, total: u64| {
+        // Only the large tables get a bar.
+        if total < 1_000 {
+            return;
+        }
+        if current.as_ref().is_none_or(|(name, _)| *name != table) {
+            if let Some((_, bar)) = current.take() {
+                bar.finish_and_clear();
+            }
+            current = Some((table, bars.add(progress_bar(table))));
+        }
+        if let Some((_, bar)) = &current {
+            bar.set_length(total);
+            bar.set_position(done);
+        }
+    };
+    let now = jiff::Timestamp::now().as_second();
+    let report = import::run(paths, source, &file, options, now, &mut progress)?;
+    let _ = bars.clear();
+    print!("{}", report.text());
     Ok(ExitCode::SUCCESS)
 }
 

@@ -42,6 +42,12 @@ pub fn roles_with(r: &impl crate::store::Read, flag: Flag) -> Result<Vec<u64>, S
         .collect())
 }
 
+/// Binds `flag` to `role` as another bot had it (`stagehand import`), without an event; the
+/// bot reads its bindings at start.
+pub fn import(w: &mut crate::store::Writer, flag: Flag, role: u64) -> Result<(), StoreError> {
+    w.insert(&PERMISSION_BINDINGS, &(role, flag.name().to_string()), &())
+}
+
 /// The facts about a member that permissions depend on.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Member {

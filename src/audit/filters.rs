@@ -136,6 +136,28 @@ pub fn clear(w: &mut Writer, user: u64) -> Result<bool, StoreError> {
     w.remove(&ACTIVE, &user)
 }
 
+/// Stores a filter of another bot (`stagehand import`): saved under `name`, or, with `viewer`,
+/// that log viewer's own; without an event.
+pub fn import(
+    w: &mut Writer,
+    name: &str,
+    viewer: Option<u64>,
+    filter: &Filter,
+) -> Result<(), StoreError> {
+    match viewer {
+        Some(user) => w.insert(&ACTIVE, &user, filter),
+        None => w.insert(&SAVED, name, filter),
+    }
+}
+
+/// Forgets every filter, active and saved, and every question (see `audit::clear`).
+pub(super) fn clear_all(w: &mut Writer) -> Result<(), StoreError> {
+    w.clear(&ACTIVE)?;
+    w.clear(&SAVED)?;
+    w.clear(&PROMPTS)?;
+    Ok(())
+}
+
 /// Every saved filter, by name.
 pub fn saved(r: &impl Read) -> Result<Vec<(String, Filter)>, StoreError> {
     r.all(&SAVED)

@@ -194,6 +194,41 @@ const LOG_POST_TEXT: usize = 4_000;
 /// its change commits.
 pub fn record(w: &mut Writer, event: &Event) -> Result<EventId, StoreError> {
     debug_assert_eq!(event.conforms(), Ok(()), "{}", event.summary());
+    let id = store(w, event)?;
+    if event.posted_to_log() {
+        let block = super::Block::of(id, event, LOG_POST_TEXT);
+        route::push(w, Route::Log, Message::text(block.text()), None)?;
+    }
+    Ok(id)
+}
+
+/// Records an event of another bot's log (`stagehand import`) with its own time: indexed like
+/// any event, and never posted to the `log` route (that bot posted it when it happened). The
+/// caller checks that it conforms ([`Event::conforms`]).
+pub fn import(w: &mut Writer, event: &Event) -> Result<EventId, StoreError> {
+    store(w, event)
+}
+
+/// Empties the log, with the saved and active filters and their questions
+/// (`stagehand import requestbot --replace`, after a snapshot); returns how many events it held.
+pub fn clear(w: &mut Writer) -> Result<u64, StoreError> {
+    let events = w.clear(&AUDIT_EVENTS)?;
+    w.clear(&AUDIT_SEQUENCE)?;
+    w.clear(&AUDIT_BY_TIME)?;
+    w.clear(&AUDIT_BY_KIND)?;
+    w.clear(&AUDIT_BY_ACTOR)?;
+    w.clear(&AUDIT_BY_FIELD)?;
+    super::filters::clear_all(w)?;
+    Ok(events)
+}
+
+/// How many events the log holds.
+pub fn count(r: &impl Read) -> Result<u64, StoreError> {
+    r.len(&AUDIT_EVENTS)
+}
+
+/// Stores `event` under the next id with its indexes.
+fn store(w: &mut Writer, event: &Event) -> Result<EventId, StoreError> {
     let id = w.get(&AUDIT_SEQUENCE, NEXT_ID)?.unwrap_or(1);
     w.insert(&AUDIT_SEQUENCE, NEXT_ID, &(id + 1))?;
     w.insert(&AUDIT_EVENTS, &id, event)?;
@@ -203,10 +238,6 @@ pub fn record(w: &mut Writer, event: &Event) -> Result<EventId, StoreError> {
     w.insert(&AUDIT_BY_ACTOR, &(event.actor.key(), tail), &())?;
     for (name, value) in &event.fields {
         w.insert(&AUDIT_BY_FIELD, &(field_key(name, value), tail), &())?;
-    }
-    if event.posted_to_log() {
-        let block = super::Block::of(EventId(id), event, LOG_POST_TEXT);
-        route::push(w, Route::Log, Message::text(block.text()), None)?;
     }
     Ok(EventId(id))
 }

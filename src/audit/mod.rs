@@ -20,7 +20,9 @@ mod show;
 
 pub use browse::{Filter, Page, Start, page};
 pub use event::{Actor, Event, EventKind, FieldType, Value};
-pub use log::{Change, EventId, Index, Position, field_key, get, query, record};
+pub use log::{
+    Change, EventId, Index, Position, clear, count, field_key, get, import, query, record,
+};
 pub use show::{Block, iso, value_text};
 
 /// Every event's one-line summary, oldest first: what tests of the recording modules compare.

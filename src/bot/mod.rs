@@ -29,6 +29,7 @@ pub use dispatch::{dispatch, gate, outdated};
 pub use interaction::{Invocation, Kind, Outcome, Response, Value};
 pub use league::{member_joined, member_left};
 pub use reply::{Refusal, changed, reply, reply_text};
+pub use requests::post_owed_widgets;
 
 use crate::outbox::{Effect, OnRefused};
 use crate::store::{StoreError, Writer};

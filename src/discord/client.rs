@@ -365,6 +365,13 @@ impl EventHandler for Handler {
             Ok(_) => {}
             Err(err) => tracing::error!(error = %err, "resolving the routes' channels failed"),
         }
+        match crate::bot::post_owed_widgets(&self.ctx) {
+            Ok(0) => {}
+            Ok(posted) => tracing::info!(posted, "queued the widgets of imported requests"),
+            Err(err) => {
+                tracing::error!(error = %format!("{err:#}"), "posting imported requests' widgets failed")
+            }
+        }
     }
 
     async fn guild_member_addition(&self, _: Context, member: Member) {

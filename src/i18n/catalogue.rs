@@ -86,6 +86,30 @@ pub struct Catalogue {
     overrides: RwLock<Overrides>,
 }
 
+/// Stores another bot's edit of `key` in `lang` (`stagehand import`), without an event, after
+/// checking it against today's declaration of the key (its placeholders, its length): one that
+/// no longer fits is refused and nothing is stored. The text equal to the default stores no
+/// override. The bot reads the overrides at start.
+pub fn import_override(
+    w: &mut crate::store::Writer,
+    key: &str,
+    lang: Lang,
+    text: &str,
+) -> Result<Result<(), TemplateError>, StoreError> {
+    let defaults = Texts::defaults();
+    if let Err(err) = defaults.validate(key, lang, text) {
+        return Ok(Err(err));
+    }
+    let mut row = w.get(&TEXT_OVERRIDES, key)?.unwrap_or_default();
+    *row.slot(lang) = (text != defaults.template(lang, key)).then(|| text.to_string());
+    if row.en.is_none() && row.ru.is_none() {
+        w.remove(&TEXT_OVERRIDES, key)?;
+    } else {
+        w.insert(&TEXT_OVERRIDES, key, &row)?;
+    }
+    Ok(Ok(()))
+}
+
 impl Catalogue {
     /// The default texts, without overrides.
     pub fn defaults() -> Catalogue {

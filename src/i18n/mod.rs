@@ -9,7 +9,7 @@ mod catalogue;
 pub mod template;
 mod texts;
 
-pub use catalogue::{Catalogue, TextDescription, TextError, TextOverride};
+pub use catalogue::{Catalogue, TextDescription, TextError, TextOverride, import_override};
 pub use texts::{COMMAND_LIMIT, CONTENT_LIMIT, Declaration, TemplateError, Texts, TextsError};
 
 use crate::audit::{self, Actor, Event, EventKind};
@@ -46,6 +46,11 @@ pub fn set_preference(w: &mut Writer, user: u64, lang: Lang, now: i64) -> Result
         .with("value", lang.code());
     audit::record(w, &event)?;
     Ok(true)
+}
+
+/// Stores `user`'s language as another bot kept it (`stagehand import`), without an event.
+pub fn import_preference(w: &mut Writer, user: u64, lang: Lang) -> Result<(), StoreError> {
+    w.insert(&USER_LANGUAGE, &user, &lang)
 }
 
 /// A language Stagehand speaks.

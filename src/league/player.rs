@@ -155,6 +155,25 @@ pub fn link(w: &mut Writer, player: &Player, now: i64) -> Result<(), LinkError> 
     Ok(())
 }
 
+/// Links `player` as another bot had them (`stagehand import`): both ids must be free, and no
+/// event is recorded.
+pub fn import(w: &mut Writer, player: &Player) -> Result<(), LinkError> {
+    if let Some(existing) = get(w, player.discord_id)? {
+        return Err(LinkError::AlreadyLinked(Box::new(existing)));
+    }
+    if let Some(owner) = by_osu(w, player.osu_id)? {
+        return Err(LinkError::OsuTaken(owner));
+    }
+    w.insert(&PLAYERS, &player.discord_id, player)?;
+    w.insert(&PLAYER_BY_OSU, &player.osu_id, &player.discord_id)?;
+    w.insert(
+        &LEAGUE_MEMBERS,
+        &(player.league.code(), player.discord_id),
+        &(),
+    )?;
+    Ok(())
+}
+
 /// Saves changes to a linked player that keep their ids and league (sync, points).
 pub fn update(w: &mut Writer, player: &Player) -> Result<(), StoreError> {
     w.insert(&PLAYERS, &player.discord_id, player)

@@ -319,6 +319,25 @@ pub fn finished(r: &impl Read) -> Result<Vec<(u64, Challenge)>, StoreError> {
     Ok(found)
 }
 
+/// Stores a closed challenge of another bot under its own number (`stagehand import`), without
+/// an event, and moves the next number past it; `false` (nothing stored) when it is still open
+/// (its DMs and deadline were that bot's) or the number is taken.
+pub fn import(w: &mut Writer, id: u64, challenge: &Challenge) -> Result<bool, StoreError> {
+    if challenge.status.is_open() || w.get(&CHALLENGES, &id)?.is_some() {
+        return Ok(false);
+    }
+    let next = w.get(&META, NEXT_ID)?.unwrap_or(1);
+    w.insert(&META, NEXT_ID, &next.max(id.saturating_add(1)))?;
+    w.insert(&CHALLENGES, &id, challenge)?;
+    for user in [challenge.challenger.discord_id, challenge.target.discord_id] {
+        w.insert(&BY_PLAYER, &(user, id), &())?;
+    }
+    if challenge.status == Status::Finished {
+        w.insert(&FINISHED, &id, &())?;
+    }
+    Ok(true)
+}
+
 /// Whether any challenge has finished.
 pub fn any_finished(r: &impl Read) -> Result<bool, StoreError> {
     Ok(!r.range(&FINISHED, &0, &u64::MAX, 1)?.is_empty())

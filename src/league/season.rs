@@ -98,6 +98,11 @@ pub fn open(w: &mut Writer, now: i64) -> Result<u64, StoreError> {
     Ok(number)
 }
 
+/// Stores season `number` as another bot kept it (`stagehand import`).
+pub fn import(w: &mut Writer, number: u64, season: &Season) -> Result<(), StoreError> {
+    w.insert(&SEASONS, &number, season)
+}
+
 /// Marks season `number` ended at `now`.
 pub fn close(w: &mut Writer, number: u64, now: i64) -> Result<(), StoreError> {
     if let Some(mut season) = w.get(&SEASONS, &number)? {

@@ -241,6 +241,25 @@ pub fn set_value(
     record(w, actor, param, value, now)
 }
 
+/// Stores `param`'s value from another bot's text (`stagehand import`), normalised, without an
+/// event; the default value stores no override. A value that does not parse changes nothing.
+pub fn import(
+    w: &mut Writer,
+    param: Param,
+    input: &str,
+) -> Result<Result<(), BadValue>, StoreError> {
+    let value = match param.kind().parse(input) {
+        Ok(value) => value,
+        Err(bad) => return Ok(Err(bad)),
+    };
+    if value == param.default_value() {
+        w.remove(&PARAMETER_VALUES, param.name())?;
+    } else {
+        w.insert(&PARAMETER_VALUES, param.name(), &value.to_string())?;
+    }
+    Ok(Ok(()))
+}
+
 /// Returns `param` to its default; no effect when it is not overridden.
 pub fn reset(
     store: &Store,

@@ -17,7 +17,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::audit::{self, Actor, Change, Event, EventKind, Value};
+use crate::audit::{self, Actor, Change, Event, EventId, EventKind, Value};
 use crate::i18n::Message;
 use crate::store::{Read, StoreError, Table, Writer};
 use crate::time::{Duration, DurationChange};
@@ -283,6 +283,52 @@ pub fn history(r: &impl Read, entity: Entity) -> Result<Vec<HistoryEntry>, Store
             .map(|(_, entry)| entry)
             .collect(),
     )
+}
+
+/// Stores `entity`'s restriction as another bot kept it (`stagehand import`), without an event:
+/// its history comes from that bot's log ([`import_history`]).
+pub fn import(w: &mut Writer, entity: Entity, restriction: &Restriction) -> Result<(), StoreError> {
+    w.insert(&COOLDOWNS, &entity.key(), restriction)
+}
+
+/// How many users and levels have a restriction stored (expired ones included).
+pub fn count(r: &impl Read) -> Result<u64, StoreError> {
+    r.len(&COOLDOWNS)
+}
+
+/// Empties the restrictions and their history (`stagehand import requestbot --replace`, after
+/// a snapshot).
+pub fn clear(w: &mut Writer) -> Result<(), StoreError> {
+    w.clear(&COOLDOWNS)?;
+    w.clear(&COOLDOWN_HISTORY)?;
+    Ok(())
+}
+
+/// Adds one change of `entity`'s restriction, as the imported event `event` recorded it.
+pub fn import_history(
+    w: &mut Writer,
+    entity: Entity,
+    event: EventId,
+    entry: &HistoryEntry,
+) -> Result<(), StoreError> {
+    let (code, id) = entity.key();
+    w.insert(&COOLDOWN_HISTORY, &(code, (id, event.0)), entry)
+}
+
+impl Term {
+    /// Reads the log's words ([`Term::audit_text`]): `not on cooldown`, `forever`, or `until`
+    /// and a time, with an offset or as naive UTC (`2024-05-01 12:00:00.5`, as the Request Bot
+    /// wrote it).
+    pub fn parse_audit_text(text: &str) -> Option<Term> {
+        match text.trim() {
+            "not on cooldown" => Some(Term::Free),
+            "forever" => Some(Term::Forever),
+            other => {
+                let at = other.strip_prefix("until ")?.trim();
+                crate::time::parse_utc(at).map(Term::Until)
+            }
+        }
+    }
 }
 
 /// `/…cd update`: sets (`1w`, `inf`), lifts (`0`) or shifts (`+2d`, `-3h`) `entity`'s

@@ -2,7 +2,8 @@
 //! next): each runs one step's rules (`create`, `review`, `queue`) and queues, in the caller's
 //! write transaction, every message the step causes (gd-requestbot §2.1–2.6, §3.1):
 //!
-//! - a submission posts the Reviewer's Widget ([`submit`]);
+//! - a submission posts the Reviewer's Widget ([`submit`]); an imported pending request gets
+//!   one when the bot first reaches the guild ([`post_owed_widgets`]);
 //! - an opinion or a resolution posts the review (to `review_text`, pinging the author), posts
 //!   the Resolution Widget on the first opinion and edits it on every later one, refreshing it
 //!   once a review is posted so that its consensus links to it ([`opine`], [`resolve`]);
@@ -62,6 +63,28 @@ pub fn submit(
     }
     post_notice(w, look, done.notice)?;
     Ok(done)
+}
+
+/// Posts the Reviewer's Widget of every request owed one (imported pending requests, see
+/// `model::owe_widget`) that is still pending; returns how many were queued.
+pub fn post_owed_widgets(w: &mut Writer, look: &Look) -> Result<usize, StoreError> {
+    let mut posted = 0;
+    for id in model::take_owed_widgets(w)? {
+        let Some(dossier) = model::dossier(w, id)? else {
+            continue;
+        };
+        if dossier.decision().is_some() {
+            continue;
+        }
+        routes::push(
+            w,
+            Route::PendingRequest,
+            widgets::reviewers(look, &dossier),
+            Some(anchor::reviewers(id)),
+        )?;
+        posted += 1;
+    }
+    Ok(posted)
 }
 
 /// Reviewer `user`'s opinion on request `id`, with its messages.

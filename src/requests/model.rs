@@ -48,6 +48,10 @@ pub(crate) const RESOLUTIONS: Table<(u64, u64), crate::requests::Resolution> =
 /// the first resolution; later ones only add to `request_resolutions` (see `requests::review`).
 pub(crate) const DECISIONS: Table<u64, u64> = Table::new("request_decisions");
 
+/// Pending requests whose Reviewer's Widget Stagehand has yet to post: request id (an import
+/// leaves them; the bot posts them when it reaches the guild, see `requests::model`).
+pub(crate) const WIDGETS_OWED: Table<u64, ()> = Table::new("requests_widgets_owed");
+
 /// Who a request is for: a member, or a creator named by whoever inserted it (§2.10).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Author {
@@ -322,14 +326,63 @@ pub fn dossier(r: &impl Read, id: u64) -> Result<Option<Dossier>, StoreError> {
 /// Stores a new request; returns its id.
 pub fn insert(w: &mut Writer, request: &Request) -> Result<u64, StoreError> {
     let id = w.get(&META, NEXT_ID)?.unwrap_or(1);
-    w.insert(&META, NEXT_ID, &(id + 1))?;
+    insert_as(w, id, request)?;
+    Ok(id)
+}
+
+/// Stores `request` under the id it had elsewhere (`stagehand import`: a desk's members know
+/// their requests by number), pending, and moves the next id past it. The caller checks the id
+/// is free.
+pub fn insert_as(w: &mut Writer, id: u64, request: &Request) -> Result<(), StoreError> {
+    let next = w.get(&META, NEXT_ID)?.unwrap_or(1);
+    w.insert(&META, NEXT_ID, &next.max(id.saturating_add(1)))?;
     w.insert(&REQUESTS, &id, request)?;
     w.insert(&REQUESTS_PENDING, &id, &())?;
     w.insert(&REQUESTS_BY_LEVEL, &(request.level.id, id), &())?;
     if let Author::User(user) = request.author {
         w.insert(&REQUESTS_BY_AUTHOR, &(user, id), &())?;
     }
-    Ok(id)
+    Ok(())
+}
+
+/// How many requests are stored.
+pub fn count(r: &impl Read) -> Result<u64, StoreError> {
+    r.len(&REQUESTS)
+}
+
+/// Empties the requests with their opinions, resolutions and indexes (`stagehand import
+/// requestbot --replace`, after a snapshot).
+pub fn clear(w: &mut Writer) -> Result<(), StoreError> {
+    w.clear(&REQUESTS)?;
+    w.clear(&REQUESTS_BY_LEVEL)?;
+    w.clear(&REQUESTS_BY_AUTHOR)?;
+    w.clear(&REQUESTS_PENDING)?;
+    w.clear(&OPINIONS)?;
+    w.clear(&RESOLUTIONS)?;
+    w.clear(&DECISIONS)?;
+    w.clear(&WIDGETS_OWED)?;
+    Ok(())
+}
+
+/// Notes that pending request `id` has no Reviewer's Widget of Stagehand's yet (it was
+/// imported: the old bot's messages are not Stagehand's); [`take_owed_widgets`] hands it over
+/// once Discord is reachable.
+pub fn owe_widget(w: &mut Writer, id: u64) -> Result<(), StoreError> {
+    w.insert(&WIDGETS_OWED, &id, &())
+}
+
+/// The requests owed a Reviewer's Widget (see [`owe_widget`]), forgotten as they are taken.
+pub fn take_owed_widgets(w: &mut Writer) -> Result<Vec<u64>, StoreError> {
+    let ids = w.keys(&WIDGETS_OWED)?;
+    for id in &ids {
+        w.remove(&WIDGETS_OWED, id)?;
+    }
+    Ok(ids)
+}
+
+/// How many requests are owed a Reviewer's Widget.
+pub fn owed_widgets(r: &impl Read) -> Result<u64, StoreError> {
+    r.len(&WIDGETS_OWED)
 }
 
 /// Removes a request with its opinions and resolutions; `false` when there was none.

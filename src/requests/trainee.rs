@@ -362,6 +362,50 @@ pub fn practise(
     Ok((id, review))
 }
 
+/// Stores a practice review as another bot kept it (`stagehand import`), without an event or a
+/// card of Stagehand's; returns its id. A second review by the same trainee of the same request
+/// is refused with `None`, as [`practise`] refuses it.
+pub fn import(w: &mut Writer, review: &PracticeReview) -> Result<Option<u64>, StoreError> {
+    if w.get(&BY_TRAINEE, &(review.trainee, review.request))?
+        .is_some()
+    {
+        return Ok(None);
+    }
+    let id = w.get(&META, NEXT_ID)?.unwrap_or(1);
+    w.insert(&META, NEXT_ID, &(id + 1))?;
+    w.insert(&REVIEWS, &id, review)?;
+    w.insert(&BY_TRAINEE, &(review.trainee, review.request), &id)?;
+    Ok(Some(id))
+}
+
+/// How many practice reviews are stored.
+pub fn count(r: &impl Read) -> Result<u64, StoreError> {
+    r.len(&REVIEWS)
+}
+
+/// Empties the practice reviews and their assessments (`stagehand import requestbot
+/// --replace`, after a snapshot).
+pub fn clear(w: &mut Writer) -> Result<(), StoreError> {
+    w.clear(&REVIEWS)?;
+    w.clear(&BY_TRAINEE)?;
+    w.clear(&ASSESSMENTS)?;
+    Ok(())
+}
+
+/// Stores the assessment of practice review `id` as another bot kept it (`stagehand import`);
+/// `false` (and nothing stored) when the review already has one.
+pub fn import_assessment(
+    w: &mut Writer,
+    id: u64,
+    assessment: &Assessment,
+) -> Result<bool, StoreError> {
+    if w.get(&ASSESSMENTS, &id)?.is_some() {
+        return Ok(false);
+    }
+    w.insert(&ASSESSMENTS, &id, assessment)?;
+    Ok(true)
+}
+
 /// The practice review, if `supervisor` may assess it now.
 pub fn may_assess(r: &impl Read, id: u64, supervisor: u64) -> Result<PracticeReview, AssessError> {
     let review = get(r, id)?.ok_or(AssessError::Gone)?;

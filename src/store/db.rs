@@ -514,6 +514,22 @@ impl Writer {
         })
     }
 
+    /// Empties `table` (`stagehand import --replace`, after a snapshot); returns how many rows it
+    /// held.
+    pub fn clear<K: Key + ?Sized, V: Serialize + DeserializeOwned>(
+        &mut self,
+        table: &Table<K, V>,
+    ) -> Result<u64, StoreError> {
+        self.health.guard(|| {
+            let held = match self.txn.open_table(table.raw()) {
+                Ok(raw) => raw.len()?,
+                Err(err) => return Err(err.into()),
+            };
+            self.txn.delete_table(table.raw())?;
+            Ok(held)
+        })
+    }
+
     // Raw access for migrations (`migrate`), which name their tables themselves and never decode
     // a row with today's types, so a store of any earlier schema stays migratable.
 

@@ -143,6 +143,23 @@ fn field(fields: &[(String, String)], name: &str) -> Option<String> {
         .filter(|v| !v.is_empty())
 }
 
+/// Posts the Reviewer's Widgets owed to imported pending requests (`stagehand import
+/// requestbot`), once the guild is known and the routes have their channels: called when the
+/// guild arrives. Returns how many were queued.
+pub fn post_owed_widgets(ctx: &Ctx) -> Result<usize, HandlerError> {
+    if !ctx.settings.modules_requests {
+        return Ok(0);
+    }
+    let look = look(ctx);
+    let posted = ctx
+        .store
+        .write(|w| crate::requests::desk::post_owed_widgets(w, &look))?;
+    if posted > 0 {
+        ctx.outbox.wake();
+    }
+    Ok(posted)
+}
+
 /// How the desk's messages look in this guild.
 fn look(ctx: &Ctx) -> Look<'_> {
     Look {
