@@ -30,6 +30,9 @@ mod fakes;
 mod faults;
 /// The GD client against the fake GD server: parsing, not found versus failure, cache, wire.
 mod gd_client;
+/// Moving in from the original bots: a Request Bot database and a real PostgreSQL dump of
+/// osu!Arena imported, checked through the API and on the fakes; refusals change nothing.
+mod import;
 /// The osu! league: linking through the built-in sign-in page, roles, `/show`, sync.
 mod league;
 /// The event log browser: filters by member, type and typed fields, pages, jumps, saved

@@ -248,6 +248,18 @@ pub fn run(
         Source::RequestBot => Box::new(requestbot::read(file)?),
         Source::OsuArena => Box::new(arena::read(file)?),
     };
+    if options.dry_run && !paths.store().exists() {
+        // Nothing to compare with: a dry run into an empty scratch store creates no store.
+        let scratch = tempfile::tempdir().map_err(|e| ImportError::Unreadable {
+            path: std::env::temp_dir(),
+            detail: e.to_string(),
+        })?;
+        let store = Store::open(
+            &scratch.path().join("dry-run.redb"),
+            &crate::store::StoreOptions::default(),
+        )?;
+        return into_store(&store, paths, source, rows.as_ref(), options, now, progress);
+    }
     let store = match paths::open_store(paths, 64) {
         Ok(store) => store,
         Err(OpenError::InUse(path)) => return Err(ImportError::ServerRunning(path)),
