@@ -32,4 +32,6 @@ pub use key::Key;
 pub use meta::{CREATED_AT, META, SCHEMA};
 pub use migrate::SCHEMA_VERSION;
 pub use replace::{Redaction, ReplaceError, Replaced};
-pub use snapshot::{LOCAL_PREFIX, Progress, SnapshotInfo, inspect, redacted_copy, verify_snapshot};
+pub use snapshot::{
+    LOCAL_PREFIX, Progress, SnapshotInfo, inspect, read_file, redacted_copy, verify_snapshot,
+};

@@ -305,27 +305,7 @@ pub fn inspect(path: &Path) -> Result<SnapshotInfo, OpenError> {
         path: path.to_path_buf(),
         detail,
     };
-    let db = match super::damage::catch(|| redb::ReadOnlyDatabase::open(path)).map_err(damaged)? {
-        Ok(db) => db,
-        Err(redb::DatabaseError::RepairAborted) => {
-            return Err(not_a_store("the file was not closed cleanly".into()));
-        }
-        Err(redb::DatabaseError::DatabaseAlreadyOpen) => {
-            return Err(OpenError::InUse(path.to_path_buf()));
-        }
-        Err(redb::DatabaseError::Storage(redb::StorageError::Io(err)))
-            if err.kind() == std::io::ErrorKind::NotFound =>
-        {
-            return Err(OpenError::Io {
-                path: path.to_path_buf(),
-                detail: err.to_string(),
-            });
-        }
-        Err(redb::DatabaseError::Storage(redb::StorageError::Corrupted(detail))) => {
-            return Err(damaged(format!("redb: {detail}")));
-        }
-        Err(err) => return Err(not_a_store(err.to_string())),
-    };
+    let db = open_read_only(path)?;
     let read = || -> Result<(Option<u64>, usize, u64), StoreError> {
         let txn = db.begin_read()?;
         let mut tables = 0;
@@ -357,6 +337,60 @@ pub fn inspect(path: &Path) -> Result<SnapshotInfo, OpenError> {
         entries,
         bytes,
     })
+}
+
+/// Opens the file at `path` with redb read-only, never modifying it.
+fn open_read_only(path: &Path) -> Result<redb::ReadOnlyDatabase, OpenError> {
+    let not_a_store = |detail: String| OpenError::NotAStore {
+        path: path.to_path_buf(),
+        detail,
+    };
+    let damaged = |detail: String| OpenError::Damaged {
+        path: path.to_path_buf(),
+        detail,
+    };
+    match super::damage::catch(|| redb::ReadOnlyDatabase::open(path)).map_err(damaged)? {
+        Ok(db) => Ok(db),
+        Err(redb::DatabaseError::RepairAborted) => {
+            Err(not_a_store("the file was not closed cleanly".into()))
+        }
+        Err(redb::DatabaseError::DatabaseAlreadyOpen) => Err(OpenError::InUse(path.to_path_buf())),
+        Err(redb::DatabaseError::Storage(redb::StorageError::Io(err)))
+            if err.kind() == std::io::ErrorKind::NotFound =>
+        {
+            Err(OpenError::Io {
+                path: path.to_path_buf(),
+                detail: err.to_string(),
+            })
+        }
+        Err(redb::DatabaseError::Storage(redb::StorageError::Corrupted(detail))) => {
+            Err(damaged(format!("redb: {detail}")))
+        }
+        Err(err) => Err(not_a_store(err.to_string())),
+    }
+}
+
+/// Runs `f` on a read-only view of the store file at `path`, without modifying it (no repair,
+/// no migration, no allocator state written on close): what `stagehand import` asks before it
+/// opens the store to write, so that a refusal leaves the file byte for byte as it was. A file
+/// `serve` holds is [`OpenError::InUse`].
+pub fn read_file<T>(
+    path: &Path,
+    f: impl FnOnce(&super::Reader) -> Result<T, StoreError>,
+) -> Result<T, OpenError> {
+    let db = open_read_only(path)?;
+    let damaged = |detail: String| OpenError::Damaged {
+        path: path.to_path_buf(),
+        detail,
+    };
+    let read = || -> Result<T, StoreError> {
+        let txn = db.begin_read()?;
+        f(&super::db::Reader::of_file(txn, path))
+    };
+    match super::damage::catch(read).map_err(damaged)? {
+        Ok(found) => Ok(found),
+        Err(err) => Err(damaged(err.to_string())),
+    }
 }
 
 #[cfg(test)]

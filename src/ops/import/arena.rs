@@ -40,9 +40,9 @@ pub fn read(path: &Path) -> Result<Arena, ImportError> {
         path: path.to_path_buf(),
         detail: e.to_string(),
     })?;
-    let dump = pgdump::parse(&bytes).map_err(|source| ImportError::BadDump {
+    let dump = pgdump::parse(&bytes).map_err(|error| ImportError::BadDump {
         path: path.to_path_buf(),
-        source,
+        error,
     })?;
     let not_arena = |detail: String| ImportError::NotArena {
         path: path.to_path_buf(),

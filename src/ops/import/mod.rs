@@ -67,10 +67,10 @@ pub enum ImportError {
     Unreadable { path: PathBuf, detail: String },
     #[error("{path} is not a Request Bot database: {detail}")]
     NotRequestBot { path: PathBuf, detail: String },
-    #[error("{path}: {source}")]
+    #[error("{path}: {error}")]
     BadDump {
         path: PathBuf,
-        source: pgdump::DumpError,
+        error: pgdump::DumpError,
     },
     #[error("{path} is not a dump of osu!Arena: {detail}")]
     NotArena { path: PathBuf, detail: String },
@@ -85,11 +85,11 @@ pub enum ImportError {
         module: &'static str,
         detail: String,
     },
-    #[error("opening the store: {0}")]
+    #[error("opening the store")]
     Open(#[from] OpenError),
-    #[error("the snapshot before replacing failed, so nothing was imported: {0}")]
+    #[error("the snapshot before replacing failed, so nothing was imported")]
     Snapshot(#[from] SnapshotError),
-    #[error("writing the store failed, so nothing was imported: {0}")]
+    #[error("writing the store failed, so nothing was imported")]
     Store(#[from] StoreError),
 }
 
@@ -248,16 +248,35 @@ pub fn run(
         Source::RequestBot => Box::new(requestbot::read(file)?),
         Source::OsuArena => Box::new(arena::read(file)?),
     };
-    if options.dry_run && !paths.store().exists() {
-        // Nothing to compare with: a dry run into an empty scratch store creates no store.
-        let scratch = tempfile::tempdir().map_err(|e| ImportError::Unreadable {
-            path: std::env::temp_dir(),
+    let live = paths.store();
+    let exists = std::fs::metadata(&live).is_ok_and(|m| m.len() > 0);
+    if exists {
+        // Asked read-only, so a refusal leaves the file byte for byte as it was (a store opened
+        // to write is rewritten as it closes). Other trouble is reported by the open below.
+        match crate::store::read_file(&live, |r| rows.held(r)) {
+            Err(OpenError::InUse(path)) => return Err(ImportError::ServerRunning(path)),
+            Ok(Some(detail)) if !options.replace => {
+                return Err(ImportError::AlreadyHolds {
+                    module: source.module(),
+                    detail,
+                });
+            }
+            _ => {}
+        }
+    }
+    if options.dry_run {
+        // On a scratch copy (or an empty scratch store): the live file is not even opened to
+        // write.
+        let scratch_err = |e: std::io::Error| ImportError::Unreadable {
+            path: live.clone(),
             detail: e.to_string(),
-        })?;
-        let store = Store::open(
-            &scratch.path().join("dry-run.redb"),
-            &crate::store::StoreOptions::default(),
-        )?;
+        };
+        let scratch = tempfile::tempdir().map_err(scratch_err)?;
+        let copy = scratch.path().join("dry-run.redb");
+        if exists {
+            std::fs::copy(&live, &copy).map_err(scratch_err)?;
+        }
+        let store = Store::open(&copy, &crate::store::StoreOptions::default())?;
         return into_store(&store, paths, source, rows.as_ref(), options, now, progress);
     }
     let store = match paths::open_store(paths, 64) {

@@ -72,7 +72,7 @@ pub fn parse(bytes: &[u8]) -> Result<Dump, DumpError> {
     let mut dump = Dump::default();
     let mut header = false;
     let mut complete = false;
-    let mut lines = text.split('\n').enumerate();
+    let mut lines = text.split('\n').enumerate().peekable();
     while let Some((index, line)) = lines.next() {
         let line = line.strip_suffix('\r').unwrap_or(line);
         let number = index + 1;
@@ -95,17 +95,32 @@ pub fn parse(bytes: &[u8]) -> Result<Dump, DumpError> {
             rows: Vec::new(),
         };
         let mut ended = false;
-        for (index, row) in lines.by_ref() {
+        while let Some((index, row)) = lines.next() {
             let row = row.strip_suffix('\r').unwrap_or(row);
             if row == "\\." {
                 ended = true;
                 break;
             }
-            let values = parse_row(row).map_err(|detail| DumpError::BadRow {
-                line: index + 1,
+            // A file that stops inside a block (no newline after its last row) was cut there.
+            let cut = lines.peek().is_none();
+            let unterminated = || DumpError::Unterminated {
                 table: table.name.clone(),
-                detail,
+                line: number,
+            };
+            let values = parse_row(row).map_err(|detail| {
+                if cut {
+                    unterminated()
+                } else {
+                    DumpError::BadRow {
+                        line: index + 1,
+                        table: table.name.clone(),
+                        detail,
+                    }
+                }
             })?;
+            if cut && values.len() != table.columns.len() {
+                return Err(unterminated());
+            }
             if values.len() != table.columns.len() {
                 return Err(DumpError::BadRow {
                     line: index + 1,
@@ -386,6 +401,14 @@ mod tests {
     #[test]
     fn a_cut_dump_is_refused() {
         let cut = format!("{HEAD}COPY public.t (a) FROM stdin;\n1\n2\n");
+        assert_eq!(
+            parse(cut.as_bytes()),
+            Err(DumpError::Unterminated {
+                table: "t".into(),
+                line: 5
+            })
+        );
+        let cut = format!("{HEAD}COPY public.t (a, b) FROM stdin;\n1\t2\n3");
         assert_eq!(
             parse(cut.as_bytes()),
             Err(DumpError::Unterminated {
