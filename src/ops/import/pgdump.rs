@@ -157,9 +157,9 @@ fn copy_header(line: &str) -> Result<(String, Vec<String>), String> {
         .strip_prefix("COPY ")
         .and_then(|r| r.strip_suffix(" FROM stdin;"))
         .ok_or_else(|| "expected `COPY <table> (<columns>) FROM stdin;`".to_string())?;
-    let (target, columns) = match rest.find(" (") {
+    let (target, columns) = match outside_quotes(rest, '(') {
         Some(open) => {
-            let list = rest[open + 2..]
+            let list = rest[open + 1..]
                 .strip_suffix(')')
                 .ok_or_else(|| "the column list does not end with `)`".to_string())?;
             (&rest[..open], split_identifiers(list, ',')?)
@@ -178,8 +178,21 @@ fn copy_header(line: &str) -> Result<(String, Vec<String>), String> {
     Ok((name, columns))
 }
 
+/// The byte position of the first `wanted` that is not inside double quotes.
+fn outside_quotes(text: &str, wanted: char) -> Option<usize> {
+    let mut quoted = false;
+    for (i, c) in text.char_indices() {
+        match c {
+            '"' => quoted = !quoted,
+            c if c == wanted && !quoted => return Some(i),
+            _ => {}
+        }
+    }
+    None
+}
+
 /// Splits SQL identifiers on `separator`, honouring double quotes (`""` inside quotes is one
-/// quote) and trimming spaces around unquoted ones.
+/// quote); whitespace outside quotes is no part of a name.
 fn split_identifiers(text: &str, separator: char) -> Result<Vec<String>, String> {
     let mut out = Vec::new();
     let mut current = String::new();
@@ -194,16 +207,15 @@ fn split_identifiers(text: &str, separator: char) -> Result<Vec<String>, String>
             (true, '"') => quoted = false,
             (true, c) => current.push(c),
             (false, '"') => quoted = true,
-            (false, c) if c == separator => {
-                out.push(std::mem::take(&mut current).trim().to_string());
-            }
+            (false, c) if c == separator => out.push(std::mem::take(&mut current)),
+            (false, c) if c.is_whitespace() => {}
             (false, c) => current.push(c),
         }
     }
     if quoted {
         return Err("an unclosed quote".into());
     }
-    out.push(current.trim().to_string());
+    out.push(current);
     Ok(out)
 }
 
@@ -330,6 +342,10 @@ mod tests {
                 vec!["a\"b", "c"],
                 vec![vec![Some("tab\there"), Some("back\\slash ABq")]],
             )]),
+        );
+        check(
+            "COPY public.\"a (b\" (\" c \") FROM stdin;\nx\n\\.\n",
+            Ok(vec![("a (b", vec![" c "], vec![vec![Some("x")]])]),
         );
         check(
             "COPY public.t (a) FROM stdin;\n\n\\N\nline\\nbreak\n\\.\n",

@@ -6,6 +6,7 @@
 mod backups;
 mod discord;
 mod fakes;
+mod import;
 mod league;
 mod log;
 mod render;
@@ -46,6 +47,7 @@ const AREAS: &[Area] = &[
     ("backup-load", backups::load_figures),
     ("log", log::figures),
     ("reports", log::report_figures),
+    ("import", import::figures),
 ];
 
 pub fn run(args: &[String]) -> anyhow::Result<()> {
