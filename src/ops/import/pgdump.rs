@@ -162,7 +162,7 @@ fn copy_header(line: &str) -> Result<(String, Vec<String>), String> {
             let list = rest[open + 1..]
                 .strip_suffix(')')
                 .ok_or_else(|| "the column list does not end with `)`".to_string())?;
-            (&rest[..open], split_identifiers(list, ',')?)
+            (rest[..open].trim_end(), split_identifiers(list, ',')?)
         }
         None => (rest, Vec::new()),
     };
