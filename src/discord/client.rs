@@ -326,7 +326,8 @@ impl EventHandler for Handler {
         }
     }
 
-    /// Learns the owner and resolves the routes' default channels by name.
+    /// Learns the owner, resolves the routes' default channels by name, and then posts the
+    /// Reviewer's Widgets owed to imported pending requests (`stagehand import requestbot`).
     async fn guild_create(&self, _: Context, guild: Guild, _: Option<bool>) {
         if guild.id != self.guild {
             return;

@@ -66,8 +66,12 @@ pub fn submit(
 }
 
 /// Posts the Reviewer's Widget of every request owed one (imported pending requests, see
-/// `model::owe_widget`) that is still pending; returns how many were queued.
+/// `model::owe_widget`) that is still pending; returns how many were queued. While the
+/// `pending_request` route has no channel (or is off) they stay owed, for a later start.
 pub fn post_owed_widgets(w: &mut Writer, look: &Look) -> Result<usize, StoreError> {
+    if routes::resolve(w, Route::PendingRequest)?.is_none() {
+        return Ok(0);
+    }
     let mut posted = 0;
     for id in model::take_owed_widgets(w)? {
         let Some(dossier) = model::dossier(w, id)? else {
@@ -429,6 +433,61 @@ mod tests {
             .write(|w| route::set_default(w, Route::TraineeReviewText, CHANNEL))
             .unwrap();
         (dir, store)
+    }
+
+    /// Imported pending requests wait for the `pending_request` route to have a channel, then
+    /// get their Reviewer's Widget once; one resolved meanwhile gets none.
+    #[test]
+    fn owed_widgets_are_posted_once_the_route_has_a_channel() {
+        let texts = Catalogue::defaults();
+        let look = Look {
+            texts: &texts,
+            guild: GUILD,
+        };
+        let (_dir, store) = Store::temporary();
+        let resolution = model::Resolution {
+            grade: None,
+            review: None,
+            comment: None,
+            at: T0,
+        };
+        store
+            .write(|w| {
+                for (id, level) in [(7, 128), (9, 129), (12, 130)] {
+                    model::insert_as(w, id, &request(level, 46, T0))?;
+                    model::owe_widget(w, id)?;
+                }
+                model::put_resolution(w, 9, MAX, &resolution)
+            })
+            .unwrap();
+        assert_eq!(store.write(|w| post_owed_widgets(w, &look)).unwrap(), 0);
+        assert_eq!(
+            store.read(model::owed_widgets).unwrap(),
+            3,
+            "kept for later"
+        );
+        store
+            .write(|w| route::set_default(w, Route::PendingRequest, CHANNEL))
+            .unwrap();
+        assert_eq!(store.write(|w| post_owed_widgets(w, &look)).unwrap(), 2);
+        let anchors: Vec<Option<String>> = queued(&store)
+            .into_iter()
+            .map(|(_, e)| match e {
+                Effect::Send { anchor, .. } => anchor,
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(
+            anchors,
+            [Some("req:7:pending".into()), Some("req:12:pending".into())]
+        );
+        assert_eq!(store.write(|w| post_owed_widgets(w, &look)).unwrap(), 0);
+        assert_eq!(
+            store
+                .write(|w| model::insert(w, &request(131, 46, T0)))
+                .unwrap(),
+            13
+        );
     }
 
     #[test]
