@@ -147,7 +147,7 @@ fn field(fields: &[(String, String)], name: &str) -> Option<String> {
 /// requestbot`), once the guild is known and the routes have their channels: called when the
 /// guild arrives. Returns how many were queued.
 pub fn post_owed_widgets(ctx: &Ctx) -> Result<usize, HandlerError> {
-    if !ctx.settings.modules_requests {
+    if !ctx.settings.modules_requests || ctx.store.read(model::owed_widgets)? == 0 {
         return Ok(0);
     }
     let look = look(ctx);

@@ -868,10 +868,8 @@ impl RequestBot {
         }
         let mut dropped: Vec<(String, u64)> = dropped.into_iter().collect();
         dropped.sort();
-        for (field, n) in dropped {
-            report.notes.push(format!(
-                "{n} events carried the field {field}, which Stagehand's events of that kind do not have; it was left out"
-            ));
+        for (what, n) in dropped {
+            report.notes.push(format!("{n} events: {what}"));
         }
         Ok(())
     }
@@ -1022,8 +1020,10 @@ fn json_text(value: &serde_json::Value) -> Option<String> {
     }
 }
 
-/// An event row as Stagehand's event, or why it is skipped. Fields Stagehand's kind does not
-/// declare are counted in `dropped` by name.
+/// An event row as Stagehand's event, or why it is skipped. A field Stagehand's kind does not
+/// declare is left out, and a value that does not read as its field's type (Python's `None`
+/// for a channel) is kept as absent: both are counted in `dropped`, by what happened, for the
+/// report's notes.
 fn event(row: &Row, dropped: &mut HashMap<String, u64>) -> Result<Event, String> {
     let at = time(&row[1], "timestamp")?;
     let name = text(&row[2]).unwrap_or_default();
@@ -1055,16 +1055,26 @@ fn event(row: &Row, dropped: &mut HashMap<String, u64>) -> Result<Event, String>
             _ => (field.as_str(), raw.clone()),
         };
         let Some(ty) = kind.field(field) else {
-            *dropped
-                .entry(format!("{}.{field}", kind.name()))
-                .or_default() += 1;
+            let what = format!(
+                "{}.{field} left out (Stagehand's events of that kind have no such field)",
+                kind.name()
+            );
+            *dropped.entry(what).or_default() += 1;
             continue;
         };
         let value = match &raw {
             serde_json::Value::Null => Value::Absent,
             other => json_text(other)
                 .and_then(|v| ty.parse(&v))
-                .ok_or_else(|| format!("{field}: {other} is not a {}", ty.name()))?,
+                .unwrap_or_else(|| {
+                    let what = format!(
+                        "{}.{field} kept as absent (a value that is not a {})",
+                        kind.name(),
+                        ty.name()
+                    );
+                    *dropped.entry(what).or_default() += 1;
+                    Value::Absent
+                }),
         };
         event = event.with(field, value);
     }
@@ -1159,7 +1169,21 @@ mod tests {
         assert_eq!(event.field("level_id"), Some(&Value::Int(128)));
         assert_eq!(event.field("is_first"), Some(&Value::Bool(true)));
         assert_eq!(event.field("review"), Some(&Value::Text("yes".into())));
-        assert_eq!(dropped.get("REQUEST_OPINION_ADDED.extra"), Some(&1));
+        assert_eq!(
+            dropped.get(
+                "REQUEST_OPINION_ADDED.extra left out (Stagehand's events of that kind have no such field)"
+            ),
+            Some(&1)
+        );
+        let mut odd = row.clone();
+        odd[4] = Sql::Text(r#"{"request_id": "None", "level_id": 128}"#.into());
+        let absent = super::event(&odd, &mut dropped).unwrap();
+        assert_eq!(absent.field("request_id"), Some(&Value::Absent));
+        assert_eq!(
+            dropped
+                .get("REQUEST_OPINION_ADDED.request_id kept as absent (a value that is not a int)"),
+            Some(&1)
+        );
         let mut bad = row.clone();
         bad[2] = Sql::Text("SOMETHING_ELSE".into());
         assert!(event_fails(&bad).contains("no counterpart"));
