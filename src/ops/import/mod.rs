@@ -219,7 +219,7 @@ impl From<StoreError> for Abort {
     }
 }
 
-/// A source read whole, ready to be written.
+/// A source read whole, ready to be written ([`requestbot::RequestBot`], [`arena::Arena`]).
 pub trait Rows {
     /// What in `w` says the module already has data (`None`: nothing).
     fn held(&self, r: &Reader) -> Result<Option<String>, StoreError>;
@@ -287,9 +287,10 @@ pub fn run(
     into_store(&store, paths, source, rows.as_ref(), options, now, progress)
 }
 
-/// Writes `rows` into `store` (see [`run`]).
+/// Writes `rows` into `store` (see [`run`]). The store is asked again whether it holds the
+/// module's data: a dry run's scratch copy, or a store the read-only look could not read.
 #[allow(clippy::too_many_arguments)]
-pub fn into_store(
+fn into_store(
     store: &Store,
     paths: &Paths,
     source: Source,
