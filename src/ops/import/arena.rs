@@ -334,7 +334,8 @@ impl Arena {
 
     fn seasons(&self, w: &mut Writer, report: &mut Report, now: i64) -> Result<(), StoreError> {
         const TABLE: &str = "seasons";
-        let mut numbers: Vec<(u64, bool)> = Vec::new();
+        // (number, ongoing, a row of `seasons`)
+        let mut numbers: Vec<(u64, bool, bool)> = Vec::new();
         if let Some(table) = self.dump.table(TABLE) {
             report.read(TABLE, table.rows.len() as u64);
             for cells in rows(table) {
@@ -345,15 +346,15 @@ impl Arena {
                     .and_then(|n| u64::try_from(n).ok())
                     .filter(|n| *n > 0);
                 match number {
-                    Some(n) => numbers.push((n, cells.get("status") == Some("Ongoing"))),
+                    Some(n) => numbers.push((n, cells.get("status") == Some("Ongoing"), true)),
                     None => report.skip(TABLE, key, "no season number"),
                 }
             }
         }
-        // Seasons only archives name are ended ones.
+        // A season that only the archives name has ended.
         for table in &self.dump.tables {
             if let Some((n, _)) = archive_name(&table.name) {
-                numbers.push((n, false));
+                numbers.push((n, false, false));
             }
         }
         if let Some(table) = self.dump.table("historical_points") {
@@ -362,15 +363,24 @@ impl Arena {
                     .strip_prefix("season_")
                     .and_then(|n| n.parse::<u64>().ok())
                 {
-                    numbers.push((n, false));
+                    numbers.push((n, false, false));
                 }
             }
         }
-        numbers.sort_unstable();
-        numbers.dedup_by_key(|(n, _)| *n);
-        let latest = numbers.last().map(|(n, _)| *n);
-        for (n, ongoing) in &numbers {
-            let on = *ongoing && Some(*n) == latest;
+        // The row of `seasons` first among the mentions of a number, then an archive's (which
+        // says it ended).
+        numbers.sort_unstable_by_key(|(n, ongoing, row)| (*n, !*row, *ongoing));
+        let mut ended = std::collections::HashSet::new();
+        for (n, _, row) in &numbers {
+            if !row {
+                ended.insert(*n);
+            }
+        }
+        numbers.dedup_by_key(|(n, _, _)| *n);
+        let latest = numbers.last().map(|(n, _, _)| *n);
+        let mut added = Vec::new();
+        for (n, ongoing, row) in &numbers {
+            let on = *ongoing && Some(*n) == latest && !ended.contains(n);
             season::import(
                 w,
                 *n,
@@ -379,7 +389,17 @@ impl Arena {
                     ended_at: (!on).then_some(now),
                 },
             )?;
-            report.imported(TABLE);
+            if *row {
+                report.imported(TABLE);
+            } else {
+                added.push(n.to_string());
+            }
+        }
+        if !added.is_empty() {
+            report.notes.push(format!(
+                "seasons {} are not in the seasons table but have archives: imported as ended",
+                added.join(", ")
+            ));
         }
         if !numbers.is_empty() {
             report.notes.push(
