@@ -5,6 +5,7 @@
 
 mod backups;
 mod discord;
+mod dist;
 mod fakes;
 mod league;
 mod log;
@@ -46,6 +47,7 @@ const AREAS: &[Area] = &[
     ("backup-load", backups::load_figures),
     ("log", log::figures),
     ("reports", log::report_figures),
+    ("dist", dist::figures),
 ];
 
 pub fn run(args: &[String]) -> anyhow::Result<()> {
