@@ -88,7 +88,8 @@ fn make() -> anyhow::Result<Builds> {
 
 fn keep_binary(mut dist: Dist, dir: &Path) -> anyhow::Result<Dist> {
     let kept = dir.join("stagehand");
-    std::fs::copy(&dist.binary, &kept)?;
+    std::fs::create_dir_all(dir)?;
+    super::copy_executable(&dist.binary, &kept)?;
     dist.binary = kept;
     Ok(dist)
 }
