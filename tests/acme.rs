@@ -163,6 +163,11 @@ fn issue_26_acme_issues_at_first_start_renews_on_the_clock_and_keeps_the_certifi
             )
         })
         .unwrap();
+    // The daily snapshot's BACKUP_SAVED falls among them as the clock moves on.
+    let events: Vec<_> = events
+        .into_iter()
+        .filter(|(_, e)| e.kind.name().starts_with("CERTIFICATE_"))
+        .collect();
     let kinds: Vec<&str> = events.iter().map(|(_, e)| e.kind.name()).collect();
     assert_eq!(
         kinds,

@@ -412,10 +412,16 @@ async fn a_stream_driven_by_the_control_panel() {
 
     // Every step was Max's, in the log.
     let log = d.channel("stagehand-log");
-    let logged = format!("STREAM_ENDED by {max}");
+    // A post is a block: `**KIND** #id`, then `user: <@id>` on the next line.
+    let by = |content: &str, kind: &str, who: &str| {
+        content.starts_with(&format!("**{kind}** #"))
+            && content.contains(&format!("\nuser: {who}\n"))
+    };
     d.fake
         .wait_until("the stream's end is logged", |f| {
-            f.messages(log).iter().any(|m| m.content.contains(&logged))
+            f.messages(log)
+                .iter()
+                .any(|m| by(&m.content, "STREAM_ENDED", &max))
         })
         .await;
     let lines: Vec<String> = d
@@ -424,21 +430,12 @@ async fn a_stream_driven_by_the_control_panel() {
         .into_iter()
         .map(|m| m.content)
         .collect();
-    let by_max = |kind: &str| {
-        lines
-            .iter()
-            .filter(|l| l.contains(&format!("{kind} by {max}")))
-            .count()
-    };
+    let by_max = |kind: &str| lines.iter().filter(|l| by(l, kind, &max)).count();
     assert_eq!(by_max("REQUEST_REQUESTED"), 4, "{lines:#?}");
     assert_eq!(by_max("REQUEST_RESOLUTION_ADDED"), 2, "{lines:#?}");
     assert_eq!(by_max("REQUEST_OPINION_ADDED"), 1, "{lines:#?}");
     assert_eq!(by_max("STREAM_STARTED"), 1, "{lines:#?}");
-    assert!(
-        lines
-            .iter()
-            .any(|l| l.contains(&format!("REQUEST_REQUESTED by {ivan}")))
-    );
+    assert!(lines.iter().any(|l| by(l, "REQUEST_REQUESTED", &ivan)));
 }
 
 /// Repeated wrong keys are answered more and more slowly; the right key, turned off or

@@ -46,8 +46,7 @@ fn program(name: &str) -> PathBuf {
 /// Copies `binary` into `dir` as `stagehand`, executable.
 fn install(binary: &Path, dir: &Path) -> PathBuf {
     let installed = dir.join("stagehand");
-    std::fs::copy(binary, &installed).unwrap();
-    std::fs::set_permissions(&installed, std::fs::Permissions::from_mode(0o755)).unwrap();
+    crate::support::copy_executable(binary, &installed).unwrap();
     installed
 }
 

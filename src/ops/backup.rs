@@ -21,7 +21,7 @@ use crate::outbox::{Message, Route};
 use crate::paths::{Paths, create_private_dir};
 use crate::store::{
     OpenError, Progress, Redaction, SnapshotError, SnapshotInfo, Store, StoreError, StoreOptions,
-    verify_snapshot,
+    verify_snapshot, with_suffix,
 };
 
 const PREFIX: &str = "stagehand-";
@@ -425,15 +425,6 @@ fn file_name(path: &Path) -> String {
     path.file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default()
-}
-
-fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
-    let mut name = path
-        .file_name()
-        .map(|n| n.to_os_string())
-        .unwrap_or_default();
-    name.push(suffix);
-    path.with_file_name(name)
 }
 
 /// The largest snapshot `/backup load` unpacks.

@@ -617,6 +617,13 @@ impl Writer {
     }
 }
 
+/// Which way a [`Read::scan`] walks its keys.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Order {
+    Ascending,
+    Descending,
+}
+
 /// Reading, shared by [`Reader`] and [`Writer`], so domain code can read inside either kind of
 /// transaction (`fn f(r: &impl Read)`).
 pub trait Read {
@@ -632,6 +639,16 @@ pub trait Read {
         table: &Table<K, V>,
     ) -> Result<Vec<(K::Owned, V)>, StoreError>;
 
+    /// The first `limit` entries with `start <= key < end`, in `order` of their keys.
+    fn scan<K: Key + ?Sized, V: Serialize + DeserializeOwned>(
+        &self,
+        table: &Table<K, V>,
+        start: &K,
+        end: &K,
+        limit: usize,
+        order: Order,
+    ) -> Result<Vec<(K::Owned, V)>, StoreError>;
+
     /// The first `limit` entries with `start <= key < end`, in key order (with pair keys, a
     /// prefix scan is `(p, MIN)..(p, MAX)`).
     fn range<K: Key + ?Sized, V: Serialize + DeserializeOwned>(
@@ -640,7 +657,9 @@ pub trait Read {
         start: &K,
         end: &K,
         limit: usize,
-    ) -> Result<Vec<(K::Owned, V)>, StoreError>;
+    ) -> Result<Vec<(K::Owned, V)>, StoreError> {
+        self.scan(table, start, end, limit, Order::Ascending)
+    }
 
     /// The last `limit` entries with `start <= key < end`, in descending key order (to read
     /// backwards from a place).
@@ -650,7 +669,9 @@ pub trait Read {
         start: &K,
         end: &K,
         limit: usize,
-    ) -> Result<Vec<(K::Owned, V)>, StoreError>;
+    ) -> Result<Vec<(K::Owned, V)>, StoreError> {
+        self.scan(table, start, end, limit, Order::Descending)
+    }
 
     /// How many entries the table holds (redb keeps the count: no scan).
     fn len<K: Key + ?Sized, V: Serialize + DeserializeOwned>(
@@ -684,27 +705,16 @@ impl Read for Reader {
             .map_or(Ok(Vec::new()), |raw| self.guard(|| all(table, &raw)))
     }
 
-    fn range<K: Key + ?Sized, V: Serialize + DeserializeOwned>(
+    fn scan<K: Key + ?Sized, V: Serialize + DeserializeOwned>(
         &self,
         table: &Table<K, V>,
         start: &K,
         end: &K,
         limit: usize,
+        order: Order,
     ) -> Result<Vec<(K::Owned, V)>, StoreError> {
         self.open(table.name)?.map_or(Ok(Vec::new()), |raw| {
-            self.guard(|| range(table, &raw, start, end, limit))
-        })
-    }
-
-    fn range_rev<K: Key + ?Sized, V: Serialize + DeserializeOwned>(
-        &self,
-        table: &Table<K, V>,
-        start: &K,
-        end: &K,
-        limit: usize,
-    ) -> Result<Vec<(K::Owned, V)>, StoreError> {
-        self.open(table.name)?.map_or(Ok(Vec::new()), |raw| {
-            self.guard(|| range_rev(table, &raw, start, end, limit))
+            self.guard(|| scan(table, &raw, start, end, limit, order))
         })
     }
 
@@ -745,26 +755,18 @@ impl Read for Writer {
             .guard(|| all(table, &self.txn.open_table(table.raw())?))
     }
 
-    fn range<K: Key + ?Sized, V: Serialize + DeserializeOwned>(
+    fn scan<K: Key + ?Sized, V: Serialize + DeserializeOwned>(
         &self,
         table: &Table<K, V>,
         start: &K,
         end: &K,
         limit: usize,
+        order: Order,
     ) -> Result<Vec<(K::Owned, V)>, StoreError> {
-        self.health
-            .guard(|| range(table, &self.txn.open_table(table.raw())?, start, end, limit))
-    }
-
-    fn range_rev<K: Key + ?Sized, V: Serialize + DeserializeOwned>(
-        &self,
-        table: &Table<K, V>,
-        start: &K,
-        end: &K,
-        limit: usize,
-    ) -> Result<Vec<(K::Owned, V)>, StoreError> {
-        self.health
-            .guard(|| range_rev(table, &self.txn.open_table(table.raw())?, start, end, limit))
+        self.health.guard(|| {
+            let raw = self.txn.open_table(table.raw())?;
+            scan(table, &raw, start, end, limit, order)
+        })
     }
 
     fn len<K: Key + ?Sized, V: Serialize + DeserializeOwned>(
@@ -784,45 +786,25 @@ impl Read for Writer {
     }
 }
 
-fn range<K: Key + ?Sized, V: Serialize + DeserializeOwned>(
+fn scan<K: Key + ?Sized, V: Serialize + DeserializeOwned>(
     table: &Table<K, V>,
     raw: &impl ReadableTable<&'static [u8], &'static [u8]>,
     start: &K,
     end: &K,
     limit: usize,
+    order: Order,
 ) -> Result<Vec<(K::Owned, V)>, StoreError> {
     let (start, end) = (key::encode(start), key::encode(end));
-    let mut out = Vec::new();
     if start >= end {
-        return Ok(out);
+        return Ok(Vec::new());
     }
-    for entry in raw.range(start.as_slice()..end.as_slice())?.take(limit) {
-        let (k, v) = entry?;
-        out.push((
-            key::decode::<K>(table.name, k.value())?,
-            table.decode_value(v.value())?,
-        ));
-    }
-    Ok(out)
-}
-
-fn range_rev<K: Key + ?Sized, V: Serialize + DeserializeOwned>(
-    table: &Table<K, V>,
-    raw: &impl ReadableTable<&'static [u8], &'static [u8]>,
-    start: &K,
-    end: &K,
-    limit: usize,
-) -> Result<Vec<(K::Owned, V)>, StoreError> {
-    let (start, end) = (key::encode(start), key::encode(end));
+    let entries = raw.range(start.as_slice()..end.as_slice())?;
+    let entries: Box<dyn Iterator<Item = _>> = match order {
+        Order::Ascending => Box::new(entries),
+        Order::Descending => Box::new(entries.rev()),
+    };
     let mut out = Vec::new();
-    if start >= end {
-        return Ok(out);
-    }
-    for entry in raw
-        .range(start.as_slice()..end.as_slice())?
-        .rev()
-        .take(limit)
-    {
+    for entry in entries.take(limit) {
         let (k, v) = entry?;
         out.push((
             key::decode::<K>(table.name, k.value())?,

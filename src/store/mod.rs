@@ -26,7 +26,7 @@ mod replace;
 mod snapshot;
 
 pub use damage::verify_file;
-pub use db::{Read, Reader, Store, StoreOptions, Table, Writer};
+pub use db::{Order, Read, Reader, Store, StoreOptions, Table, Writer};
 pub use error::{OpenError, SnapshotError, StoreError};
 pub use key::Key;
 pub use meta::{CREATED_AT, META, SCHEMA};
@@ -34,4 +34,5 @@ pub use migrate::SCHEMA_VERSION;
 pub use replace::{Redaction, ReplaceError, Replaced};
 pub use snapshot::{
     LOCAL_PREFIX, Progress, SnapshotInfo, inspect, read_file, redacted_copy, verify_snapshot,
+    with_suffix,
 };

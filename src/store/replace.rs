@@ -8,12 +8,13 @@
 //! the old one still is: a failure before the swap leaves the old file as it was, and a new file
 //! that will not open is swapped back out.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use redb::{ReadableTable, TableDefinition};
 
 use super::db::{Store, StoreOptions, Table};
 use super::key::{self, Key};
+use super::snapshot::with_suffix;
 use super::{OpenError, Progress, SnapshotError, SnapshotInfo, StoreError};
 
 /// Rows named by table, and by key within it: a whole table, or one row.
@@ -203,15 +204,6 @@ fn prepare(
 
 fn raw(name: &str) -> TableDefinition<'_, &'static [u8], &'static [u8]> {
     TableDefinition::new(name)
-}
-
-fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
-    let mut name = path
-        .file_name()
-        .map(|n| n.to_os_string())
-        .unwrap_or_default();
-    name.push(suffix);
-    path.with_file_name(name)
 }
 
 #[cfg(test)]

@@ -272,12 +272,17 @@ fn raw(name: &str) -> TableDefinition<'_, &'static [u8], &'static [u8]> {
 }
 
 fn partial_path(out: &Path) -> PathBuf {
-    let mut name = out
+    with_suffix(out, ".partial")
+}
+
+/// `path` with `suffix` added to its file name (`a.redb` → `a.redb.partial`).
+pub fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
+    let mut name = path
         .file_name()
         .map(|n| n.to_os_string())
         .unwrap_or_default();
-    name.push(".partial");
-    out.with_file_name(name)
+    name.push(suffix);
+    path.with_file_name(name)
 }
 
 /// [`inspect`], then redb's integrity check over every page ([`super::verify_file`]): what

@@ -25,6 +25,22 @@ pub fn stagehand(dir: &Path) -> Command {
     stagehand_at(Path::new(env!("CARGO_BIN_EXE_stagehand")), dir)
 }
 
+/// Copies the executable `from` to `to` (mode 0755) with `cp`, so that this process never
+/// holds `to` open for writing: a child another test's thread forked meanwhile would keep that
+/// descriptor until it execs, and until then Linux refuses to run `to` ("Text file busy").
+pub fn copy_executable(from: &Path, to: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt as _;
+    let status = Command::new("cp").arg(from).arg(to).status()?;
+    if !status.success() {
+        return Err(std::io::Error::other(format!(
+            "cp {} {}: {status}",
+            from.display(),
+            to.display()
+        )));
+    }
+    std::fs::set_permissions(to, std::fs::Permissions::from_mode(0o755))
+}
+
 /// [`stagehand`] for the binary at `binary` (a release build, an installed copy).
 pub fn stagehand_at(binary: &Path, dir: &Path) -> Command {
     let mut command = Command::new(binary);

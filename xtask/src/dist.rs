@@ -325,3 +325,62 @@ pub fn read_key_file(path: &Path) -> anyhow::Result<SigningKey> {
     }
     signing_key(&std::fs::read(path)?)
 }
+
+/// `0.1.0` → `0.2.0`.
+pub fn next_version(version: &str) -> String {
+    let mut parts = version.split('.').map(|p| p.parse::<u64>().unwrap_or(0));
+    let (major, minor) = (parts.next().unwrap_or(0), parts.next().unwrap_or(0));
+    format!("{major}.{}.0", minor + 1)
+}
+
+/// Copies what building the binary needs from `from` to `to`, with `[package] version` set to
+/// `new_version`: a newer release of the same tree, for the update's tests and bench. A file is
+/// written only when its contents differ, so cargo sees an unchanged copy as fresh.
+pub fn copy_tree_with_version(from: &Path, to: &Path, new_version: &str) -> anyhow::Result<()> {
+    for dir in ["src", "assets", "defaults", "xtask/src"] {
+        copy_dir(&from.join(dir), &to.join(dir))?;
+    }
+    for file in [
+        "build.rs",
+        "Cargo.lock",
+        "README.md",
+        "LICENSE-MIT",
+        "LICENSE-APACHE",
+        "xtask/Cargo.toml",
+    ] {
+        write_if_changed(&to.join(file), &std::fs::read(from.join(file))?)?;
+    }
+    // The one test target the manifest names; the copy builds only the binary.
+    write_if_changed(&to.join("tests/tests.rs"), b"")?;
+    let manifest = std::fs::read_to_string(from.join("Cargo.toml"))?;
+    let current = version(from)?;
+    let needle = format!("version = \"{current}\"");
+    ensure!(manifest.contains(&needle), "Cargo.toml has no {needle}");
+    let bumped = manifest.replacen(&needle, &format!("version = \"{new_version}\""), 1);
+    write_if_changed(&to.join("Cargo.toml"), bumped.as_bytes())
+}
+
+fn copy_dir(from: &Path, to: &Path) -> anyhow::Result<()> {
+    for entry in std::fs::read_dir(from)? {
+        let entry = entry?;
+        let path = entry.path();
+        let target = to.join(entry.file_name());
+        if entry.file_type()?.is_dir() {
+            copy_dir(&path, &target)?;
+        } else {
+            write_if_changed(&target, &std::fs::read(&path)?)?;
+        }
+    }
+    Ok(())
+}
+
+fn write_if_changed(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    if std::fs::read(path).is_ok_and(|old| old == bytes) {
+        return Ok(());
+    }
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    std::fs::write(path, bytes)?;
+    Ok(())
+}

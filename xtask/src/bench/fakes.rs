@@ -1,4 +1,4 @@
-//! The fake osu! and GD servers of `tests/support/`, included once for every benchmark that
+//! The fake osu! and GD servers and the fake release feed of `tests/support/`, included once for every benchmark that
 //! drives them (they share the fakes' HTTP thread, `http.rs`).
 
 #[path = "../../../tests/support/http.rs"]
@@ -11,3 +11,6 @@ pub mod osu;
 #[path = "../../../tests/support/gd.rs"]
 #[allow(dead_code)]
 pub mod gd;
+
+#[path = "../../../tests/support/releases.rs"]
+pub mod releases;

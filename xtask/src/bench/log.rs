@@ -18,10 +18,8 @@ use anyhow::Context as _;
 use jiff::civil::date;
 
 use stagehand::audit::{self, Actor, Event, EventKind, Filter, Start, Value};
-use stagehand::gd::Difficulty;
-use stagehand::i18n::Lang;
 use stagehand::render;
-use stagehand::requests::model::{self, Author, LevelFacts};
+use stagehand::requests::model;
 use stagehand::requests::report::{self, Granularity, Period};
 use stagehand::requests::{Request, queue};
 use stagehand::store::{Store, StoreError, StoreOptions};
@@ -248,22 +246,7 @@ fn report_figure(dir: &std::path::Path) -> anyhow::Result<Vec<Figure>> {
 
 fn request(i: u64, at: i64) -> Request {
     Request {
-        level: LevelFacts {
-            id: 90_000_000 + i,
-            name: format!("Stored {i}"),
-            creator: "bencher".into(),
-            requested_stars: 5,
-            length: 2,
-            demon: false,
-            difficulty: Difficulty::Unrated,
-            game_version: 22,
-            copied_from: 0,
-        },
-        author: Author::User(1_000 + i % 500),
-        lang: Lang::En,
-        showcase: None,
-        comment: Some("a comment the widgets show".into()),
         requested_at: at,
-        submitted_by: 1_000 + i % 500,
+        ..super::requests::stored_request(i)
     }
 }

@@ -5,6 +5,7 @@
 
 mod backups;
 mod discord;
+mod dist;
 mod fakes;
 mod import;
 mod league;
@@ -48,6 +49,7 @@ const AREAS: &[Area] = &[
     ("log", log::figures),
     ("reports", log::report_figures),
     ("import", import::figures),
+    ("dist", dist::figures),
 ];
 
 pub fn run(args: &[String]) -> anyhow::Result<()> {

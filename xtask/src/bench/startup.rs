@@ -13,8 +13,7 @@ use super::Figure;
 pub fn figures() -> anyhow::Result<Vec<Figure>> {
     let binary = build()?;
     let startup = super::median(15, || {
-        let run = Run::start(&binary)?;
-        Ok(run.startup.as_secs_f64() * 1000.0)
+        Ok(Run::start(&binary)?.startup().as_secs_f64() * 1000.0)
     })?;
     let run = Run::start(&binary)?;
     std::thread::sleep(Duration::from_secs(1));
@@ -63,7 +62,7 @@ pub(super) struct Run {
 }
 
 impl Run {
-    fn start(binary: &std::path::Path) -> anyhow::Result<Run> {
+    pub(super) fn start(binary: &std::path::Path) -> anyhow::Result<Run> {
         Run::start_with(binary, |_| Vec::new())
     }
 
@@ -109,6 +108,11 @@ impl Run {
             port,
             _dir: dir,
         })
+    }
+
+    /// How long it took from spawning to listening.
+    pub(super) fn startup(&self) -> Duration {
+        self.startup
     }
 
     /// The HTTPS port it listens on.
