@@ -559,8 +559,8 @@ fn check_request_bot_store(store: &Store, guild: &Guild, written: &Written) {
                 Some(Lang::En)
             );
 
-            // The log: every event but the unknown kind, in time order, typed.
-            assert_eq!(audit::count(r)?, written.events);
+            // The log: every event but the unknown kind, in time order, typed; and the import.
+            assert_eq!(audit::count(r)?, written.events + 1);
             let all = audit::query(
                 r,
                 Index::All,
@@ -579,6 +579,16 @@ fn check_request_bot_store(store: &Store, guild: &Guild, written: &Written) {
                 )
             };
             assert_eq!(kind(EventKind::RequestRequested)?.len() as u64, REQUESTS);
+            let imported = kind(EventKind::DataImported)?;
+            let [(_, import)] = imported.as_slice() else {
+                panic!("{imported:?}");
+            };
+            assert_eq!(import.actor, Actor::Bot);
+            assert_eq!(
+                import.field("source"),
+                Some(&Value::Text("requestbot".into()))
+            );
+            assert!(matches!(import.field("imported_rows"), Some(Value::Int(n)) if *n > 1_000));
             let opinion_events = kind(EventKind::RequestOpinionAdded)?;
             assert_eq!(opinion_events.len() as u64, written.opinions);
             let e = &opinion_events[0].1;
@@ -853,7 +863,8 @@ fn bad_files_and_a_second_import_change_nothing() {
     store
         .read(|r| {
             assert_eq!(model::count(r)?, REQUESTS);
-            assert_eq!(audit::count(r)?, 999, "the log replaced, not doubled");
+            // The old log replaced (999 events and the second import's), not doubled.
+            assert_eq!(audit::count(r)?, 1_000);
             Ok(())
         })
         .unwrap();

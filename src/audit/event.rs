@@ -137,6 +137,9 @@ kinds! {
     BackupLoaded = 201, "BACKUP_LOADED" [file: Text, schema: Int, previous: Text];
     /// An attachment `/backup load` refused; nothing changed.
     BackupLoadRefused = 202, "BACKUP_LOAD_REFUSED" [file: Text, reason: Text];
+    /// `stagehand import`: the data of one of the original bots moved in (`source`:
+    /// `requestbot` or `osu-arena`), with how many rows it brought and how many it left out.
+    DataImported = 203, "DATA_IMPORTED" [source: Text, imported_rows: Int, skipped_rows: Int];
     // The Control Panel API (gd-requestbot §11).
     /// The API turned on with a new key, acting as `staff_user_id`.
     ControlPanelEnabled = 210, "CONTROL_PANEL_ENABLED" [staff_user_id: User];

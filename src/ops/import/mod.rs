@@ -6,7 +6,8 @@
 //! what it claims is refused before the store is opened. It then opens the store, which must not
 //! be held by a running `serve` (the store's lock says so: [`ImportError::ServerRunning`]), and
 //! writes every row in ONE write transaction through the owning modules' own `import` calls —
-//! the same tables and row types the bot uses. A failure rolls the transaction back, so the
+//! the same tables and row types the bot uses, and records `DATA_IMPORTED` (posted to the `log`
+//! route at the next start). A failure rolls the transaction back, so the
 //! store is left as it was; a dry run (`--dry-run`) runs the same transaction and rolls it back
 //! on purpose, so its report is exactly what an import would do.
 //!
@@ -25,6 +26,7 @@ pub mod requestbot;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
+use crate::audit::{self, Actor, Event, EventKind};
 use crate::ops::backup;
 use crate::paths::{self, Paths};
 use crate::store::{OpenError, Reader, SnapshotError, Store, StoreError, Writer};
@@ -47,6 +49,14 @@ pub enum Source {
 }
 
 impl Source {
+    /// Its name in `stagehand import` and in the event log.
+    fn name(self) -> &'static str {
+        match self {
+            Source::RequestBot => "requestbot",
+            Source::OsuArena => "osu-arena",
+        }
+    }
+
     /// The module whose data it brings.
     fn module(self) -> &'static str {
         match self {
@@ -327,6 +337,13 @@ fn into_store(
             rows.clear(w)?;
         }
         rows.write(w, &mut report, now, progress)?;
+        let count = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
+        let imported: u64 = report.counts.iter().map(|c| c.imported).sum();
+        let event = Event::new(EventKind::DataImported, Actor::Bot, now)
+            .with("source", source.name())
+            .with("imported_rows", i64::try_from(imported).unwrap_or(i64::MAX))
+            .with("skipped_rows", count(report.skipped.len()));
+        audit::record(w, &event)?;
         if options.dry_run {
             Err(Abort::DryRun(report))
         } else {
