@@ -126,19 +126,7 @@ pub fn members(r: &impl Read, league: League) -> Result<Vec<Player>, StoreError>
 
 /// Links `player` (both ids must be free) and records the event, in the caller's transaction.
 pub fn link(w: &mut Writer, player: &Player, now: i64) -> Result<(), LinkError> {
-    if let Some(existing) = get(w, player.discord_id)? {
-        return Err(LinkError::AlreadyLinked(Box::new(existing)));
-    }
-    if let Some(owner) = by_osu(w, player.osu_id)? {
-        return Err(LinkError::OsuTaken(owner));
-    }
-    w.insert(&PLAYERS, &player.discord_id, player)?;
-    w.insert(&PLAYER_BY_OSU, &player.osu_id, &player.discord_id)?;
-    w.insert(
-        &LEAGUE_MEMBERS,
-        &(player.league.code(), player.discord_id),
-        &(),
-    )?;
+    import(w, player)?;
     audit::record(
         w,
         &Event {
