@@ -148,17 +148,17 @@ pub async fn serve(paths: Paths) -> anyhow::Result<Stopped> {
         }
     };
     let discord = tokio::spawn(crate::discord::supervise(
-        store.clone(),
-        outbox.clone(),
-        clock.clone(),
-        osu.clone(),
-        https_port,
-        settings_rx,
-        stop_rx,
         crate::discord::Shared {
+            store: store.clone(),
+            outbox: outbox.clone(),
+            clock: clock.clone(),
+            https_port,
             pause: pause.clone(),
             backups: Arc::new(backups),
         },
+        osu.clone(),
+        settings_rx,
+        stop_rx,
     ));
     let state = Arc::new(web::State {
         store: store.clone(),

@@ -73,34 +73,18 @@ impl Config {
 }
 
 /// Runs the client for as long as `stop` is false, following `settings`.
-#[allow(clippy::too_many_arguments)]
 pub async fn supervise(
-    store: Arc<Store>,
-    outbox: Outbox,
-    clock: Clock,
+    shared: Shared,
     osu: crate::osu::Shared,
-    https_port: u16,
     mut settings: watch::Receiver<Arc<Settings>>,
     mut stop: watch::Receiver<bool>,
-    shared: Shared,
 ) {
     loop {
         let current = settings.borrow_and_update().clone();
         let config = Config::from(&current);
         let running = match &config {
             Some(config) => {
-                match start(
-                    config,
-                    store.clone(),
-                    outbox.clone(),
-                    clock.clone(),
-                    osu.client(&current).ok(),
-                    https_port,
-                    current.clone(),
-                    &shared,
-                )
-                .await
-                {
+                match start(config, &shared, osu.client(&current).ok(), current.clone()).await {
                     Ok(running) => Some(running),
                     Err(err) => {
                         tracing::error!(error = ?format!("{err:#}"), "cannot start the Discord client");
@@ -152,23 +136,24 @@ struct Running {
 /// What the bot shares with the rest of the server, whichever client runs.
 #[derive(Clone)]
 pub struct Shared {
+    pub store: Arc<Store>,
+    pub outbox: Outbox,
+    pub clock: Clock,
+    /// The HTTPS server's port, for the links the bot gives.
+    pub https_port: u16,
     /// Held by each interaction and delivery (see `pause`).
     pub pause: crate::pause::Pause,
     /// The server's snapshots, for `/backup`.
     pub backups: Arc<dyn crate::bot::backups::Backups>,
 }
 
-#[allow(clippy::too_many_arguments)]
 async fn start(
     config: &Config,
-    store: Arc<Store>,
-    outbox: Outbox,
-    clock: Clock,
-    osu: Option<crate::osu::Client>,
-    https_port: u16,
-    settings: Arc<Settings>,
     shared: &Shared,
+    osu: Option<crate::osu::Client>,
+    settings: Arc<Settings>,
 ) -> anyhow::Result<Running> {
+    let store = shared.store.clone();
     // serenity's own `HttpBuilder::proxy` is skipped by its ratelimiter (0.12.5), so a proxy is
     // configured on the HTTP client instead, and the ratelimiter stays on in every setup.
     let client = http_client(config)?;
@@ -194,10 +179,10 @@ async fn start(
         permissions: Permissions::load(&store)?,
         store,
         settings,
-        clock,
+        clock: shared.clock.clone(),
         guild: config.guild_id,
-        outbox: outbox.clone(),
-        https_port,
+        outbox: shared.outbox.clone(),
+        https_port: shared.https_port,
         owner: AtomicU64::new(0),
         gd,
         discord: lookup.clone(),
@@ -226,7 +211,7 @@ async fn start(
     let shards = client.shard_manager.clone();
     lookup.connect(client.http.clone());
     let delivery = tokio::spawn(super::delivery::run(
-        outbox.clone(),
+        shared.outbox.clone(),
         ctx.clone(),
         client.http.clone(),
     ));

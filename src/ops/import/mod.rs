@@ -299,7 +299,6 @@ pub fn run(
 
 /// Writes `rows` into `store` (see [`run`]). The store is asked again whether it holds the
 /// module's data: a dry run's scratch copy, or a store the read-only look could not read.
-#[allow(clippy::too_many_arguments)]
 fn into_store(
     store: &Store,
     paths: &Paths,
