@@ -26,21 +26,8 @@ const PIXEL_TOLERANCE: f64 = 0.005;
 
 /// Decodes a PNG into (width, height, RGB bytes).
 fn decode(bytes: &[u8]) -> (u32, u32, Vec<u8>) {
-    let mut reader = png::Decoder::new(std::io::Cursor::new(bytes))
-        .read_info()
-        .unwrap();
-    let mut pixels = vec![0; reader.output_buffer_size().unwrap()];
-    let info = reader.next_frame(&mut pixels).unwrap();
-    pixels.truncate(info.buffer_size());
-    let rgb = match info.color_type {
-        png::ColorType::Rgb => pixels,
-        png::ColorType::Rgba => pixels
-            .chunks_exact(4)
-            .flat_map(|p| [p[0], p[1], p[2]])
-            .collect(),
-        other => panic!("unexpected colour type {other:?}"),
-    };
-    (info.width, info.height, rgb)
+    let (_, width, height, rgb) = crate::support::chart::read_rgb(bytes);
+    (width, height, rgb)
 }
 
 fn golden(name: &str, picture: &Png) {

@@ -107,36 +107,12 @@ async fn insert(d: &Desk, n: u64) {
 
 /// The Reviewer's Widget of request `id`, once posted.
 async fn widget(d: &Desk, id: u64) -> Message {
-    let pending = d.channel("pending-requests");
-    let title = format!("Request {id}");
-    let mut found = None;
-    d.fake
-        .wait_until(&format!("the Reviewer's Widget of {title}"), |f| {
-            found = f
-                .messages(pending)
-                .into_iter()
-                .find(|m| m.embeds.first().is_some_and(|e| e["title"] == title));
-            found.is_some()
-        })
-        .await;
-    found.unwrap()
+    d.titled("pending-requests", id).await
 }
 
 /// The Resolution Widget of request `id`, once posted.
 async fn resolution(d: &Desk, id: u64) -> Message {
-    let channel = d.channel("request-resolutions");
-    let title = format!("Request {id}");
-    let mut found = None;
-    d.fake
-        .wait_until(&format!("the Resolution Widget of {title}"), |f| {
-            found = f
-                .messages(channel)
-                .into_iter()
-                .find(|m| m.embeds.first().is_some_and(|e| e["title"] == title));
-            found.is_some()
-        })
-        .await;
-    found.unwrap()
+    d.titled("request-resolutions", id).await
 }
 
 /// `user` clicks `button` on `message` and fills its form with `fields`.

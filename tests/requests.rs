@@ -260,6 +260,23 @@ impl Desk {
         found[0].clone()
     }
 
+    /// The message in `channel` whose embed is titled `Request {id}` (a widget), once there.
+    pub(crate) async fn titled(&self, channel: &str, id: u64) -> Message {
+        let place = self.channel(channel);
+        let title = format!("Request {id}");
+        let mut found = None;
+        self.fake
+            .wait_until(&format!("{title} in #{channel}"), |f| {
+                found = f
+                    .messages(place)
+                    .into_iter()
+                    .find(|m| m.embeds.first().is_some_and(|e| e["title"] == title));
+                found.is_some()
+            })
+            .await;
+        found.unwrap()
+    }
+
     /// Waits until the message `id` in `channel` satisfies `check`.
     pub(crate) async fn wait_edit(
         &self,

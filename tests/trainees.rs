@@ -73,19 +73,7 @@ async fn widget(d: &Desk, id: u64) -> Message {
         &[&format!("request_id: {id}\nlevel_id: ")],
     )
     .await;
-    let pending = d.channel("pending-requests");
-    let title = format!("Request {id}");
-    let mut found = None;
-    d.fake
-        .wait_until(&format!("the Reviewer's Widget of {title}"), |f| {
-            found = f
-                .messages(pending)
-                .into_iter()
-                .find(|m| m.embeds.first().is_some_and(|e| e["title"] == title));
-            found.is_some()
-        })
-        .await;
-    found.unwrap()
+    d.titled("pending-requests", id).await
 }
 
 /// `user` runs `/trainee pick`: the private card, or the refusal as `Err`.

@@ -10,6 +10,9 @@
 
 #![no_main]
 
+#[path = "../common/scratch.rs"]
+mod scratch;
+
 use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
@@ -34,13 +37,7 @@ struct Fixture {
 fn fixture() -> &'static Fixture {
     static FIXTURE: OnceLock<Fixture> = OnceLock::new();
     FIXTURE.get_or_init(|| {
-        let shm = std::path::Path::new("/dev/shm");
-        let dir = if shm.is_dir() {
-            tempfile::tempdir_in(shm)
-        } else {
-            tempfile::tempdir()
-        }
-        .expect("a temporary directory");
+        let dir = scratch::scratch_dir();
         let store = Store::open(&dir.path().join("panel.redb"), &StoreOptions::default())
             .expect("a store opens");
         let key = store
@@ -71,7 +68,10 @@ where
 {
     match body::parse::<T>(bytes) {
         Ok(parsed) => {
-            assert!(limits(&parsed), "taken beyond the document's limits: {parsed:?}");
+            assert!(
+                limits(&parsed),
+                "taken beyond the document's limits: {parsed:?}"
+            );
             let json = serde_json::to_vec(&parsed).expect("a body serialises");
             let again = body::parse::<T>(&json).expect("a body written back parses");
             assert_eq!(again, parsed, "the round trip changed the body");
@@ -94,8 +94,7 @@ fuzz_target!(|data: &[u8]| {
         }),
         2 => check::<Resolve>(rest, |b| {
             (1..=MAX_REQUEST_ID).contains(&b.request_id)
-                && b
-                    .stream_link
+                && b.stream_link
                     .as_ref()
                     .is_none_or(|l| l.chars().count() <= MAX_LINK)
         }),

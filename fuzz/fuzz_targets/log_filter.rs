@@ -36,7 +36,11 @@ fuzz_target!(|data: &[u8]| {
             assert_eq!(read, text);
         }
         let shown = value.to_string();
-        assert_eq!(ty.parse(&shown).as_ref(), Some(&value), "{text:?} shown as {shown:?}");
+        assert_eq!(
+            ty.parse(&shown).as_ref(),
+            Some(&value),
+            "{text:?} shown as {shown:?}"
+        );
     }
     match filters::check_name(text) {
         Ok(name) => {

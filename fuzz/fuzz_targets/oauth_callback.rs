@@ -13,6 +13,9 @@
 
 #![no_main]
 
+#[path = "../common/scratch.rs"]
+mod scratch;
+
 use std::sync::OnceLock;
 
 use hmac::{Hmac, KeyInit, Mac};
@@ -41,7 +44,7 @@ struct Fixture {
 fn fixture() -> &'static Fixture {
     static FIXTURE: OnceLock<Fixture> = OnceLock::new();
     FIXTURE.get_or_init(|| {
-        let dir = scratch_dir();
+        let dir = scratch::scratch_dir();
         let store = Store::open(&dir.path().join("s.redb"), &StoreOptions::default())
             .expect("a fresh store opens");
         let pending = Pending {
@@ -70,16 +73,6 @@ fn fixture() -> &'static Fixture {
             pending,
         }
     })
-}
-
-fn scratch_dir() -> tempfile::TempDir {
-    let shm = std::path::Path::new("/dev/shm");
-    let dir = if shm.is_dir() {
-        tempfile::tempdir_in(shm)
-    } else {
-        tempfile::tempdir()
-    };
-    dir.expect("a temporary directory")
 }
 
 fn hex(bytes: &[u8]) -> String {

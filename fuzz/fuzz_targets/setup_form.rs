@@ -11,6 +11,9 @@
 
 #![no_main]
 
+#[path = "../common/scratch.rs"]
+mod scratch;
+
 use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
@@ -48,13 +51,7 @@ struct Fixture {
 fn fixture() -> &'static Fixture {
     static FIXTURE: OnceLock<Fixture> = OnceLock::new();
     FIXTURE.get_or_init(|| {
-        let shm = std::path::Path::new("/dev/shm");
-        let dir = if shm.is_dir() {
-            tempfile::tempdir_in(shm)
-        } else {
-            tempfile::tempdir()
-        }
-        .expect("a temporary directory");
+        let dir = scratch::scratch_dir();
         let open = |name: &str| {
             Store::open(&dir.path().join(name), &StoreOptions::default()).expect("a store opens")
         };
@@ -137,7 +134,7 @@ fn accepted(fixture: &Fixture, values: &SetupValues) {
         setup::complete(store, &token, values, NOW + 2).expect("the store reads"),
         Completion::TokenGone(TokenCheck::Invalid)
     );
-    let database = store.read(|r| config::saved(r)).expect("the store reads");
+    let database = store.read(config::saved).expect("the store reads");
     let settings = match Layers::collect(&Sources {
         database: database.clone(),
         ..Sources::default()

@@ -13,6 +13,9 @@
 
 #![no_main]
 
+#[path = "../common/scratch.rs"]
+mod scratch;
+
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 
@@ -132,13 +135,7 @@ impl Bytes<'_> {
 fuzz_target!(|data: &[u8]| {
     let mut guard = FIXTURE.lock().unwrap_or_else(|e| e.into_inner());
     let fixture = guard.get_or_insert_with(|| {
-        let shm = std::path::Path::new("/dev/shm");
-        let dir = if shm.is_dir() {
-            tempfile::tempdir_in(shm)
-        } else {
-            tempfile::tempdir()
-        }
-        .expect("a temporary directory");
+        let dir = scratch::scratch_dir();
         let mut fixture = Fixture { dir, store: None };
         fixture.open();
         fixture

@@ -879,14 +879,15 @@ mod tests {
                 Ok::<_, StoreError>(())
             })
             .unwrap();
-        let values = |start, end, limit| {
+        let scan = |start, end, limit, order| {
             store
-                .read(|r| Read::range(r, &PAIRS, &start, &end, limit))
+                .read(|r| Read::scan(r, &PAIRS, &start, &end, limit, order))
                 .unwrap()
                 .into_iter()
                 .map(|(_, v)| v)
                 .collect::<Vec<_>>()
         };
+        let values = |start, end, limit| scan(start, end, limit, Order::Ascending);
         assert_eq!(
             values((2, 0), (3, 0), 10),
             ["2.1", "2.7", format!("2.{}", u64::MAX).as_str()]
@@ -898,14 +899,7 @@ mod tests {
             "reversed bounds"
         );
         assert_eq!(values((0, 0), (9, 0), usize::MAX).len(), 5);
-        let backwards = |start, end, limit| {
-            store
-                .read(|r| Read::range_rev(r, &PAIRS, &start, &end, limit))
-                .unwrap()
-                .into_iter()
-                .map(|(_, v)| v)
-                .collect::<Vec<_>>()
-        };
+        let backwards = |start, end, limit| scan(start, end, limit, Order::Descending);
         assert_eq!(
             backwards((2, 0), (3, 0), 2),
             [format!("2.{}", u64::MAX).as_str(), "2.7"]

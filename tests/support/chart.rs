@@ -44,24 +44,31 @@ pub struct Slice {
     pub color: [u8; 3],
 }
 
+/// Decodes a PNG to (the reader, with every chunk read; width; height; RGB bytes).
+pub fn read_rgb(bytes: &[u8]) -> (png::Reader<std::io::Cursor<&[u8]>>, u32, u32, Vec<u8>) {
+    let mut reader = png::Decoder::new(std::io::Cursor::new(bytes))
+        .read_info()
+        .unwrap();
+    let mut pixels = vec![0; reader.output_buffer_size().unwrap()];
+    let info = reader.next_frame(&mut pixels).unwrap();
+    pixels.truncate(info.buffer_size());
+    let rgb = match info.color_type {
+        png::ColorType::Rgb => pixels,
+        png::ColorType::Rgba => pixels
+            .chunks_exact(4)
+            .flat_map(|p| [p[0], p[1], p[2]])
+            .collect(),
+        other => panic!("unexpected colour type {other:?}"),
+    };
+    // Text chunks after the image data are only read once the image is.
+    let _ = reader.finish();
+    (reader, info.width, info.height, rgb)
+}
+
 impl Chart {
     /// Decodes a PNG and its record; panics when either is missing.
     pub fn decode(bytes: &[u8]) -> Chart {
-        let decoder = png::Decoder::new(std::io::Cursor::new(bytes));
-        let mut reader = decoder.read_info().unwrap();
-        let mut pixels = vec![0; reader.output_buffer_size().unwrap()];
-        let info = reader.next_frame(&mut pixels).unwrap();
-        pixels.truncate(info.buffer_size());
-        let rgb = match info.color_type {
-            png::ColorType::Rgb => pixels,
-            png::ColorType::Rgba => pixels
-                .chunks_exact(4)
-                .flat_map(|p| [p[0], p[1], p[2]])
-                .collect(),
-            other => panic!("unexpected colour type {other:?}"),
-        };
-        // Text chunks after the image data are only read once the image is.
-        let _ = reader.finish();
+        let (reader, width, height, rgb) = read_rgb(bytes);
         let text = reader
             .info()
             .utf8_text
@@ -84,8 +91,8 @@ impl Chart {
             })
             .collect();
         Chart {
-            width: info.width,
-            height: info.height,
+            width,
+            height,
             pixels: rgb,
             record,
         }
